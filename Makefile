@@ -1,0 +1,25 @@
+# Two set-up commands, both from a fresh clone with only Python 3.11+:
+#   make demo   - the simulator and the dashboard on it
+#   make test   - the whole test suite (the short soak; WALLBOARD_SLOW=1 for the long one)
+PY ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/wallboard demo
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest -q
+
+bench: $(STAMP)
+	$(VENV)/bin/python -m benchmarks.run
