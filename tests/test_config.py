@@ -1,0 +1,253 @@
+"""Profiles from config.toml, environment overrides, clear errors naming the file and the key,
+and private files for secrets."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from wallboard import config
+from wallboard.config import ConfigError, Profile, load_profile, write_private
+
+ENV = (
+    "WALLBOARD_URL",
+    "WALLBOARD_APPID",
+    "WALLBOARD_ACCESSKEY",
+    "WALLBOARD_PROFILE",
+    "WALLBOARD_CONFIG_DIR",
+    "WALLBOARD_DATA_DIR",
+    "FLOOR_KEY",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "config"
+    monkeypatch.setenv("WALLBOARD_CONFIG_DIR", str(home))
+    return home
+
+
+def _write(home: Path, text: str) -> Path:
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+TWO = """
+default = "test"
+
+[profiles.test]
+url = "http://127.0.0.1:8080"
+appid = "test-app"
+accesskey = "test-key"
+
+[profiles.floor]
+url = "https://pbx.example.com"
+appid = 12345
+accesskey_env = "FLOOR_KEY"
+"""
+
+
+def test_dirs_follow_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("WALLBOARD_DATA_DIR", str(tmp_path / "data"))
+    assert config.config_dir() == tmp_path / "config"
+    assert config.data_dir() == tmp_path / "data"
+    assert config.config_path() == tmp_path / "config" / "config.toml"
+
+
+def test_dirs_default_to_platformdirs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WALLBOARD_CONFIG_DIR")
+    assert config.config_dir().name == "wallboard"
+    assert config.data_dir().name == "wallboard"
+
+
+def test_the_default_profile(clean_env: Path) -> None:
+    path = _write(clean_env, TWO)
+    profile = load_profile()
+    assert (profile.name, profile.url, profile.appid, profile.accesskey) == (
+        "test",
+        "http://127.0.0.1:8080",
+        "test-app",
+        "test-key",
+    )
+    assert profile.source == f"{path} [profiles.test]"
+
+
+def test_a_named_profile_with_its_key_in_the_environment(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(clean_env, TWO)
+    monkeypatch.setenv("FLOOR_KEY", "from-env")
+    profile = load_profile("floor")
+    assert (profile.url, profile.appid, profile.accesskey) == (
+        "https://pbx.example.com",
+        "12345",
+        "from-env",
+    )
+    monkeypatch.setenv("WALLBOARD_PROFILE", "floor")
+    assert load_profile().name == "floor"
+
+
+def test_the_environment_overrides_the_file(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(clean_env, TWO)
+    monkeypatch.setenv("WALLBOARD_URL", "http://10.0.0.5:9000")
+    monkeypatch.setenv("WALLBOARD_ACCESSKEY", "override")
+    profile = load_profile()
+    assert (profile.url, profile.appid, profile.accesskey) == (
+        "http://10.0.0.5:9000",
+        "test-app",
+        "override",
+    )
+
+
+def test_the_only_profile_needs_no_default(clean_env: Path) -> None:
+    _write(clean_env, '[profiles.x]\nurl = "http://a:1"\nappid = "a"\naccesskey = "k"\n')
+    assert load_profile().name == "x"
+
+
+def test_no_file_and_the_environment_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WALLBOARD_URL", "http://127.0.0.1:8080")
+    monkeypatch.setenv("WALLBOARD_APPID", "a")
+    monkeypatch.setenv("WALLBOARD_ACCESSKEY", "k")
+    profile = load_profile()
+    assert (profile.url, profile.appid, profile.accesskey, profile.source) == (
+        "http://127.0.0.1:8080",
+        "a",
+        "k",
+        "environment",
+    )
+
+
+def test_an_explicit_path(tmp_path: Path) -> None:
+    path = _write(tmp_path / "elsewhere", TWO)
+    assert load_profile("test", path).appid == "test-app"
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_profile(None, tmp_path / "missing.toml")
+
+
+BAD: list[tuple[str, str | None, str]] = [
+    (
+        "default = 'x'\n[profiles.y]\nurl='http://a:1'\nappid='a'\naccesskey='k'\n",
+        None,
+        "no profile 'x' (profiles: y)",
+    ),
+    (
+        "[profiles.a]\nurl='http://a:1'\n[profiles.b]\nurl='http://b:1'\n",
+        None,
+        "several profiles (a, b) and no 'default'",
+    ),
+    (
+        "[profiles.a]\nappid='a'\naccesskey='k'\n",
+        None,
+        "[profiles.a]: no 'url' (set it there, or set WALLBOARD_URL)",
+    ),
+    ("[profiles.a]\nurl='http://a:1'\naccesskey='k'\n", None, "[profiles.a]: no 'appid'"),
+    ("[profiles.a]\nurl='http://a:1'\nappid='a'\n", None, "[profiles.a]: no 'accesskey'"),
+    (
+        "[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey_env='FLOOR_KEY'\n",
+        None,
+        "'accesskey_env' names FLOOR_KEY, which is not set",
+    ),
+    (
+        "[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey='k'\naccesskey_env='X'\n",
+        None,
+        "give 'accesskey' or 'accesskey_env', not both",
+    ),
+    (
+        "[profiles.a]\nurl='ftp://a'\nappid='a'\naccesskey='k'\n",
+        None,
+        "'url' must look like http://host:port (got 'ftp://a')",
+    ),
+    ("[profiles.a]\nurl=8080\nappid='a'\naccesskey='k'\n", None, "'url' must be text in quotes"),
+    (
+        "[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey='k'\nacesskey='typo'\n",
+        None,
+        "unknown key 'acesskey'",
+    ),
+    ("[profiles.a]\nurl = \n", None, "not valid TOML"),
+    ("profiles = 3\n", None, "'profiles' must be a table"),
+    ("[profiles]\na = 3\n", "a", "'profiles.a' must be a [profiles.a] section"),
+    ("default = 3\n", None, "'default' must be a profile name in quotes"),
+]
+
+
+@pytest.mark.parametrize(("text", "name", "message"), BAD)
+def test_mistakes_name_the_file_and_the_key(
+    clean_env: Path, text: str, name: str | None, message: str
+) -> None:
+    path = _write(clean_env, text)
+    with pytest.raises(ConfigError) as caught:
+        load_profile(name)
+    assert str(caught.value).startswith(str(path))
+    assert message in str(caught.value)
+
+
+def test_no_file_and_no_environment_says_what_to_set(clean_env: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_profile()
+    text = str(caught.value)
+    assert str(clean_env / "config.toml") in text
+    assert "WALLBOARD_URL" in text and "WALLBOARD_ACCESSKEY" in text
+    with pytest.raises(ConfigError, match="no profile 'prod'"):
+        load_profile("prod")
+
+
+def test_the_accesskey_never_shows_in_a_repr_or_an_error(clean_env: Path) -> None:
+    profile = Profile(url="http://a:1", appid="a", accesskey="very-secret", name="n")
+    assert "very-secret" not in repr(profile)
+    assert "very-secret" not in str(profile)
+    _write(clean_env, "[profiles.a]\nurl='not a url'\nappid='a'\naccesskey='very-secret'\n")
+    with pytest.raises(ConfigError) as caught:
+        load_profile()
+    assert "very-secret" not in str(caught.value)
+
+
+def test_a_url_with_a_password_is_not_echoed(clean_env: Path) -> None:
+    _write(clean_env, "[profiles.a]\nurl='ftp://u:pw123@h'\nappid='a'\naccesskey='k'\n")
+    with pytest.raises(ConfigError) as caught:
+        load_profile()
+    assert "pw123" not in str(caught.value)
+
+
+def test_a_key_in_a_file_others_can_read_is_warned_about(
+    clean_env: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _write(clean_env, TWO)
+    path.chmod(0o644)
+    with caplog.at_level(logging.WARNING, logger="wallboard.config"):
+        load_profile()
+    assert "readable by others: chmod 600 it" in caplog.text
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # warned, not changed
+    caplog.clear()
+    path.chmod(0o600)
+    with caplog.at_level(logging.WARNING, logger="wallboard.config"):
+        load_profile()
+    assert caplog.text == ""
+
+
+def test_write_private_makes_an_owner_only_file(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "dir" / "token.json"
+    write_private(target, '{"token": "x"}')
+    assert target.read_text(encoding="utf-8") == '{"token": "x"}'
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert stat.S_IMODE(target.parent.stat().st_mode) == 0o700
+
+
+def test_write_private_replaces_an_open_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "audit.json"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o644)
+    write_private(target, "new")
+    assert target.read_text(encoding="utf-8") == "new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert sorted(os.listdir(tmp_path)) == ["audit.json"]

@@ -1,0 +1,259 @@
+"""Building the snapshot from API rows made by hand: agents, time in state, queues, totals,
+and the campaigns' figures (abandon rate, drop budget)."""
+
+from __future__ import annotations
+
+import pytest
+
+from wallboard.api.models import (
+    Bill,
+    Extension,
+    ExtensionCallStatus,
+    ExtensionRegistration,
+    Queue,
+    QueueAgent,
+)
+from wallboard.live.bills import CallFigures, campaign_figures, drop_budget
+from wallboard.live.build import (
+    ExtensionFacts,
+    build_queues,
+    campaign_view,
+    extension_facts,
+    floor_totals,
+    order_campaigns,
+)
+from wallboard.live.campaigns import TrackedTask
+from wallboard.live.snapshot import AgentState, AgentView, CampaignStatus
+
+NOW = 1_767_603_600.0  # 2026-01-05 09:00:00 UTC
+
+
+def agent(ext: str, queue: str = "q1", state: int = 1213, **fields: object) -> QueueAgent:
+    return QueueAgent.model_validate(
+        {"queuename": queue, "extnumber": ext, "seatsname": f"Agent {ext}", "state": state} | fields
+    )
+
+
+def call(ext: str, status: int = 1201, **fields: object) -> ExtensionCallStatus:
+    return ExtensionCallStatus.model_validate({"extnumber": ext, "status": status} | fields)
+
+
+def build(
+    agents: list[QueueAgent],
+    calls: list[ExtensionCallStatus] = (),  # type: ignore[assignment]
+    *,
+    queues: list[Queue] = (),  # type: ignore[assignment]
+    facts: dict[str, ExtensionFacts] | None = None,
+    previous: dict[tuple[str, str], AgentView] | None = None,
+    scope: list[str] | None = None,
+    taken_at: float = NOW,
+):
+    return build_queues(
+        agents,
+        {c.extnumber: c for c in calls},
+        list(queues),
+        facts or {},
+        taken_at=taken_at,
+        previous=previous or {},
+        scope=scope,
+    )
+
+
+def test_an_agent_tile_from_both_answers() -> None:
+    (queue,) = build(
+        [agent("1001", state=1215, callsanswered="7", noanswercount=2)],
+        [call("1001", 1204, caller="1001", callee="13800000001", callduration="42")],
+    )
+    (tile,) = queue.agents
+    assert tile.state is AgentState.TALKING
+    assert (tile.extnumber, tile.queue, tile.name) == ("1001", "q1", "Agent 1001")
+    assert tile.since == NOW - 42  # from the server's call duration
+    assert tile.number == "13800000001"
+    assert (tile.answered, tile.missed) == (7, 2)
+    assert (tile.queue_code, tile.call_code) == (1215, 1204)
+
+
+def test_the_customer_is_whichever_party_is_not_the_agent() -> None:
+    (queue,) = build(
+        [agent("1001", state=1214), agent("1002", state=1213)],
+        [
+            call("1001", 1202, caller="13900000009", callee="1001", disnumber="2190170001"),
+            call("1002", 1201, caller="1002", callee="13800000001"),  # idle: no number shown
+        ],
+    )
+    ringing, idle = queue.agents
+    assert ringing.number == "13900000009"
+    assert idle.number is None
+
+
+def test_idle_and_wrapup_time_from_the_idle_duration() -> None:
+    rows = [agent("1001", wrapuptime=30), agent("1002", wrapuptime=30)]
+    (queue,) = build(rows, [call("1001", idleduration=10), call("1002", idleduration=100)])
+    wrapup, idle = queue.agents
+    assert (wrapup.state, wrapup.since) == (AgentState.WRAPUP, NOW - 10)
+    assert (idle.state, idle.since) == (AgentState.IDLE, NOW - 70)  # idle since wrap-up ended
+    assert queue.wrapuptime == 30
+
+
+def test_time_in_state_is_kept_while_the_state_is_unchanged() -> None:
+    (first,) = build([agent("1001", state=1217)], [call("1001")])
+    assert first.agents[0].since == NOW  # first seen: now
+    previous = {("q1", "1001"): first.agents[0]}
+    (later,) = build(
+        [agent("1001", state=1217)], [call("1001")], previous=previous, taken_at=NOW + 90
+    )
+    assert later.agents[0].since == NOW  # still paused: still since then
+    (changed,) = build(
+        [agent("1001", state=1213)], [call("1001")], previous=previous, taken_at=NOW + 95
+    )
+    assert changed.agents[0].since == NOW + 95  # idle now, no idle time given
+
+
+def test_server_durations_do_not_make_the_time_jitter() -> None:
+    (first,) = build([agent("1001", state=1215)], [call("1001", 1204, callduration=10)])
+    previous = {("q1", "1001"): first.agents[0]}
+    (later,) = build(
+        [agent("1001", state=1215)],
+        [call("1001", 1204, callduration=11)],  # 1.6 s later the server says 11 s
+        previous=previous,
+        taken_at=NOW + 1.6,
+    )
+    assert later.agents[0].since == first.agents[0].since
+    (next_call,) = build(
+        [agent("1001", state=1215)],
+        [call("1001", 1204, callduration=2)],  # a new call began between two polls
+        previous=previous,
+        taken_at=NOW + 30,
+    )
+    assert next_call.agents[0].since == NOW + 28
+
+
+def test_slow_facts_make_agents_offline_or_disabled() -> None:
+    facts = extension_facts(
+        [
+            Extension(extnumber="1001", status=1016, register="reg"),
+            Extension(extnumber="1002", status=1013, register="reg"),
+            Extension(extnumber="1003", status=1016, register="reg"),
+        ],
+        [ExtensionRegistration(extnumber="1003", code=1014)],  # the newer answer wins
+    )
+    assert facts["1002"] == ExtensionFacts(registered=True, enabled=False)
+    assert facts["1003"] == ExtensionFacts(registered=False, enabled=True)
+    (queue,) = build([agent("1001"), agent("1002"), agent("1003")], facts=facts)
+    assert [a.state for a in queue.agents] == [
+        AgentState.IDLE,
+        AgentState.DISABLED,
+        AgentState.OFFLINE,
+    ]
+
+
+def test_queues_in_order_with_agents_in_extension_order() -> None:
+    rows = [agent("1010", "b"), agent("999", "b"), agent("1002", "a"), agent("1002", "a")]
+    listed = [Queue(queuename="c", remark="empty", autocall="idle", strategy=1)]
+    queues = build(rows, queues=listed)
+    assert [q.name for q in queues] == ["a", "b", "c"]
+    assert [a.extnumber for a in queues[1].agents] == ["999", "1010"]  # numeric order
+    assert len(queues[0].agents) == 1  # a repeated row shows once
+    assert (queues[2].remark, queues[2].autocall, queues[2].strategy, queues[2].agents) == (
+        "empty",
+        "idle",
+        1,
+        (),
+    )
+
+
+def test_scope_keeps_the_named_queues_in_the_given_order() -> None:
+    rows = [agent("1", "a"), agent("2", "b"), agent("3", "c")]
+    queues = build(rows, queues=[Queue(queuename="d")], scope=["c", "nope", "a", "d"])
+    assert [q.name for q in queues] == ["c", "a", "d"]
+
+
+def test_totals_count_each_extension_once() -> None:
+    rows = [
+        agent("1001", "a", 1215),
+        agent("1001", "b", 1213),  # the same agent, in a second queue
+        agent("1002", "a", 1214),
+        agent("1003", "a", 1217),
+        agent("1004", "a", 1213, wrapuptime=20),
+        agent("1005", "a", 1212),
+        agent("1006", "a", 1213),
+        agent("1007", "a", 1213),
+    ]
+    calls = [
+        call("1001", 1204),
+        call("1004", idleduration=3),
+        call("1006", 1014),
+        call("1007", 1013),
+    ]
+    totals = floor_totals(build(rows, calls), CallFigures(dialled=50, answered=40, dropped=2))
+    assert (totals.talking, totals.ringing, totals.paused, totals.wrapup) == (1, 1, 1, 1)
+    assert (totals.missed, totals.offline, totals.disabled, totals.idle) == (1, 1, 1, 0)
+    assert totals.calls_in_progress == 2
+    assert (totals.answered_today, totals.dropped_today) == (40, 2)
+    assert totals.abandon_rate == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize(
+    ("answered", "dropped", "budget"),
+    [
+        (0, 0, 0),
+        (33, 0, 0),  # 3% of 33 is 0.99: not one drop fits yet
+        (34, 0, 1),
+        (100, 0, 3),
+        (100, 1, 2),
+        (100, 3, 0),
+        (100, 5, 0),  # over the cap: no budget, never negative
+        (1000, 29, 1),
+        (2900, 0, 87),
+    ],
+)
+def test_drop_budget(answered: int, dropped: int, budget: int) -> None:
+    assert drop_budget(answered, dropped) == budget
+
+
+def test_campaign_figures_from_the_bills_of_its_numbers() -> None:
+    def bill(number: str, answered: bool, ext: str) -> Bill:
+        return Bill(
+            destnumber=number,
+            extnumber=ext,
+            answertime="2026-01-05 09:01:00" if answered else "",
+            direction="callout",
+        )
+
+    by_number = {
+        "13800000001": [bill("13800000001", True, "1001")],
+        "13800000002": [bill("13800000002", True, "")],  # dropped
+        "13800000003": [bill("13800000003", False, ""), bill("13800000003", True, "1002")],
+        "13900000000": [bill("13900000000", True, "1001")],  # another campaign's number
+    }
+    numbers = ["138-0000-0001", "13800000002", "13800000003", "13800000004"]
+    figures = campaign_figures(numbers, by_number)
+    assert figures == CallFigures(dialled=3, answered=3, dropped=1)
+
+    task = TrackedTask(
+        "T1",
+        name="spring",
+        numbers=tuple(numbers),
+        status=CampaignStatus.RUNNING,
+        assigned_to="q1",
+    )
+    view = campaign_view(task, figures)
+    assert (view.total, view.dialled, view.remaining, view.progress) == (4, 3, 1, 0.75)
+    assert view.abandon_rate == pytest.approx(1 / 3)
+    assert view.drop_budget == 0
+    assert (view.name, view.assigned_to, view.status) == ("spring", "q1", CampaignStatus.RUNNING)
+    unnamed = campaign_view(TrackedTask("T2"), CallFigures())
+    assert (unnamed.name, unnamed.progress, unnamed.abandon_rate) == ("T2", 0.0, 0.0)
+
+
+def test_finished_campaigns_come_last() -> None:
+    views = [
+        campaign_view(TrackedTask(taskid, status=status), CallFigures())
+        for taskid, status in [
+            ("a", CampaignStatus.OVER),
+            ("b", CampaignStatus.RUNNING),
+            ("c", CampaignStatus.MISSING),
+            ("d", CampaignStatus.PAUSED),
+        ]
+    ]
+    assert [v.taskid for v in order_campaigns(views)] == ["b", "d", "a", "c"]

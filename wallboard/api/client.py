@@ -1,0 +1,793 @@
+"""The typed async client of the vendor's predictive-outbound API.
+
+One method per documented service (named as in `services.py`), each a form-data POST to the
+base URL that returns pydantic models (`models.py`) or raises one of `errors.py`.
+
+What it takes care of so that callers do not have to:
+- the token: logged in lazily, renewed before its 12 hours run out, and on `ret 600` one new
+  Login and one repeat of the call. Concurrent calls share one Login (a lock plus a token
+  generation: only the first caller to see a refused generation logs in again);
+- time limits on every call, and retries with exponential backoff and jitter for reads only.
+  A call that changes the floor is never repeated once it may have reached the server: a
+  timeout there is `OutcomeUnknown`;
+- splitting long comma lists of extensions into concurrent batches, answers kept in order;
+- secrets: the accesskey and the token never appear in a repr, a log line or an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from wallboard.api import services
+from wallboard.api.errors import (
+    ApiError,
+    ConnectError,
+    NoAnswer,
+    OutcomeUnknown,
+    ProtocolError,
+    ServerError,
+    TokenInvalid,
+    business_error,
+    transport_error,
+)
+from wallboard.api.models import (
+    Ack,
+    ApiModel,
+    BillPage,
+    Extension,
+    ExtensionCallStatus,
+    ExtensionRegistration,
+    ExtensionValidity,
+    Group,
+    GroupExtension,
+    LoginResult,
+    NumbersAdded,
+    PhoneNumber,
+    Queue,
+    QueueAgent,
+    RecordingLink,
+    TaskCreated,
+)
+
+log = logging.getLogger("wallboard.api")
+# A library logs only where the application set up logging: without this, Python's last-resort
+# handler would print retry warnings around `wallboard call`'s one-line error.
+log.addHandler(logging.NullHandler())
+
+try:
+    _VERSION = importlib.metadata.version("wallboard")
+except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
+    _VERSION = "dev"
+
+#: A token lives 12 hours; it is renewed a little before, so no call meets it expiring.
+TOKEN_LIFETIME = 12 * 3600.0
+RENEW_MARGIN = 15 * 60.0
+#: The documents' limit on numbers in one TaskCreat / TaskAdd call.
+MAX_NUMBERS_PER_CALL = 10_000
+
+M = TypeVar("M", bound=ApiModel)
+
+PhoneLike = PhoneNumber | Mapping[str, Any] | str | int
+"""A number to dial: a `PhoneNumber`, a mapping with its fields, or just the number."""
+
+
+# The shape of each service's answer: ("ack", None) for a status-only answer, ("object", M)
+# for a single `result` object, ("list", M) for a `result` array. GetGroupExt's `data` is the
+# array itself; `_result_of` handles that.
+_RESULTS: dict[str, tuple[str, type[ApiModel] | None]] = {
+    "App.Sip_Auth.Login": ("object", LoginResult),
+    "App.Sip_Auth.Logout": ("ack", None),
+    "App.Sip_Cdr.GetBill": ("object", BillPage),
+    "App.Sip_Cdr.GetRecodeFile": ("object", RecordingLink),
+    "App.Sip_Yccall.TaskCreat": ("object", TaskCreated),
+    "App.Sip_Yccall.TaskAdd": ("object", NumbersAdded),
+    "App.Sip_Yccall.taskDelPhone": ("ack", None),
+    "App.Sip_Yccall.TaskSet": ("ack", None),
+    "App.Sip_Queue.AddQueue": ("ack", None),
+    "App.Sip_Queue.EditQueue": ("ack", None),
+    "App.Sip_Queue.DelQueue": ("ack", None),
+    "App.Sip_Queue.GetQueueList": ("list", Queue),
+    "App.Sip_Queue.GetQueueSipStatus": ("list", QueueAgent),
+    "App.Sip_Queue.SetSeatsStatus": ("ack", None),
+    "App.Sip_Queue.SipSignIn": ("ack", None),
+    "App.Sip_Queue.SipSignOut": ("ack", None),
+    "App.Sip_Extgroup.AddExtgroup": ("ack", None),
+    "App.Sip_Extgroup.AddExtnumber": ("ack", None),
+    "App.Sip_Extgroup.DelExtnumber": ("ack", None),
+    "App.Sip_Extgroup.EditExtnumber": ("ack", None),
+    "App.Sip_Extgroup.GetGroupExt": ("list", GroupExtension),
+    "App.Sip_Extgroup.GetExtgroupInfo": ("list", Group),
+    "App.Sip_Sipnum.GetSipnumberInfo": ("list", Extension),
+    "App.Sip_Status.GetSipCallStatus": ("list", ExtensionCallStatus),
+    "App.Sip_Status.GetSipValidStatus": ("list", ExtensionValidity),
+    "App.Sip_Status.GetSipRegisterStatus": ("list", ExtensionRegistration),
+}
+_BARE_LIST_SERVICES = frozenset({"App.Sip_Extgroup.GetGroupExt"})
+_ADAPTERS: dict[type[ApiModel], TypeAdapter[list[Any]]] = {}
+
+
+def _list_adapter(model: type[ApiModel]) -> TypeAdapter[list[Any]]:
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
+    return adapter
+
+
+def _service(wire: str) -> services.Service:
+    service = services.find(wire)
+    if service is None:  # pragma: no cover - the table and this module are kept in step
+        raise KeyError(wire)
+    return service
+
+
+def _wire_value(value: object) -> str:
+    """Form fields are text: ints as digits, bools as the documents' yes/no."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _form(**fields: object) -> dict[str, str]:
+    """The form of one call; a field given as None is left out (an optional one not set)."""
+    return {name: _wire_value(value) for name, value in fields.items() if value is not None}
+
+
+def _csv(values: str | Sequence[str | int]) -> str:
+    if isinstance(values, str):
+        return values
+    return ",".join(str(value).strip() for value in values)
+
+
+def extension_list(extnumbers: str | Sequence[str | int]) -> list[str]:
+    """Extensions from a comma text or a sequence, stripped, empties dropped, order kept."""
+    items = extnumbers.split(",") if isinstance(extnumbers, str) else extnumbers
+    return [text for text in (str(item).strip() for item in items) if text]
+
+
+def phone_entries(telphone: Sequence[PhoneLike]) -> str:
+    """TaskCreat/TaskAdd's `telphone`: a JSON array of number entries."""
+    if isinstance(telphone, str | bytes):
+        raise TypeError("telphone must be a sequence of numbers, not one text")
+    if len(telphone) > MAX_NUMBERS_PER_CALL:
+        raise ValueError(
+            f"{len(telphone)} numbers in one call: the server takes at most "
+            f"{MAX_NUMBERS_PER_CALL:,}; add the rest with add_numbers()"
+        )
+    entries: list[dict[str, Any]] = []
+    for item in telphone:
+        if isinstance(item, PhoneNumber):
+            number = item
+        elif isinstance(item, Mapping):
+            number = PhoneNumber.model_validate(item)
+        else:
+            number = PhoneNumber(phone=str(item))
+        if not number.phone.strip():
+            raise ValueError("an empty phone number in telphone")
+        entries.append(number.wire())
+    return json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+
+
+def _shape_problem(exc: ValidationError) -> str:
+    """Where a result differs from the documents, without echoing any value (secrets)."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False)[:3]:
+        where = ".".join(str(part) for part in error["loc"]) or "result"
+        problems.append(f"{where}: {error['msg']}")
+    return "; ".join(problems)
+
+
+def _display_url(base_url: str) -> str:
+    """The base URL without any user:password part, for messages."""
+    url = httpx.URL(base_url)
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}{url.path if url.path != '/' else ''}"
+
+
+class WallboardClient:
+    """An async client for the vendor's API: one method per documented service.
+
+    Use it as `async with WallboardClient(...) as client:` or close it with `aclose()`.
+    `sleep`, `jitter` and `clock` are there so tests control time instead of waiting.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        appid: str,
+        accesskey: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 5.0,
+        read_retries: int = 2,
+        batch_size: int = 200,
+        concurrency: int = 8,
+        backoff: float = 0.25,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.monotonic,
+        token_lifetime: float = TOKEN_LIFETIME,
+        renew_margin: float = RENEW_MARGIN,
+    ) -> None:
+        try:
+            url = httpx.URL(base_url.strip())
+        except (httpx.InvalidURL, TypeError) as exc:
+            raise ValueError(f"not a server address: {exc}") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError("the server address must be an http:// or https:// URL")
+        if timeout <= 0 or read_retries < 0 or batch_size < 1 or concurrency < 1:
+            raise ValueError("timeout, batch_size and concurrency must be positive")
+        self._base_url = str(url)
+        self._shown_url = _display_url(self._base_url)
+        self._appid = appid
+        self._accesskey = accesskey
+        self._timeout = timeout
+        self._read_retries = read_retries
+        self._batch_size = batch_size
+        self._concurrency = concurrency
+        self._backoff = backoff
+        self._sleep = sleep
+        self._jitter = jitter
+        self._clock = clock
+        self._renew_after = max(0.0, token_lifetime - renew_margin)
+        self._token: str | None = None
+        self._token_born = 0.0
+        self._generation = 0
+        self._login_lock = asyncio.Lock()
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            headers={"User-Agent": f"wallboard/{_VERSION}"},
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"WallboardClient(base_url={self._shown_url!r}, appid={self._appid!r}, "
+            f"accesskey='***', logged_in={self._token is not None})"
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The server address (without any user:password part)."""
+        return self._shown_url
+
+    async def __aenter__(self) -> WallboardClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections. The server's token is left to expire (no Logout)."""
+        await self._http.aclose()
+
+    # ------------------------------------------------------------------ the token
+
+    def _token_fresh(self) -> bool:
+        return self._token is not None and self._clock() - self._token_born < self._renew_after
+
+    async def _current_token(self) -> tuple[str, int]:
+        token = self._token
+        if token is not None and self._token_fresh():
+            return token, self._generation
+        async with self._login_lock:
+            if self._token is None or not self._token_fresh():
+                return (await self._login_locked()).token, self._generation
+            return self._token, self._generation
+
+    async def _token_after_refusal(self, refused_generation: int) -> tuple[str, int]:
+        """A new token after `ret 600`, unless another call already fetched one."""
+        async with self._login_lock:
+            if self._generation == refused_generation or self._token is None:
+                return (await self._login_locked()).token, self._generation
+            return self._token, self._generation
+
+    async def _login_locked(self) -> LoginResult:
+        """Log in; the caller holds the login lock, so concurrent calls share this Login."""
+        service = _service("App.Sip_Auth.Login")
+        self._token = None
+        data = await self._exchange(service, {"appid": self._appid, "accesskey": self._accesskey})
+        result = self._result_of(service, data)
+        assert isinstance(result, LoginResult)
+        if not result.token:
+            raise ProtocolError("the login answer holds no token", service=service.wire)
+        self._token = result.token
+        self._token_born = self._clock()
+        self._generation += 1
+        log.info("logged in to %s (company %s)", self._shown_url, result.companycode or "?")
+        return result
+
+    # ------------------------------------------------------------------ one call
+
+    async def _call(self, wire: str, form: Mapping[str, str]) -> Any:
+        """One service call with the token: log in as needed, once more after `ret 600`."""
+        service = _service(wire)
+        token, generation = await self._current_token()
+        try:
+            return await self._exchange(service, {**form, "token": token})
+        except TokenInvalid:
+            log.info("%s: token refused; logging in again", service.short)
+            token, _ = await self._token_after_refusal(generation)
+            return await self._exchange(service, {**form, "token": token})
+
+    async def _exchange(self, service: services.Service, form: Mapping[str, str]) -> Any:
+        """Send with retries for reads; a call that changes the floor is sent at most once."""
+        attempts = 1 if service.mutation else 1 + self._read_retries
+        for attempt in range(attempts):
+            try:
+                return await self._send_once(service, form)
+            except (ConnectError, NoAnswer, ServerError) as exc:
+                if attempt + 1 >= attempts:
+                    raise
+                delay = self._backoff * (2**attempt) * (0.5 + self._jitter())
+                log.warning("%s; trying again in %.2f s", exc, delay)
+                await self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send_once(self, service: services.Service, form: Mapping[str, str]) -> Any:
+        # multipart/form-data with plain fields, as PHP curl sends an array: (None, value)
+        # parts carry no filename and no content type, so servers read them as form fields.
+        parts = [("service", (None, service.wire))]
+        parts += [(name, (None, value)) for name, value in form.items()]
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self._timeout):
+                response = await self._http.post(self._base_url, files=parts)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            reason = str(exc) or type(exc).__name__
+            raise ConnectError(
+                f"cannot reach the server at {self._shown_url} ({reason})",
+                service=service.wire,
+            ) from None
+        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
+            raise ConnectError(
+                f"cannot send to {self._shown_url} ({type(exc).__name__})", service=service.wire
+            ) from None
+        except (httpx.RequestError, TimeoutError) as exc:
+            what = "no answer within the time limit" if _is_timeout(exc) else "connection lost"
+            if service.mutation:
+                raise OutcomeUnknown(
+                    f"{what}; the call may have reached the server and was not repeated: "
+                    "check the floor before trying again",
+                    service=service.wire,
+                ) from None
+            raise NoAnswer(f"{what} from {self._shown_url}", service=service.wire) from None
+        elapsed = (time.perf_counter() - started) * 1000
+        log.debug("%s: HTTP %d in %.0f ms", service.short, response.status_code, elapsed)
+        return self._unwrap(service, response)
+
+    def _unwrap(self, service: services.Service, response: httpx.Response) -> Any:
+        """The envelope checked: `data` on success, the matching exception otherwise."""
+        wire = service.wire
+        try:
+            body = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            body = None
+            if response.status_code >= 500:
+                if service.mutation and response.status_code in (502, 503, 504):
+                    raise OutcomeUnknown(
+                        f"HTTP {response.status_code} from a gateway; the call may have "
+                        "reached the server and was not repeated: check before trying again",
+                        service=wire,
+                    ) from None
+                raise ServerError(
+                    f"HTTP {response.status_code} without an API answer",
+                    code=500,
+                    meaning="the server failed while handling the call",
+                    service=wire,
+                ) from None
+            raise ProtocolError(
+                f"the answer is not JSON (HTTP {response.status_code})", service=wire
+            ) from None
+        if not isinstance(body, dict) or "ret" not in body:
+            raise ProtocolError("the answer has no ret/data/msg envelope", service=wire)
+        ret = _as_int(body.get("ret"))
+        if ret is None:
+            raise ProtocolError("the envelope's ret is not a number", service=wire)
+        msg = body.get("msg")
+        msg_text = msg if isinstance(msg, str) else ("" if msg is None else str(msg))
+        if ret != 200:
+            raise transport_error(ret, msg_text, wire)
+        data = body.get("data")
+        if wire in _BARE_LIST_SERVICES and isinstance(data, list):
+            return data
+        if not isinstance(data, dict):
+            raise ProtocolError("the envelope's data is not an object", service=wire)
+        status = _as_int(data.get("status"))
+        if status is None:
+            raise ProtocolError("the answer's data has no status", service=wire)
+        if status != 0:
+            errors = data.get("errors")
+            errors = errors if isinstance(errors, dict) else {}
+            raise business_error(
+                _as_int(errors.get("code")),
+                _text(errors.get("codemsg")),
+                _text(data.get("desc")),
+                wire,
+            )
+        return data
+
+    def _result_of(self, service: services.Service, data: Any) -> Any:
+        """The service's documented result as its model (or list of models, or Ack)."""
+        wire = service.wire
+        kind, model = _RESULTS[wire]
+        if kind == "ack":
+            return self._validate(wire, Ack, data)
+        if isinstance(data, list):  # GetGroupExt: `data` is the list itself
+            result: Any = data
+        else:
+            result = data.get("result")
+        assert model is not None
+        if kind == "object":
+            if not isinstance(result, dict):
+                raise ProtocolError("the answer's result is not an object", service=wire)
+            return self._validate(wire, model, result)
+        if result is None or result == {}:
+            return []
+        if isinstance(result, dict) and all(isinstance(item, dict) for item in result.values()):
+            result = list(result.values())  # PHP's keyed array
+        if not isinstance(result, list):
+            raise ProtocolError("the answer's result is not a list", service=wire)
+        try:
+            return _list_adapter(model).validate_python(result)
+        except ValidationError as exc:
+            raise ProtocolError(
+                f"the result does not have the documented shape ({_shape_problem(exc)})",
+                service=wire,
+            ) from None
+
+    @staticmethod
+    def _validate(wire: str, model: type[M], value: Any) -> M:
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            raise ProtocolError(
+                f"the result does not have the documented shape ({_shape_problem(exc)})",
+                service=wire,
+            ) from None
+
+    async def _service_call(self, wire: str, **fields: object) -> Any:
+        data = await self._call(wire, _form(**fields))
+        return self._result_of(_service(wire), data)
+
+    async def _batched(self, wire: str, extnumbers: str | Sequence[str | int]) -> list[Any]:
+        """A comma-list call split into batches, run concurrently, answers joined in order."""
+        numbers = extension_list(extnumbers)
+        if not numbers:
+            return []
+        size = self._batch_size
+        chunks = [numbers[start : start + size] for start in range(0, len(numbers), size)]
+        gate = asyncio.Semaphore(self._concurrency)
+        failed = asyncio.Event()
+
+        async def one(chunk: list[str]) -> list[Any]:
+            async with gate:
+                if failed.is_set():  # the whole call has failed: send no more batches
+                    return []
+                try:
+                    answer = await self._service_call(wire, extnumber=",".join(chunk))
+                except BaseException:
+                    failed.set()
+                    raise
+                return list(answer)
+
+        if len(chunks) == 1:
+            return await one(chunks[0])
+        tasks = [asyncio.ensure_future(one(chunk)) for chunk in chunks]
+        try:
+            answers = await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return [item for answer in answers for item in answer]
+
+    # ------------------------------------------------------------------ generic
+
+    async def call(self, service: str, fields: Mapping[str, str] | None = None) -> Any:
+        """Any service by name with raw text fields, answered with its models.
+
+        For `wallboard call`: the fields go on the wire as given (`token` and `service` are
+        the client's own and are ignored), and the answer is parsed like the typed method's,
+        so an extension's password is dropped here too.
+        """
+        found = services.find(service)
+        if found is None:
+            raise ValueError(f"no such service: {service!r}")
+        form = {
+            name: value
+            for name, value in (fields or {}).items()
+            if name.lower() not in ("token", "service")
+        }
+        if found.wire == "App.Sip_Auth.Login":
+            return await self.login()
+        if found.wire == "App.Sip_Auth.Logout":
+            return await self.logout()
+        data = await self._call(found.wire, form)
+        return self._result_of(found, data)
+
+    # ------------------------------------------------------------------ Sip_Auth
+
+    async def login(self) -> LoginResult:
+        """Log in now (calls log in by themselves when needed). The result hides the token."""
+        async with self._login_lock:
+            return await self._login_locked()
+
+    async def logout(self) -> Ack:
+        """Clear the token on the server (needed after extensions were added or changed)."""
+        async with self._login_lock:
+            token = self._token
+            if token is None:
+                return Ack(status=0, desc="not logged in")
+            self._token = None
+            self._generation += 1
+            service = _service("App.Sip_Auth.Logout")
+            data = await self._exchange(service, {"token": token})
+            return self._result_of(service, data)
+
+    # ------------------------------------------------------------------ Sip_Cdr
+
+    async def bills(
+        self,
+        starttime: str,
+        endtime: str,
+        *,
+        syncflag: int = 3,
+        direction: int = 3,
+        callmethod: int = 0,
+        currentpage: int = 1,
+        itemsperpage: int = 1000,
+        extnumber: str | Sequence[str] = "",
+        destnumber: str = "",
+        userid: str = "",
+        memberid: str = "",
+        chengshudu: str | None = None,
+        customuuid: str | None = None,
+    ) -> BillPage:
+        """One page of call records. syncflag 3 by default: never mark the CRM's records."""
+        return await self._service_call(
+            "App.Sip_Cdr.GetBill",
+            starttime=starttime,
+            endtime=endtime,
+            syncflag=syncflag,
+            direction=direction,
+            callmethod=callmethod,
+            currentpage=currentpage,
+            itemsperpage=itemsperpage,
+            extnumber=_csv(extnumber),
+            destnumber=destnumber,
+            userid=userid,
+            memberid=memberid,
+            chengshudu=chengshudu,
+            customuuid=customuuid,
+        )
+
+    async def recording_link(self, filename: str) -> RecordingLink:
+        """Where to download a call recording (kept three months on the server)."""
+        return await self._service_call("App.Sip_Cdr.GetRecodeFile", filename=filename)
+
+    # ------------------------------------------------------------------ Sip_Yccall
+
+    async def create_task(
+        self,
+        assigntype: int,
+        assignagent: str,
+        telphone: Sequence[PhoneLike],
+        taskscale: str = "1:1",
+        disnumber: str | Sequence[str] = "",
+        taskname: str | None = None,
+    ) -> TaskCreated:
+        """Create a predictive task (assigntype 1 extension, 2 queue, 3 group)."""
+        return await self._service_call(
+            "App.Sip_Yccall.TaskCreat",
+            assigntype=assigntype,
+            assignagent=assignagent,
+            telphone=phone_entries(telphone),
+            taskscale=taskscale,
+            disnumber=_csv(disnumber),
+            taskname=taskname,
+        )
+
+    async def add_numbers(self, taskid: str, telphone: Sequence[PhoneLike]) -> NumbersAdded:
+        """Add numbers (at most 10,000 a call) to a predictive task."""
+        return await self._service_call(
+            "App.Sip_Yccall.TaskAdd", taskid=taskid, telphone=phone_entries(telphone)
+        )
+
+    async def remove_numbers(self, taskid: str, telphone: str | Sequence[str]) -> Ack:
+        """Remove numbers from a predictive task."""
+        return await self._service_call(
+            "App.Sip_Yccall.taskDelPhone", taskid=taskid, telphone=_csv(telphone)
+        )
+
+    async def set_task(self, taskid: str, taskstatus: int) -> Ack:
+        """Open (1), pause (2) or end (3) a predictive task."""
+        return await self._service_call(
+            "App.Sip_Yccall.TaskSet", taskid=taskid, taskstatus=taskstatus
+        )
+
+    # ------------------------------------------------------------------ Sip_Queue
+
+    async def add_queue(
+        self, queuename: str, autocall: str | bool, remark: str, strategy: int | None = None
+    ) -> Ack:
+        """Create a queue; autocall yes/no says whether it takes predictive calls."""
+        return await self._service_call(
+            "App.Sip_Queue.AddQueue",
+            queuename=queuename,
+            autocall=autocall,
+            remark=remark,
+            strategy=strategy,
+        )
+
+    async def edit_queue(
+        self,
+        queuename: str,
+        remark: str,
+        *,
+        strategy: int | None = None,
+        announcefreq: int | None = None,
+        ringdelay: int | None = None,
+        maxwaittime: int | None = None,
+        withnoagenttime: int | None = None,
+        noagentrejoiningtime: int | None = None,
+        discardtime: int | None = None,
+    ) -> Ack:
+        """Change a queue's settings; settings left as None are not sent."""
+        return await self._service_call(
+            "App.Sip_Queue.EditQueue",
+            queuename=queuename,
+            remark=remark,
+            strategy=strategy,
+            announcefreq=announcefreq,
+            ringdelay=ringdelay,
+            maxwaittime=maxwaittime,
+            withnoagenttime=withnoagenttime,
+            noagentrejoiningtime=noagentrejoiningtime,
+            discardtime=discardtime,
+        )
+
+    async def delete_queue(self, queuename: str) -> Ack:
+        """Delete a queue."""
+        return await self._service_call("App.Sip_Queue.DelQueue", queuename=queuename)
+
+    async def queues(self, queuename: str = "") -> list[Queue]:
+        """The queues, or one queue by name ("" for all: the field is then not sent)."""
+        return await self._service_call("App.Sip_Queue.GetQueueList", queuename=queuename or None)
+
+    async def queue_agents(
+        self, queuename: str = "", extnumber: str = "", state: int = 0
+    ) -> list[QueueAgent]:
+        """Agents in queues (state 0 any, 1 idle, 2 waiting, 3 receiving, 4 talking)."""
+        return await self._service_call(
+            "App.Sip_Queue.GetQueueSipStatus",
+            queuename=queuename or None,
+            extnumber=extnumber or None,
+            state=state,
+        )
+
+    async def set_agent_status(
+        self, settype: int, extnumber: str, crmid: str | int, queuename: str
+    ) -> Ack:
+        """Show an agent busy (settype 1) or idle (2) in a queue."""
+        return await self._service_call(
+            "App.Sip_Queue.SetSeatsStatus",
+            settype=settype,
+            extnumber=extnumber,
+            crmid=crmid,
+            queuename=queuename,
+        )
+
+    async def sign_in(self, queuename: str, extnumber: str, crmid: str | int) -> Ack:
+        """Check an extension into a queue."""
+        return await self._service_call(
+            "App.Sip_Queue.SipSignIn", queuename=queuename, extnumber=extnumber, crmid=crmid
+        )
+
+    async def sign_out(self, queuename: str, extnumber: str, crmid: str | int) -> Ack:
+        """Check an extension out of a queue."""
+        return await self._service_call(
+            "App.Sip_Queue.SipSignOut", queuename=queuename, extnumber=extnumber, crmid=crmid
+        )
+
+    # ------------------------------------------------------------------ Sip_Extgroup
+
+    async def add_group(self, name: str, status: int | None = None) -> Ack:
+        """Create an extension group."""
+        return await self._service_call("App.Sip_Extgroup.AddExtgroup", name=name, status=status)
+
+    async def add_group_extension(self, name: str, extnumber: str) -> Ack:
+        """Put an extension into a group."""
+        return await self._service_call(
+            "App.Sip_Extgroup.AddExtnumber", name=name, extnumber=extnumber
+        )
+
+    async def remove_group_extension(self, name: str, extnumber: str) -> Ack:
+        """Take an extension out of a group."""
+        return await self._service_call(
+            "App.Sip_Extgroup.DelExtnumber", name=name, extnumber=extnumber
+        )
+
+    async def edit_group_extension(self, name: str, extnumber: str, state: str) -> Ack:
+        """Set a group extension idle or busy."""
+        return await self._service_call(
+            "App.Sip_Extgroup.EditExtnumber", name=name, extnumber=extnumber, state=state
+        )
+
+    async def group_extensions(self, name: str, extnumber: str = "") -> list[GroupExtension]:
+        """The extensions of a group (the one call whose `data` is a bare list)."""
+        return await self._service_call(
+            "App.Sip_Extgroup.GetGroupExt", name=name, extnumber=extnumber or None
+        )
+
+    async def groups(self, name: str, status: int | None = None) -> list[Group]:
+        """Extension groups by name (status 1 enabled, 0 disabled, 2 all)."""
+        return await self._service_call(
+            "App.Sip_Extgroup.GetExtgroupInfo", name=name, status=status
+        )
+
+    # ------------------------------------------------------------------ Sip_Sipnum / Status
+
+    async def extensions(self, status: int = 3, extnumber: str = "") -> list[Extension]:
+        """The account's extensions (status 1 enabled, 2 disabled, 3 all); no passwords."""
+        return await self._service_call(
+            "App.Sip_Sipnum.GetSipnumberInfo", status=status, extnumber=extnumber or None
+        )
+
+    async def call_status(self, extnumbers: str | Sequence[str | int]) -> list[ExtensionCallStatus]:
+        """Call state of many extensions, asked in concurrent batches."""
+        return await self._batched("App.Sip_Status.GetSipCallStatus", extnumbers)
+
+    async def valid_status(self, extnumbers: str | Sequence[str | int]) -> list[ExtensionValidity]:
+        """Enabled (1016) / disabled (1013) / missing (1012) for many extensions."""
+        return await self._batched("App.Sip_Status.GetSipValidStatus", extnumbers)
+
+    async def register_status(
+        self, extnumbers: str | Sequence[str | int]
+    ) -> list[ExtensionRegistration]:
+        """Registered (1017) or not (1014) for many extensions."""
+        return await self._batched("App.Sip_Status.GetSipRegisterStatus", extnumbers)
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return isinstance(exc, TimeoutError | httpx.TimeoutException)
+
+
+__all__ = [
+    "MAX_NUMBERS_PER_CALL",
+    "ApiError",
+    "PhoneLike",
+    "WallboardClient",
+    "extension_list",
+    "phone_entries",
+]

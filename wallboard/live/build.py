@@ -1,0 +1,287 @@
+"""Building the floor's picture from API rows: pure functions, no I/O, no clock of their own.
+
+The pollers fetch rows; these functions turn them into the snapshot's views. Keeping them
+pure means every figure on the screen is tested from hand-made rows, and a snapshot is the
+same whenever it is rebuilt from the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from wallboard.api.models import (
+    Extension,
+    ExtensionCallStatus,
+    ExtensionRegistration,
+    Queue,
+    QueueAgent,
+)
+from wallboard.live.bills import CallFigures, drop_budget
+from wallboard.live.campaigns import TrackedTask
+from wallboard.live.snapshot import (
+    AgentState,
+    AgentView,
+    CampaignStatus,
+    CampaignView,
+    FloorTotals,
+    QueueView,
+)
+from wallboard.live.states import (
+    TOTALS_PRIORITY,
+    X_DISABLED,
+    X_ENABLED,
+    X_NOT_REGISTERED,
+    X_REGISTERED,
+    agent_state,
+)
+
+#: A time in state recomputed from the server's whole-second durations wobbles by up to a
+#: second between polls; within this much the previous value is kept, so tiles stay still.
+SINCE_TOLERANCE = 2.0
+
+AgentKey = tuple[str, str]  # (queue, extnumber)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionFacts:
+    """What the slow reads say about an extension; None: not known."""
+
+    registered: bool | None = None
+    enabled: bool | None = None
+
+
+def extension_facts(
+    extensions: Iterable[Extension], registrations: Iterable[ExtensionRegistration]
+) -> dict[str, ExtensionFacts]:
+    """Enabled from GetSipnumberInfo (1016/1013); registered from GetSipRegisterStatus
+    (1017/1014), else from GetSipnumberInfo's reg/nreg."""
+    enabled: dict[str, bool | None] = {}
+    registered: dict[str, bool | None] = {}
+    for ext in extensions:
+        number = ext.extnumber.strip()
+        if not number:
+            continue
+        enabled[number] = {X_ENABLED: True, X_DISABLED: False}.get(ext.status or 0)
+        flag = ext.register.strip().lower()
+        registered[number] = True if flag == "reg" else False if flag == "nreg" else None
+    for row in registrations:
+        number = row.extnumber.strip()
+        code = {X_REGISTERED: True, X_NOT_REGISTERED: False}.get(row.code or 0)
+        if number and code is not None:
+            registered[number] = code
+    return {
+        number: ExtensionFacts(registered.get(number), enabled.get(number))
+        for number in set(enabled) | set(registered)
+    }
+
+
+def extension_order(extnumber: str) -> tuple[int, int, str]:
+    """Numeric extensions in numeric order, then any others by text."""
+    text = extnumber.strip()
+    return (0, int(text), text) if text.isdigit() else (1, 0, text)
+
+
+def customer_number(call: ExtensionCallStatus | None, extnumber: str) -> str | None:
+    """The other party of the extension's call: whichever of callee/caller is not the agent."""
+    if call is None:
+        return None
+    mine = {extnumber.strip(), call.disnumber.strip(), ""}
+    for candidate in (call.callee.strip(), call.caller.strip()):
+        if candidate not in mine:
+            return candidate
+    return None
+
+
+def state_since(
+    state: AgentState,
+    *,
+    taken_at: float,
+    call: ExtensionCallStatus | None,
+    wrapuptime: int,
+    previous: AgentView | None,
+) -> float:
+    """When the agent entered `state`: from the server's durations where it gives them, else
+    kept from the previous snapshot while the state is unchanged, else now."""
+    kept = previous.since if previous is not None and previous.state is state else None
+    derived: float | None = None
+    if call is not None:
+        if state is AgentState.TALKING and call.callduration is not None:
+            derived = taken_at - max(0, call.callduration)
+        elif state in (AgentState.IDLE, AgentState.WRAPUP) and call.idleduration is not None:
+            idle = max(0, call.idleduration)
+            if state is AgentState.IDLE and 0 < wrapuptime <= idle:
+                idle -= wrapuptime  # idle began when the wrap-up ended
+            derived = taken_at - idle
+    if derived is None:
+        return kept if kept is not None else taken_at
+    if kept is not None and abs(kept - derived) < SINCE_TOLERANCE:
+        return kept
+    return min(derived, taken_at)
+
+
+def agent_view(
+    row: QueueAgent,
+    *,
+    taken_at: float,
+    call: ExtensionCallStatus | None,
+    facts: ExtensionFacts | None,
+    previous: AgentView | None,
+) -> AgentView:
+    """One agent's tile, from its queue row, its extension's call state and the slow facts."""
+    extnumber = row.extnumber.strip()
+    queue_code = row.state if row.state is not None else row.status
+    call_code = call.status if call is not None else None
+    facts = facts or ExtensionFacts()
+    state = agent_state(
+        queue_code,
+        call_code,
+        idleduration=call.idleduration if call is not None else None,
+        wrapuptime=row.wrapuptime,
+        registered=facts.registered,
+        enabled=facts.enabled,
+    )
+    number = (
+        customer_number(call, extnumber)
+        if state in (AgentState.RINGING, AgentState.TALKING)
+        else None
+    )
+    return AgentView(
+        extnumber=extnumber,
+        queue=row.queuename.strip(),
+        name=row.seatsname.strip(),
+        state=state,
+        since=state_since(
+            state, taken_at=taken_at, call=call, wrapuptime=row.wrapuptime, previous=previous
+        ),
+        number=number,
+        answered=row.callsanswered,
+        missed=row.noanswercount,
+        crmid=crmid_of(row, previous),
+        queue_code=queue_code,
+        call_code=call_code,
+    )
+
+
+def crmid_of(row: QueueAgent, previous: AgentView | None) -> str:
+    """The agent id the extension was checked in with, when the server's row shows it.
+
+    GetQueueSipStatus has no crmid field; servers built like the documents' example name the
+    seat `<crmid>_<extnumber>_<queue>`, so a numeric first part of seatsname is taken to be it.
+    """
+    head, sep, rest = row.seatsname.strip().partition("_")
+    if sep and head.isdigit() and rest:
+        return head
+    return previous.crmid if previous is not None else ""
+
+
+def build_queues(
+    agents: Iterable[QueueAgent],
+    calls: Mapping[str, ExtensionCallStatus],
+    queue_list: Sequence[Queue],
+    facts: Mapping[str, ExtensionFacts],
+    *,
+    taken_at: float,
+    previous: Mapping[AgentKey, AgentView],
+    scope: Sequence[str] | None = None,
+) -> tuple[QueueView, ...]:
+    """Every queue with its agents, in a stable order: the scope's order, else by name.
+
+    Queues come from GetQueueList and from the agents' rows (a queue missing from a stale
+    list still shows). With a scope, only the named queues show, in the order given.
+    """
+    wanted = list(dict.fromkeys(name.strip() for name in scope or () if name.strip()))
+    keep = set(wanted)
+    rows: dict[str, dict[str, AgentView]] = {}
+    wrapup: dict[str, int] = {}
+    for row in agents:
+        queue = row.queuename.strip()
+        extnumber = row.extnumber.strip()
+        if not queue or not extnumber or (keep and queue not in keep):
+            continue
+        rows.setdefault(queue, {})[extnumber] = agent_view(
+            row,
+            taken_at=taken_at,
+            call=calls.get(extnumber),
+            facts=facts.get(extnumber),
+            previous=previous.get((queue, extnumber)),
+        )
+        wrapup[queue] = max(wrapup.get(queue, 0), row.wrapuptime)
+
+    known = {q.queuename.strip(): q for q in queue_list if q.queuename.strip()}
+    names = [n for n in wanted if n in known or n in rows] if keep else sorted({*known, *rows})
+    views: list[QueueView] = []
+    for name in names:
+        info = known.get(name)
+        members = rows.get(name, {})
+        views.append(
+            QueueView(
+                name=name,
+                remark=info.remark if info else "",
+                strategy=info.strategy if info else None,
+                autocall=info.autocall if info else "",
+                wrapuptime=wrapup.get(name, 0),
+                agents=tuple(members[ext] for ext in sorted(members, key=extension_order)),
+            )
+        )
+    return tuple(views)
+
+
+def floor_totals(queues: Iterable[QueueView], today: CallFigures | None = None) -> FloorTotals:
+    """The header's figures. An extension in several queues counts once, in its most pressing
+    state (a call on the line first, offline last), so the counts add up to the agents."""
+    rank = {state: index for index, state in enumerate(TOTALS_PRIORITY)}
+    per_extension: dict[str, AgentState] = {}
+    for queue in queues:
+        for agent in queue.agents:
+            seen = per_extension.get(agent.extnumber)
+            if seen is None or rank[agent.state] < rank[seen]:
+                per_extension[agent.extnumber] = agent.state
+    count = {state: 0 for state in AgentState}
+    for state in per_extension.values():
+        count[state] += 1
+    today = today or CallFigures()
+    return FloorTotals(
+        idle=count[AgentState.IDLE],
+        ringing=count[AgentState.RINGING],
+        talking=count[AgentState.TALKING],
+        wrapup=count[AgentState.WRAPUP],
+        paused=count[AgentState.PAUSED],
+        offline=count[AgentState.OFFLINE],
+        disabled=count[AgentState.DISABLED],
+        missed=count[AgentState.MISSED],
+        calls_in_progress=count[AgentState.TALKING] + count[AgentState.RINGING],
+        answered_today=today.answered,
+        dropped_today=today.dropped,
+    )
+
+
+#: The campaigns pane lists live campaigns first, finished ones after.
+_FINISHED = (CampaignStatus.OVER, CampaignStatus.MISSING)
+
+
+def campaign_view(task: TrackedTask, figures: CallFigures) -> CampaignView:
+    """A tracked task with its figures from the bills of its numbers."""
+    total = len(task.numbers)
+    return CampaignView(
+        taskid=task.taskid,
+        name=task.label,
+        status=task.status,
+        total=total,
+        dialled=figures.dialled,
+        answered=figures.answered,
+        dropped=figures.dropped,
+        remaining=max(0, total - figures.dialled),
+        abandon_rate=figures.abandon_rate,
+        drop_budget=drop_budget(figures.answered, figures.dropped),
+        assigned_to=task.assigned_to,
+    )
+
+
+def order_campaigns(views: Iterable[CampaignView]) -> tuple[CampaignView, ...]:
+    """Live campaigns first, then finished ones; otherwise in the registry's order."""
+    listed = list(views)
+    return tuple(
+        [v for v in listed if v.status not in _FINISHED]
+        + [v for v in listed if v.status in _FINISHED]
+    )

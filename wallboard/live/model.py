@@ -1,0 +1,342 @@
+"""The live model: polls the server and hands the screen one immutable snapshot per cycle.
+
+Three cadences, each a fixed number of requests:
+- fast (every `fast_interval`, 1.5 s): GetQueueSipStatus for ALL queues in one call (empty
+  queuename), and GetSipCallStatus for the extensions in those queues. The extensions go in
+  comma lists of `call_batch` (2,500) per request, sent through the client's generic `call`
+  so that the client's own smaller batches do not apply: a floor of up to 2,500 agents costs
+  two requests per fast cycle, whether it has 100, 500 or 2,000 agents. Both requests go out
+  together; the extensions asked for are those of the previous cycle (a newly checked-in
+  agent gets its call state one cycle later), except on the first cycle.
+- slow (every `slow_interval`, 30 s): GetQueueList, GetSipnumberInfo (enabled, registered),
+  GetSipRegisterStatus.
+- bills (every `bills_interval`, 10 s): the new pages of GetBill (see `bills.py`).
+
+`refresh()` never raises. When the fast reads fail, the last good snapshot stays, marked
+stale, with the reason in a supervisor's words, and `next_delay()` backs off exponentially
+until the server answers again; then the model recovers by itself. A failed slow or bills
+read keeps the previous data, says so in `error`, and is tried again sooner than its
+interval, but does not make the agents' states stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from wallboard.api.errors import ApiError
+from wallboard.api.models import ExtensionCallStatus, ExtensionRegistration, Queue, QueueAgent
+from wallboard.live.bills import BillReader, campaign_figures
+from wallboard.live.build import (
+    AgentKey,
+    ExtensionFacts,
+    build_queues,
+    campaign_view,
+    extension_facts,
+    floor_totals,
+    order_campaigns,
+)
+from wallboard.live.campaigns import CampaignRegistry
+from wallboard.live.snapshot import (
+    AgentView,
+    CampaignStatus,
+    CampaignView,
+    FloorSnapshot,
+    QueueView,
+)
+from wallboard.live.words import describe_failure
+
+log = logging.getLogger("wallboard.live")
+
+CALL_STATUS = "App.Sip_Status.GetSipCallStatus"
+REGISTER_STATUS = "App.Sip_Status.GetSipRegisterStatus"
+#: Extensions per GetSipCallStatus request. The documents set no limit; 2,500 numbers make a
+#: form of about 25 KB.
+CALL_BATCH = 2500
+MAX_BACKOFF = 30.0
+
+
+class LiveFloor:
+    """Pollers -> `FloorSnapshot`. One instance per dashboard; `refresh()` is not reentrant
+    (a second call while one runs waits for it and returns its snapshot)."""
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        queues: Sequence[str] | None = None,
+        registry: CampaignRegistry | None = None,
+        clock: Callable[[], float] = time.time,
+        fast_interval: float = 1.5,
+        slow_interval: float = 30.0,
+        bills_interval: float = 10.0,
+        read_only: bool = False,
+        profile: str | None = None,
+        tz: dt.tzinfo | None = None,
+        call_batch: int = CALL_BATCH,
+        max_backoff: float = MAX_BACKOFF,
+    ) -> None:
+        if fast_interval <= 0 or slow_interval <= 0 or bills_interval <= 0 or call_batch < 1:
+            raise ValueError("poll intervals and call_batch must be positive")
+        self._client = client
+        self.scope: tuple[str, ...] | None = (
+            tuple(q.strip() for q in queues if q.strip()) or None if queues else None
+        )
+        self.registry = registry
+        self._clock = clock
+        self.fast_interval = fast_interval
+        self.slow_interval = slow_interval
+        self.bills_interval = bills_interval
+        self.read_only = read_only
+        self._profile = profile
+        self._call_batch = call_batch
+        self._max_backoff = max(max_backoff, fast_interval)
+        self._bills = BillReader(tz=tz)
+        self._lock = asyncio.Lock()
+
+        self._failures = 0
+        self._slow_failures = 0
+        self._bill_failures = 0
+        self._slow_due = float("-inf")
+        self._bills_due = float("-inf")
+        self._slow_error: str | None = None
+        self._bills_error: str | None = None
+
+        self._queue_list: list[Queue] = []
+        self._facts: dict[str, ExtensionFacts] = {}
+        self._extensions: list[str] = []  # the extensions whose call state the fast cycle asks
+        self._previous: dict[AgentKey, AgentView] = {}
+        self._campaigns_key: tuple[object, ...] | None = None
+        self._campaigns: tuple[CampaignView, ...] = ()
+        self._snapshot = FloorSnapshot(taken_at=clock(), read_only=read_only)
+
+    def __repr__(self) -> str:
+        return f"LiveFloor(scope={self.scope!r}, failures={self._failures})"
+
+    # ------------------------------------------------------------------ public
+
+    @property
+    def snapshot(self) -> FloorSnapshot:
+        """The latest snapshot (the last good data, stale when the last poll failed)."""
+        return self._snapshot
+
+    @property
+    def failures(self) -> int:
+        """Fast cycles failed in a row (0 while the server answers)."""
+        return self._failures
+
+    def next_delay(self) -> float:
+        """Seconds until the next refresh: the interval, or an exponential backoff while the
+        fast reads fail (1.5 s, 3, 6, 12, 24, then 30 s at most)."""
+        if self._failures == 0:
+            return self.fast_interval
+        return min(self._max_backoff, self.fast_interval * 2 ** (self._failures - 1))
+
+    async def refresh(self) -> FloorSnapshot:
+        """One fast cycle, plus the slow reads and bills when due. Never raises."""
+        if self._lock.locked():
+            async with self._lock:
+                return self._snapshot
+        async with self._lock:
+            try:
+                await self._cycle()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._failed(exc)
+            return self._snapshot
+
+    # ------------------------------------------------------------------ a cycle
+
+    async def _cycle(self) -> None:
+        now = self._clock()
+        slow = self._slow() if now >= self._slow_due else None
+        bills = self._read_bills(now) if now >= self._bills_due else None
+        side = [job for job in (slow, bills) if job is not None]
+        outcome = await asyncio.gather(self._fast(), *side, return_exceptions=True)
+        fast = outcome[0]
+        for result in outcome[1:]:
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+        if isinstance(fast, BaseException):
+            raise fast
+        agents, calls = fast
+        taken_at = self._clock()
+        self._publish(agents, calls, taken_at)
+
+    async def _fast(self) -> tuple[list[QueueAgent], dict[str, ExtensionCallStatus]]:
+        asked = list(self._extensions)
+        if asked:
+            agents, call_rows = await asyncio.gather(
+                self._client.queue_agents(), self._call_status(asked)
+            )
+        else:
+            agents = await self._client.queue_agents()
+            call_rows = []
+        mine = self._in_scope(agents)
+        shown = list(dict.fromkeys(row.extnumber.strip() for row in mine if row.extnumber.strip()))
+        if not asked and shown:
+            call_rows = await self._call_status(shown)
+        self._extensions = shown
+        calls = {row.extnumber.strip(): row for row in call_rows if row.extnumber.strip()}
+        return mine, calls
+
+    async def _call_status(self, extnumbers: Sequence[str]) -> list[ExtensionCallStatus]:
+        """GetSipCallStatus in `call_batch`-sized comma lists, sent together."""
+        return await self._in_batches(CALL_STATUS, extnumbers)
+
+    async def _in_batches(self, wire: str, extnumbers: Sequence[str]) -> list[Any]:
+        size = self._call_batch
+        chunks = [extnumbers[i : i + size] for i in range(0, len(extnumbers), size)]
+        answers = await asyncio.gather(
+            *(self._client.call(wire, {"extnumber": ",".join(chunk)}) for chunk in chunks)
+        )
+        return [row for answer in answers for row in answer]
+
+    def _in_scope(self, agents: Sequence[QueueAgent]) -> list[QueueAgent]:
+        if not self.scope:
+            return list(agents)
+        keep = set(self.scope)
+        return [row for row in agents if row.queuename.strip() in keep]
+
+    async def _slow(self) -> None:
+        try:
+            known = list(self._extensions)
+            queue_list, extensions, registrations = await asyncio.gather(
+                self._client.queues(),
+                self._client.extensions(status=3),
+                self._in_batches(REGISTER_STATUS, known) if known else _nothing(),
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._slow_failures += 1
+            self._slow_error = describe_failure(exc, profile=self._profile)
+            self._slow_due = self._clock() + self._retry_after(
+                self._slow_failures, self.slow_interval
+            )
+            _log_unexpected(exc)
+            return
+        self._queue_list = list(queue_list)
+        self._facts = extension_facts(extensions, registrations)
+        self._slow_failures = 0
+        self._slow_error = None
+        self._slow_due = self._clock() + self.slow_interval
+
+    async def _read_bills(self, now: float) -> None:
+        since = [
+            task.tracked_at
+            for task in (self.registry.tasks() if self.registry is not None else ())
+            if task.status not in (CampaignStatus.OVER, CampaignStatus.MISSING) and task.numbers
+        ]
+        try:
+            await self._bills.read(self._client, now, since)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._bill_failures += 1
+            self._bills_error = describe_failure(exc, profile=self._profile)
+            self._bills_due = self._clock() + self._retry_after(
+                self._bill_failures, self.bills_interval
+            )
+            _log_unexpected(exc)
+            return
+        self._bill_failures = 0
+        self._bills_error = None
+        self._bills_due = self._clock() + (
+            self.bills_interval if self._bills.complete else self.fast_interval
+        )
+
+    def _retry_after(self, failures: int, interval: float) -> float:
+        return min(interval, self.fast_interval * 2 ** (failures - 1))
+
+    # ------------------------------------------------------------------ the snapshot
+
+    def _publish(
+        self, agents: list[QueueAgent], calls: dict[str, ExtensionCallStatus], taken_at: float
+    ) -> None:
+        queues = build_queues(
+            agents,
+            calls,
+            self._queue_list,
+            self._facts,
+            taken_at=taken_at,
+            previous=self._previous,
+            scope=self.scope,
+        )
+        self._previous = {(a.queue, a.extnumber): a for q in queues for a in q.agents}
+        self._failures = 0
+        problems = [p for p in (self._slow_error, self._bills_error) if p]
+        self._snapshot = FloorSnapshot(
+            taken_at=taken_at,
+            queues=_reuse_unchanged(queues, self._snapshot.queues),
+            campaigns=self._campaign_views(),
+            totals=floor_totals(queues, self._bills.today),
+            stale=False,
+            error="; ".join(problems) or None,
+            read_only=self.read_only,
+        )
+
+    def _campaign_views(self) -> tuple[CampaignView, ...]:
+        """Campaign figures, recomputed only when the bills or the registry changed."""
+        if self.registry is None:
+            return ()
+        key = (self._bills.version, self.registry.stamp)
+        if key == self._campaigns_key:
+            return self._campaigns
+        views = []
+        for task in self.registry.tasks():
+            figures = campaign_figures(task.numbers, self._bills.by_number)
+            if figures.dialled and task.status in (
+                CampaignStatus.UNKNOWN,
+                CampaignStatus.NOT_STARTED,
+            ):
+                task = self._note_dialling(task.taskid) or task
+            views.append(campaign_view(task, figures))
+        self._campaigns = order_campaigns(views)
+        self._campaigns_key = (self._bills.version, self.registry.stamp)
+        return self._campaigns
+
+    def _note_dialling(self, taskid: str) -> Any:
+        assert self.registry is not None
+        try:
+            return self.registry.note_dialling(taskid)
+        except (OSError, ValueError) as exc:
+            log.warning("campaign registry not updated: %s", exc)
+            return None
+
+    def _failed(self, exc: BaseException) -> None:
+        self._failures += 1
+        message = describe_failure(exc, profile=self._profile)
+        _log_unexpected(exc)
+        if self._failures == 1:
+            log.warning("poll failed: %s", message)
+        self._snapshot = replace(
+            self._snapshot, stale=True, error=message, read_only=self.read_only
+        )
+
+
+async def _nothing() -> list[ExtensionRegistration]:
+    return []
+
+
+def _log_unexpected(exc: BaseException) -> None:
+    if not isinstance(exc, ApiError):
+        log.error("unexpected failure while polling", exc_info=exc)
+
+
+def _reuse_unchanged(
+    queues: tuple[QueueView, ...], before: tuple[QueueView, ...]
+) -> tuple[QueueView, ...]:
+    """Hand back the previous QueueView objects where nothing changed, so the screen can tell
+    unchanged panels by identity (`is`) instead of comparing every agent."""
+    old = {q.name: q for q in before}
+    return tuple(old[q.name] if old.get(q.name) == q else q for q in queues)
+
+
+__all__ = ["CALL_BATCH", "LiveFloor"]

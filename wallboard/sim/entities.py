@@ -1,0 +1,259 @@
+"""The things on a simulated call floor: extensions, agents in queues, groups, tasks, calls.
+
+Plain slotted dataclasses with no behaviour beyond a few derived fields: the `Floor` owns every
+change so that the bookkeeping (who is free, who is ringing) lives in one place. They are
+compact because a long run keeps every number and call it ever dialled.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+# Agent state in a queue, as GetQueueSipStatus reports it.
+MISSED = 1212  # assigned a call and did not answer (shown for a few seconds)
+WAITING = 1213  # idle, waiting for a call (also during wrap-up)
+RECEIVING = 1214  # the agent's phone is ringing with a queue call
+ANSWERED = 1215  # talking
+PAUSED = 1217  # shows busy
+
+# Extension call state, as GetSipCallStatus reports it.
+EXT_MISSING = 1012
+EXT_DISABLED = 1013
+EXT_UNREGISTERED = 1014
+EXT_ENABLED = 1016
+EXT_REGISTERED = 1017
+EXT_IDLE = 1201
+EXT_RINGING = 1202
+EXT_OFF_HOOK = 1203
+EXT_IN_CALL = 1204
+
+# Task status.
+TASK_MISSING = 1024
+TASK_NOT_STARTED = 1025
+TASK_RUNNING = 1026
+TASK_PAUSED = 1027
+TASK_OVER = 1028
+
+# Call methods (a bill's callmethod, a callback's method).
+METHOD_MANUAL = 2
+METHOD_PREDICTIVE = 5
+
+# How a call ended: a bill's hangupcause and hangupdirection.
+CAUSE_NORMAL = 10001
+CAUSE_CANCELLED = 10002
+CAUSE_REFUSED = 10003
+CAUSE_LINE_FAILURE = 10004
+CAUSE_TIMEOUT = 10005
+CAUSE_BUSY = 10006
+HANGUP_CALLER = 10040  # our side: the dialler or the agent
+HANGUP_CALLEE = 10041  # the customer
+
+# Assign types of a predictive task.
+ASSIGN_EXTENSION = 1
+ASSIGN_QUEUE = 2
+ASSIGN_GROUP = 3
+
+
+class FloorError(Exception):
+    """A business failure with the documented code the server puts in `data.errors.code`."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(slots=True, eq=False)
+class Extension:
+    """A SIP extension the company owns; `call` is the one call (or offer) it is part of."""
+
+    extnumber: str
+    password: str = field(repr=False)
+    enabled: bool = True
+    registered: bool = True
+    clientip: str | None = None
+    serverip: str | None = None
+    call: Call | None = None
+    last_call_end: float | None = None
+    idle_since: float = 0.0  # start of the current idle spell: the last call's end, or login
+    ready_at: float = 0.0  # wrap-up: not offered a queue call before this time
+    talk_seconds: float = 0.0  # total talk time, for "shortest call time" ringing
+    manual_calls: int = 0  # GetQueueSipStatus's externalcallscount
+    members: list[Member] = field(default_factory=list)  # every queue/group/task pool it is in
+
+
+@dataclass(slots=True, eq=False)
+class Member:
+    """An extension in one pool of agents: a queue (checked in with a crmid), a group, or the
+    single extension a task dials for. Only queue members are reported by GetQueueSipStatus."""
+
+    extnumber: str
+    crmid: str
+    seatsname: str
+    pool: Pool = field(repr=False)
+    ext: Extension = field(repr=False)
+    paused: bool = False
+    paused_by: str = ""  # "supervisor" (API) or "break" (the simulated agent)
+    state: int = WAITING
+    noanswercount: int = 0
+    callsanswered: int = 0
+    lastanswertime: float | None = None
+    lastassigntime: float | None = None
+    seatschangetime: float | None = None
+    missed_until: float = 0.0
+    priority: int = 0  # ringing strategy 8: lower rings first
+    joined: int = 0  # order of joining, for sequential and round-robin ringing
+
+
+@dataclass(slots=True, eq=False)
+class Pool:
+    """The agents one kind of call can reach, and the calls waiting for one of them.
+
+    `idle` holds exactly the members free to take a call now (insertion ordered, so runs are
+    deterministic); the dialler paces against its size and never scans the whole floor.
+    """
+
+    key: str  # "queue:<name>", "group:<name>" or "ext:<extnumber>"
+    strategy: int = 1
+    ringdelay: int = 30
+    discardtime: int = 90
+    wrapuptime: int = 0
+    members: dict[str, Member] = field(default_factory=dict)
+    idle: dict[str, Member] = field(default_factory=dict)
+    waiting: deque[Call] = field(default_factory=deque)
+    tasks: list[Task] = field(default_factory=list)  # running tasks dialling for this pool
+    in_flight: int = 0  # calls of this pool not yet over (dialling, waiting or talking)
+    in_dial: int = 0  # calls of this pool not yet with an agent (ringing or waiting)
+    next_join: int = 0
+    rr_last: int = -1  # round robin: `joined` of the member rung last
+    rr_task: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class Queue:
+    """A queue (the documents' "task group") with its documented settings."""
+
+    name: str
+    remark: str
+    autocall: bool
+    pool: Pool = field(repr=False)
+    announce: str = "announce.wav"
+    announcefreq: int = 30
+    maxwaittime: int = 0
+    withnoagenttime: int = 0
+    noagentrejoiningtime: int = 5
+
+    @property
+    def strategy(self) -> int:
+        return self.pool.strategy
+
+    @property
+    def ringdelay(self) -> int:
+        return self.pool.ringdelay
+
+    @property
+    def discardtime(self) -> int:
+        return self.pool.discardtime
+
+    @property
+    def wrapuptime(self) -> int:
+        return self.pool.wrapuptime
+
+    @property
+    def members(self) -> dict[str, Member]:
+        return self.pool.members
+
+    @property
+    def autocall_state(self) -> str:
+        """GetQueueList's `autocall`: unavailable unless autocall, busy while a task dials."""
+        if not self.autocall:
+            return "unavailable"
+        return "busy" if self.pool.tasks else "idle"
+
+
+@dataclass(slots=True, eq=False)
+class Group:
+    """An extension group a task can dial for; a member's state is idle or busy."""
+
+    id: int
+    name: str
+    status: int  # 1 enabled, 0 disabled
+    pool: Pool = field(repr=False)
+
+    @property
+    def members(self) -> dict[str, Member]:
+        return self.pool.members
+
+
+# TaskNumber.state
+NUMBER_PENDING = 0
+NUMBER_DIALLING = 1
+NUMBER_DONE = 2
+NUMBER_REMOVED = 3
+
+
+@dataclass(slots=True, eq=False)
+class TaskNumber:
+    """One customer number of a task, with the custom fields its bill carries."""
+
+    phone: str
+    time: float  # earliest dial time
+    userid: str = "0"
+    memberid: str = "0"
+    chengshudu: str = "0"
+    customuuid: str = "0"
+    state: int = NUMBER_PENDING
+
+
+@dataclass(slots=True, eq=False)
+class Task:
+    """A predictive task: numbers, pacing `scale` (a idle agents : b calls) and a status."""
+
+    taskid: str
+    name: str
+    assigntype: int
+    assignagent: str
+    scale: tuple[int, int]
+    disnumbers: list[str]
+    status: int = TASK_NOT_STARTED
+    pool: Pool | None = field(default=None, repr=False)
+    numbers: dict[str, TaskNumber] = field(default_factory=dict, repr=False)  # phone -> number
+    ready: deque[TaskNumber] = field(default_factory=deque, repr=False)
+    scheduled: list[tuple[float, int, TaskNumber]] = field(default_factory=list, repr=False)
+    in_dial: int = 0  # calls not yet with an agent (customer ringing or waiting)
+    active: int = 0  # calls not yet over
+    dialled: int = 0
+    pending: int = 0  # numbers not yet dialled (ready or scheduled, not removed)
+    wake_at: float | None = None
+    created: float = 0.0
+    finished: float | None = None
+    over_sent: bool = False
+
+
+# Call.stage
+STAGE_DIALLING = 0  # customer's phone ringing (or the manual caller dialling)
+STAGE_WAITING = 1  # customer answered, waiting for / being offered to an agent
+STAGE_TALKING = 2
+STAGE_OVER = 3
+
+
+@dataclass(slots=True, eq=False)
+class Call:
+    """One call in progress: predictive (task, pool) or manual (placed by an extension)."""
+
+    seq: int
+    method: int
+    destnumber: str
+    disnumber: str
+    start: float
+    task: Task | None = None
+    number: TaskNumber | None = None
+    pool: Pool | None = None
+    stage: int = STAGE_DIALLING
+    answer_at: float | None = None  # the customer answered
+    connected_at: float | None = None  # an agent (or the manual caller) is talking
+    agent: Member | None = None
+    ext: Extension | None = None  # the talking extension (agent's or manual caller's)
+    offers: list[Member] = field(default_factory=list)
+    offered_at: float = 0.0

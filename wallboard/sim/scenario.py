@@ -1,0 +1,239 @@
+"""The default floor: a small outbound floor as it looks on a Monday morning, and its people.
+
+The floor model knows the rules; this module knows the floor: how many agents in which
+queues, who is paused or offline, the campaigns the company runs and the habits of the
+people (breaks, callbacks dialled by hand, a phone that drops off now and then, a CRM that
+tops up its campaigns). Everything goes through the floor's public methods, on the floor's
+one random generator, so a seed gives the same morning every time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wallboard.sim.entities import TASK_OVER, TASK_RUNNING, Extension
+from wallboard.sim.floor import Floor
+
+#: 2026-01-05 09:00:00, a Monday morning (naive local time kept as UTC).
+DEFAULT_START = 1767603600.0
+
+_QUEUE_NAMES = ("sales", "renewals", "retention", "survey", "collections", "upgrades")
+_CAMPAIGN_NAMES = (
+    "Winter renewals",
+    "Broadband upgrade",
+    "Customer survey",
+    "Win-back",
+    "Late payments",
+    "Fibre launch",
+)
+_STRATEGIES = (1, 7, 4, 8, 2, 5, 6, 3)
+_SCALES = ((1, 2), (2, 3), (1, 1), (1, 3))
+
+
+@dataclass(frozen=True, slots=True)
+class Habits:
+    """How often the simulated people do things (mean seconds between occurrences)."""
+
+    break_every: float = 75 * 60  # per agent
+    break_length: tuple[float, float] = (5 * 60, 15 * 60)
+    manual_call_every: float = 2 * 3600  # per agent (most attempts find the agent busy)
+    phone_change_every: float = 40 * 60  # for the whole floor
+    crm_check_every: float = 60.0  # the CRM tops up running campaigns
+    numbers_per_agent: int = 25  # a campaign is topped up below this many numbers per agent
+
+
+def build_floor(
+    *,
+    seed: int = 7,
+    agents: int = 40,
+    queues: int = 3,
+    campaigns: int = 2,
+    start: float = DEFAULT_START,
+    habits: Habits | None = None,
+) -> Floor:
+    """A floor of `agents` agents over `queues` queues with `campaigns` running tasks, some
+    agents paused or unregistered, a disabled extension or two, a group, breaks and manual
+    calls now and then. Deterministic in `seed`. `habits=Habits(...)` tunes the people;
+    tests that want a floor without them build one from `Floor` directly."""
+    if agents < 1 or queues < 1 or campaigns < 0:
+        raise ValueError("a floor needs at least one agent and one queue")
+    floor = Floor(seed=seed, start=start)
+    rng = floor.rng
+    code = floor.companycode
+    for i in range(1, 9):
+        floor.add_caller_id(f"21{code}{i:04d}", enabled=i != 8)
+
+    names = [_queue_name(i) for i in range(queues)]
+    for i, name in enumerate(names):
+        queue = floor.add_queue(
+            name, True, f"{name.split('-', 1)[-1].title()} team", _STRATEGIES[i % 8]
+        )
+        floor.edit_queue(
+            name,
+            queue.remark,
+            ringdelay=8 + int(rng.random() * 5),
+            discardtime=20 + int(rng.random() * 11),
+            wrapuptime=5 + int(rng.random() * 11),
+        )
+
+    exts: list[Extension] = []
+    for i in range(1, agents + 1):
+        extnumber = f"{code}{i:04d}"
+        password = f"{int(rng.random() * 10**12):012d}"
+        ext = floor.add_extension(extnumber, password, clientip=_client_ip(i))
+        ext.idle_since = start - rng.random() * 600
+        exts.append(ext)
+        crmid = str(1000 + i)
+        floor.sign_in(names[(i - 1) % queues], extnumber, crmid)
+        if queues > 1 and rng.random() < 0.15:  # a skilled agent works two queues
+            floor.sign_in(names[i % queues], extnumber, crmid)
+
+    for ext in exts:  # supervisors have paused a few (doing callbacks, coaching)
+        if rng.random() < 0.1:
+            for member in list(ext.members):
+                floor.set_seat_status(member.pool.key[6:], ext.extnumber, member.crmid, True)
+    for ext in exts:  # a few phones have dropped off
+        if rng.random() < 0.06:
+            floor.set_registered(ext.extnumber, False)
+    disabled = 0 if agents < 5 else min(2, max(1, agents // 20))
+    for ext in exts[agents - disabled :]:
+        floor.set_enabled(ext.extnumber, False)  # left the company this week
+
+    floor.add_group("team-leads")
+    for ext in exts[: min(4, agents)]:
+        floor.add_group_ext("team-leads", ext.extnumber)
+
+    people = _People(floor, habits or Habits(), exts)
+    for i in range(campaigns):
+        people.start_campaign(i, names[i % queues])
+    people.start()
+    return floor
+
+
+def _queue_name(i: int) -> str:
+    base = _QUEUE_NAMES[i % len(_QUEUE_NAMES)]
+    return f"autocall-{base}" if i < len(_QUEUE_NAMES) else f"autocall-{base}-{i}"
+
+
+def _client_ip(i: int) -> str:
+    return f"192.168.{10 + i // 250}.{10 + i % 250}"
+
+
+class _People:
+    """The habits of the people on the floor, as timed events on the floor's clock."""
+
+    def __init__(self, floor: Floor, habits: Habits, exts: list[Extension]) -> None:
+        self.floor = floor
+        self.habits = habits
+        self.exts = exts
+        self.campaigns: list[str] = []
+        self._phones = 0
+
+    def start(self) -> None:
+        floor, rng, habits = self.floor, self.floor.rng, self.habits
+        for ext in self.exts:
+            floor.schedule(
+                floor.now + rng.expovariate(1 / habits.break_every),
+                lambda ext=ext: self._take_break(ext),
+            )
+        self._later(habits.manual_call_every / max(1, len(self.exts)), self._manual_call)
+        self._later(habits.phone_change_every, self._phone_change)
+        floor.schedule(floor.now + habits.crm_check_every, self._top_up)
+
+    def _later(self, mean: float, action: object) -> None:
+        floor = self.floor
+        floor.schedule(floor.now + floor.rng.expovariate(1 / mean), action)  # type: ignore[arg-type]
+
+    # -- campaigns ---------------------------------------------------------------------
+    def start_campaign(self, i: int, queuename: str) -> None:
+        floor = self.floor
+        agents = len(floor.queues[queuename].members)
+        callers = list(floor.disnumbers)[i % 3 : i % 3 + 2] if i % 2 == 0 else []
+        taskid, _ = floor.create_task(
+            2,
+            queuename,
+            self._numbers(max(50, agents * self.habits.numbers_per_agent * 2), scheduled=True),
+            _SCALES[i % len(_SCALES)],
+            [c for c in callers if floor.disnumbers[c]],
+            _CAMPAIGN_NAMES[i % len(_CAMPAIGN_NAMES)],
+        )
+        floor.set_task(taskid, 1)
+        self.campaigns.append(taskid)
+
+    def _numbers(self, count: int, *, scheduled: bool = False) -> list[dict[str, object]]:
+        floor, rng = self.floor, self.floor.rng
+        numbers: list[dict[str, object]] = []
+        for _ in range(count):
+            self._phones += 1
+            # A permutation of the sequence keeps numbers unique and looking random.
+            digits = (self._phones * 7_919_007 + floor.seed * 104_729) % 10**9
+            later = scheduled and rng.random() < 0.1
+            numbers.append(
+                {
+                    "phone": f"1{3 + self._phones % 7}{digits:09d}",
+                    "time": int(floor.now + rng.random() * 7200) if later else "",
+                    "userid": str(100 + self._phones % 50),
+                    "memberid": str(self._phones),
+                    "customuuid": f"C{self._phones:07d}",
+                }
+            )
+        return numbers
+
+    def _top_up(self) -> None:
+        floor = self.floor
+        for taskid in self.campaigns:
+            task = floor.tasks[taskid]
+            if task.status != TASK_RUNNING or task.pool is None:
+                continue
+            agents = max(1, len(task.pool.members))
+            if task.pending < agents * self.habits.numbers_per_agent:
+                floor.add_numbers(taskid, self._numbers(agents * self.habits.numbers_per_agent))
+        if any(floor.tasks[t].status != TASK_OVER for t in self.campaigns):
+            floor.schedule(floor.now + self.habits.crm_check_every, self._top_up)
+
+    # -- agents ------------------------------------------------------------------------
+    def _take_break(self, ext: Extension) -> None:
+        floor, rng, habits = self.floor, self.floor.rng, self.habits
+        paused = []
+        for member in list(ext.members):
+            if member.pool.key.startswith("queue:") and not member.paused and ext.enabled:
+                floor.set_seat_status(
+                    member.pool.key[6:], ext.extnumber, member.crmid, True, by="break"
+                )
+                paused.append(member)
+        low, high = habits.break_length
+        floor.schedule(
+            floor.now + low + (high - low) * rng.random(),
+            lambda: self._end_break(ext, paused),
+        )
+
+    def _end_break(self, ext: Extension, paused: list[object]) -> None:
+        floor, rng = self.floor, self.floor.rng
+        for member in ext.members:
+            back = member in paused and member.paused and member.paused_by == "break"
+            if back and ext.enabled:
+                queuename = member.pool.key[6:]
+                if queuename in floor.queues:
+                    floor.set_seat_status(queuename, ext.extnumber, member.crmid, False)
+        floor.schedule(
+            floor.now + rng.expovariate(1 / self.habits.break_every),
+            lambda: self._take_break(ext),
+        )
+
+    def _manual_call(self) -> None:
+        floor, rng = self.floor, self.floor.rng
+        ext = self.exts[int(rng.random() * len(self.exts))]
+        on_duty = any(not m.paused for m in ext.members if m.pool.key.startswith("queue:"))
+        if not on_duty and ext.call is None and ext.enabled and ext.registered:
+            self._phones += 1
+            floor.place_manual_call(ext.extnumber, f"0{20 + self._phones % 70}{self._phones:08d}")
+        self._later(self.habits.manual_call_every / max(1, len(self.exts)), self._manual_call)
+
+    def _phone_change(self) -> None:
+        floor, rng = self.floor, self.floor.rng
+        ext = self.exts[int(rng.random() * len(self.exts))]
+        if ext.enabled and not ext.registered:
+            floor.set_registered(ext.extnumber, True, _client_ip(int(ext.extnumber[-4:])))
+        elif ext.enabled and ext.call is None and rng.random() < 0.5:
+            floor.set_registered(ext.extnumber, False)
+        self._later(self.habits.phone_change_every, self._phone_change)

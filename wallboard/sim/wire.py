@@ -1,0 +1,239 @@
+"""The vendor's wire format: the PhalApi envelope, its times, and reading request fields.
+
+A client written from the documents alone must find here exactly what the documents print:
+`{"ret", "data", "msg"}`, `status`/`desc`/`result` on success, `errors.code` as a string on a
+business failure, times as `yyyy-mm-dd hh:mm:ss`. A missing or malformed field is `ret 400`
+with a message that names the field; the values of secret fields are never echoed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from wallboard.api import codes
+
+SECRET_FIELDS = frozenset({"accesskey", "token", "password"})
+_NO_RESULT: Any = object()
+_INT = re.compile(r"[+-]?[0-9]+")
+_RATIO = re.compile(r"\s*([0-9]{1,4})\s*:\s*([0-9]{1,4})\s*")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
+_day_prefix: dict[int, str] = {}
+
+
+class BadRequest(Exception):
+    """A request the server refuses outright: `ret 400` with this message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Refused(Exception):
+    """A transport-level refusal other than 400 (`ret` 600, 601, 602...)."""
+
+    def __init__(self, ret: int, message: str | None = None) -> None:
+        known = codes.TRANSPORT.get(ret)
+        text = message or (known.message if known else "refused")
+        super().__init__(text)
+        self.ret = ret
+        self.message = text
+
+
+class BusinessFailure(Exception):
+    """A business rule said no: `ret 200`, `status 1`, `errors.code`."""
+
+    def __init__(self, code: int, desc: str, codemsg: str | None = None) -> None:
+        known = codes.BUSINESS.get(code)
+        text = codemsg or (known.message if known else "operation failed")
+        super().__init__(f"{code} {text}")
+        self.code = code
+        self.desc = desc
+        self.codemsg = text
+
+
+# -- envelopes ---------------------------------------------------------------------------
+def success(desc: str, result: Any = _NO_RESULT, *, now: float) -> dict[str, Any]:
+    stamp = int(now)
+    data: dict[str, Any] = {"status": 0, "desc": desc}
+    if result is not _NO_RESULT:
+        data["result"] = result
+    data["reqtime"] = stamp
+    data["rsptime"] = stamp
+    return {"ret": 200, "data": data, "msg": ""}
+
+
+def bare(data: Any) -> dict[str, Any]:
+    """GetGroupExt's shape: `data` is the list itself."""
+    return {"ret": 200, "data": data, "msg": ""}
+
+
+def failure(error: BusinessFailure, *, now: float) -> dict[str, Any]:
+    stamp = int(now)
+    return {
+        "ret": 200,
+        "data": {
+            "status": 1,
+            "desc": error.desc,
+            "errors": {"code": str(error.code), "codemsg": error.codemsg},
+            "reqtime": stamp,
+            "rsptime": stamp,
+        },
+        "msg": "",
+    }
+
+
+def refusal(ret: int, msg: str) -> dict[str, Any]:
+    return {"ret": ret, "data": [], "msg": msg}
+
+
+def encode(envelope: Any) -> bytes:
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# -- times -------------------------------------------------------------------------------
+def format_time(moment: float | None) -> str | None:
+    """Unix seconds as `yyyy-mm-dd hh:mm:ss` (the simulator's clock is naive local = UTC).
+
+    Cheap on purpose: a full GetQueueSipStatus formats thousands of these.
+    """
+    if moment is None:
+        return None
+    seconds = int(moment)
+    day, rest = divmod(seconds, 86400)
+    prefix = _day_prefix.get(day)
+    if prefix is None:
+        prefix = time.strftime("%Y-%m-%d", time.gmtime(day * 86400))
+        if len(_day_prefix) > 4096:
+            _day_prefix.clear()
+        _day_prefix[day] = prefix
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{prefix} {hours:02d}:{minutes:02d}:{secs:02d}"
+
+
+def parse_time(text: str) -> float | None:
+    """`yyyy-mm-dd hh:mm:ss` as unix seconds, or None when it is not a real moment."""
+    match = _DATE.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = (int(part) for part in match.groups())
+    try:
+        time.strptime(text, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+    return float(calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)))
+
+
+# -- request fields ----------------------------------------------------------------------
+def _shown(name: str, value: str) -> str:
+    if name in SECRET_FIELDS:
+        return "(hidden)"
+    return repr(value if len(value) <= 40 else value[:40] + "...")
+
+
+class Fields:
+    """Typed access to one request's form fields; every refusal names the field."""
+
+    def __init__(self, raw: Mapping[str, str]) -> None:
+        self._raw = raw
+
+    def has(self, name: str) -> bool:
+        value = self._raw.get(name)
+        return value is not None and value.strip() != ""
+
+    def text(self, name: str, *, required: bool = True, default: str = "", limit: int = 255) -> str:
+        value = self._raw.get(name)
+        if value is None or value.strip() == "":
+            if required:
+                raise BadRequest(f"Illegal request: missing required parameter {name}")
+            return default
+        value = value.strip()
+        if len(value) > limit:
+            raise BadRequest(f"Illegal request: {name} is longer than {limit:,} characters")
+        return value
+
+    def integer(self, name: str, low: int, high: int, *, default: int | None = None) -> int:
+        value = self._raw.get(name)
+        if value is None or value.strip() == "":
+            if default is None:
+                raise BadRequest(f"Illegal request: missing required parameter {name}")
+            return default
+        text = value.strip()
+        if not _INT.fullmatch(text) or not low <= int(text) <= high:
+            raise BadRequest(
+                f"Illegal request: {name} must be an integer from {low} to {high}, "
+                f"got {_shown(name, value)}"
+            )
+        return int(text)
+
+    def choice(self, name: str, options: tuple[str, ...], *, default: str | None = None) -> str:
+        value = self._raw.get(name)
+        if value is None or value.strip() == "":
+            if default is None:
+                raise BadRequest(f"Illegal request: missing required parameter {name}")
+            return default
+        text = value.strip().lower()
+        if text not in options:
+            raise BadRequest(
+                f"Illegal request: {name} must be one of {', '.join(options)}, "
+                f"got {_shown(name, value)}"
+            )
+        return text
+
+    def moment(self, name: str) -> float:
+        value = self.text(name)
+        parsed = parse_time(value)
+        if parsed is None:
+            raise BadRequest(
+                f"Illegal request: {name} must be a date as yyyy-mm-dd hh:mm:ss, "
+                f"got {_shown(name, value)}"
+            )
+        return parsed
+
+    def csv(self, name: str, *, required: bool = True, limit: int = 10_000) -> list[str]:
+        """A comma-separated list, blanks dropped, duplicates kept once, order kept."""
+        value = self._raw.get(name)
+        if value is None or value.strip() == "":
+            if required:
+                raise BadRequest(f"Illegal request: missing required parameter {name}")
+            return []
+        parts = list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+        if not parts and required:
+            raise BadRequest(f"Illegal request: {name} holds no value")
+        if len(parts) > limit:
+            raise BadRequest(f"Illegal request: {name} holds more than {limit:,} values")
+        return parts
+
+    def json_array(self, name: str, *, limit: int) -> list[Any]:
+        value = self._raw.get(name)
+        if value is None or value.strip() == "":
+            raise BadRequest(f"Illegal request: missing required parameter {name}")
+        try:
+            parsed = json.loads(value)
+        except (ValueError, RecursionError):
+            raise BadRequest(f"Illegal request: {name} must be a JSON array") from None
+        if not isinstance(parsed, list):
+            raise BadRequest(f"Illegal request: {name} must be a JSON array")
+        if not parsed:
+            raise BadRequest(f"Illegal request: {name} holds no numbers")
+        if len(parsed) > limit:
+            raise BadRequest(
+                f"Illegal request: {name} holds {len(parsed):,} numbers, at most {limit:,} "
+                "are allowed per call"
+            )
+        return parsed
+
+    def ratio(self, name: str) -> tuple[int, int]:
+        value = self.text(name)
+        match = _RATIO.fullmatch(value)
+        if match is None or not all(1 <= int(part) <= 1000 for part in match.groups()):
+            raise BadRequest(
+                f"Illegal request: {name} must be two whole numbers as a:b (e.g. 1:1), "
+                f"got {_shown(name, value)}"
+            )
+        return int(match.group(1)), int(match.group(2))

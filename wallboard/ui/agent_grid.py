@@ -1,0 +1,514 @@
+"""The agent grid: every queue's agents as tiles, drawn line by line and redrawn by the cell.
+
+A floor of 2,000 agents changes a few hundred cells a second; a widget per tile, or one big
+text that is replaced whole, costs seconds to paint and tens of KB/s over SSH. So this is
+one Line API widget (`render_line` on a ScrollView): it keeps what each visible tile shows,
+compares the next snapshot's with it, and refreshes only the regions of tiles (or of their
+time cell) that changed. Off-screen tiles cost nothing until they are scrolled into view.
+
+Layout, top to bottom: for each queue a heading line, then its tiles in rows of two lines,
+then a blank line before the next queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from wallboard.live.snapshot import AgentState, AgentView, FloorSnapshot, QueueView
+from wallboard.ui.faces import (
+    BADGE_CELLS,
+    MAX_TILE,
+    MIN_TILE,
+    TIME_CELLS,
+    TileClock,
+    TileFace,
+    badge,
+    clean,
+    fit,
+    queue_heading,
+    tile_clock,
+    tile_face,
+)
+from wallboard.ui.thresholds import Ramp, Thresholds
+
+AgentKey = tuple[str, str]  # (queue, extnumber): an agent in two queues has two tiles
+TILE_LINES = 2
+GAP = 1
+_HEADING = -1
+_NOTE = -2
+_BLANK = -3
+
+
+@dataclass(slots=True)
+class _Section:
+    queue: QueueView
+    agents: list[AgentView]
+    top: int  # line of the heading
+    note: str = ""  # shown instead of tiles when there are none
+
+
+def agent_key(agent: AgentView) -> AgentKey:
+    return (agent.queue, agent.extnumber)
+
+
+def matches(agent: AgentView, text: str, state: AgentState | None) -> bool:
+    """The `/` filter: extension or name contains the text; and the state filter."""
+    if state is not None and agent.state is not state:
+        return False
+    if not text:
+        return True
+    needle = text.casefold()
+    return needle in agent.extnumber.casefold() or needle in agent.name.casefold()
+
+
+class AgentGrid(ScrollView, can_focus=True):
+    """Agent tiles of every queue in scope; arrows or hjkl move the cursor between tiles."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "agent-grid--tile",
+        "agent-grid--ext",
+        "agent-grid--counts",
+        "agent-grid--cursor",
+        "agent-grid--heading",
+        "agent-grid--note",
+        "agent-grid--number",
+        "agent-grid--time-ok",
+        "agent-grid--time-amber",
+        "agent-grid--time-red",
+        *(f"agent-grid--state-{state.name.lower()}" for state in AgentState),
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "move(0, -1)", "up", show=False),
+        Binding("down,j", "move(0, 1)", "down", show=False),
+        Binding("left,h", "move(-1, 0)", "left", show=False),
+        Binding("right,l", "move(1, 0)", "right", show=False),
+        Binding("home", "first", "first", show=False),
+        Binding("end", "last", "last", show=False),
+        Binding("pageup", "page(-1)", "page up", show=False),
+        Binding("pagedown", "page(1)", "page down", show=False),
+    ]
+
+    class Edge(Message):
+        """The cursor was asked to move past the grid's edge (to another pane)."""
+
+        def __init__(self, grid: AgentGrid, direction: str) -> None:
+            super().__init__()
+            self.grid = grid
+            self.direction = direction  # "left", "right", "up", "down"
+
+        @property
+        def control(self) -> AgentGrid:
+            return self.grid
+
+    def __init__(
+        self,
+        *,
+        thresholds: Thresholds | None = None,
+        scope: Sequence[str] | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.thresholds = thresholds or Thresholds()
+        self.scope = tuple(scope) if scope else None
+        self.snapshot: FloorSnapshot | None = None
+        self.filter_text = ""
+        self.filter_state: AgentState | None = None
+        self._sections: list[_Section] = []
+        self._lines: list[tuple[int, int, int]] = []  # (section, row or kind, sub-line)
+        self._where: dict[AgentKey, tuple[int, int]] = {}  # key -> (section, index)
+        self._order: list[AgentKey] = []
+        self._faces: dict[AgentKey, tuple[AgentView, TileFace]] = {}
+        self._drawn_clocks: dict[AgentKey, TileClock] = {}
+        self._headings: list[str] = []
+        self._columns = 1
+        self._tile = MIN_TILE
+        self._layout_width = -1
+        self._shape: tuple[object, ...] = ()
+        self._cursor: AgentKey | None = None
+        self._styles: dict[str, Style] | None = None
+
+    # ------------------------------------------------------------------ public surface
+
+    @property
+    def selected(self) -> AgentView | None:
+        """The agent under the cursor, as of the last snapshot."""
+        if self._cursor is None or self._cursor not in self._where:
+            return None
+        section, index = self._where[self._cursor]
+        return self._sections[section].agents[index]
+
+    @property
+    def shown(self) -> int:
+        """How many tiles pass the filters."""
+        return len(self._order)
+
+    @property
+    def columns(self) -> int:
+        return self._columns
+
+    def show(self, snapshot: FloorSnapshot) -> None:
+        """Take a new snapshot: redraw what changed, and only that."""
+        self.snapshot = snapshot
+        self._arrange()
+
+    def set_filter(self, text: str | None = None, state: AgentState | None | bool = False) -> None:
+        """Filter by text (extension or name) and/or state; `state=None` clears the state."""
+        if text is not None:
+            self.filter_text = text.strip()
+        if state is not False:
+            self.filter_state = state if isinstance(state, AgentState) else None
+        self._arrange()
+
+    def select(self, queue: str, extnumber: str) -> bool:
+        """Put the cursor on an agent's tile, if it is shown."""
+        key = (queue, extnumber)
+        if key not in self._where:
+            return False
+        self._move_cursor(key)
+        return True
+
+    def tile_text(self, queue: str, extnumber: str) -> tuple[str, str] | None:
+        """The two lines a tile shows now (for tests and the help screen's legend)."""
+        key = (queue, extnumber)
+        if key not in self._where or self.snapshot is None:
+            return None
+        face = self._face(key)
+        clock = self._clock(key)
+        return face.top, face.bottom(clock)
+
+    # ------------------------------------------------------------------ layout
+
+    def _scoped(self, snapshot: FloorSnapshot) -> list[tuple[QueueView, bool]]:
+        """The queues to show, each with whether the server knows it (`--queues` typos)."""
+        if self.scope is None:
+            return [(queue, True) for queue in snapshot.queues]
+        by_name = {queue.name: queue for queue in snapshot.queues}
+        return [
+            (by_name[name], True) if name in by_name else (QueueView(name=name), False)
+            for name in self.scope
+        ]
+
+    def _arrange(self) -> None:
+        """Lay the tiles out; refresh everything if the layout moved, else only changes."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        width = max(1, self.scrollable_content_region.width)
+        columns = max(1, (width + GAP) // (MIN_TILE + GAP))
+        tile = max(MIN_TILE, min(MAX_TILE, (width + GAP) // columns - GAP))
+        if width < MIN_TILE:
+            tile = width
+        sections: list[_Section] = []
+        lines: list[tuple[int, int, int]] = []
+        where: dict[AgentKey, tuple[int, int]] = {}
+        order: list[AgentKey] = []
+        text, state = self.filter_text, self.filter_state
+        for number, (queue, known) in enumerate(self._scoped(snapshot)):
+            if number:
+                lines.append((number - 1, _BLANK, 0))
+            agents = [a for a in queue.agents if matches(a, text, state)]
+            note = ""
+            if not known:
+                note = "no such queue on the server"
+            elif not queue.agents:
+                note = "no agents checked in"
+            elif not agents:
+                note = "no agent matches the filter"
+            section = _Section(queue, agents, len(lines), note)
+            sections.append(section)
+            lines.append((number, _HEADING, 0))
+            if note:
+                lines.append((number, _NOTE, 0))
+            for index, agent in enumerate(agents):
+                key = agent_key(agent)
+                where[key] = (number, index)
+                order.append(key)
+            rows = -(-len(agents) // columns)
+            for row in range(rows):
+                for sub in range(TILE_LINES):
+                    lines.append((number, row, sub))
+        shape = (width, columns, tile, tuple((s.queue.name, s.note, len(s.agents)) for s in sections))
+        shape += (tuple(order),)
+        old_faces = self._faces
+        self._sections, self._lines, self._where, self._order = sections, lines, where, order
+        self._columns, self._tile = columns, tile
+        headings = [queue_heading(s.queue, len(s.agents), width) for s in sections]
+        self._faces = {}
+        changed: list[AgentKey] = []
+        for section in sections:
+            for agent in section.agents:
+                key = agent_key(agent)
+                old = old_faces.get(key)
+                if old is not None and old[0] == agent and old[1].width == tile:
+                    self._faces[key] = old
+                else:
+                    self._faces[key] = (agent, tile_face(agent, tile))
+                    changed.append(key)
+        self._fix_cursor()
+        if shape != self._shape:
+            self._shape = shape
+            self._headings = headings
+            self._drawn_clocks.clear()
+            self.virtual_size = Size(width, len(lines))
+            self.refresh()
+            return
+        self._refresh_changes(changed, headings)
+
+    def _refresh_changes(self, changed: list[AgentKey], headings: list[str]) -> None:
+        top = round(self.scroll_offset.y)
+        bottom = top + self.scrollable_content_region.height
+        regions: list[Region] = []
+        for index, heading in enumerate(headings):
+            if heading != self._headings[index]:
+                y = self._sections[index].top
+                if top <= y < bottom:
+                    regions.append(Region(0, y - top, self.virtual_size.width, 1))
+        self._headings = headings
+        redrawn = set()
+        for key in changed:
+            x, y = self._tile_origin(key)
+            redrawn.add(key)
+            self._drawn_clocks.pop(key, None)
+            if y + TILE_LINES > top and y < bottom:
+                regions.append(Region(x, y - top, self._tile, TILE_LINES))
+        # Time in state moves every poll: refresh the time cells of visible tiles that show
+        # a different time now, and forget the clocks of tiles that scrolled away.
+        clock_x = BADGE_CELLS + 1
+        for key in self._visible_keys(top, bottom):
+            if key in redrawn:
+                continue
+            clock = self._clock(key)
+            if self._drawn_clocks.get(key) != clock:
+                x, y = self._tile_origin(key)
+                regions.append(Region(x + clock_x, y + 1 - top, TIME_CELLS, 1))
+        if regions:
+            self.refresh(*regions)
+
+    def _visible_keys(self, top: int, bottom: int) -> Iterable[AgentKey]:
+        seen: set[tuple[int, int]] = set()
+        for y in range(max(0, top), min(bottom, len(self._lines))):
+            section, row, _sub = self._lines[y]
+            if row < 0 or (section, row) in seen:
+                continue
+            seen.add((section, row))
+            agents = self._sections[section].agents
+            for agent in agents[row * self._columns : (row + 1) * self._columns]:
+                yield agent_key(agent)
+
+    def _tile_origin(self, key: AgentKey) -> tuple[int, int]:
+        section, index = self._where[key]
+        row, column = divmod(index, self._columns)
+        top = self._sections[section].top + 1 + row * TILE_LINES
+        return column * (self._tile + GAP), top
+
+    def _face(self, key: AgentKey) -> TileFace:
+        return self._faces[key][1]
+
+    def _clock(self, key: AgentKey) -> TileClock:
+        agent = self._faces[key][0]
+        taken_at = self.snapshot.taken_at if self.snapshot is not None else agent.since
+        return tile_clock(agent, taken_at, self.thresholds)
+
+    # ------------------------------------------------------------------ drawing
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+
+    def _style_table(self) -> dict[str, Style]:
+        if self._styles is None:
+            get = self.get_component_rich_style
+            table = {name: get(name) for name in self.COMPONENT_CLASSES}
+            bold = get("agent-grid--ext", partial=True)
+            table["cursor-ext"] = table["agent-grid--cursor"] + bold
+            table["base"] = self.rich_style
+            self._styles = table
+        return self._styles
+
+    def render_line(self, y: int) -> Strip:
+        styles = self._style_table()
+        width = self.scrollable_content_region.width
+        line = round(self.scroll_offset.y) + y
+        if line >= len(self._lines) or self.snapshot is None:
+            return Strip.blank(width, styles["base"])
+        section, row, sub = self._lines[line]
+        if row == _BLANK:
+            return Strip.blank(width, styles["base"])
+        if row == _HEADING:
+            text = fit(self._headings[section], width)
+            return Strip([Segment(text, styles["agent-grid--heading"])], width)
+        if row == _NOTE:
+            text = fit("  " + self._sections[section].note, width)
+            return Strip([Segment(text, styles["agent-grid--note"])], width)
+        return self._tile_row(section, row, sub, width, styles)
+
+    def _tile_row(
+        self, section: int, row: int, sub: int, width: int, styles: dict[str, Style]
+    ) -> Strip:
+        agents = self._sections[section].agents[row * self._columns : (row + 1) * self._columns]
+        segments: list[Segment] = []
+        used = 0
+        gap = Segment(" " * GAP, styles["base"])
+        for number, agent in enumerate(agents):
+            if number:
+                segments.append(gap)
+                used += GAP
+            key = agent_key(agent)
+            face = self._face(key)
+            if sub == 0:
+                cursor = key == self._cursor
+                segments.append(Segment(face.ext, styles["cursor-ext" if cursor else "agent-grid--ext"]))
+                tile = styles["agent-grid--cursor" if cursor else "agent-grid--tile"]
+                segments.append(Segment(face.name, tile))
+                segments.append(
+                    Segment(face.counts, tile if cursor else styles["agent-grid--counts"])
+                )
+            else:
+                clock = self._clock(key)
+                self._drawn_clocks[key] = clock
+                state = styles[f"agent-grid--state-{face.state.name.lower()}"]
+                segments.append(Segment(badge(face.state), state))
+                segments.append(Segment(" ", styles["agent-grid--tile"]))
+                segments.append(Segment(clock.time, styles[_RAMP_STYLE[clock.ramp]]))
+                segments.append(Segment(" " + face.number, styles["agent-grid--number"]))
+            used += face.width
+        if used < width:
+            segments.append(Segment(" " * (width - used), styles["base"]))
+        return Strip(segments, max(width, used)).crop(0, width)
+
+    # ------------------------------------------------------------------ cursor
+
+    def _fix_cursor(self) -> None:
+        if self._cursor in self._where:
+            return
+        self._cursor = self._order[0] if self._order else None
+
+    def _move_cursor(self, key: AgentKey) -> None:
+        old = self._cursor
+        self._cursor = key
+        for each in (old, key):
+            if each is not None and each in self._where:
+                self._refresh_tile(each)
+        x, y = self._tile_origin(key)
+        section, index = self._where[key]
+        above = 1 if index < self._columns else 0  # keep the queue's heading in view
+        self.scroll_to_region(
+            Region(x, y - above, self._tile, TILE_LINES + above), animate=False, immediate=True
+        )
+
+    def _refresh_tile(self, key: AgentKey) -> None:
+        x, y = self._tile_origin(key)
+        top = round(self.scroll_offset.y)
+        self.refresh(Region(x, y - top, self._tile, TILE_LINES))
+
+    def action_move(self, dx: int, dy: int) -> None:
+        if self._cursor is None or self._cursor not in self._where:
+            self._fix_cursor()
+            if self._cursor is not None:
+                self._move_cursor(self._cursor)
+            return
+        section, index = self._where[self._cursor]
+        agents = self._sections[section].agents
+        column = index % self._columns
+        target: tuple[int, int] | None = None
+        if dx:
+            step = index + dx
+            at_edge = (dx < 0 and column == 0) or (
+                dx > 0 and (column == self._columns - 1 or step >= len(agents))
+            )
+            if at_edge:
+                self.post_message(self.Edge(self, "left" if dx < 0 else "right"))
+                return
+            target = (section, step)
+        else:
+            step = index + dy * self._columns
+            if 0 <= step < len(agents):
+                target = (section, step)
+            elif dy > 0 and index // self._columns < (len(agents) - 1) // self._columns:
+                target = (section, len(agents) - 1)  # a shorter last row
+            else:
+                target = self._next_section(section, column, dy)
+            if target is None:
+                self.post_message(self.Edge(self, "up" if dy < 0 else "down"))
+                return
+        number, position = target
+        self._move_cursor(agent_key(self._sections[number].agents[position]))
+
+    def _next_section(self, section: int, column: int, dy: int) -> tuple[int, int] | None:
+        number = section + dy
+        while 0 <= number < len(self._sections):
+            agents = self._sections[number].agents
+            if agents:
+                if dy > 0:
+                    return number, min(column, len(agents) - 1)
+                last_row = (len(agents) - 1) // self._columns
+                return number, min(last_row * self._columns + column, len(agents) - 1)
+            number += dy
+        return None
+
+    def action_first(self) -> None:
+        if self._order:
+            self._move_cursor(self._order[0])
+
+    def action_last(self) -> None:
+        if self._order:
+            self._move_cursor(self._order[-1])
+
+    def action_page(self, direction: int) -> None:
+        rows = max(1, self.scrollable_content_region.height // TILE_LINES - 1)
+        for _ in range(rows):
+            before = self._cursor
+            self.action_move(0, direction)
+            if self._cursor == before:
+                break
+
+    def on_click(self, event: events.Click) -> None:
+        line = round(self.scroll_offset.y) + event.y
+        if not 0 <= line < len(self._lines):
+            return
+        section, row, _sub = self._lines[line]
+        if row < 0:
+            return
+        column = event.x // (self._tile + GAP)
+        index = row * self._columns + column
+        agents = self._sections[section].agents
+        if column < self._columns and index < len(agents):
+            self._move_cursor(agent_key(agents[index]))
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._arrange()
+
+    def on_focus(self, _event: events.Focus) -> None:
+        self._restyle_cursor()
+
+    def on_blur(self, _event: events.Blur) -> None:
+        self._restyle_cursor()
+
+    def _restyle_cursor(self) -> None:
+        """The cursor is drawn brighter while the grid has focus (`:focus` in the TCSS)."""
+        self._styles = None
+        if self._cursor is not None and self._cursor in self._where:
+            self._refresh_tile(self._cursor)
+
+
+_RAMP_STYLE = {
+    Ramp.OK: "agent-grid--time-ok",
+    Ramp.AMBER: "agent-grid--time-amber",
+    Ramp.RED: "agent-grid--time-red",
+}
+
+__all__ = ["AgentGrid", "AgentKey", "agent_key", "clean", "matches"]

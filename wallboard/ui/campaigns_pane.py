@@ -1,0 +1,265 @@
+"""The campaigns pane: each tracked predictive task with its progress and its drop budget.
+
+A floor runs a handful of campaigns, so the pane lays every campaign out as a few lines of
+(text, component class) pieces, compares them with what is on screen, and refreshes only
+the lines that differ. Two lines per campaign when the pane is wide (under the grid on an
+80-column terminal), four when it is a narrow column beside the grid on a big screen.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from wallboard.live.snapshot import CampaignStatus, CampaignView, FloorSnapshot
+from wallboard.ui.faces import clean, fit, percent, progress_bar
+from wallboard.ui.floor_header import abandon_level
+
+Piece = tuple[str, str]  # (text, component class)
+WIDE = 70  # from this width a campaign takes two lines
+
+_STATUS_CLASS = {
+    CampaignStatus.RUNNING: "campaigns--running",
+    CampaignStatus.PAUSED: "campaigns--paused",
+    CampaignStatus.OVER: "campaigns--over",
+    CampaignStatus.NOT_STARTED: "campaigns--waiting",
+    CampaignStatus.MISSING: "campaigns--missing",
+    CampaignStatus.UNKNOWN: "campaigns--waiting",
+}
+
+
+def _row(left: list[Piece], right: list[Piece], width: int, fill: str) -> list[Piece]:
+    """Pieces of one line of exactly `width` cells: `left` cut to fit, `right` kept whole."""
+    right_cells = sum(cell_len(text) for text, _ in right)
+    room = max(0, width - right_cells)
+    line: list[Piece] = []
+    used = 0
+    for text, style in left:
+        if used >= room:
+            break
+        piece = fit(text, room - used) if used + cell_len(text) > room else text
+        line.append((piece, style))
+        used += cell_len(piece)
+    if used < room:
+        line.append((" " * (room - used), fill))
+    line.extend(right)
+    return _cut(line, width)
+
+
+def _cut(line: list[Piece], width: int) -> list[Piece]:
+    out: list[Piece] = []
+    used = 0
+    for text, style in line:
+        cells = cell_len(text)
+        if used + cells > width:
+            out.append((fit(text, width - used), style))
+            return out
+        out.append((text, style))
+        used += cells
+    return out
+
+
+def campaign_lines(view: CampaignView, width: int, selected: bool) -> list[list[Piece]]:
+    """The lines of one campaign, each exactly `width` cells (`width` at least 20)."""
+    name_class = "campaigns--cursor" if selected else "campaigns--name"
+    marker = "▸ " if selected else "  "
+    status = (f" {view.status.value.upper()} ", _STATUS_CLASS[view.status])
+    name = clean(view.name) or clean(view.taskid)
+    rate_class = {"": "campaigns--text", "-amber": "campaigns--amber", "-red": "campaigns--red"}[
+        abandon_level(view.abandon_rate)
+    ]
+    done = f" {view.progress * 100:3.0f}%"
+    left = f" {view.remaining} left"
+    figures = [
+        (f"dialled {view.dialled}", "campaigns--text"),
+        (" · ", "campaigns--dim"),
+        (f"answered {view.answered}", "campaigns--text"),
+        (" · ", "campaigns--dim"),
+        (f"dropped {view.dropped}", "campaigns--text"),
+    ]
+    abandon = [
+        (f"abandon {percent(view.abandon_rate)}", rate_class),
+        (" · ", "campaigns--dim"),
+        (f"drop budget {view.drop_budget}", "campaigns--text"),
+    ]
+    if width >= WIDE:
+        bar_cells = max(4, min(24, width - cell_len(name) - 40))
+        first = _row(
+            [(marker + name, name_class)],
+            [
+                status,
+                (" ", "campaigns--text"),
+                (progress_bar(view.progress, bar_cells), "campaigns--bar"),
+                (done + left, "campaigns--text"),
+            ],
+            width,
+            name_class,
+        )
+        second = _row([("  ", "campaigns--text"), *figures, (" · ", "campaigns--dim"), *abandon], [], width, "campaigns--text")
+        return [first, second]
+    bar_cells = max(4, width - cell_len(done + left) - 3)
+    return [
+        _row([(marker + name, name_class)], [status], width, name_class),
+        _row(
+            [("  ", "campaigns--text"), (progress_bar(view.progress, bar_cells), "campaigns--bar")],
+            [(done + left, "campaigns--text")],
+            width,
+            "campaigns--text",
+        ),
+        _row([("  ", "campaigns--text"), *figures], [], width, "campaigns--text"),
+        _row([("  ", "campaigns--text"), *abandon], [], width, "campaigns--text"),
+    ]
+
+
+EMPTY = "no campaigns tracked: `wallboard track TASKID` adds one"
+
+
+class CampaignsPane(ScrollView, can_focus=True):
+    """Tracked campaigns; up/down (or j/k) choose the one that p, r and e act on."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "campaigns--name",
+        "campaigns--cursor",
+        "campaigns--text",
+        "campaigns--dim",
+        "campaigns--bar",
+        "campaigns--amber",
+        "campaigns--red",
+        *_STATUS_CLASS.values(),
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "move(-1)", "up", show=False),
+        Binding("down,j", "move(1)", "down", show=False),
+        Binding("left,h", "edge('left')", "left", show=False),
+        Binding("right,l", "edge('right')", "right", show=False),
+    ]
+
+    class Edge(Message):
+        """The cursor was asked to leave the pane (towards the agent grid)."""
+
+        def __init__(self, pane: CampaignsPane, direction: str) -> None:
+            super().__init__()
+            self.pane = pane
+            self.direction = direction
+
+        @property
+        def control(self) -> CampaignsPane:
+            return self.pane
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.campaigns: tuple[CampaignView, ...] = ()
+        self._cursor: str | None = None  # taskid
+        self._lines: list[list[Piece]] = []
+        self._styles: dict[str, Style] | None = None
+        self.border_title = "Campaigns"
+
+    @property
+    def selected(self) -> CampaignView | None:
+        for view in self.campaigns:
+            if view.taskid == self._cursor:
+                return view
+        return None
+
+    def show(self, snapshot: FloorSnapshot) -> None:
+        self.campaigns = snapshot.campaigns
+        if self.selected is None:
+            self._cursor = self.campaigns[0].taskid if self.campaigns else None
+        self._relayout()
+
+    def select(self, taskid: str) -> bool:
+        if not any(view.taskid == taskid for view in self.campaigns):
+            return False
+        self._cursor = taskid
+        self._relayout()
+        self._scroll_to_cursor()
+        return True
+
+    def _layout(self, width: int) -> list[list[Piece]]:
+        width = max(20, width)
+        if not self.campaigns:
+            return [_row([(" " + EMPTY, "campaigns--dim")], [], width, "campaigns--dim")]
+        lines: list[list[Piece]] = []
+        for view in self.campaigns:
+            lines.extend(campaign_lines(view, width, view.taskid == self._cursor))
+        return lines
+
+    def _relayout(self) -> None:
+        width = self.scrollable_content_region.width
+        lines = self._layout(width)
+        if len(lines) != len(self._lines):
+            self._lines = lines
+            self.virtual_size = Size(width, len(lines))
+            self.refresh(layout=True)
+            return
+        top = round(self.scroll_offset.y)
+        changed = [y for y, (old, new) in enumerate(zip(self._lines, lines, strict=True)) if old != new]
+        self._lines = lines
+        for y in changed:
+            self.refresh(Region(0, y - top, width, 1))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+
+    def render_line(self, y: int) -> Strip:
+        if self._styles is None:
+            self._styles = {name: self.get_component_rich_style(name) for name in self.COMPONENT_CLASSES}
+            self._styles["base"] = self.rich_style
+        width = self.scrollable_content_region.width
+        line = round(self.scroll_offset.y) + y
+        if not 0 <= line < len(self._lines):
+            return Strip.blank(width, self._styles["base"])
+        segments = [Segment(text, self._styles[style]) for text, style in self._lines[line]]
+        return Strip(segments).adjust_cell_length(width, self._styles["base"])
+
+    def _cursor_index(self) -> int:
+        for index, view in enumerate(self.campaigns):
+            if view.taskid == self._cursor:
+                return index
+        return -1
+
+    def _scroll_to_cursor(self) -> None:
+        index = self._cursor_index()
+        if index < 0 or not self.campaigns:
+            return
+        per = len(self._lines) // len(self.campaigns)
+        self.scroll_to_region(Region(0, index * per, 1, per), animate=False, immediate=True)
+
+    def action_move(self, step: int) -> None:
+        index = self._cursor_index()
+        target = index + step
+        if not 0 <= target < len(self.campaigns):
+            self.post_message(self.Edge(self, "up" if step < 0 else "down"))
+            return
+        self._cursor = self.campaigns[target].taskid
+        self._relayout()
+        self._scroll_to_cursor()
+
+    def action_edge(self, direction: str) -> None:
+        self.post_message(self.Edge(self, direction))
+
+    def on_click(self, event: events.Click) -> None:
+        if not self.campaigns or not self._lines:
+            return
+        per = len(self._lines) // len(self.campaigns)
+        index = (round(self.scroll_offset.y) + event.y) // max(1, per)
+        if 0 <= index < len(self.campaigns):
+            self.select(self.campaigns[index].taskid)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._lines = []
+        self._relayout()
+
+
+__all__ = ["CampaignsPane", "campaign_lines"]

@@ -1,0 +1,211 @@
+"""What each agent tile says, as plain comparable values, with no widget in sight.
+
+The grid redraws a tile only when its face changed, so a face holds exactly what is drawn
+(already cut to the tile's width) and nothing else. Text from the server (names, numbers)
+is cleaned of control characters here: a seatsname must never be able to move the cursor
+or recolour the terminal of the wall screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from rich.cells import cell_len, set_cell_size
+
+from wallboard.live.snapshot import AgentState, AgentView, QueueView
+from wallboard.ui.thresholds import Ramp, Thresholds
+
+#: Glyph and word per state: the tile reads the same on a monochrome terminal.
+LOOKS = MappingProxyType(
+    {
+        AgentState.IDLE: ("○", "IDLE"),
+        AgentState.RINGING: ("◎", "RING"),
+        AgentState.TALKING: ("●", "TALK"),
+        AgentState.WRAPUP: ("◐", "WRAP"),
+        AgentState.PAUSED: ("‖", "PAUSE"),
+        AgentState.MISSED: ("!", "MISS"),
+        AgentState.OFFLINE: ("×", "OFF"),
+        AgentState.DISABLED: ("⊘", "DIS"),
+    }
+)
+#: The order states are counted in on headings and in the state filter.
+STATE_ORDER: tuple[AgentState, ...] = (
+    AgentState.IDLE,
+    AgentState.RINGING,
+    AgentState.TALKING,
+    AgentState.WRAPUP,
+    AgentState.PAUSED,
+    AgentState.MISSED,
+    AgentState.OFFLINE,
+    AgentState.DISABLED,
+)
+#: States in which the customer's number is on the line.
+ON_A_CALL = frozenset({AgentState.RINGING, AgentState.TALKING})
+
+BADGE_CELLS = 7  # glyph, space, word of up to 5
+TIME_CELLS = 5
+MIN_TILE = 25
+MAX_TILE = 34
+
+
+def clean(text: object) -> str:
+    """Server text made safe to print: control characters become spaces, ends trimmed."""
+    value = str(text or "")
+    if value.isprintable():
+        return value.strip()
+    return "".join(ch if ch.isprintable() else " " for ch in value).strip()
+
+
+def fit(text: str, cells: int) -> str:
+    """`text` in exactly `cells` terminal cells: padded, or cut with an ellipsis."""
+    if cells <= 0:
+        return ""
+    if cell_len(text) <= cells:
+        return set_cell_size(text, cells)
+    return set_cell_size(text, cells - 1) + "…"
+
+
+def fit_left(text: str, cells: int) -> str:
+    """Like `fit`, but keeps the end: the last digits of a phone number are the telling ones."""
+    if cells <= 0:
+        return ""
+    if cell_len(text) <= cells:
+        return set_cell_size(text, cells)
+    tail = text[-(cells - 1) :] if cells > 1 else ""
+    while cell_len(tail) > cells - 1:
+        tail = tail[1:]
+    return set_cell_size("…" + tail, cells)
+
+
+def duration(seconds: float) -> str:
+    """Time in state for a tile, in at most five cells: `0:42`, `12:05`, `1h05`, `99h+`."""
+    total = max(0, int(seconds))
+    if total < 3600:
+        return f"{total // 60}:{total % 60:02d}"
+    hours, minutes = divmod(total // 60, 60)
+    if hours > 99:
+        return "99h+"
+    return f"{hours}h{minutes:02d}"
+
+
+def badge(state: AgentState) -> str:
+    glyph, word = LOOKS[state]
+    return f"{glyph} {word:<5}"
+
+
+@dataclass(frozen=True, slots=True)
+class TileFace:
+    """The parts of one agent tile that change only when the agent's data changes.
+
+    Line one: extension (bold), name, answered/missed counts. Line two: the state badge,
+    the time in state (a `TileClock`, which changes every poll) and the number on the line.
+    Every part is already cut to its cells, so the tile is exactly `width` cells wide.
+    """
+
+    width: int
+    ext: str
+    name: str
+    counts: str
+    state: AgentState
+    number: str
+
+    @property
+    def top(self) -> str:
+        return self.ext + self.name + self.counts
+
+    def bottom(self, clock: TileClock) -> str:
+        return badge(self.state) + " " + clock.time + " " + self.number
+
+
+@dataclass(frozen=True, slots=True)
+class TileClock:
+    """Time in state as drawn, and how urgent it is."""
+
+    time: str
+    ramp: Ramp
+
+
+def tile_face(agent: AgentView, width: int = MIN_TILE) -> TileFace:
+    """The face of one agent's tile, `width` cells wide."""
+    ext = clean(agent.extnumber)
+    counts = f" ✓{agent.answered} ✗{agent.missed}"
+    ext_cells = min(cell_len(ext) + 1, width // 2)
+    name_cells = max(0, width - ext_cells - cell_len(counts))
+    if name_cells < 4:  # huge counts: keep some of the name, cut the counts
+        name_cells = min(4, max(0, width - ext_cells))
+        counts = fit(counts, width - ext_cells - name_cells)
+    number = clean(agent.number) if agent.state in ON_A_CALL else ""
+    number_cells = max(0, width - BADGE_CELLS - TIME_CELLS - 2)
+    return TileFace(
+        width=width,
+        ext=fit(ext, ext_cells),
+        name=fit(clean(agent.name), name_cells),
+        counts=counts,
+        state=agent.state,
+        number=fit_left(number, number_cells),
+    )
+
+
+def tile_clock(agent: AgentView, taken_at: float, thresholds: Thresholds) -> TileClock:
+    """Time in state at the snapshot's moment (not now: a snapshot always draws the same)."""
+    seconds = max(0.0, taken_at - agent.since)
+    return TileClock(fit(duration(seconds), TIME_CELLS), thresholds.ramp(agent.state, seconds))
+
+
+def state_counts(agents: tuple[AgentView, ...] | list[AgentView]) -> dict[AgentState, int]:
+    counts = dict.fromkeys(STATE_ORDER, 0)
+    for agent in agents:
+        counts[agent.state] = counts.get(agent.state, 0) + 1
+    return counts
+
+
+def queue_heading(queue: QueueView, shown: int, width: int) -> str:
+    """A queue panel's title: its name and how its agents are doing, in `width` cells."""
+    counts = state_counts(queue.agents)
+    parts = [f"{n} {state.value}" for state, n in counts.items() if n]
+    total = len(queue.agents)
+    size = f"{total} agents" if shown == total else f"{shown} of {total} agents"
+    title = f" {clean(queue.name) or '(unnamed)'} · {size}"
+    if parts:
+        title += ": " + ", ".join(parts)
+    title += " "
+    if cell_len(title) + 2 > width:
+        return fit(title, width)
+    return "─" + title + "─" * (width - cell_len(title) - 1)
+
+
+def percent(rate: float) -> str:
+    return f"{rate * 100:.1f}%"
+
+
+def progress_bar(progress: float, cells: int) -> str:
+    """A bar in eighths of a cell, readable without colour (filled blocks, then dots)."""
+    if cells <= 0:
+        return ""
+    eighths = round(max(0.0, min(1.0, progress)) * cells * 8)
+    full, part = divmod(eighths, 8)
+    bar = "█" * full + ("▏▎▍▌▋▊▉"[part - 1] if part else "")
+    return bar + "·" * (cells - cell_len(bar))
+
+
+__all__ = [
+    "LOOKS",
+    "MAX_TILE",
+    "MIN_TILE",
+    "ON_A_CALL",
+    "STATE_ORDER",
+    "TileClock",
+    "TileFace",
+    "badge",
+    "clean",
+    "duration",
+    "fit",
+    "fit_left",
+    "percent",
+    "progress_bar",
+    "queue_heading",
+    "state_counts",
+    "tile_clock",
+    "tile_face",
+]
