@@ -261,7 +261,9 @@ async def test_no_secret_reaches_the_audit_log(floor: Floor) -> None:
     assert floor.audit.path.stat().st_mode & 0o077 == 0
 
 
-async def test_an_unwritable_audit_log_does_not_lose_the_result(floor: Floor, tmp_path: Path):
+async def test_an_unwritable_audit_log_does_not_lose_the_result(
+    floor: Floor, tmp_path: Path
+) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
     floor.audit.path = blocker / "audit.jsonl"  # its folder is a file: cannot be written

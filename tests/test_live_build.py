@@ -3,7 +3,11 @@ and the campaigns' figures (abandon rate, drop budget)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wallboard.api.models import (
     Bill,
@@ -23,7 +27,7 @@ from wallboard.live.build import (
     order_campaigns,
 )
 from wallboard.live.campaigns import TrackedTask
-from wallboard.live.snapshot import AgentState, AgentView, CampaignStatus
+from wallboard.live.snapshot import AgentState, AgentView, CampaignStatus, QueueView
 
 NOW = 1_767_603_600.0  # 2026-01-05 09:00:00 UTC
 
@@ -40,14 +44,14 @@ def call(ext: str, status: int = 1201, **fields: object) -> ExtensionCallStatus:
 
 def build(
     agents: list[QueueAgent],
-    calls: list[ExtensionCallStatus] = (),  # type: ignore[assignment]
+    calls: Sequence[ExtensionCallStatus] = (),
     *,
-    queues: list[Queue] = (),  # type: ignore[assignment]
+    queues: Sequence[Queue] = (),
     facts: dict[str, ExtensionFacts] | None = None,
     previous: dict[tuple[str, str], AgentView] | None = None,
     scope: list[str] | None = None,
     taken_at: float = NOW,
-):
+) -> tuple[QueueView, ...]:
     return build_queues(
         agents,
         {c.extnumber: c for c in calls},
@@ -257,3 +261,55 @@ def test_finished_campaigns_come_last() -> None:
         ]
     ]
     assert [v.taskid for v in order_campaigns(views)] == ["b", "d", "a", "c"]
+
+
+_loose = st.one_of(
+    st.none(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(["1213", "1215", "1204", " 1001 ", "", "reg", "nreg", "abc"]),
+)
+
+
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries(
+            {
+                "queuename": st.sampled_from(["q1", "q2", "", None, 7]),
+                "extnumber": st.sampled_from(["1001", "1002", " 1003", "", None, 1004]),
+                "state": _loose,
+                "status": _loose,
+                "seatsname": _loose,
+                "wrapuptime": _loose,
+                "callsanswered": _loose,
+            }
+        ),
+        max_size=8,
+    ),
+    calls=st.lists(
+        st.fixed_dictionaries(
+            {
+                "extnumber": st.sampled_from(["1001", "1002", "1003", ""]),
+                "status": _loose,
+                "caller": _loose,
+                "callee": _loose,
+                "idleduration": _loose,
+                "callduration": _loose,
+            }
+        ),
+        max_size=5,
+    ),
+)
+def test_drifting_types_never_break_the_build(
+    rows: list[dict[str, object]], calls: list[dict[str, object]]
+) -> None:
+    agents = [QueueAgent.model_validate(row) for row in rows]
+    queues = build(agents, [ExtensionCallStatus.model_validate(c) for c in calls])
+    totals = floor_totals(queues)
+    shown = {a.extnumber for q in queues for a in q.agents}
+    assert "" not in shown
+    assert sum(
+        getattr(totals, s)
+        for s in ("idle", "ringing", "talking", "wrapup", "paused", "offline", "disabled", "missed")
+    ) == len(shown)

@@ -240,3 +240,13 @@ def test_track_command_bad_input(
     assert main(["track", "   "]) == 2
     assert "task id is needed" in capsys.readouterr().out
     assert CampaignRegistry.default().tasks() == ()
+
+
+def test_an_unreadable_file_is_reported_and_left_alone(data_dir: Path) -> None:
+    (data_dir / "campaigns.json").mkdir(parents=True)  # not a file at all
+    registry = CampaignRegistry.default()
+    assert registry.tasks() == ()
+    assert registry.problem is not None and "cannot be read" in registry.problem
+    assert (data_dir / "campaigns.json").is_dir()
+    with pytest.raises(OSError):
+        registry.track("T1")

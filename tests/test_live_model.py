@@ -156,7 +156,9 @@ async def test_a_first_refresh_builds_the_floor(server: Server, clock: Clock) ->
 
 
 @pytest.mark.parametrize("agents", [100, 500, 2000])
-async def test_a_fast_cycle_costs_two_requests_whatever_the_floor(agents: int, clock: Clock):
+async def test_a_fast_cycle_costs_two_requests_whatever_the_floor(
+    agents: int, clock: Clock
+) -> None:
     server = Server(agents=agents, queues=5)
     async with server.client() as client:  # the client's own default batch size (200)
         floor = LiveFloor(client, clock=clock, tz=dt.UTC)
@@ -189,7 +191,7 @@ async def test_slow_reads_come_every_30_seconds(server: Server, clock: Clock) ->
     assert all(fields["syncflag"] == "3" for fields in server.fake.sent(BILLS))
 
 
-async def test_a_dead_server_leaves_the_last_good_data_stale(server: Server, clock: Clock):
+async def test_a_dead_server_leaves_the_last_good_data_stale(server: Server, clock: Clock) -> None:
     async with server.client(read_retries=0) as client:
         floor = LiveFloor(client, clock=clock, tz=dt.UTC)
         good = await floor.refresh()
@@ -290,7 +292,9 @@ async def test_scope_asks_only_for_the_scoped_agents(server: Server, clock: Cloc
     assert server.fake.sent(CALL_STATUS)[0]["extnumber"] == "1002,1004"
 
 
-async def test_a_new_agent_gets_its_call_state_on_the_next_cycle(server: Server, clock: Clock):
+async def test_a_new_agent_gets_its_call_state_on_the_next_cycle(
+    server: Server, clock: Clock
+) -> None:
     async with server.client() as client:
         floor = LiveFloor(client, clock=clock, tz=dt.UTC)
         await floor.refresh()

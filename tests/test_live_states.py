@@ -50,7 +50,9 @@ def _cases() -> list[tuple[int | None, int | None, AgentState]]:
 
 
 @pytest.mark.parametrize(("queue_code", "call_code", "expected"), _cases())
-def test_every_code_pair(queue_code: int | None, call_code: int | None, expected: AgentState):
+def test_every_code_pair(
+    queue_code: int | None, call_code: int | None, expected: AgentState
+) -> None:
     got = agent_state(
         queue_code, call_code, idleduration=None, wrapuptime=0, registered=True, enabled=True
     )

@@ -146,20 +146,39 @@ def agent_view(
         if state in (AgentState.RINGING, AgentState.TALKING)
         else None
     )
-    return AgentView(
-        extnumber=extnumber,
-        queue=row.queuename.strip(),
-        name=row.seatsname.strip(),
-        state=state,
-        since=state_since(
+    values = (
+        extnumber,
+        row.queuename.strip(),
+        row.seatsname.strip(),
+        state,
+        state_since(
             state, taken_at=taken_at, call=call, wrapuptime=row.wrapuptime, previous=previous
         ),
-        number=number,
-        answered=row.callsanswered,
-        missed=row.noanswercount,
-        crmid=crmid_of(row, previous),
-        queue_code=queue_code,
-        call_code=call_code,
+        number,
+        row.callsanswered,
+        row.noanswercount,
+        crmid_of(row, previous),
+        queue_code,
+        call_code,
+    )
+    if previous is not None and _same(previous, values):
+        return previous  # most tiles do not change between two polls: keep the object
+    return AgentView(*values)
+
+
+def _same(view: AgentView, values: tuple[object, ...]) -> bool:
+    return (
+        view.state is values[3]
+        and view.since == values[4]
+        and view.number == values[5]
+        and view.answered == values[6]
+        and view.missed == values[7]
+        and view.queue_code == values[9]
+        and view.call_code == values[10]
+        and view.name == values[2]
+        and view.crmid == values[8]
+        and view.extnumber == values[0]
+        and view.queue == values[1]
     )
 
 

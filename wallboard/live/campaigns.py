@@ -126,7 +126,8 @@ class CampaignRegistry:
 
     Safe to use from the dashboard's event loop and from a callback receiver's thread.
     Reading never fails: a damaged file is set aside (renamed `*.damaged`) and reported in
-    `problem`, so the dashboard still starts.
+    `problem`, so the dashboard still starts. Changes raise OSError when the file cannot be
+    written.
     """
 
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
@@ -354,9 +355,20 @@ class CampaignRegistry:
             self._tasks = {}
             return
         try:
-            self._tasks = _parse_registry(self.path.read_text(encoding="utf-8"))
-        except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError as exc:  # unreadable now (permissions, a network disk): keep what we had
+            self.problem = f"{self.path}: cannot be read ({exc.strerror or exc})"
+            log.warning("%s", self.problem)
+            return
+        except UnicodeDecodeError as exc:
             self._set_aside(exc)
+            return
+        try:
+            self._tasks = _parse_registry(text)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            self._set_aside(exc)
+            return
+        self.problem = None
 
     def _set_aside(self, exc: BaseException) -> None:
         damaged = self.path.with_name(f"{self.path.name}.damaged")

@@ -10,7 +10,8 @@ Three cadences, each a fixed number of requests:
   agent gets its call state one cycle later), except on the first cycle.
 - slow (every `slow_interval`, 30 s): GetQueueList, GetSipnumberInfo (enabled, registered),
   GetSipRegisterStatus.
-- bills (every `bills_interval`, 10 s): the new pages of GetBill (see `bills.py`).
+- bills (every `bills_interval`, 10 s): the new pages of GetBill (see `bills.py`), at most
+  three pages a cycle; while a long day is being caught up, every fast cycle reads more.
 
 `refresh()` never raises. When the fast reads fail, the last good snapshot stays, marked
 stale, with the reason in a supervisor's words, and `next_delay()` backs off exponentially
@@ -25,7 +26,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -59,6 +60,9 @@ REGISTER_STATUS = "App.Sip_Status.GetSipRegisterStatus"
 #: form of about 25 KB.
 CALL_BATCH = 2500
 MAX_BACKOFF = 30.0
+#: Bill pages read in one cycle at most: a long day is caught up over several cycles rather
+#: than holding up one snapshot.
+BILL_PAGES_PER_CYCLE = 3
 
 
 class LiveFloor:
@@ -96,7 +100,7 @@ class LiveFloor:
         self._profile = profile
         self._call_batch = call_batch
         self._max_backoff = max(max_backoff, fast_interval)
-        self._bills = BillReader(tz=tz)
+        self._bills = BillReader(tz=tz, max_pages=BILL_PAGES_PER_CYCLE)
         self._lock = asyncio.Lock()
 
         self._failures = 0
@@ -172,9 +176,7 @@ class LiveFloor:
     async def _fast(self) -> tuple[list[QueueAgent], dict[str, ExtensionCallStatus]]:
         asked = list(self._extensions)
         if asked:
-            agents, call_rows = await asyncio.gather(
-                self._client.queue_agents(), self._call_status(asked)
-            )
+            agents, call_rows = await _all(self._client.queue_agents(), self._call_status(asked))
         else:
             agents = await self._client.queue_agents()
             call_rows = []
@@ -193,7 +195,7 @@ class LiveFloor:
     async def _in_batches(self, wire: str, extnumbers: Sequence[str]) -> list[Any]:
         size = self._call_batch
         chunks = [extnumbers[i : i + size] for i in range(0, len(extnumbers), size)]
-        answers = await asyncio.gather(
+        answers = await _all(
             *(self._client.call(wire, {"extnumber": ",".join(chunk)}) for chunk in chunks)
         )
         return [row for answer in answers for row in answer]
@@ -207,7 +209,7 @@ class LiveFloor:
     async def _slow(self) -> None:
         try:
             known = list(self._extensions)
-            queue_list, extensions, registrations = await asyncio.gather(
+            queue_list, extensions, registrations = await _all(
                 self._client.queues(),
                 self._client.extensions(status=3),
                 self._in_batches(REGISTER_STATUS, known) if known else _nothing(),
@@ -319,6 +321,16 @@ class LiveFloor:
         self._snapshot = replace(
             self._snapshot, stale=True, error=message, read_only=self.read_only
         )
+
+
+async def _all(*jobs: Awaitable[Any]) -> list[Any]:
+    """Like `asyncio.gather`, but every job has finished when the first failure is raised:
+    no request is left running, unwatched, after a failed cycle."""
+    results = await asyncio.gather(*jobs, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
 
 
 async def _nothing() -> list[ExtensionRegistration]:

@@ -1,8 +1,8 @@
 """Call records (bills): compact storage, the documented row and callback formats, and GetBill.
 
-A long run keeps every bill, so a `Bill` stores whole seconds and shares the strings of the
-number and extension it came from; durations are small ints (Python shares those), and the
-uuid and recording name are derived from the call's sequence number when asked for.
+A long run keeps every bill, so the book stores them by column in whole seconds and shares
+the strings of the number and extension each came from; the uuid and the recording name are
+derived when asked for.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ import bisect
 import hashlib
 import time
 import uuid
-from collections.abc import Collection
+from array import array
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 from wallboard.sim.entities import TaskNumber
 
@@ -56,27 +57,33 @@ NO_NUMBER = TaskNumber(phone="", time=0.0)
 
 @dataclass(slots=True, eq=False)
 class Bill:
-    """One finished call. Times are whole unix seconds (what the wire shows), so that
-    duration = endtime - starttime and billsec = endtime - answertime hold exactly."""
+    """One finished call, as read from the `BillBook` (a snapshot, not the stored record).
+
+    Times are whole unix seconds (what the wire shows), so that duration = endtime -
+    starttime and billsec = endtime - answertime hold exactly. The custom fields and the
+    destination come from the task number the call dialled."""
 
     id: int
-    seq: int  # the call's sequence number: its uuid and recording name derive from it
+    seq: int  # the call's sequence number: its uuid derives from it
     start: int
     duration: int
     answer_after: int | None  # seconds from start to the customer's answer; None: unanswered
     extnumber: str
-    destnumber: str
     displaynumber: str
     callmethod: int
     hangupdirection: int
     hangupcause: int
     crmid: str
     taskid: str
-    number: TaskNumber = field(default=NO_NUMBER, repr=False)
+    number: TaskNumber = field(repr=False)
     queried: bool = False
     seed: int = field(default=0, repr=False)
 
     # -- derived fields ---------------------------------------------------------------
+    @property
+    def destnumber(self) -> str:
+        return self.number.phone
+
     @property
     def starttime(self) -> float:
         return float(self.start)
@@ -128,20 +135,17 @@ class Bill:
 
     @property
     def recordfilename(self) -> str:
-        """Only calls an agent talked on are recorded; the name encodes the bill id."""
-        if self.answer_after is None or not self.extnumber:
-            return ""
-        day = wire_time(self.start) or ""
-        return f"{day[:10].replace('-', '')}_{self.extnumber}_{self.id}.wav"
+        return record_name(self.id, self.start, self.answer_after, self.extnumber)
 
     # -- wire formats -----------------------------------------------------------------
     def row(self, downloadip: str) -> dict[str, Any]:
         """The GetBill row, every documented field, in the documents' order."""
         record = self.recordfilename
+        number = self.number
         return {
             "id": self.id,
             "extnumber": self.extnumber,
-            "destnumber": self.destnumber,
+            "destnumber": number.phone,
             "displaynumber": self.displaynumber,
             "starttime": wire_time(self.start),
             "answertime": wire_time(self.answertime),
@@ -150,10 +154,10 @@ class Bill:
             "billsec": self.billsec,
             "direction": "callout",
             "callmethod": self.callmethod,
-            "userid": self.number.userid,
-            "memberid": self.number.memberid,
-            "chengshudu": self.number.chengshudu,
-            "customuuid": self.number.customuuid,
+            "userid": number.userid,
+            "memberid": number.memberid,
+            "chengshudu": number.chengshudu,
+            "customuuid": number.customuuid,
             "recordfilename": record,
             "downloadip": downloadip if record else "",
             "hangupdirection": self.hangupdirection,
@@ -164,6 +168,7 @@ class Bill:
     def callback(self, companycode: str, downloadip: str) -> dict[str, Any]:
         """The bill callback payload, in the documented callback format."""
         record = self.recordfilename
+        number = self.number
         return {
             "type": "callout",
             "callmethod": self.callmethod,
@@ -173,10 +178,10 @@ class Bill:
             "duration": self.duration,
             "billsec": self.billsec,
             "crmid": self.crmid or "0",
-            "memberid": self.number.memberid,
-            "chengshudu": self.number.chengshudu,
+            "memberid": number.memberid,
+            "chengshudu": number.chengshudu,
             "disnumber": self.displaynumber,
-            "destnumber": self.destnumber,
+            "destnumber": number.phone,
             "extnumber": self.extnumber,
             "recordfilename": record,
             "downloadip": downloadip if record else "",
@@ -186,8 +191,17 @@ class Bill:
             "id": self.id,
             "uuid": self.uuid,
             "userkey": "",
-            "customuuid": self.number.customuuid,
+            "customuuid": number.customuuid,
         }
+
+
+def record_name(bill_id: int, start: int, answer_after: int | None, extnumber: str) -> str:
+    """Only calls an agent talked on are recorded; the name carries the bill id so that a
+    recording is found without an index."""
+    if answer_after is None or not extnumber:
+        return ""
+    day = _wire_seconds(start)
+    return f"{day[:4]}{day[5:7]}{day[8:10]}_{extnumber}_{bill_id}.wav"
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,67 +220,159 @@ class BillFilter:
     chengshudu: str = ""
     customuuid: str = ""
 
-    def matches(self, bill: Bill) -> bool:
-        if not self.start <= bill.start <= self.end:
-            return False
-        if self.syncflag == 1 and bill.queried:
-            return False
-        if self.syncflag == 2 and not bill.queried:
-            return False
-        if self.direction == 1:  # the simulated floor only calls out
-            return False
-        if self.callmethod and bill.callmethod != self.callmethod:
-            return False
-        if self.extnumbers and bill.extnumber not in self.extnumbers:
-            return False
-        if self.destnumber and bill.destnumber != self.destnumber:
-            return False
-        number = bill.number
-        if self.userid and number.userid != self.userid:
-            return False
-        if self.memberid and number.memberid != self.memberid:
-            return False
-        if self.chengshudu and number.chengshudu != self.chengshudu:
-            return False
-        return not (self.customuuid and number.customuuid != self.customuuid)
+    def custom_fields(self) -> list[tuple[str, str]]:
+        """The task-number fields asked for: (TaskNumber attribute, wanted value)."""
+        pairs = (
+            ("phone", self.destnumber),
+            ("userid", self.userid),
+            ("memberid", self.memberid),
+            ("chengshudu", self.chengshudu),
+            ("customuuid", self.customuuid),
+        )
+        return [(key, value) for key, value in pairs if value]
 
 
-def _end_of(bill: Bill) -> int:
-    return bill.start + bill.duration
+class BillBook(Sequence[Bill]):
+    """Every bill, in the order the calls ended (ids ascend, end times never decrease).
 
+    Stored by column (arrays of numbers, lists of shared strings) because a long run keeps
+    hundreds of thousands of them; indexing gives a `Bill` snapshot."""
 
-class BillBook:
-    """Every bill in the order the calls ended (so ids ascend and end times never decrease)."""
-
-    def __init__(self) -> None:
-        self.bills: list[Bill] = []
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._seq = array("q")
+        self._start = array("q")
+        self._duration = array("q")
+        self._answer = array("q")  # seconds to the customer's answer, -1 when unanswered
+        self._method = array("B")
+        self._direction = array("H")
+        self._cause = array("H")
+        self._queried = bytearray()
+        self._ext: list[str] = []
+        self._display: list[str] = []
+        self._crmid: list[str] = []
+        self._taskid: list[str] = []
+        self._number: list[TaskNumber] = []
 
     def __len__(self) -> int:
-        return len(self.bills)
+        return len(self._seq)
 
-    def add(self, bill: Bill) -> None:
-        self.bills.append(bill)
+    @overload
+    def __getitem__(self, index: int) -> Bill: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Bill]: ...
+
+    def __getitem__(self, index: int | slice) -> Bill | list[Bill]:
+        if isinstance(index, slice):
+            return [self._view(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("bill index out of range")
+        return self._view(index)
+
+    def __iter__(self) -> Iterator[Bill]:
+        for i in range(len(self)):
+            yield self._view(i)
+
+    def _view(self, i: int) -> Bill:
+        answer = self._answer[i]
+        return Bill(
+            id=i + 1,
+            seq=self._seq[i],
+            start=self._start[i],
+            duration=self._duration[i],
+            answer_after=None if answer < 0 else answer,
+            extnumber=self._ext[i],
+            displaynumber=self._display[i],
+            callmethod=self._method[i],
+            hangupdirection=self._direction[i],
+            hangupcause=self._cause[i],
+            crmid=self._crmid[i],
+            taskid=self._taskid[i],
+            number=self._number[i],
+            queried=bool(self._queried[i]),
+            seed=self.seed,
+        )
+
+    def append(
+        self,
+        *,
+        seq: int,
+        start: int,
+        duration: int,
+        answer_after: int | None,
+        extnumber: str,
+        displaynumber: str,
+        callmethod: int,
+        hangupdirection: int,
+        hangupcause: int,
+        crmid: str,
+        taskid: str,
+        number: TaskNumber,
+    ) -> Bill:
+        """Store a finished call; the bill gets the next id."""
+        self._seq.append(seq)
+        self._start.append(start)
+        self._duration.append(duration)
+        self._answer.append(-1 if answer_after is None else answer_after)
+        self._method.append(callmethod)
+        self._direction.append(hangupdirection)
+        self._cause.append(hangupcause)
+        self._queried.append(0)
+        self._ext.append(extnumber)
+        self._display.append(displaynumber)
+        self._crmid.append(crmid)
+        self._taskid.append(taskid)
+        self._number.append(number)
+        return self._view(len(self._seq) - 1)
 
     def by_id(self, bill_id: int) -> Bill | None:
-        if 1 <= bill_id <= len(self.bills):
-            return self.bills[bill_id - 1]
+        if 1 <= bill_id <= len(self):
+            return self._view(bill_id - 1)
         return None
 
     def query(self, wanted: BillFilter, *, page: int, per_page: int) -> tuple[int, list[Bill]]:
         """(total matching, the page asked for). Bills whose dial time is in [start, end]; a
         bill ends at most MAX_CALL_SECONDS after it starts, so only that window of the
-        end-ordered list is scanned. syncflag 1 marks the returned page as queried."""
-        bills = self.bills
-        lo = bisect.bisect_left(bills, wanted.start, key=_end_of)
-        hi = bisect.bisect_right(bills, wanted.end + MAX_CALL_SECONDS, key=_end_of)
-        matching = [bill for bill in bills[lo:hi] if wanted.matches(bill)]
-        page = max(1, page)
-        first = (page - 1) * per_page
+        end-ordered columns is scanned. syncflag 1 marks the returned page as queried."""
+        if wanted.direction == 1:  # the simulated floor only calls out
+            return 0, []
+        starts, durations = self._start, self._duration
+        ends = range(len(self))
+
+        def end_of(i: int) -> int:
+            return starts[i] + durations[i]
+
+        lo = bisect.bisect_left(ends, wanted.start, key=end_of)
+        hi = bisect.bisect_right(ends, wanted.end + MAX_CALL_SECONDS, key=end_of)
+        first_ok, last_ok = wanted.start, wanted.end
+        syncflag, callmethod = wanted.syncflag, wanted.callmethod
+        exts = wanted.extnumbers
+        queried, methods, ext_col, numbers = self._queried, self._method, self._ext, self._number
+        fields = wanted.custom_fields()
+        matching: list[int] = []
+        for i in range(lo, hi):
+            if not first_ok <= starts[i] <= last_ok:
+                continue
+            if (syncflag == 1 and queried[i]) or (syncflag == 2 and not queried[i]):
+                continue
+            if callmethod and methods[i] != callmethod:
+                continue
+            if exts and ext_col[i] not in exts:
+                continue
+            if fields:
+                number = numbers[i]
+                if any(getattr(number, key) != value for key, value in fields):
+                    continue
+            matching.append(i)
+        first = (max(1, page) - 1) * per_page
         chosen = matching[first : first + per_page]
-        if wanted.syncflag == 1:
-            for bill in chosen:
-                bill.queried = True
-        return len(matching), chosen
+        if syncflag == 1:
+            for i in chosen:
+                queried[i] = 1
+        return len(matching), [self._view(i) for i in chosen]
 
 
 __all__ = [
@@ -276,5 +382,6 @@ __all__ = [
     "BillFilter",
     "call_uuid",
     "parse_wire_time",
+    "record_name",
     "wire_time",
 ]

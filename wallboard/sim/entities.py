@@ -218,7 +218,8 @@ class Task:
     disnumbers: list[str]
     status: int = TASK_NOT_STARTED
     pool: Pool | None = field(default=None, repr=False)
-    numbers: dict[str, TaskNumber] = field(default_factory=dict, repr=False)  # phone -> number
+    # phone -> number, for the numbers not yet done (a done one lives on in its bill)
+    numbers: dict[str, TaskNumber] = field(default_factory=dict, repr=False)
     ready: deque[TaskNumber] = field(default_factory=deque, repr=False)
     scheduled: list[tuple[float, int, TaskNumber]] = field(default_factory=list, repr=False)
     in_dial: int = 0  # calls not yet with an agent (customer ringing or waiting)

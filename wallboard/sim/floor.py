@@ -14,9 +14,8 @@ from __future__ import annotations
 import heapq
 import logging
 import random
-import re
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,13 +41,7 @@ from wallboard.sim.entities import (
     CAUSE_REFUSED,
     CAUSE_TIMEOUT,
     EXT_DISABLED,
-    EXT_ENABLED,
-    EXT_IDLE,
-    EXT_IN_CALL,
     EXT_MISSING,
-    EXT_OFF_HOOK,
-    EXT_REGISTERED,
-    EXT_RINGING,
     EXT_UNREGISTERED,
     HANGUP_CALLEE,
     HANGUP_CALLER,
@@ -81,6 +74,8 @@ from wallboard.sim.entities import (
     Task,
     TaskNumber,
 )
+from wallboard.sim.numbers import parse_number
+from wallboard.sim.rows import Rows
 
 log = logging.getLogger("wallboard.sim.floor")
 
@@ -140,7 +135,7 @@ class FloorStats:
     events: int = 0  # timed events processed
 
 
-class Floor:
+class Floor(Rows):
     """The whole floor of one company. Build one with `wallboard.sim.scenario.build_floor`.
 
     Attributes (read them, change them only through the methods):
@@ -171,7 +166,8 @@ class Floor:
         self.disnumbers: dict[str, bool] = {}
         self.calls: dict[int, Call] = {}
         self.stats = FloorStats()
-        self._book = BillBook()
+        self._book = BillBook(seed)
+        self._caller_ids: list[str] | None = None
         self._heap: list[tuple[float, int, Callable[[Any], None], Any]] = []
         self._event_seq = 0
         self._call_seq = 0
@@ -181,8 +177,9 @@ class Floor:
         self._ext_pools: dict[str, Pool] = {}
 
     @property
-    def bills(self) -> list[Bill]:
-        return self._book.bills
+    def bills(self) -> BillBook:
+        """Every bill so far, oldest first (`bills[i].id == i + 1`)."""
+        return self._book
 
     # -- time ---------------------------------------------------------------------------
     def advance_to(self, t: float) -> None:
@@ -249,6 +246,7 @@ class Floor:
     def add_caller_id(self, number: str, enabled: bool = True) -> None:
         """A caller id (disnumber) the company owns."""
         self.disnumbers[number] = enabled
+        self._caller_ids = None
 
     def set_registered(self, extnumber: str, registered: bool, clientip: str | None = None) -> None:
         """The phone registers or drops off; a call it was on ends (line failure)."""
@@ -280,6 +278,7 @@ class Floor:
             destnumber=destnumber,
             disnumber=self._any_caller_id(),
             start=self.now,
+            number=TaskNumber(phone=destnumber, time=self.now),
             ext=ext,
         )
         self.calls[call.seq] = call
@@ -295,189 +294,6 @@ class Floor:
             self._at(self.now + ring, self._call_failed, (call, cause, direction))
         self._settle()
         return call
-
-    # -- reads: documented rows -----------------------------------------------------------
-    def call_state(self, extnumber: str) -> dict[str, Any]:
-        """The GetSipCallStatus row: status 1012/1013/1014/1201/1202/1203/1204, caller, callee,
-        disnumber, direction, channel, idleduration, callduration (seconds or None)."""
-        row: dict[str, Any] = {
-            "extnumber": extnumber,
-            "status": EXT_MISSING,
-            "caller": None,
-            "callee": None,
-            "disnumber": None,
-            "direction": None,
-            "channel": None,
-            "idleduration": None,
-            "callduration": None,
-        }
-        ext = self.extensions.get(extnumber)
-        if ext is None:
-            return row
-        if not ext.enabled:
-            row["status"] = EXT_DISABLED
-            return row
-        if not ext.registered:
-            row["status"] = EXT_UNREGISTERED
-            return row
-        call = ext.call
-        if call is None:
-            row["status"] = EXT_IDLE
-            row["idleduration"] = int(self.now - ext.idle_since)
-            row["callduration"] = 0
-            return row
-        row["caller"] = extnumber
-        row["callee"] = call.destnumber
-        row["disnumber"] = call.disnumber
-        row["direction"] = "callout"
-        row["channel"] = f"sofia/internal/{extnumber}-{call.seq:08x}"
-        if call.stage == STAGE_TALKING and call.ext is ext:
-            row["status"] = EXT_IN_CALL
-            row["idleduration"] = 0
-            row["callduration"] = int(self.now - (call.connected_at or self.now))
-        else:
-            row["status"] = EXT_OFF_HOOK if call.method == METHOD_MANUAL else EXT_RINGING
-            row["idleduration"] = int(self.now - ext.idle_since)
-            row["callduration"] = 0
-        return row
-
-    def valid_state(self, extnumber: str) -> dict[str, Any]:
-        """The GetSipValidStatus row: code 1016 enabled, 1013 disabled, 1012 missing."""
-        ext = self.extensions.get(extnumber)
-        code = EXT_MISSING if ext is None else EXT_ENABLED if ext.enabled else EXT_DISABLED
-        return {"extnumber": extnumber, "code": code}
-
-    def register_state(self, extnumber: str) -> dict[str, Any]:
-        """The GetSipRegisterStatus row: code 1017/1014 (1012 missing), clientip, serverip."""
-        ext = self.extensions.get(extnumber)
-        if ext is None:
-            return {"extnumber": extnumber, "code": EXT_MISSING, "clientip": None, "serverip": None}
-        return {
-            "extnumber": extnumber,
-            "code": EXT_REGISTERED if ext.registered else EXT_UNREGISTERED,
-            "clientip": ext.clientip,
-            "serverip": ext.serverip,
-        }
-
-    def extension_rows(self, status: int = 3, extnumber: str = "") -> list[dict[str, Any]]:
-        """GetSipnumberInfo: status 1 enabled / 2 disabled / 3 all. Carries the password, as
-        documented: the server sends it, nothing else may show or log it."""
-        if extnumber:
-            found = self.extensions.get(extnumber)
-            chosen: Iterable[Extension] = () if found is None else (found,)
-        else:
-            chosen = self.extensions.values()
-        return [
-            {
-                "extnumber": ext.extnumber,
-                "password": ext.password,
-                "status": EXT_ENABLED if ext.enabled else EXT_DISABLED,
-                "register": "reg" if ext.registered else "nreg",
-            }
-            for ext in chosen
-            if status == 3 or (status == 1) == ext.enabled
-        ]
-
-    def queue_rows(self, queuename: str = "") -> list[dict[str, Any]]:
-        """GetQueueList rows; FloorError 1211 for a named queue that does not exist."""
-        return [
-            {
-                "queuename": queue.name,
-                "remark": queue.remark,
-                "strategy": queue.strategy,
-                "announce": queue.announce,
-                "announcefreq": queue.announcefreq,
-                "ringdelay": queue.ringdelay,
-                "maxwaittime": queue.maxwaittime,
-                "withnoagenttime": queue.withnoagenttime,
-                "noagentrejoiningtime": queue.noagentrejoiningtime,
-                "discardtime": queue.discardtime,
-                "autocall": queue.autocall_state,
-            }
-            for queue in self._queues_named(queuename)
-        ]
-
-    def queue_agents(
-        self, queuename: str = "", extnumber: str = "", state: int = 0
-    ) -> list[dict[str, Any]]:
-        """GetQueueSipStatus rows, queue by queue, agents in check-in order.
-
-        state 0 any, 1 idle (1213 and free to take a call now: not in any call, past
-        wrap-up), 2 waiting (1213, wrap-up included), 3 receiving (1214), 4 talking (1215).
-        FloorError 1211 for a named queue that does not exist. O(agents returned)."""
-        wanted = _STATE_FILTER.get(state)
-        rows: list[dict[str, Any]] = []
-        for queue in self._queues_named(queuename):
-            pool = queue.pool
-            if extnumber:
-                found = pool.members.get(extnumber)
-                members: Iterable[Member] = () if found is None else (found,)
-            else:
-                members = pool.members.values()
-            wrapuptime = pool.wrapuptime
-            for m in members:
-                code = m.state
-                if wanted is not None and code != wanted:
-                    continue
-                if state == 1 and m.extnumber not in pool.idle:
-                    continue
-                rows.append(
-                    {
-                        "queuename": queue.name,
-                        "seatsname": m.seatsname,
-                        "extnumber": m.extnumber,
-                        "status": code,
-                        "state": code,
-                        "lastanswertime": wire_time(m.lastanswertime),
-                        "lastassigntime": wire_time(m.lastassigntime),
-                        "seatschangetime": wire_time(m.seatschangetime),
-                        "noanswercount": m.noanswercount,
-                        "callsanswered": m.callsanswered,
-                        "externalcallscount": m.ext.manual_calls,
-                        "wrapuptime": wrapuptime,
-                        "maxnoanswer": 0,
-                    }
-                )
-        return rows
-
-    def group_rows(self, name: str = "", status: int = 2) -> list[dict[str, Any]]:
-        """GetExtgroupInfo rows (id, name, status 1/0); name "" lists all; status 1/0/2 all."""
-        groups: Iterable[Group]
-        if name:
-            found = self.groups.get(name)
-            groups = () if found is None else (found,)
-        else:
-            groups = self.groups.values()
-        return [
-            {"id": g.id, "name": g.name, "status": g.status}
-            for g in groups
-            if status not in (0, 1) or g.status == status
-        ]
-
-    def group_ext_rows(self, name: str, extnumber: str = "") -> list[dict[str, Any]]:
-        """GetGroupExt rows: name, extnumber, status (hangup / ring / answer), state
-        (idle / busy). FloorError 1002 when the group does not exist."""
-        group = self._group(name)
-        rows = []
-        for m in group.members.values():
-            if extnumber and m.extnumber != extnumber:
-                continue
-            call = m.ext.call
-            if call is None:
-                status = "hangup"
-            elif call.stage == STAGE_TALKING and call.ext is m.ext:
-                status = "answer"
-            else:
-                status = "ring"
-            rows.append(
-                {
-                    "name": group.name,
-                    "extnumber": m.extnumber,
-                    "status": status,
-                    "state": "busy" if m.paused else "idle",
-                }
-            )
-        return rows
 
     def query_bills(
         self,
@@ -671,8 +487,8 @@ class Floor:
         """TaskCreat: (taskid, invaliddata). The task starts not started (1025); TaskSet 1
         runs it. numbers are the documented dicts {"phone", "time", "userid", "memberid",
         "chengshudu", "customuuid"}; an entry that is not one, or whose phone is not 3-20
-        digits (a leading + allowed) or repeats one already in the task, or whose time is
-        not unix seconds, comes back in invaliddata as given and is never dialled.
+        digits (a leading + allowed) or repeats one of the task not yet done, or whose time
+        is not unix seconds, comes back in invaliddata as given and is never dialled.
         Errors: 1002 assigntype not 1-3, bad scale, a disabled group or more than 10,000
         numbers; 1011/1012/1013 for an extension; 1211 for a queue (1210 one without
         autocall); 1002 for a missing group; 1021 a caller id the company does not own,
@@ -1019,7 +835,10 @@ class Floor:
         task = call.task
         if task is not None:
             assert call.number is not None and pool is not None
-            call.number.state = NUMBER_DONE
+            number = call.number
+            number.state = NUMBER_DONE
+            if task.numbers.get(number.phone) is number:
+                del task.numbers[number.phone]  # done numbers live on in their bills only
             task.active -= 1
             pool.in_flight -= 1
         if self._listeners:
@@ -1042,14 +861,12 @@ class Floor:
             extnumber, crmid = agent.extnumber, agent.crmid or "0"
         else:
             extnumber, crmid = "", "0"
-        bill = Bill(
-            id=len(self._book) + 1,
+        return self._book.append(
             seq=call.seq,
             start=start,
             duration=int(self.now) - start,
             answer_after=None if call.answer_at is None else int(call.answer_at) - start,
             extnumber=extnumber,
-            destnumber=call.destnumber,
             displaynumber=call.disnumber,
             callmethod=call.method,
             hangupdirection=direction,
@@ -1057,10 +874,7 @@ class Floor:
             crmid=crmid,
             taskid=call.task.taskid if call.task is not None else "",
             number=call.number if call.number is not None else NO_NUMBER,
-            seed=self.seed,
         )
-        self._book.add(bill)
-        return bill
 
     # -- tasks -----------------------------------------------------------------------------
     def _check_task(self, task: Task) -> None:
@@ -1246,9 +1060,6 @@ class Floor:
             raise FloorError(1211, f"queue {name} does not exist")
         return queue
 
-    def _queues_named(self, name: str) -> Iterable[Queue]:
-        return (self._queue(name),) if name else self.queues.values()
-
     def _member(self, queue: Queue, extnumber: str) -> Member:
         member = queue.pool.members.get(extnumber)
         if member is None:
@@ -1267,7 +1078,9 @@ class Floor:
 
     def _any_caller_id(self) -> str:
         """A random enabled caller id of the company (empty disnumber means random)."""
-        enabled = [n for n, on in self.disnumbers.items() if on]
+        enabled = self._caller_ids
+        if enabled is None:
+            enabled = self._caller_ids = [n for n, on in self.disnumbers.items() if on]
         if not enabled:
             return self.companycode + "0000"
         return enabled[int(self.rng.random() * len(enabled))]
@@ -1319,43 +1132,6 @@ def _check_count(numbers: Sequence[Any]) -> None:
         raise FloorError(1002, f"at most {MAX_NUMBERS_PER_CALL} numbers per call")
 
 
-_PHONE = re.compile(r"\+?\d{3,20}")
-
-
-def parse_number(item: Any, now: float) -> TaskNumber | None:
-    """A task number from the documented dict, or None when it is not a valid one."""
-    if not isinstance(item, dict):
-        return None
-    phone = item.get("phone")
-    if isinstance(phone, bool) or not isinstance(phone, str | int):
-        return None
-    phone = str(phone).strip()
-    if not _PHONE.fullmatch(phone):
-        return None
-    when = item.get("time")
-    if when is None or when == "" or when == 0:
-        at = now
-    elif isinstance(when, bool):
-        return None
-    elif isinstance(when, int | float):
-        at = float(when)
-    elif isinstance(when, str) and when.strip().isdigit():
-        at = float(when.strip())
-    else:
-        return None
-    fields = []
-    for key in ("userid", "memberid", "chengshudu", "customuuid"):
-        value = item.get(key)
-        if value is None or value == "":
-            fields.append("0")
-        elif isinstance(value, str | int | float) and not isinstance(value, bool):
-            fields.append(str(value)[:128])
-        else:
-            return None
-    return TaskNumber(phone, max(at, now), *fields)
-
-
-_STATE_FILTER: dict[int, int | None] = {0: None, 1: WAITING, 2: WAITING, 3: RECEIVING, 4: ANSWERED}
 _POOL_SETTINGS = frozenset({"strategy", "ringdelay", "discardtime", "wrapuptime"})
 _SETTING_BOUNDS: dict[str, tuple[int, int]] = {
     "strategy": (1, 8),

@@ -28,6 +28,7 @@ _CAMPAIGN_NAMES = (
 )
 _STRATEGIES = (1, 7, 4, 8, 2, 5, 6, 3)
 _SCALES = ((1, 2), (2, 3), (1, 1), (1, 3))
+_USERIDS = tuple(str(100 + i) for i in range(50))  # the CRM's users who own the leads
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,9 +173,7 @@ class _People:
                 {
                     "phone": f"1{3 + self._phones % 7}{digits:09d}",
                     "time": int(floor.now + rng.random() * 7200) if later else "",
-                    "userid": str(100 + self._phones % 50),
-                    "memberid": str(self._phones),
-                    "customuuid": f"C{self._phones:07d}",
+                    "userid": _USERIDS[self._phones % len(_USERIDS)],
                 }
             )
         return numbers

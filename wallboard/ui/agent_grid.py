@@ -80,6 +80,7 @@ class AgentGrid(ScrollView, can_focus=True):
         "agent-grid--ext",
         "agent-grid--counts",
         "agent-grid--cursor",
+        "agent-grid--cursor-ext",
         "agent-grid--heading",
         "agent-grid--note",
         "agent-grid--number",
@@ -165,7 +166,7 @@ class AgentGrid(ScrollView, can_focus=True):
         self.snapshot = snapshot
         self._arrange()
 
-    def set_filter(self, text: str | None = None, state: AgentState | None | bool = False) -> None:
+    def set_filter(self, text: str | None = None, state: AgentState | bool | None = False) -> None:
         """Filter by text (extension or name) and/or state; `state=None` clears the state."""
         if text is not None:
             self.filter_text = text.strip()
@@ -241,7 +242,12 @@ class AgentGrid(ScrollView, can_focus=True):
             for row in range(rows):
                 for sub in range(TILE_LINES):
                     lines.append((number, row, sub))
-        shape = (width, columns, tile, tuple((s.queue.name, s.note, len(s.agents)) for s in sections))
+        shape = (
+            width,
+            columns,
+            tile,
+            tuple((s.queue.name, s.note, len(s.agents)) for s in sections),
+        )
         shape += (tuple(order),)
         old_faces = self._faces
         self._sections, self._lines, self._where, self._order = sections, lines, where, order
@@ -253,7 +259,11 @@ class AgentGrid(ScrollView, can_focus=True):
             for agent in section.agents:
                 key = agent_key(agent)
                 old = old_faces.get(key)
-                if old is not None and old[0] == agent and old[1].width == tile:
+                if (
+                    old is not None
+                    and (old[0] is agent or old[0] == agent)
+                    and old[1].width == tile
+                ):
                     self._faces[key] = old
                 else:
                     self._faces[key] = (agent, tile_face(agent, tile))
@@ -333,8 +343,6 @@ class AgentGrid(ScrollView, can_focus=True):
         if self._styles is None:
             get = self.get_component_rich_style
             table = {name: get(name) for name in self.COMPONENT_CLASSES}
-            bold = get("agent-grid--ext", partial=True)
-            table["cursor-ext"] = table["agent-grid--cursor"] + bold
             table["base"] = self.rich_style
             self._styles = table
         return self._styles
@@ -371,7 +379,11 @@ class AgentGrid(ScrollView, can_focus=True):
             face = self._face(key)
             if sub == 0:
                 cursor = key == self._cursor
-                segments.append(Segment(face.ext, styles["cursor-ext" if cursor else "agent-grid--ext"]))
+                segments.append(
+                    Segment(
+                        face.ext, styles["agent-grid--cursor-ext" if cursor else "agent-grid--ext"]
+                    )
+                )
                 tile = styles["agent-grid--cursor" if cursor else "agent-grid--tile"]
                 segments.append(Segment(face.name, tile))
                 segments.append(
@@ -404,7 +416,7 @@ class AgentGrid(ScrollView, can_focus=True):
             if each is not None and each in self._where:
                 self._refresh_tile(each)
         x, y = self._tile_origin(key)
-        section, index = self._where[key]
+        _section, index = self._where[key]
         above = 1 if index < self._columns else 0  # keep the queue's heading in view
         self.scroll_to_region(
             Region(x, y - above, self._tile, TILE_LINES + above), animate=False, immediate=True

@@ -104,7 +104,12 @@ def campaign_lines(view: CampaignView, width: int, selected: bool) -> list[list[
             width,
             name_class,
         )
-        second = _row([("  ", "campaigns--text"), *figures, (" · ", "campaigns--dim"), *abandon], [], width, "campaigns--text")
+        second = _row(
+            [("  ", "campaigns--text"), *figures, (" · ", "campaigns--dim"), *abandon],
+            [],
+            width,
+            "campaigns--text",
+        )
         return [first, second]
     bar_cells = max(4, width - cell_len(done + left) - 3)
     return [
@@ -203,7 +208,9 @@ class CampaignsPane(ScrollView, can_focus=True):
             self.refresh(layout=True)
             return
         top = round(self.scroll_offset.y)
-        changed = [y for y, (old, new) in enumerate(zip(self._lines, lines, strict=True)) if old != new]
+        changed = [
+            y for y, (old, new) in enumerate(zip(self._lines, lines, strict=True)) if old != new
+        ]
         self._lines = lines
         for y in changed:
             self.refresh(Region(0, y - top, width, 1))
@@ -214,7 +221,9 @@ class CampaignsPane(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         if self._styles is None:
-            self._styles = {name: self.get_component_rich_style(name) for name in self.COMPONENT_CLASSES}
+            self._styles = {
+                name: self.get_component_rich_style(name) for name in self.COMPONENT_CLASSES
+            }
             self._styles["base"] = self.rich_style
         width = self.scrollable_content_region.width
         line = round(self.scroll_offset.y) + y

@@ -158,7 +158,9 @@ class StateFilterDialog(ModalScreen[str | None]):
         for state in STATE_ORDER:
             glyph, word = LOOKS[state]
             options.append(
-                Option(f"{glyph} {word:<5} {state.value} ({self.counts.get(state, 0)})", id=state.name)
+                Option(
+                    f"{glyph} {word:<5} {state.value} ({self.counts.get(state, 0)})", id=state.name
+                )
             )
         with Vertical(id="dialog", classes="dialog"):
             yield Label("Show only agents who are…", classes="dialog-title")

@@ -126,6 +126,17 @@ class TileClock:
     ramp: Ramp
 
 
+def display_name(agent: AgentView) -> str:
+    """The agent's name for a tile. Servers like the documents' example name a seat
+    `<crmid>_<extnumber>_<queue>`, which repeats the tile's extension and queue: then the
+    tile shows the agent id instead (`id 1001`)."""
+    name = clean(agent.name)
+    head, _, rest = name.partition("_")
+    if head.isdigit() and rest == f"{agent.extnumber}_{agent.queue}":
+        return f"id {head}"
+    return name
+
+
 def tile_face(agent: AgentView, width: int = MIN_TILE) -> TileFace:
     """The face of one agent's tile, `width` cells wide."""
     ext = clean(agent.extnumber)
@@ -140,7 +151,7 @@ def tile_face(agent: AgentView, width: int = MIN_TILE) -> TileFace:
     return TileFace(
         width=width,
         ext=fit(ext, ext_cells),
-        name=fit(clean(agent.name), name_cells),
+        name=fit(display_name(agent), name_cells),
         counts=counts,
         state=agent.state,
         number=fit_left(number, number_cells),
@@ -199,6 +210,7 @@ __all__ = [
     "TileFace",
     "badge",
     "clean",
+    "display_name",
     "duration",
     "fit",
     "fit_left",

@@ -75,6 +75,7 @@ class FloorHeader(Widget):
         with Horizontal(id="states"):
             for key, _state in _STATE_FIGURES:
                 yield Figure(id=f"fig-{key}", classes=f"-{key}")
+            yield Figure("READ-ONLY", id="fig-mode")
         with Horizontal(id="today"):
             yield Figure(id="fig-calls")
             yield Figure(id="fig-answered")

@@ -21,19 +21,19 @@ class Key:
 
 
 KEYS: tuple[Key, ...] = (
-    Key("c", "c", "check_in", "check in", "Check an agent into a queue", True),
-    Key("o", "o", "check_out", "check out", "Check the selected agent out of its queue", True),
+    Key("c", "c", "check_in", "in", "Check an agent into a queue", True),
+    Key("o", "o", "check_out", "out", "Check the selected agent out of its queue", True),
     Key("b", "b", "set_busy", "busy", "Set the selected agent busy (paused) in its queue", True),
     Key("i", "i", "set_idle", "idle", "Set the selected agent idle (taking calls) again", True),
     Key("p", "p", "pause_campaign", "pause", "Pause the selected campaign", True),
     Key("r", "r", "resume_campaign", "resume", "Resume the selected campaign", True),
     Key("e", "e", "end_campaign", "end", "End the selected campaign (asks first)", True),
     Key("slash", "/", "filter", "filter", "Filter agents by extension or name"),
-    Key("s", "s", "state_filter", "state", "Show only agents in one state"),
+    Key("s", "s", "state_filter", "state", "Show only agents in one state", in_footer=False),
     Key("escape", "esc", "clear_filters", "clear", "Clear the filters", in_footer=False),
     Key("f5", "F5", "poll_now", "refresh", "Poll the server now", in_footer=False),
     Key("question_mark", "?", "help", "help", "Keys, states and thresholds"),
-    Key("q", "q", "quit", "quit", "Quit the dashboard"),
+    Key("q", "q", "quit", "quit", "Quit the dashboard", in_footer=False),
 )
 
 #: Keys handled by the panes themselves, for the help screen.

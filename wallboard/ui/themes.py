@@ -95,7 +95,9 @@ def theme_from_toml(path: Path) -> Theme:
 def theme_from_mapping(document: Mapping[str, Any], where: str, *, default_name: str) -> Theme:
     unknown = sorted(set(document) - _KNOWN)
     if unknown:
-        raise ThemeError(f"{where}: unknown key {unknown[0]!r} (theme keys: {', '.join(sorted(_KNOWN))})")
+        raise ThemeError(
+            f"{where}: unknown key {unknown[0]!r} (theme keys: {', '.join(sorted(_KNOWN))})"
+        )
     values: dict[str, Any] = {"name": default_name}
     for key, value in document.items():
         if key in _COLOUR_FIELDS:
@@ -121,7 +123,7 @@ def theme_from_mapping(document: Mapping[str, Any], where: str, *, default_name:
 
 def _colour(value: Any, what: str) -> str:
     if not isinstance(value, str):
-        raise ThemeError(f"{what} must be a colour in quotes, e.g. \"#2f81f7\"")
+        raise ThemeError(f'{what} must be a colour in quotes, e.g. "#2f81f7"')
     try:
         Color.parse(value)
     except ColorParseError:

@@ -1,0 +1,249 @@
+"""What a tile, a heading and a campaign say, the thresholds' ramp, and theme files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.cells import cell_len
+from test_ui_support import T0, agent, campaign
+
+from wallboard.config import ConfigError
+from wallboard.live.snapshot import AgentState, CampaignStatus, QueueView
+from wallboard.ui.campaigns_pane import campaign_lines
+from wallboard.ui.faces import (
+    LOOKS,
+    clean,
+    display_name,
+    duration,
+    fit,
+    fit_left,
+    progress_bar,
+    queue_heading,
+    tile_clock,
+    tile_face,
+)
+from wallboard.ui.floor_header import abandon_level
+from wallboard.ui.themes import ThemeError, load_themes, project_theme_dirs, theme_from_toml
+from wallboard.ui.thresholds import Ramp, Thresholds, load_thresholds, thresholds_from
+
+
+def test_a_talking_tile_shows_everything_a_supervisor_reads() -> None:
+    view = agent(
+        "1001",
+        state=AgentState.TALKING,
+        name="Alice",
+        number="13800001111",
+        answered=12,
+        missed=3,
+        seconds=75,
+    )
+    face = tile_face(view, 25)
+    clock = tile_clock(view, T0, Thresholds())
+    assert face.top.startswith("1001 Alice")
+    assert face.top.endswith("✓12 ✗3")
+    assert face.bottom(clock) == "● TALK  1:15 13800001111"
+    assert cell_len(face.top) == cell_len(face.bottom(clock)) == 25
+
+
+@pytest.mark.parametrize("state", list(AgentState))
+def test_every_state_reads_without_colour(state: AgentState) -> None:
+    face = tile_face(agent("1001", state=state, number="555"), 25)
+    glyph, word = LOOKS[state]
+    bottom = face.bottom(tile_clock(agent("1001", state=state), T0, Thresholds()))
+    assert bottom.startswith(f"{glyph} {word}")
+    assert len({w for _g, w in LOOKS.values()}) == len(LOOKS)  # no two states share a word
+
+
+def test_the_number_shows_only_on_a_call_and_keeps_its_last_digits() -> None:
+    idle = tile_face(agent("1001", state=AgentState.IDLE, number="13800001111"))
+    assert idle.number.strip() == ""
+    long = tile_face(agent("1001", state=AgentState.RINGING, number="008613800001111"), 25)
+    assert long.number.endswith("13800001111")
+    assert long.number.startswith("…")
+
+
+def test_seat_names_built_from_crmid_show_the_agent_id() -> None:
+    view = agent("80010001", queue="queue-1", name="1001_80010001_queue-1", crmid="1001")
+    assert display_name(view) == "id 1001"
+    assert display_name(agent("1001", name="Alice Wong")) == "Alice Wong"
+
+
+def test_server_text_cannot_move_the_cursor() -> None:
+    hostile = agent(
+        "10\x1b[2J01", name="Eve\x1b]0;pwned\x07\nX", state=AgentState.TALKING, number="1\r2"
+    )
+    face = tile_face(hostile, 25)
+    text = face.top + face.bottom(tile_clock(hostile, T0, Thresholds()))
+    assert text.isprintable()
+    assert clean("\x00a\tb\x7f") == "a b"
+
+
+@given(st.text(max_size=60), st.integers(min_value=1, max_value=40))
+def test_fit_always_gives_exactly_the_cells_asked_for(text: str, cells: int) -> None:
+    safe = clean(text)
+    assert cell_len(fit(safe, cells)) == cells
+    assert cell_len(fit_left(safe, cells)) == cells
+
+
+def test_wide_characters_are_cut_by_cells() -> None:
+    face = tile_face(agent("1001", name="张伟张伟张伟张伟张伟张伟"), 25)
+    assert cell_len(face.top) == 25
+    assert "…" in face.top
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0, "0:00"),
+        (59, "0:59"),
+        (61, "1:01"),
+        (3599, "59:59"),
+        (3600, "1h00"),
+        (7325, "2h02"),
+        (10**7, "99h+"),
+    ],
+)
+def test_durations_fit_five_cells(seconds: int, shown: str) -> None:
+    assert duration(seconds) == shown
+    assert len(duration(seconds)) <= 5
+
+
+def test_time_in_state_ramps_at_the_supervisors_thresholds() -> None:
+    limits = Thresholds()
+    assert limits.ramp(AgentState.IDLE, 119) is Ramp.OK
+    assert limits.ramp(AgentState.IDLE, 120) is Ramp.AMBER
+    assert limits.ramp(AgentState.IDLE, 300) is Ramp.RED
+    assert limits.ramp(AgentState.OFFLINE, 10**6) is Ramp.OK
+    custom = thresholds_from({"talking": [60, 90]}, "test")
+    assert custom.ramp(AgentState.TALKING, 61) is Ramp.AMBER
+    assert custom.ramp(AgentState.IDLE, 121) is Ramp.AMBER  # defaults kept
+
+
+def test_thresholds_come_from_the_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    assert load_thresholds(path) == Thresholds()
+    path.write_text("[thresholds]\nidle = [10, 20]\npaused = [1, 2]\n")
+    loaded = load_thresholds(path)
+    assert loaded.ramp(AgentState.IDLE, 15) is Ramp.AMBER
+    assert loaded.ramp(AgentState.PAUSED, 2) is Ramp.RED
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("[thresholds]\nidel = [1, 2]\n", "unknown key 'idel'"),
+        ("[thresholds]\nidle = 5\n", "'idle' must be two whole seconds"),
+        ("[thresholds]\nidle = [9, 3]\n", "0 <= amber <= red"),
+        ("thresholds = 3\n", "must be a [thresholds] table"),
+        ("[thresholds\n", "not valid TOML"),
+    ],
+)
+def test_bad_thresholds_name_the_file_and_key(tmp_path: Path, text: str, complaint: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_thresholds(path)
+    assert str(path) in str(caught.value)
+    assert complaint in str(caught.value)
+
+
+def test_queue_heading_counts_states_and_fills_the_width() -> None:
+    queue = QueueView(
+        name="sales",
+        agents=(
+            agent("1"),
+            agent("2", state=AgentState.TALKING),
+            agent("3", state=AgentState.TALKING),
+        ),
+    )
+    heading = queue_heading(queue, 3, 70)
+    assert "sales · 3 agents: 1 idle, 2 talking" in heading
+    assert cell_len(heading) == 70
+    assert "1 of 3 agents" in queue_heading(queue, 1, 70)
+
+
+def test_abandon_rate_is_amber_near_and_red_over_three_percent() -> None:
+    assert abandon_level(0.0) == ""
+    assert abandon_level(0.0249) == ""
+    assert abandon_level(0.025) == "-amber"
+    assert abandon_level(0.03) == "-amber"
+    assert abandon_level(0.0301) == "-red"
+
+
+@pytest.mark.parametrize("width", [20, 48, 70, 120])
+def test_campaign_lines_fit_any_width_and_say_every_figure(width: int) -> None:
+    view = campaign(
+        dialled=400, answered=200, dropped=4, remaining=600, abandon_rate=0.02, drop_budget=2
+    )
+    lines = campaign_lines(view, width, selected=True)
+    texts = ["".join(text for text, _style in line) for line in lines]
+    assert all(cell_len(t) == width for t in texts)
+    if width >= 48:
+        joined = " ".join(texts)
+        for figure in (
+            "dialled 400",
+            "answered 200",
+            "dropped 4",
+            "abandon 2.0%",
+            "drop budget 2",
+            "600 left",
+            "RUNNING",
+        ):
+            assert figure in joined
+    assert texts[0].startswith("▸ ")
+
+
+def test_campaign_status_and_rate_pick_their_colour_classes() -> None:
+    lines = campaign_lines(campaign(status=CampaignStatus.PAUSED, abandon_rate=0.05), 80, False)
+    styles = {style for line in lines for _text, style in line}
+    assert "campaigns--paused" in styles
+    assert "campaigns--red" in styles
+
+
+def test_progress_bar_reads_without_colour() -> None:
+    assert progress_bar(0.0, 8) == "········"
+    assert progress_bar(1.0, 8) == "████████"
+    assert progress_bar(0.5, 8) == "████····"
+    assert cell_len(progress_bar(0.33, 9)) == 9
+
+
+def test_shipped_themes_load_and_colour_every_state() -> None:
+    themes = load_themes(project_theme_dirs())
+    assert {"wallboard", "high-contrast"} <= set(themes)
+    for theme in themes.values():
+        assert {f"state-{s.name.lower()}" for s in AgentState} <= set(theme.variables)
+
+
+def test_a_user_theme_file_adds_or_replaces_a_theme(tmp_path: Path) -> None:
+    (tmp_path / "mine.toml").write_text(
+        'primary = "#ff0000"\n[variables]\nstate-idle = "#00ff00"\n'
+    )
+    (tmp_path / "wallboard.toml").write_text('name = "wallboard"\nprimary = "#123456"\n')
+    themes = load_themes([*project_theme_dirs(), tmp_path])
+    assert themes["mine"].variables["state-idle"] == "#00ff00"
+    assert themes["wallboard"].primary == "#123456"
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ('primary = "nope"\n', "'primary': 'nope' is not a colour"),
+        ('primary = "#fff"\nshiny = true\n', "unknown key 'shiny'"),
+        ("dark = true\n", "no 'primary'"),
+        (
+            'primary = "#fff"\n[variables]\nstate-idle = "blurple"\n',
+            "'state-idle': 'blurple' is not a colour",
+        ),
+        ("primary = \n", "not valid TOML"),
+    ],
+)
+def test_bad_theme_files_name_the_file_and_key(tmp_path: Path, text: str, complaint: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ThemeError) as caught:
+        theme_from_toml(path)
+    assert str(path) in str(caught.value)
+    assert complaint in str(caught.value)

@@ -1,0 +1,48 @@
+"""Task numbers as a customer sends them (TaskCreat / TaskAdd), checked leniently.
+
+Integrators send phones as numbers or strings, times as unix seconds in either form or
+empty, and custom fields of any scalar type: anything that is not a usable number comes
+back in `invaliddata` as it was sent, and is never dialled.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from wallboard.sim.entities import TaskNumber
+
+PHONE_PATTERN = re.compile(r"\+?\d{3,20}")
+
+
+def parse_number(item: Any, now: float) -> TaskNumber | None:
+    """A task number from the documented dict, or None when it is not a valid one."""
+    if not isinstance(item, dict):
+        return None
+    phone = item.get("phone")
+    if isinstance(phone, bool) or not isinstance(phone, str | int):
+        return None
+    phone = str(phone).strip()
+    if not PHONE_PATTERN.fullmatch(phone):
+        return None
+    when = item.get("time")
+    if when is None or when == "" or when == 0:
+        at = now
+    elif isinstance(when, bool):
+        return None
+    elif isinstance(when, int | float):
+        at = float(when)
+    elif isinstance(when, str) and when.strip().isdigit():
+        at = float(when.strip())
+    else:
+        return None
+    fields = []
+    for key in ("userid", "memberid", "chengshudu", "customuuid"):
+        value = item.get(key)
+        if value is None or value == "":
+            fields.append("0")
+        elif isinstance(value, str | int | float) and not isinstance(value, bool):
+            fields.append(str(value)[:128])
+        else:
+            return None
+    return TaskNumber(phone, max(at, now), *fields)

@@ -1,0 +1,425 @@
+"""The wallboard app: the floor screen, its polling loop and the supervisor's keys.
+
+Data flows one way: a worker awaits `LiveFloor.refresh()`, posts the snapshot as a message,
+and only then arms a one-shot timer for the next poll, so polls never overlap however slow
+the server is. Widgets are handed snapshots; they never call the API. Actions run in
+workers through the `Supervisor`, one at a time per agent or campaign, and end in a
+notification; the tile changes on the next poll, which an action brings forward.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any, ClassVar, Protocol
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import BindingType
+from textual.containers import Container
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from wallboard.live.actions import ActionResult, Outcome, Supervisor, agent_key, campaign_key
+from wallboard.live.snapshot import AgentState, FloorSnapshot
+from wallboard.ui.agent_grid import AgentGrid
+from wallboard.ui.campaigns_pane import CampaignsPane
+from wallboard.ui.commands import FloorCommands
+from wallboard.ui.dialogs import (
+    ALL_STATES,
+    AgentDialog,
+    AgentRequest,
+    ConfirmDialog,
+    StateFilterDialog,
+)
+from wallboard.ui.faces import clean, state_counts
+from wallboard.ui.floor_header import FloorHeader, StaleBanner
+from wallboard.ui.help_screen import HelpScreen
+from wallboard.ui.keys import FLOOR_ACTIONS, bindings
+from wallboard.ui.messages import ActionFinished, SnapshotArrived
+from wallboard.ui.themes import DEFAULT_THEME, STATE_VARIABLES, load_themes
+from wallboard.ui.thresholds import Thresholds
+
+log = logging.getLogger("wallboard.ui")
+
+_SEVERITY = {
+    Outcome.DONE: "information",
+    Outcome.FAILED: "error",
+    Outcome.REFUSED: "warning",
+    Outcome.UNKNOWN: "warning",
+}
+
+
+class Floor(Protocol):
+    """What the app needs of `wallboard.live.model.LiveFloor`."""
+
+    @property
+    def snapshot(self) -> FloorSnapshot: ...
+
+    async def refresh(self) -> FloorSnapshot: ...
+
+    def next_delay(self) -> float: ...
+
+
+class WallboardApp(App[int]):
+    """The floor screen. `clock` drives "updated N s ago" (fixed in tests and screenshots)."""
+
+    CSS_PATH = "wallboard.tcss"
+    TITLE = "wallboard"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, FloorCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings()]
+
+    def __init__(
+        self,
+        floor: Floor,
+        supervisor: Supervisor,
+        *,
+        theme: str | None = None,
+        clock: Callable[[], float] = time.time,
+        queues: Sequence[str] | None = None,
+        thresholds: Thresholds | None = None,
+        read_only: bool | None = None,
+    ) -> None:
+        super().__init__()
+        self.floor = floor
+        self.supervisor = supervisor
+        self.clock = clock
+        self.queues = tuple(queues) if queues else None
+        self.thresholds = thresholds or Thresholds()
+        self.read_only = supervisor.read_only if read_only is None else read_only
+        self.snapshot: FloorSnapshot | None = None
+        self.snapshot_count = 0
+        self._waiters: list[asyncio.Future[FloorSnapshot]] = []
+        self._polling = False
+        self._poll_again = False
+        self._poll_timer: Timer | None = None
+        self._in_flight: set[str] = set()
+        self._crmids: dict[str, str] = {}
+        for custom in load_themes().values():
+            self.register_theme(custom)
+        wanted = theme or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            known = ", ".join(sorted(self.available_themes))
+            raise ValueError(f"no theme {wanted!r} (themes: {known})")
+        self.theme = wanted
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(STATE_VARIABLES)
+
+    # ------------------------------------------------------------------ screen
+
+    def compose(self) -> ComposeResult:
+        yield FloorHeader(id="header")
+        yield StaleBanner(id="stale")
+        with Container(id="body"):
+            yield AgentGrid(id="grid", thresholds=self.thresholds, scope=self.queues)
+            yield CampaignsPane(id="campaigns")
+        yield Input(id="filter-input", placeholder="extension or name; enter keeps it, esc clears")
+        yield Static(id="filters", markup=False)
+        yield Footer(show_command_palette=False)
+
+    @property
+    def grid(self) -> AgentGrid:
+        return self.query_one("#grid", AgentGrid)
+
+    @property
+    def campaigns(self) -> CampaignsPane:
+        return self.query_one("#campaigns", CampaignsPane)
+
+    def on_mount(self) -> None:
+        self.query_one(FloorHeader).set_class(self.read_only, "-read-only")
+        self.grid.focus()
+        self.set_interval(1.0, self._tick)
+        self._start_poll()
+
+    def _tick(self) -> None:
+        self.query_one(FloorHeader).show_age(self.snapshot, self.clock())
+
+    # ------------------------------------------------------------------ polling
+
+    def poll_now(self) -> None:
+        """Poll as soon as possible: now, or right after the poll in progress."""
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+        if self._polling:
+            self._poll_again = True
+            return
+        self._start_poll()
+
+    def action_poll_now(self) -> None:
+        self.poll_now()
+
+    def _start_poll(self) -> None:
+        self._poll_timer = None
+        if self._polling or not self.is_running:
+            return
+        self._polling = True
+        self._poll_again = False
+        self.run_worker(self._poll(), name="poll", group="poll", exit_on_error=False)
+
+    async def _poll(self) -> None:
+        try:
+            snapshot = await self.floor.refresh()
+        except Exception as exc:  # refresh never raises; a bug in it must not stop the wall
+            log.exception("floor refresh failed")
+            last = self.snapshot or self.floor.snapshot
+            snapshot = replace(last, stale=True, error=f"internal error ({type(exc).__name__})")
+        finally:
+            self._polling = False
+        self.post_message(SnapshotArrived(snapshot))
+        if self._poll_again:
+            self._start_poll()
+        elif self.is_running:
+            delay = max(0.05, float(self.floor.next_delay()))
+            self._poll_timer = self.set_timer(delay, self._start_poll, name="next poll")
+
+    def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
+        self._show(message.snapshot)
+        self.snapshot_count += 1
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(message.snapshot)
+
+    async def next_snapshot(self, timeout: float = 5.0) -> FloorSnapshot:
+        """Wait until the next snapshot is on screen (for tests and scripts)."""
+        waiter: asyncio.Future[FloorSnapshot] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        return await asyncio.wait_for(waiter, timeout)
+
+    def _show(self, snapshot: FloorSnapshot | None) -> None:
+        if snapshot is None:
+            return
+        self.snapshot = snapshot
+        header = self.query_one(FloorHeader)
+        header.show(snapshot.totals)
+        header.show_age(snapshot, self.clock())
+        self.query_one(StaleBanner).show(snapshot)
+        self.grid.show(snapshot)
+        self.campaigns.show(snapshot)
+        self._show_filters()
+
+    # ------------------------------------------------------------------ panes
+
+    @on(AgentGrid.Edge)
+    def _grid_edge(self, event: AgentGrid.Edge) -> None:
+        toward = "right" if self.screen.has_class("-wide") else "down"
+        if event.direction == toward:
+            self.campaigns.focus()
+
+    @on(CampaignsPane.Edge)
+    def _campaigns_edge(self, event: CampaignsPane.Edge) -> None:
+        back = "left" if self.screen.has_class("-wide") else "up"
+        if event.direction == back:
+            self.grid.focus()
+
+    # ------------------------------------------------------------------ filters
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter-input", Input)
+        field.add_class("-shown")
+        field.value = self.grid.filter_text
+        field.focus()
+
+    @on(Input.Changed, "#filter-input")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.grid.set_filter(text=event.value)
+        self._show_filters()
+
+    @on(Input.Submitted, "#filter-input")
+    def _filter_submitted(self) -> None:
+        self._close_filter_input()
+
+    def _close_filter_input(self) -> None:
+        self.query_one("#filter-input", Input).remove_class("-shown")
+        self.grid.focus()
+
+    def action_state_filter(self) -> None:
+        agents = [a for q in (self.snapshot.queues if self.snapshot else ()) for a in q.agents]
+
+        def chosen(answer: str | None) -> None:
+            if answer is None:
+                return
+            state = None if answer == ALL_STATES else AgentState[answer]
+            self.grid.set_filter(state=state)
+            self._show_filters()
+
+        self.push_screen(StateFilterDialog(state_counts(agents), self.grid.filter_state), chosen)
+
+    def action_clear_filters(self) -> None:
+        field = self.query_one("#filter-input", Input)
+        field.value = ""
+        self.grid.set_filter(text="", state=None)
+        self._close_filter_input()
+        self._show_filters()
+
+    def _show_filters(self) -> None:
+        grid = self.grid
+        parts = []
+        if grid.filter_text:
+            parts.append(f"extension or name contains {clean(grid.filter_text)!r}")
+        if grid.filter_state is not None:
+            parts.append(f"state {grid.filter_state.value}")
+        line = self.query_one("#filters", Static)
+        line.set_class(bool(parts), "-shown")
+        if parts:
+            text = f"Filter: {' and '.join(parts)}: {grid.shown} shown (esc clears)"
+            line.update(text)
+
+    # ------------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide and refuse the floor's actions when read-only or while a dialog is open."""
+        if action in FLOOR_ACTIONS:
+            if self.read_only:
+                return False
+            if isinstance(self.screen, ModalScreen):
+                return False
+        return True
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.thresholds, read_only=self.read_only))
+
+    def action_quit(self) -> None:
+        self.exit(0)
+
+    def action_check_in(self) -> None:
+        self._agent_action("check in", choose_queue=True)
+
+    def action_check_out(self) -> None:
+        self._agent_action("check out")
+
+    def action_set_busy(self) -> None:
+        self._agent_action("set busy")
+
+    def action_set_idle(self) -> None:
+        self._agent_action("set idle")
+
+    def action_pause_campaign(self) -> None:
+        self._campaign_action("pause campaign")
+
+    def action_resume_campaign(self) -> None:
+        self._campaign_action("resume campaign")
+
+    def action_end_campaign(self) -> None:
+        view = self._campaign_for("end campaign")
+        if view is None:
+            return
+        name = clean(view.name) or view.taskid
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._campaign_action("end campaign")
+
+        question = f"End campaign {name}? Its remaining numbers will not be dialled."
+        self.push_screen(ConfirmDialog(question, yes="End it"), confirmed)
+
+    def _refused(self, action: str, why: str) -> bool:
+        self.notify(f"{action}: {why}", title="Refused", severity="warning", markup=False)
+        return True
+
+    def _agent_action(self, action: str, *, choose_queue: bool = False) -> None:
+        if self.read_only:
+            self._refused(action, "this dashboard is read-only")
+            return
+        agent = self.grid.selected
+        if agent is None:
+            self._refused(action, "select an agent first")
+            return
+        crmid = agent.crmid or self._crmids.get(agent.extnumber, "")
+        if not choose_queue and self._busy(agent_key(agent.extnumber, agent.queue), action):
+            return
+        if choose_queue or not crmid:
+            queues = [q.name for q in self.snapshot.queues] if self.snapshot else []
+            dialog = AgentDialog(
+                action,
+                extnumber=agent.extnumber,
+                queue=agent.queue,
+                crmid=crmid,
+                queues=queues,
+                choose_queue=choose_queue,
+            )
+            self.push_screen(dialog, lambda answer: self._send_agent(action, answer))
+            return
+        self._send_agent(action, AgentRequest(agent.extnumber, agent.queue, crmid))
+
+    def _send_agent(self, action: str, request: AgentRequest | None) -> None:
+        if request is None:
+            return
+        key = agent_key(request.extnumber, request.queue)
+        if self._busy(key, action):
+            return
+        self._crmids[request.extnumber] = request.crmid
+        method = {
+            "check in": self.supervisor.check_in,
+            "check out": self.supervisor.check_out,
+            "set busy": self.supervisor.set_busy,
+            "set idle": self.supervisor.set_idle,
+        }[action]
+        self._launch(key, lambda: method(request.extnumber, request.queue, request.crmid))
+
+    def _campaign_for(self, action: str) -> Any:
+        if self.read_only:
+            self._refused(action, "this dashboard is read-only")
+            return None
+        view = self.campaigns.selected
+        if view is None:
+            self._refused(action, "no campaign selected")
+            return None
+        if self._busy(campaign_key(view.taskid), action):
+            return None
+        return view
+
+    def _campaign_action(self, action: str) -> None:
+        view = self._campaign_for(action)
+        if view is None:
+            return
+        method = {
+            "pause campaign": self.supervisor.pause_campaign,
+            "resume campaign": self.supervisor.resume_campaign,
+            "end campaign": self.supervisor.end_campaign,
+        }[action]
+        self._launch(campaign_key(view.taskid), lambda: method(view.taskid))
+
+    def _busy(self, key: str, action: str) -> bool:
+        if key in self._in_flight or self.supervisor.busy(key):
+            self._refused(action, "the last action on it is still in progress")
+            return True
+        return False
+
+    def _launch(self, key: str, send: Callable[[], Any]) -> None:
+        self._in_flight.add(key)
+        self.run_worker(self._act(key, send), group="actions", exit_on_error=False)
+
+    async def _act(self, key: str, send: Callable[[], Any]) -> None:
+        try:
+            result: ActionResult = await send()
+        except Exception as exc:  # the Supervisor never raises; a bug must not crash the wall
+            log.exception("action %s failed", key)
+            result = ActionResult(
+                "action", key, Outcome.FAILED, f"internal error ({type(exc).__name__})"
+            )
+        finally:
+            self._in_flight.discard(key)
+        self.post_message(ActionFinished(key, result))
+
+    def on_action_finished(self, message: ActionFinished) -> None:
+        result = message.result
+        self.notify(
+            clean(result.message),
+            title=result.action.capitalize(),
+            severity=_SEVERITY.get(result.outcome, "information"),  # type: ignore[arg-type]
+            markup=False,
+        )
+        if result.outcome is Outcome.DONE:
+            self.poll_now()
+
+
+__all__ = ["Floor", "WallboardApp"]
