@@ -44,7 +44,7 @@ def test_a_talking_tile_shows_everything_a_supervisor_reads() -> None:
     clock = tile_clock(view, T0, Thresholds())
     assert face.top.startswith("1001 Alice")
     assert face.top.endswith("✓12 ✗3")
-    assert face.bottom(clock) == "● TALK  1:15 13800001111"
+    assert face.bottom(clock) == "● TALK   1:15 13800001111"
     assert cell_len(face.top) == cell_len(face.bottom(clock)) == 25
 
 
@@ -61,7 +61,7 @@ def test_the_number_shows_only_on_a_call_and_keeps_its_last_digits() -> None:
     idle = tile_face(agent("1001", state=AgentState.IDLE, number="13800001111"))
     assert idle.number.strip() == ""
     long = tile_face(agent("1001", state=AgentState.RINGING, number="008613800001111"), 25)
-    assert long.number.endswith("13800001111")
+    assert long.number.endswith("3800001111")
     assert long.number.startswith("…")
 
 

@@ -16,30 +16,35 @@ def _csv(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _dashboard_options(parser: argparse.ArgumentParser) -> None:
+def _dashboard_options(parser: argparse.ArgumentParser, top: bool = True) -> None:
+    """The dashboard's options. On a subcommand the defaults are suppressed, so that
+    `wallboard --read-only demo` and `wallboard demo --read-only` mean the same."""
+    unset = None if top else argparse.SUPPRESS
     parser.add_argument(
-        "--queues", type=_csv, default=None, metavar="A,B", help="show only these queues"
+        "--queues", type=_csv, default=unset, metavar="A,B", help="show only these queues"
     )
     parser.add_argument(
         "--read-only",
         action="store_true",
+        default=False if top else argparse.SUPPRESS,
         help="hide and refuse every action that changes the floor",
     )
-    parser.add_argument("--theme", default=None, help="theme name (see themes/)")
+    parser.add_argument("--theme", default=unset, help="theme name (see themes/)")
     parser.add_argument(
         "--refresh",
         type=float,
-        default=None,
+        default=unset,
         metavar="SECONDS",
         help="fast poll interval (default 1.5 s)",
     )
 
 
-def _profile_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", default=None, help="profile name in config.toml")
+def _profile_options(parser: argparse.ArgumentParser, top: bool = True) -> None:
+    unset = None if top else argparse.SUPPRESS
+    parser.add_argument("--profile", default=unset, help="profile name in config.toml")
     parser.add_argument(
         "--config",
-        default=None,
+        default=unset,
         metavar="PATH",
         help="config file (default: the user config dir's config.toml)",
     )
@@ -55,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="start the simulator and open the dashboard on it")
-    _dashboard_options(demo)
+    _dashboard_options(demo, top=False)
     demo.add_argument("--agents", type=int, default=40, help="agents on the simulated floor")
     demo.add_argument("--queue-count", type=int, default=3, help="simulated queues")
     demo.add_argument("--campaigns", type=int, default=2, help="running campaigns")
@@ -87,12 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--task-callback-url", default=None, help="task completion callbacks")
 
     call = sub.add_parser("call", help="make one API call and print its data as JSON")
-    _profile_options(call)
+    _profile_options(call, top=False)
     call.add_argument("service", help="e.g. App.Sip_Queue.GetQueueList or GetQueueList")
     call.add_argument("fields", nargs="*", metavar="FIELD=VALUE")
 
     track = sub.add_parser("track", help="track a predictive task on the campaigns pane")
-    _profile_options(track)
+    _profile_options(track, top=False)
     track.add_argument("taskid")
     track.add_argument(
         "--numbers",

@@ -13,6 +13,7 @@ import collections
 import contextlib
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -176,7 +177,12 @@ class CallbackDispatcher:
     async def _deliver_all(self, ready: threading.Event) -> None:
         self._wake = asyncio.Event()
         ready.set()
-        async with httpx.AsyncClient(transport=self._transport, timeout=self._timeout) as http:
+        # TCP_NODELAY: a form post goes out as two writes; without it the second waits for
+        # the receiver's delayed ACK.
+        transport = self._transport or httpx.AsyncHTTPTransport(
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+        )
+        async with httpx.AsyncClient(transport=transport, timeout=self._timeout) as http:
             while not self._stopping:
                 with self._changed:
                     item = self._queue.popleft() if self._queue else None

@@ -64,7 +64,7 @@ class Simulator:
         manual_clock: bool = False,
         appid: str = DEMO_APPID,
         accesskey: str | None = None,
-        callbacks: CallbackTargets | None = None,
+        callbacks: CallbackTargets | CallbackDispatcher | None = None,
         callback_transport: httpx.AsyncBaseTransport | None = None,
         real_clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -84,9 +84,11 @@ class Simulator:
         self._origin_real = real_clock()
         self._origin_sim = floor.now
         self.callbacks: CallbackDispatcher | None = None
-        if callbacks is not None and callbacks.any:
-            self.callbacks = CallbackDispatcher(callbacks, transport=callback_transport)
-            self.callbacks.start()
+        if isinstance(callbacks, CallbackTargets) and callbacks.any:
+            callbacks = CallbackDispatcher(callbacks, transport=callback_transport)
+        if isinstance(callbacks, CallbackDispatcher):
+            self.callbacks = callbacks
+            callbacks.start()
             floor.subscribe(self._on_floor_event)
 
     def __repr__(self) -> str:

@@ -189,9 +189,17 @@ class WallboardApp(App[int]):
 
     async def next_snapshot(self, timeout: float = 5.0) -> FloorSnapshot:
         """Wait until the next snapshot is on screen (for tests and scripts)."""
-        waiter: asyncio.Future[FloorSnapshot] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        return await asyncio.wait_for(waiter, timeout)
+        return await self.wait_for_snapshot(self.snapshot_count + 1, timeout)
+
+    async def wait_for_snapshot(self, count: int = 1, timeout: float = 5.0) -> FloorSnapshot:
+        """Wait until `count` snapshots in all have been put on screen."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.snapshot_count < count or self.snapshot is None:
+            waiter: asyncio.Future[FloorSnapshot] = loop.create_future()
+            self._waiters.append(waiter)
+            await asyncio.wait_for(waiter, max(0.0, deadline - loop.time()))
+        return self.snapshot
 
     def _show(self, snapshot: FloorSnapshot | None) -> None:
         if snapshot is None:

@@ -104,12 +104,7 @@ def campaign_lines(view: CampaignView, width: int, selected: bool) -> list[list[
             width,
             name_class,
         )
-        second = _row(
-            [("  ", "campaigns--text"), *figures, (" · ", "campaigns--dim"), *abandon],
-            [],
-            width,
-            "campaigns--text",
-        )
+        second = _row([("  ", "campaigns--text"), *figures], abandon, width, "campaigns--text")
         return [first, second]
     bar_cells = max(4, width - cell_len(done + left) - 3)
     return [

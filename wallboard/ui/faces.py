@@ -161,7 +161,8 @@ def tile_face(agent: AgentView, width: int = MIN_TILE) -> TileFace:
 def tile_clock(agent: AgentView, taken_at: float, thresholds: Thresholds) -> TileClock:
     """Time in state at the snapshot's moment (not now: a snapshot always draws the same)."""
     seconds = max(0.0, taken_at - agent.since)
-    return TileClock(fit(duration(seconds), TIME_CELLS), thresholds.ramp(agent.state, seconds))
+    time = duration(seconds).rjust(TIME_CELLS)  # right-aligned: the colons line up
+    return TileClock(time, thresholds.ramp(agent.state, seconds))
 
 
 def state_counts(agents: tuple[AgentView, ...] | list[AgentView]) -> dict[AgentState, int]:

@@ -1,0 +1,222 @@
+"""The agent grid on hand-made snapshots: what tiles say, what gets redrawn, the cursor,
+the filters and the queue scope."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from test_ui_support import T0, agent, campaign, scripted_app, snapshot, with_agent
+from textual.geometry import Region
+
+from wallboard.live.snapshot import AgentState
+from wallboard.ui.agent_grid import AgentGrid
+from wallboard.ui.campaigns_pane import CampaignsPane
+from wallboard.ui.dialogs import StateFilterDialog
+
+
+def floor(count: int = 9, queues: tuple[str, ...] = ("sales",)) -> dict:
+    return {
+        q: [
+            agent(f"{n}{i:03d}", q, AgentState.TALKING if i % 2 else AgentState.IDLE, number="555")
+            for i in range(count)
+        ]
+        for n, q in enumerate(queues, start=1)
+    }
+
+
+class Refreshes:
+    """Records what the grid asks Textual to repaint."""
+
+    def __init__(self, grid: AgentGrid, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[tuple[Region, ...]] = []
+        original = grid.refresh
+
+        def spy(*regions: Region, **kwargs: object) -> AgentGrid:
+            self.calls.append(regions)
+            return original(*regions, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(grid, "refresh", spy)
+
+    @property
+    def full(self) -> bool:
+        return any(not regions for regions in self.calls)
+
+    @property
+    def regions(self) -> list[Region]:
+        return [r for regions in self.calls for r in regions]
+
+
+async def test_tiles_say_who_is_doing_what(tmp_path: Path) -> None:
+    snap = snapshot(
+        {
+            "sales": [
+                agent(
+                    "1001",
+                    state=AgentState.TALKING,
+                    name="Alice",
+                    number="13800001111",
+                    answered=4,
+                    missed=1,
+                    seconds=65,
+                ),
+                agent("1002", state=AgentState.PAUSED, name="Bob", seconds=400),
+            ]
+        }
+    )
+    app, _floor, _client = scripted_app(tmp_path, [snap])
+    async with app.run_test(size=(80, 24)):
+        await app.wait_for_snapshot()
+        top, bottom = app.grid.tile_text("sales", "1001")
+        assert top.startswith("1001 Alice") and top.endswith("✓4 ✗1")
+        assert bottom == "● TALK   1:05 13800001111"
+        assert app.grid.tile_text("sales", "1002")[1].startswith("‖ PAUSE  6:40")
+        assert app.grid.columns == 3
+
+
+async def test_only_changed_tiles_are_redrawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = snapshot(floor(9))
+    app, scripted, _client = scripted_app(tmp_path, [first])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        spy = Refreshes(app.grid, monkeypatch)
+
+        scripted.push(first)  # nothing changed: nothing is drawn
+        app.poll_now()
+        await app.next_snapshot()
+        assert spy.calls == []
+
+        changed = with_agent(first, agent("1004", state=AgentState.RINGING, number="777"))
+        scripted.push(changed)
+        app.poll_now()
+        await app.next_snapshot()
+        assert not spy.full
+        heading, tile = sorted(spy.regions)
+        assert (tile.width, tile.height) == (25, 2)  # that one tile, both lines
+        assert (heading.y, heading.height) == (0, 1)  # and its queue's counts
+        assert app.grid.tile_text("sales", "1004")[1].startswith("◎ RING")
+
+        spy.calls.clear()
+        later = replace(changed, taken_at=T0 + 1)  # a second later: only time cells move
+        scripted.push(later)
+        app.poll_now()
+        await app.next_snapshot()
+        assert not spy.full
+        assert spy.regions and all((r.width, r.height) == (5, 1) for r in spy.regions)
+
+
+async def test_a_new_agent_relays_the_grid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = snapshot(floor(3))
+    app, scripted, _client = scripted_app(tmp_path, [first])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        spy = Refreshes(app.grid, monkeypatch)
+        grown = snapshot({"sales": [*first.queues[0].agents, agent("1999")]})
+        scripted.push(grown)
+        app.poll_now()
+        await app.next_snapshot()
+        assert spy.full
+        assert app.grid.tile_text("sales", "1999") is not None
+
+
+async def test_arrows_and_hjkl_move_between_tiles_and_into_campaigns(tmp_path: Path) -> None:
+    snap = snapshot(floor(5), [campaign("T1"), campaign("T2", name="Autumn")])
+    app, _floor, _client = scripted_app(tmp_path, [snap])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        grid = app.grid
+        assert grid.selected.extnumber == "1000"
+        await pilot.press("l", "right")
+        assert grid.selected.extnumber == "1002"
+        await pilot.press("j")
+        assert grid.selected.extnumber == "1004"  # the shorter last row
+        await pilot.press("h", "k", "left")
+        assert grid.selected.extnumber == "1000"
+        await pilot.press("down", "down")  # past the last row: on into the campaigns pane
+        assert isinstance(app.focused, CampaignsPane)
+        await pilot.press("j")
+        assert app.campaigns.selected.taskid == "T2"
+        await pilot.press("k", "k")
+        assert app.focused is grid
+
+
+async def test_on_a_wide_screen_the_campaigns_are_to_the_right(tmp_path: Path) -> None:
+    app, _floor, _client = scripted_app(tmp_path, [snapshot(floor(2), [campaign()])])
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.press("right", "right")
+        assert isinstance(app.focused, CampaignsPane)
+        await pilot.press("left")
+        assert isinstance(app.focused, AgentGrid)
+        campaigns = app.campaigns.region
+        assert campaigns.x > app.grid.region.x and campaigns.height > 30
+
+
+async def test_filter_by_extension_or_name_and_by_state(tmp_path: Path) -> None:
+    snap = snapshot(
+        {
+            "sales": [
+                agent("1001", name="Alice"),
+                agent("1002", name="Bob", state=AgentState.TALKING),
+                agent("2001", name="Carol", state=AgentState.TALKING),
+            ]
+        }
+    )
+    app, _floor, _client = scripted_app(tmp_path, [snap])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.press("slash", "1", "0")
+        assert app.grid.shown == 2
+        await pilot.press("enter")
+        assert app.focused is app.grid
+        await pilot.press("slash", "backspace", "backspace", *"carol", "enter")
+        assert [a for a in [app.grid.selected]][0].extnumber == "2001"
+        assert app.grid.shown == 1
+        await pilot.press("escape")
+        assert app.grid.shown == 3
+
+        await pilot.press("s")
+        assert isinstance(app.screen, StateFilterDialog)
+        await pilot.press("down", "down", "down", "enter")  # all, idle, ringing, talking
+        assert app.grid.filter_state is AgentState.TALKING
+        assert app.grid.shown == 2
+        assert "state talking" in str(app.query_one("#filters").render())
+        await pilot.press("escape")
+        assert app.grid.filter_state is None and app.grid.shown == 3
+
+
+async def test_queues_option_scopes_the_screen_and_names_unknown_queues(tmp_path: Path) -> None:
+    snap = snapshot(floor(2, ("sales", "support", "billing")))
+    app, _floor, _client = scripted_app(tmp_path, [snap], queues=["billing", "nope"])
+    async with app.run_test(size=(80, 24)):
+        await app.wait_for_snapshot()
+        assert app.grid.tile_text("sales", "1000") is None
+        assert app.grid.tile_text("billing", "3000") is not None
+        lines = [app.grid.render_line(y).text for y in range(12)]
+        assert any("no such queue on the server" in line for line in lines)
+        assert any("billing" in line for line in lines)
+
+
+async def test_clicking_a_tile_selects_it(tmp_path: Path) -> None:
+    app, _floor, _client = scripted_app(tmp_path, [snapshot(floor(6))])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.click(AgentGrid, offset=(30, 3))  # second column, second row of tiles
+        assert app.grid.selected.extnumber == "1004"
+
+
+async def test_thousands_of_agents_stay_one_widget(tmp_path: Path) -> None:
+    app, _floor, _client = scripted_app(tmp_path, [snapshot(floor(2000))])
+    async with app.run_test(size=(200, 60)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        assert len(app.grid.children) == 0
+        assert app.grid.virtual_size.height > 500
+        await pilot.press("end")
+        assert app.grid.selected.extnumber == "11999"
+        assert app.grid.scroll_offset.y > 0
