@@ -606,7 +606,7 @@ async def test_task_set_runs_pauses_and_ends(wire: Wire, sim: Simulator) -> None
     refused(await wire.call("App.Sip_Yccall.TaskSet", taskstatus=1), 400, names="taskid")
 
 
-async def test_task_add(wire: Wire) -> None:
+async def test_task_add(wire: Wire, sim: Simulator) -> None:
     taskid = ok(await create_task(wire))["taskid"]
     telphone = numbers("13800000003", "13800000004", "13800000001", "x1")
     answer = await wire.call("App.Sip_Yccall.TaskAdd", taskid=taskid, telphone=telphone)
@@ -617,6 +617,10 @@ async def test_task_add(wire: Wire) -> None:
     business(await wire.call("App.Sip_Yccall.TaskAdd", taskid="404", telphone=telphone), 1024)
     answer = await wire.call("App.Sip_Yccall.TaskAdd", taskid=taskid, telphone="13800000005")
     refused(answer, 400, names="telphone")
+    too_many = json.dumps([{"phone": f"139{i:08d}"} for i in range(10_001)])
+    answer = await wire.call("App.Sip_Yccall.TaskAdd", taskid=taskid, telphone=too_many)
+    assert "10,000" in refused(answer, 400, names="telphone")
+    assert sim.floor.tasks[taskid].pending == 4
     ok(await wire.call("App.Sip_Yccall.TaskSet", taskid=taskid, taskstatus=3))
     business(await wire.call("App.Sip_Yccall.TaskAdd", taskid=taskid, telphone=telphone), 1028)
 

@@ -588,6 +588,24 @@ def test_abandoned_bill_follows_the_notes() -> None:
     assert row["recordfilename"] == "" and row["downloadip"] == ""
 
 
+@pytest.mark.parametrize(
+    ("settings", "waited"),
+    [({}, 60), ({"maxwaittime": 5}, 5), ({"withnoagenttime": 3}, 3)],
+)
+def test_how_long_an_answered_customer_waits_for_an_agent(
+    settings: dict[str, int], waited: int
+) -> None:
+    floor = make_floor(4, discardtime=60)
+    floor.edit_queue("q1", "first team", **settings)
+    running_task(floor, 100, (1, 3))
+    for i in range(1, 5):  # everybody goes on a break while 12 calls are dialling
+        floor.set_seat_status("q1", ext_no(i), str(100 + i), True)
+    floor.advance(600)
+    dropped = [b for b in floor.bills if b.abandoned]
+    assert len(dropped) >= 2
+    assert all(waited - 1 <= b.billsec <= waited + 1 for b in dropped)
+
+
 def test_bills_carry_every_documented_field_with_consistent_times() -> None:
     floor = make_floor(4, seed=9)
     taskid, _ = floor.create_task(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, overload
 
-from wallboard.sim.entities import TaskNumber
+from wallboard.sim.entities import NUMBER_DONE, TaskNumber
 
 #: No call lasts longer than this (seconds): bounds GetBill's scan by end time.
 MAX_CALL_SECONDS = 4 * 3600
@@ -220,23 +220,18 @@ class BillFilter:
     chengshudu: str = ""
     customuuid: str = ""
 
-    def custom_fields(self) -> list[tuple[str, str]]:
-        """The task-number fields asked for: (TaskNumber attribute, wanted value)."""
-        pairs = (
-            ("phone", self.destnumber),
-            ("userid", self.userid),
-            ("memberid", self.memberid),
-            ("chengshudu", self.chengshudu),
-            ("customuuid", self.customuuid),
-        )
-        return [(key, value) for key, value in pairs if value]
+    def custom_fields(self) -> list[tuple[int, str]]:
+        """The custom fields asked for, as (index in the stored tuple, wanted value)."""
+        wanted = (self.userid, self.memberid, self.chengshudu, self.customuuid)
+        return [(index, value) for index, value in enumerate(wanted) if value]
 
 
 class BillBook(Sequence[Bill]):
     """Every bill, in the order the calls ended (ids ascend, end times never decrease).
 
-    Stored by column (arrays of numbers, lists of shared strings) because a long run keeps
-    hundreds of thousands of them; indexing gives a `Bill` snapshot."""
+    Stored by column (arrays of numbers, lists of shared strings and tuples) because a long
+    run keeps hundreds of thousands of them; indexing gives a `Bill` snapshot. Only the
+    number's fields are kept, not the task's number itself, which is freed once done."""
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
@@ -252,7 +247,10 @@ class BillBook(Sequence[Bill]):
         self._display: list[str] = []
         self._crmid: list[str] = []
         self._taskid: list[str] = []
-        self._number: list[TaskNumber] = []
+        self._phone: list[str] = []
+        # (userid, memberid, chengshudu, customuuid), one shared tuple per distinct value
+        self._custom: list[tuple[str, str, str, str]] = []
+        self._customs: dict[tuple[str, str, str, str], tuple[str, str, str, str]] = {}
 
     def __len__(self) -> int:
         return len(self._seq)
@@ -291,7 +289,7 @@ class BillBook(Sequence[Bill]):
             hangupcause=self._cause[i],
             crmid=self._crmid[i],
             taskid=self._taskid[i],
-            number=self._number[i],
+            number=TaskNumber(self._phone[i], 0.0, *self._custom[i], state=NUMBER_DONE),
             queried=bool(self._queried[i]),
             seed=self.seed,
         )
@@ -311,8 +309,8 @@ class BillBook(Sequence[Bill]):
         crmid: str,
         taskid: str,
         number: TaskNumber,
-    ) -> Bill:
-        """Store a finished call; the bill gets the next id."""
+    ) -> int:
+        """Store a finished call; returns its bill id (the next one)."""
         self._seq.append(seq)
         self._start.append(start)
         self._duration.append(duration)
@@ -325,8 +323,10 @@ class BillBook(Sequence[Bill]):
         self._display.append(displaynumber)
         self._crmid.append(crmid)
         self._taskid.append(taskid)
-        self._number.append(number)
-        return self._view(len(self._seq) - 1)
+        self._phone.append(number.phone)
+        custom = (number.userid, number.memberid, number.chengshudu, number.customuuid)
+        self._custom.append(self._customs.setdefault(custom, custom))
+        return len(self._seq)
 
     def by_id(self, bill_id: int) -> Bill | None:
         if 1 <= bill_id <= len(self):
@@ -350,7 +350,9 @@ class BillBook(Sequence[Bill]):
         first_ok, last_ok = wanted.start, wanted.end
         syncflag, callmethod = wanted.syncflag, wanted.callmethod
         exts = wanted.extnumbers
-        queried, methods, ext_col, numbers = self._queried, self._method, self._ext, self._number
+        queried, methods, ext_col = self._queried, self._method, self._ext
+        phones, customs = self._phone, self._custom
+        destnumber = wanted.destnumber
         fields = wanted.custom_fields()
         matching: list[int] = []
         for i in range(lo, hi):
@@ -362,9 +364,11 @@ class BillBook(Sequence[Bill]):
                 continue
             if exts and ext_col[i] not in exts:
                 continue
+            if destnumber and phones[i] != destnumber:
+                continue
             if fields:
-                number = numbers[i]
-                if any(getattr(number, key) != value for key, value in fields):
+                custom = customs[i]
+                if any(custom[index] != value for index, value in fields):
                     continue
             matching.append(i)
         first = (max(1, page) - 1) * per_page

@@ -16,7 +16,7 @@ import logging
 import socket
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -93,11 +93,13 @@ class CallbackDispatcher:
         self._backoff = backoff
         self._max_backoff = max_backoff
         self._timeout = timeout
-        self._stats = CallbackStats()
+        self._counts = dict.fromkeys(("queued", "delivered", "retried", "failed", "dropped"), 0)
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
+        self._stop_event: asyncio.Event | None = None
+        self._idle = False  # the thread waits for work: the next offer must wake it
         self._stopping = False
 
     def __repr__(self) -> str:
@@ -106,7 +108,10 @@ class CallbackDispatcher:
     @property
     def stats(self) -> CallbackStats:
         with self._changed:
-            return replace(self._stats, pending=len(self._queue))
+            return self._snapshot()
+
+    def _snapshot(self) -> CallbackStats:
+        return CallbackStats(**self._counts, pending=len(self._queue))
 
     # -- the floor's side -------------------------------------------------------------
     def offer(self, kind: str, payload: Mapping[str, Any]) -> None:
@@ -120,16 +125,16 @@ class CallbackDispatcher:
             log.warning("callback %s not sent: its payload is not JSON", kind)
             return
         with self._changed:
-            dropped = 0
             if len(self._queue) >= self._capacity:
                 self._queue.popleft()
-                dropped = 1
+                self._counts["dropped"] += 1
             self._queue.append(_Item(kind, url, detail))
-            self._stats = replace(
-                self._stats, queued=self._stats.queued + 1, dropped=self._stats.dropped + dropped
-            )
+            self._counts["queued"] += 1
             self._changed.notify_all()
-        self._wake_up()
+            # Wake the thread only when it sleeps: one wake-up per burst, not per event.
+            wake, self._idle = self._idle, False
+        if wake:
+            self._wake_up(self._wake)
 
     # -- life cycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -145,7 +150,8 @@ class CallbackDispatcher:
     def stop(self, timeout: float = 2.0) -> None:
         """Stop delivering (what is still queued is abandoned) and end the thread."""
         self._stopping = True
-        self._wake_up()
+        self._wake_up(self._wake)
+        self._wake_up(self._stop_event)
         if self._thread is not None:
             self._thread.join(timeout)
         self._thread = None
@@ -153,17 +159,15 @@ class CallbackDispatcher:
     def wait_until(self, predicate: Callable[[CallbackStats], bool], timeout: float) -> bool:
         """Block until `predicate(stats)` holds or `timeout` passes (for tests and tools)."""
         with self._changed:
-            return self._changed.wait_for(
-                lambda: predicate(replace(self._stats, pending=len(self._queue))), timeout
-            )
+            return self._changed.wait_for(lambda: predicate(self._snapshot()), timeout)
 
     # -- the delivery thread ----------------------------------------------------------
-    def _wake_up(self) -> None:
-        loop, wake = self._loop, self._wake
-        if loop is not None and wake is not None:
+    def _wake_up(self, event: asyncio.Event | None) -> None:
+        loop = self._loop
+        if loop is not None and event is not None:
             # RuntimeError: the loop has just closed, stop() is under way.
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(wake.set)
+                loop.call_soon_threadsafe(event.set)
 
     def _run(self, ready: threading.Event) -> None:
         loop = asyncio.new_event_loop()
@@ -176,6 +180,7 @@ class CallbackDispatcher:
 
     async def _deliver_all(self, ready: threading.Event) -> None:
         self._wake = asyncio.Event()
+        self._stop_event = asyncio.Event()
         ready.set()
         # TCP_NODELAY: a form post goes out as two writes; without it the second waits for
         # the receiver's delayed ACK.
@@ -186,12 +191,11 @@ class CallbackDispatcher:
             while not self._stopping:
                 with self._changed:
                     item = self._queue.popleft() if self._queue else None
+                    if item is None:
+                        self._idle = True
+                        self._wake.clear()
                 if item is None:
-                    self._wake.clear()
-                    with self._changed:
-                        empty = not self._queue
-                    if empty and not self._stopping:
-                        await self._wake.wait()
+                    await self._wake.wait()
                     continue
                 await self._deliver(http, item)
 
@@ -219,22 +223,15 @@ class CallbackDispatcher:
 
     async def _sleep_or_stop(self, delay: float) -> bool:
         """Wait out a backoff; True when the dispatcher is stopping instead."""
+        assert self._stop_event is not None
         try:
-            await asyncio.wait_for(self._stop_signal(), timeout=delay)
+            await asyncio.wait_for(self._stop_event.wait(), timeout=delay)
         except TimeoutError:
             return False
         return True
 
-    async def _stop_signal(self) -> None:
-        while not self._stopping:
-            assert self._wake is not None
-            self._wake.clear()
-            await self._wake.wait()
-
     def _count(self, **deltas: int) -> None:
         with self._changed:
-            self._stats = replace(
-                self._stats,
-                **{name: getattr(self._stats, name) + value for name, value in deltas.items()},
-            )
+            for name, value in deltas.items():
+                self._counts[name] += value
             self._changed.notify_all()

@@ -119,6 +119,8 @@ class Pool:
     ringdelay: int = 30
     discardtime: int = 90
     wrapuptime: int = 0
+    maxwaittime: int = 0  # 0: no limit besides discardtime
+    withnoagenttime: int = 0  # 0: no limit when nobody can take calls at all
     members: dict[str, Member] = field(default_factory=dict)
     idle: dict[str, Member] = field(default_factory=dict)
     waiting: deque[Call] = field(default_factory=deque)
@@ -140,8 +142,6 @@ class Queue:
     pool: Pool = field(repr=False)
     announce: str = "announce.wav"
     announcefreq: int = 30
-    maxwaittime: int = 0
-    withnoagenttime: int = 0
     noagentrejoiningtime: int = 5
 
     @property
@@ -159,6 +159,14 @@ class Queue:
     @property
     def wrapuptime(self) -> int:
         return self.pool.wrapuptime
+
+    @property
+    def maxwaittime(self) -> int:
+        return self.pool.maxwaittime
+
+    @property
+    def withnoagenttime(self) -> int:
+        return self.pool.withnoagenttime
 
     @property
     def members(self) -> dict[str, Member]:
@@ -258,3 +266,4 @@ class Call:
     ext: Extension | None = None  # the talking extension (agent's or manual caller's)
     offers: list[Member] = field(default_factory=list)
     offered_at: float = 0.0
+    deadline: float = 0.0  # answered + discardtime: dropped after it unless an agent rings

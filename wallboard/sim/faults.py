@@ -1,9 +1,12 @@
 """The failures a real server and network produce, injected on purpose for clients' tests.
 
 A client has to survive a slow server, a `ret 500`, a token that dies early, a body that is
-not JSON and a connection closed without an answer. `--faults` turns each of these on with
-a rate, and tests change them while the simulator runs (`Simulator.faults`). The dice are a
-`random.Random` of their own, so that switching faults on never changes what the floor does.
+not JSON and a connection closed without an answer. A 500 is answered before the request is
+carried out; a dropped connection or a malformed body comes after it, so that a client sees
+the worst case: its call may have taken effect, and it cannot know. `--faults` turns each of
+these on with a rate, and tests change them while the simulator runs (`Simulator.faults`).
+The dice are a `random.Random` of their own, so that switching faults on never changes what
+the floor does.
 """
 
 from __future__ import annotations

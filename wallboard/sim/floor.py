@@ -141,7 +141,8 @@ class Floor(Rows):
     Attributes (read them, change them only through the methods):
     now, seed, rng (the one random.Random), companycode, companyname, downloadip,
     extensions, queues, groups, tasks, disnumbers (company caller ids -> enabled),
-    bills (list, ascending id), calls (calls in progress by sequence number), stats.
+    bills (a sequence of Bill, ascending id), calls (calls in progress by sequence number),
+    stats.
     """
 
     def __init__(
@@ -398,7 +399,9 @@ class Floor(Rows):
     def edit_queue(self, name: str, remark: str, **settings: int | None) -> None:
         """EditQueue: strategy, announcefreq, ringdelay, maxwaittime, withnoagenttime,
         noagentrejoiningtime, discardtime (and the simulator's wrapuptime); None leaves a
-        setting as it is. 1211 missing, 1002 for a value out of range or an unknown setting."""
+        setting as it is. The dialler honours strategy, ringdelay, discardtime, maxwaittime,
+        withnoagenttime and wrapuptime; the others are stored and shown. 1211 missing, 1002
+        for a value out of range or an unknown setting."""
         queue = self._queue(name)
         for key, value in settings.items():
             if value is not None:
@@ -585,9 +588,12 @@ class Floor(Rows):
         (the boldest scale sets it) and take turns for their numbers."""
         tasks = pool.tasks
         idle = len(pool.idle)
-        target = max(idle * t.scale[1] // t.scale[0] for t in tasks)
-        need = target - pool.in_dial
         count = len(tasks)
+        if count == 1:
+            a, b = tasks[0].scale
+            need = idle * b // a - pool.in_dial
+        else:
+            need = max(idle * t.scale[1] // t.scale[0] for t in tasks) - pool.in_dial
         misses = 0
         while need > 0 and misses < count:
             task = tasks[pool.rr_task % count]
@@ -678,8 +684,21 @@ class Floor(Rows):
         call.answer_at = self.now
         self.stats.answered += 1
         pool.waiting.append(call)
-        self._at(self.now + max(1, pool.discardtime), self._discard, call)
+        call.deadline = self.now + self._patience(pool)
+        self._at(call.deadline, self._discard, call)
         self._dirty[pool.key] = pool
+
+    def _patience(self, pool: Pool) -> float:
+        """How long an answered customer may wait for an agent: discardtime, or less when
+        maxwaittime is set, or withnoagenttime when nobody in the pool can take calls."""
+        wait = float(max(1, pool.discardtime))
+        if pool.maxwaittime > 0:
+            wait = min(wait, pool.maxwaittime)
+        if pool.withnoagenttime > 0 and not any(
+            m.ext.enabled and m.ext.registered and not m.paused for m in pool.members.values()
+        ):
+            wait = min(wait, pool.withnoagenttime)
+        return wait
 
     def _connect(self, pool: Pool) -> None:
         rng = self.rng
@@ -763,14 +782,24 @@ class Floor(Rows):
         self._refresh_ext(ext)
 
     def _requeue(self, call: Call) -> None:
-        """A call whose offers all ended goes back to the head of its pool's queue."""
-        if call.stage == STAGE_WAITING and not call.offers and call.pool is not None:
-            call.pool.waiting.appendleft(call)
-            self._dirty[call.pool.key] = call.pool
+        """A call whose offers all ended goes back to the head of its pool's queue, or is
+        dropped when it is past its deadline and no agent is free."""
+        pool = call.pool
+        if call.stage != STAGE_WAITING or call.offers or pool is None:
+            return
+        if self.now >= call.deadline and not pool.idle:
+            self._drop(call)
+            return
+        pool.waiting.appendleft(call)
+        self._dirty[pool.key] = pool
 
     def _discard(self, call: Call) -> None:
-        if call.stage != STAGE_WAITING:
-            return
+        """discardtime is up: a customer still waiting for a free agent is dropped; one whose
+        call is ringing an agent waits for that offer to end (see `_requeue`)."""
+        if call.stage == STAGE_WAITING and not call.offers:
+            self._drop(call)
+
+    def _drop(self, call: Call) -> None:
         self.stats.abandoned += 1
         self._end(call, CAUSE_CANCELLED, HANGUP_CALLER)
 
@@ -831,7 +860,7 @@ class Floor(Rows):
                 self._set_state(agent, self._resting(agent))
             self._ext_event(call, ext, "hangup", bleg=bleg)
             self._refresh_ext(ext)
-        bill = self._bill(call, cause, direction)
+        bill_id = self._bill(call, cause, direction)
         task = call.task
         if task is not None:
             assert call.number is not None and pool is not None
@@ -842,16 +871,16 @@ class Floor(Rows):
             task.active -= 1
             pool.in_flight -= 1
         if self._listeners:
-            self._emit(
-                FloorEvent("bill", bill.callback(self.companycode, self.downloadip), bill=bill)
-            )
+            bill = self._book[bill_id - 1]
+            payload = bill.callback(self.companycode, self.downloadip)
+            self._emit(FloorEvent("bill", payload, bill=bill))
         if task is not None:
             self._check_task(task)
 
     def _ext_ready(self, ext: Extension) -> None:
         self._refresh_ext(ext)
 
-    def _bill(self, call: Call, cause: int, direction: int) -> Bill:
+    def _bill(self, call: Call, cause: int, direction: int) -> int:
         start = int(call.start)
         agent = call.agent
         if call.method == METHOD_MANUAL:
@@ -1054,23 +1083,11 @@ class Floor(Rows):
             raise FloorError(EXT_UNREGISTERED, f"extension {extnumber} is not registered")
         return ext
 
-    def _queue(self, name: str) -> Queue:
-        queue = self.queues.get(str(name).strip())
-        if queue is None:
-            raise FloorError(1211, f"queue {name} does not exist")
-        return queue
-
     def _member(self, queue: Queue, extnumber: str) -> Member:
         member = queue.pool.members.get(extnumber)
         if member is None:
             raise FloorError(1002, f"extension {extnumber} is not checked into {queue.name}")
         return member
-
-    def _group(self, name: str) -> Group:
-        group = self.groups.get(str(name).strip())
-        if group is None:
-            raise FloorError(1002, f"group {name} does not exist")
-        return group
 
     def _next_call_seq(self) -> int:
         self._call_seq += 1
@@ -1132,7 +1149,9 @@ def _check_count(numbers: Sequence[Any]) -> None:
         raise FloorError(1002, f"at most {MAX_NUMBERS_PER_CALL} numbers per call")
 
 
-_POOL_SETTINGS = frozenset({"strategy", "ringdelay", "discardtime", "wrapuptime"})
+_POOL_SETTINGS = frozenset(
+    {"strategy", "ringdelay", "discardtime", "wrapuptime", "maxwaittime", "withnoagenttime"}
+)
 _SETTING_BOUNDS: dict[str, tuple[int, int]] = {
     "strategy": (1, 8),
     "announcefreq": (0, 86_400),

@@ -95,7 +95,11 @@ def find_route(service: str) -> Route | None:
 
 
 def dispatch(desk: Desk, raw: Mapping[str, str], base_url: str) -> dict[str, Any]:
-    """Answer one request's fields with an envelope; never raises."""
+    """Answer one request's fields with an envelope; never raises.
+
+    The token is checked before the other fields, so that a caller without a live token
+    learns nothing about the floor (not even which of its fields would be refused).
+    """
     fields = Fields(raw)
     now = desk.now()
     try:

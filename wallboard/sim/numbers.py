@@ -12,7 +12,7 @@ from typing import Any
 
 from wallboard.sim.entities import TaskNumber
 
-PHONE_PATTERN = re.compile(r"\+?\d{3,20}")
+PHONE_PATTERN = re.compile(r"\+?[0-9]{3,20}")
 
 
 def parse_number(item: Any, now: float) -> TaskNumber | None:
@@ -23,7 +23,8 @@ def parse_number(item: Any, now: float) -> TaskNumber | None:
     if isinstance(phone, bool) or not isinstance(phone, str | int):
         return None
     phone = str(phone).strip()
-    if not PHONE_PATTERN.fullmatch(phone):
+    plain = 3 <= len(phone) <= 20 and phone.isascii() and phone.isdigit()
+    if not plain and not PHONE_PATTERN.fullmatch(phone):
         return None
     when = item.get("time")
     if when is None or when == "" or when == 0:
@@ -36,13 +37,22 @@ def parse_number(item: Any, now: float) -> TaskNumber | None:
         at = float(when.strip())
     else:
         return None
-    fields = []
-    for key in ("userid", "memberid", "chengshudu", "customuuid"):
-        value = item.get(key)
-        if value is None or value == "":
-            fields.append("0")
-        elif isinstance(value, str | int | float) and not isinstance(value, bool):
-            fields.append(str(value)[:128])
-        else:
-            return None
-    return TaskNumber(phone, max(at, now), *fields)
+    fields = [_custom(item.get(key)) for key in _CUSTOM_KEYS]
+    if None in fields:
+        return None
+    return TaskNumber(phone, max(at, now), *fields)  # type: ignore[arg-type]
+
+
+_CUSTOM_KEYS = ("userid", "memberid", "chengshudu", "customuuid")
+
+
+def _custom(value: Any) -> str | None:
+    """A custom field as the bill will carry it: "0" when absent (as the vendor's bills
+    show), None when it is not a scalar."""
+    if value is None or value == "":
+        return "0"
+    if type(value) is str:
+        return value[:128]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None

@@ -27,6 +27,7 @@ from wallboard.sim.entities import (
     STAGE_TALKING,
     WAITING,
     Extension,
+    FloorError,
     Group,
     Member,
     Queue,
@@ -37,7 +38,8 @@ _STATE_FILTER: dict[int, int | None] = {0: None, 1: WAITING, 2: WAITING, 3: RECE
 
 
 class Rows:
-    """The read half of `Floor` (a mixin: the floor supplies the attributes below)."""
+    """The read half of `Floor` (a mixin: the floor supplies the attributes below), with
+    the lookups that reads and mutations share."""
 
     now: float
     extensions: dict[str, Extension]
@@ -45,10 +47,16 @@ class Rows:
     groups: dict[str, Group]
 
     def _queue(self, name: str) -> Queue:
-        raise NotImplementedError  # supplied by Floor
+        queue = self.queues.get(str(name).strip())
+        if queue is None:
+            raise FloorError(1211, f"queue {name} does not exist")
+        return queue
 
     def _group(self, name: str) -> Group:
-        raise NotImplementedError  # supplied by Floor
+        group = self.groups.get(str(name).strip())
+        if group is None:
+            raise FloorError(1002, f"group {name} does not exist")
+        return group
 
     def _queues_named(self, name: str) -> Iterable[Queue]:
         return (self._queue(name),) if name else self.queues.values()

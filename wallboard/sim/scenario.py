@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wallboard.sim.entities import TASK_OVER, TASK_RUNNING, Extension
-from wallboard.sim.floor import Floor
+from wallboard.sim.floor import MAX_NUMBERS_PER_CALL, Floor
 
 #: 2026-01-05 09:00:00, a Monday morning (naive local time kept as UTC).
 DEFAULT_START = 1767603600.0
@@ -153,13 +153,17 @@ class _People:
         taskid, _ = floor.create_task(
             2,
             queuename,
-            self._numbers(max(50, agents * self.habits.numbers_per_agent * 2), scheduled=True),
+            self._numbers(self._batch(agents) * 2, scheduled=True),
             _SCALES[i % len(_SCALES)],
             [c for c in callers if floor.disnumbers[c]],
             _CAMPAIGN_NAMES[i % len(_CAMPAIGN_NAMES)],
         )
         floor.set_task(taskid, 1)
         self.campaigns.append(taskid)
+
+    def _batch(self, agents: int) -> int:
+        """Numbers per upload: enough for a while, within the documented 10,000 per call."""
+        return max(50, min(MAX_NUMBERS_PER_CALL // 2, agents * self.habits.numbers_per_agent))
 
     def _numbers(self, count: int, *, scheduled: bool = False) -> list[dict[str, object]]:
         floor, rng = self.floor, self.floor.rng
@@ -186,7 +190,7 @@ class _People:
                 continue
             agents = max(1, len(task.pool.members))
             if task.pending < agents * self.habits.numbers_per_agent:
-                floor.add_numbers(taskid, self._numbers(agents * self.habits.numbers_per_agent))
+                floor.add_numbers(taskid, self._numbers(self._batch(agents)))
         if any(floor.tasks[t].status != TASK_OVER for t in self.campaigns):
             floor.schedule(floor.now + self.habits.crm_check_every, self._top_up)
 

@@ -223,19 +223,25 @@ class _Api:
             await _send_json(send, encode(refusal(400, exc.message)))
             return
         if faults.active:
-            if faults.roll(faults.drop):
-                await _drop(scope, receive)
-                return
             if faults.latency > 0:
                 await asyncio.sleep(faults.latency)
             if faults.roll(faults.error500):
                 await _send_json(send, encode(refusal(500, "server error")))
                 return
-        envelope = sim.handle(fields, _base_url(scope))
-        body = encode(envelope)
-        if faults.active and faults.roll(faults.malformed):
-            body = body[: max(1, len(body) // 2)]
-        await _send_json(send, body)
+        try:
+            envelope = sim.handle(fields, _base_url(scope))
+        except Exception:
+            log.exception("the simulated floor failed")
+            envelope = refusal(500, "server error")
+        if faults.active:
+            # After the work is done: the client cannot know whether its call took effect.
+            if faults.roll(faults.drop):
+                await _drop(scope, receive)
+                return
+            if faults.roll(faults.malformed):
+                await _send_json(send, encode(envelope)[:-7])
+                return
+        await _send_json(send, encode(envelope))
 
 
 async def _read_form(scope: Scope, receive: Receive) -> dict[str, str]:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -216,12 +217,15 @@ class AgentGrid(ScrollView, can_focus=True):
         sections: list[_Section] = []
         lines: list[tuple[int, int, int]] = []
         where: dict[AgentKey, tuple[int, int]] = {}
-        order: list[AgentKey] = []
         text, state = self.filter_text, self.filter_state
+        filtered = bool(text) or state is not None
         for number, (queue, known) in enumerate(self._scoped(snapshot)):
             if number:
                 lines.append((number - 1, _BLANK, 0))
-            agents = [a for a in queue.agents if matches(a, text, state)]
+            if filtered:
+                agents = [a for a in queue.agents if matches(a, text, state)]
+            else:
+                agents = list(queue.agents)
             note = ""
             if not known:
                 note = "no such queue on the server"
@@ -229,45 +233,42 @@ class AgentGrid(ScrollView, can_focus=True):
                 note = "no agents checked in"
             elif not agents:
                 note = "no agent matches the filter"
-            section = _Section(queue, agents, len(lines), note)
-            sections.append(section)
+            sections.append(_Section(queue, agents, len(lines), note))
             lines.append((number, _HEADING, 0))
             if note:
                 lines.append((number, _NOTE, 0))
             for index, agent in enumerate(agents):
-                key = agent_key(agent)
-                where[key] = (number, index)
-                order.append(key)
+                where[(agent.queue, agent.extnumber)] = (number, index)
             rows = -(-len(agents) // columns)
-            for row in range(rows):
-                for sub in range(TILE_LINES):
-                    lines.append((number, row, sub))
+            lines.extend((number, row, sub) for row in range(rows) for sub in range(TILE_LINES))
+        order = list(where)
         shape = (
             width,
             columns,
             tile,
             tuple((s.queue.name, s.note, len(s.agents)) for s in sections),
+            tuple(order),
         )
-        shape += (tuple(order),)
         old_faces = self._faces
         self._sections, self._lines, self._where, self._order = sections, lines, where, order
         self._columns, self._tile = columns, tile
         headings = [queue_heading(s.queue, len(s.agents), width) for s in sections]
-        self._faces = {}
-        changed: list[AgentKey] = []
+        faces: dict[AgentKey, tuple[AgentView, TileFace]] = {}
+        changed: list[tuple[AgentKey, TileFace | None]] = []
         for section in sections:
             for agent in section.agents:
-                key = agent_key(agent)
+                key = (agent.queue, agent.extnumber)
                 old = old_faces.get(key)
-                if (
-                    old is not None
-                    and (old[0] is agent or old[0] == agent)
-                    and old[1].width == tile
-                ):
-                    self._faces[key] = old
+                if old is not None and old[1].width == tile:
+                    if old[0] is agent or old[0] == agent:
+                        faces[key] = old
+                        continue
+                    faces[key] = (agent, tile_face(agent, tile))
+                    changed.append((key, old[1]))
                 else:
-                    self._faces[key] = (agent, tile_face(agent, tile))
-                    changed.append(key)
+                    faces[key] = (agent, tile_face(agent, tile))
+                    changed.append((key, None))
+        self._faces = faces
         self._fix_cursor()
         if shape != self._shape:
             self._shape = shape
@@ -278,7 +279,11 @@ class AgentGrid(ScrollView, can_focus=True):
             return
         self._refresh_changes(changed, headings)
 
-    def _refresh_changes(self, changed: list[AgentKey], headings: list[str]) -> None:
+    def _refresh_changes(
+        self, changed: list[tuple[AgentKey, TileFace | None]], headings: list[str]
+    ) -> None:
+        """Refresh the changed pieces of visible tiles: a tile whose agent went from idle to
+        talking redraws its second line, one whose time moved redraws five cells."""
         top = round(self.scroll_offset.y)
         bottom = top + self.scrollable_content_region.height
         regions: list[Region] = []
@@ -288,21 +293,26 @@ class AgentGrid(ScrollView, can_focus=True):
                 if top <= y < bottom:
                     regions.append(Region(0, y - top, self.virtual_size.width, 1))
         self._headings = headings
-        redrawn = set()
-        for key in changed:
+        redrawn: set[AgentKey] = set()
+        for key, old in changed:
             x, y = self._tile_origin(key)
+            if y + TILE_LINES <= top or y >= bottom:
+                self._drawn_clocks.pop(key, None)
+                continue
+            new = self._faces[key][1]
+            clock = self._clock(key)
+            drawn = self._drawn_clocks.get(key)
+            for line, (start, end) in enumerate(_changed_spans(old, new, drawn, clock)):
+                if end > start:
+                    regions.append(Region(x + start, y + line - top, end - start, 1))
             redrawn.add(key)
-            self._drawn_clocks.pop(key, None)
-            if y + TILE_LINES > top and y < bottom:
-                regions.append(Region(x, y - top, self._tile, TILE_LINES))
-        # Time in state moves every poll: refresh the time cells of visible tiles that show
-        # a different time now, and forget the clocks of tiles that scrolled away.
+        # Time in state moves: refresh the time cells of the other visible tiles whose time
+        # now reads differently.
         clock_x = BADGE_CELLS + 1
         for key in self._visible_keys(top, bottom):
             if key in redrawn:
                 continue
-            clock = self._clock(key)
-            if self._drawn_clocks.get(key) != clock:
+            if self._drawn_clocks.get(key) != self._clock(key):
                 x, y = self._tile_origin(key)
                 regions.append(Region(x + clock_x, y + 1 - top, TIME_CELLS, 1))
         if regions:
@@ -515,6 +525,38 @@ class AgentGrid(ScrollView, can_focus=True):
         self._styles = None
         if self._cursor is not None and self._cursor in self._where:
             self._refresh_tile(self._cursor)
+
+
+def _changed_spans(
+    old: TileFace | None, new: TileFace, drawn: TileClock | None, clock: TileClock
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The cells of each tile line that differ between two faces, as (start, end) spans."""
+    width = new.width
+    if old is None or old.width != width:
+        return (0, width), (0, width)
+    top: list[tuple[int, int]] = []
+    ext = cell_len(new.ext)
+    name = ext + cell_len(new.name)
+    if old.ext != new.ext:
+        top.append((0, ext))
+    if old.name != new.name or old.ext != new.ext:
+        top.append((ext, name))
+    if old.counts != new.counts:
+        top.append((width - cell_len(new.counts), width))
+    bottom: list[tuple[int, int]] = []
+    if old.state is not new.state:
+        bottom.append((0, BADGE_CELLS))
+    if drawn != clock:
+        bottom.append((BADGE_CELLS + 1, BADGE_CELLS + 1 + TIME_CELLS))
+    if old.number != new.number:
+        bottom.append((BADGE_CELLS + 1 + TIME_CELLS, width))
+    return _span(top), _span(bottom)
+
+
+def _span(pieces: list[tuple[int, int]]) -> tuple[int, int]:
+    if not pieces:
+        return (0, 0)
+    return min(a for a, _ in pieces), max(b for _, b in pieces)
 
 
 _RAMP_STYLE = {

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from textual import on
@@ -68,7 +69,7 @@ class Floor(Protocol):
 class WallboardApp(App[int]):
     """The floor screen. `clock` drives "updated N s ago" (fixed in tests and screenshots)."""
 
-    CSS_PATH = "wallboard.tcss"
+    CSS_PATH = Path(__file__).with_name("wallboard.tcss")  # absolute: subclasses live anywhere
     TITLE = "wallboard"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
     COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, FloorCommands}

@@ -78,9 +78,16 @@ def fit_left(text: str, cells: int) -> str:
     return set_cell_size("…" + tail, cells)
 
 
-def duration(seconds: float) -> str:
-    """Time in state for a tile, in at most five cells: `0:42`, `12:05`, `1h05`, `99h+`."""
+#: Time in state is shown in steps of this many seconds. A tile whose time moved by one
+#: second costs about 45 bytes on the wire; a wall of 150 tiles would then write 7 KB every
+#: second for figures nobody reads to the second. Thresholds still ramp to the second.
+TIME_STEP = 5
+
+
+def duration(seconds: float, step: int = TIME_STEP) -> str:
+    """Time in state for a tile, in at most five cells: `0:40`, `12:05`, `1h05`, `99h+`."""
     total = max(0, int(seconds))
+    total -= total % max(1, step)
     if total < 3600:
         return f"{total // 60}:{total % 60:02d}"
     hours, minutes = divmod(total // 60, 60)

@@ -8,6 +8,7 @@ into a STALE warning when the last poll failed, and a banner below says why.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
@@ -41,8 +42,9 @@ class Figure(Static):
     def show(self, text: str) -> bool:
         if text == self._text:
             return False
+        same_width = cell_len(text) == cell_len(self._text)
         self._text = text
-        self.update(text)
+        self.update(text, layout=not same_width)  # a layout pass repaints the whole screen
         return True
 
     @property
@@ -81,6 +83,7 @@ class FloorHeader(Widget):
             yield Figure(id="fig-answered")
             yield Figure(id="fig-dropped")
             yield Figure(id="fig-abandon")
+            yield Static(id="fig-spacer")
             yield Figure("waiting for the first poll", id="fig-updated")
 
     def show(self, totals: FloorTotals) -> None:

@@ -40,7 +40,7 @@ KEYS: tuple[Key, ...] = (
 PANE_KEYS: tuple[tuple[str, str], ...] = (
     ("arrows, h j k l", "Move between tiles, and on into the campaigns pane"),
     ("tab, shift+tab", "Switch between the agent grid and the campaigns pane"),
-    ("home, end, page up/down", "Jump through the agent grid"),
+    ("home/end, pgup/pgdn", "Jump through the agent grid"),
     ("ctrl+p", "Command palette: every action by name"),
 )
 

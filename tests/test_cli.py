@@ -1,0 +1,35 @@
+"""The command line: options given before or after the subcommand mean the same."""
+
+from __future__ import annotations
+
+import pytest
+
+from wallboard.cli import build_parser, main
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--profile", "floor2", "call", "GetQueueList"],
+        ["call", "--profile", "floor2", "GetQueueList"],
+        ["--profile", "floor2", "track", "T1"],
+    ],
+)
+def test_profile_is_kept_wherever_it_is_given(argv: list[str]) -> None:
+    assert build_parser().parse_args(argv).profile == "floor2"
+
+
+def test_dashboard_options_before_or_after_demo() -> None:
+    parser = build_parser()
+    before = parser.parse_args(["--read-only", "--queues", "a, b", "demo"])
+    after = parser.parse_args(["demo", "--read-only", "--queues", "a,b"])
+    assert before.read_only and after.read_only
+    assert before.queues == after.queues == ["a", "b"]
+    assert parser.parse_args(["demo"]).read_only is False
+
+
+def test_help_exits_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    assert stop.value.code == 0
+    assert "demo" in capsys.readouterr().out

@@ -1,0 +1,407 @@
+"""The simulator as a server: its clock, the faults clients' tests ask for, the real uvicorn
+runner, determinism, secrets, and `wallboard sim` on the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from wallboard import cli
+from wallboard.sim import server as sim_server
+from wallboard.sim.faults import Faults, FaultSpecError
+from wallboard.sim.floor import Floor
+from wallboard.sim.scenario import DEFAULT_START
+from wallboard.sim.server import Simulator, create_app, serve_in_thread
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def login_form(sim: Simulator) -> dict[str, str]:
+    return {"service": "App.Sip_Auth.Login", "appid": sim.appid, "accesskey": sim.accesskey}
+
+
+def token_of(answer: dict[str, Any]) -> str:
+    assert answer["ret"] == 200 and answer["data"]["status"] == 0, answer
+    return str(answer["data"]["result"]["token"])
+
+
+def queue_list(token: str) -> dict[str, str]:
+    return {"service": "App.Sip_Queue.GetQueueList", "token": token}
+
+
+@pytest.fixture
+async def asgi() -> AsyncIterator[tuple[Simulator, httpx.AsyncClient, FakeClock]]:
+    clock = FakeClock()
+    sim = Simulator.from_scenario(seed=5, agents=12, manual_clock=True, real_clock=clock)
+    transport = httpx.ASGITransport(app=create_app(sim))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim.test") as http:
+        yield sim, http, clock
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[Simulator, httpx.Client]]:
+    sim = Simulator.from_scenario(seed=5, agents=12, manual_clock=True)
+    with serve_in_thread(sim) as url, httpx.Client(base_url=url, timeout=5.0) as http:
+        yield sim, http
+
+
+# -- the clock -----------------------------------------------------------------------------
+def test_real_clock_runs_speed_times_faster_and_the_floor_catches_up_on_a_request() -> None:
+    clock = FakeClock()
+    sim = Simulator.from_scenario(seed=5, agents=12, speed=60, real_clock=clock)
+    assert sim.now() == DEFAULT_START and sim.floor.now == DEFAULT_START
+    clock.now += 10
+    assert sim.now() == DEFAULT_START + 600
+    assert sim.floor.now == DEFAULT_START  # lazily: nothing asked yet
+    token = token_of(sim.handle(login_form(sim)))
+    assert sim.floor.now == DEFAULT_START + 600
+    assert sim.handle(queue_list(token))["data"]["reqtime"] == int(DEFAULT_START + 600)
+    sim.advance(30)  # a real clock can be pushed on too
+    assert sim.floor.now == sim.now() == DEFAULT_START + 630
+
+
+def test_manual_clock_only_moves_on_advance() -> None:
+    clock = FakeClock()
+    sim = Simulator.from_scenario(seed=5, agents=12, manual_clock=True, real_clock=clock)
+    clock.now += 3600
+    token = token_of(sim.handle(login_form(sim)))
+    assert sim.now() == sim.floor.now == DEFAULT_START
+    sim.advance(90)
+    assert sim.handle(queue_list(token))["data"]["rsptime"] == int(DEFAULT_START + 90)
+    with pytest.raises(ValueError):
+        sim.advance(-1)
+
+
+def test_the_floor_moves_while_serving_without_requests() -> None:
+    sim = Simulator.from_scenario(seed=5, agents=12, speed=600)
+    with serve_in_thread(sim):
+        deadline = time.monotonic() + 5
+        while sim.floor.now < DEFAULT_START + 120 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert sim.floor.now >= DEFAULT_START + 120
+
+
+# -- the real server -------------------------------------------------------------------------
+def test_serve_in_thread_answers_both_encodings_and_stops(
+    served: tuple[Simulator, httpx.Client],
+) -> None:
+    sim, http = served
+    token = token_of(
+        http.post("/", files={k: (None, v) for k, v in login_form(sim).items()}).json()
+    )
+    answer = http.post("/", data=queue_list(token)).json()
+    assert answer["ret"] == 200 and len(answer["data"]["result"]) == 3
+    assert http.get("/").status_code == 200
+    assert http.put("/").status_code == 405
+
+
+def test_serve_in_thread_releases_its_port() -> None:
+    sim = Simulator.from_scenario(seed=5, agents=12, manual_clock=True)
+    with serve_in_thread(sim) as url:
+        port = int(url.rsplit(":", 1)[1])
+    with socket.socket() as sock, pytest.raises(OSError):
+        sock.settimeout(1)
+        sock.connect(("127.0.0.1", port))
+
+
+async def test_fields_may_come_in_the_query_string_and_as_file_parts(
+    asgi: tuple[Simulator, httpx.AsyncClient, FakeClock],
+) -> None:
+    sim, http, _ = asgi
+    answer = (await http.post("/?service=App.Sip_Auth.Login", data=login_form(sim))).json()
+    token = token_of(answer)
+    numbers = json.dumps([{"phone": "13800000001"}, {"phone": "13800000002"}]).encode()
+    files = {
+        "service": (None, "App.Sip_Yccall.TaskCreat"),
+        "token": (None, token),
+        "assigntype": (None, "2"),
+        "assignagent": (None, next(iter(sim.floor.queues))),
+        "taskscale": (None, "1:1"),
+        "telphone": ("numbers.json", numbers, "application/json"),  # PHP's CURLFile
+    }
+    answer = (await http.post("/", files=files)).json()
+    assert answer["data"]["status"] == 0 and answer["data"]["result"]["invaliddata"] == []
+
+
+async def test_an_oversized_body_is_refused(
+    asgi: tuple[Simulator, httpx.AsyncClient, FakeClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim, http, _ = asgi
+    monkeypatch.setattr(sim_server, "MAX_BODY", 1000)
+    answer = (await http.post("/", data={**login_form(sim), "padding": "x" * 2000})).json()
+    assert answer["ret"] == 400 and "larger" in answer["msg"]
+    assert token_of((await http.post("/", data=login_form(sim))).json())
+
+
+# -- faults ----------------------------------------------------------------------------------
+def test_fault_specs_are_read_and_bad_ones_explained() -> None:
+    faults = Faults.parse("latency=0.2, error500=0.05,expire=60,malformed=0.01,drop=0.01")
+    assert (faults.latency, faults.error500, faults.expire) == (0.2, 0.05, 60)
+    assert (faults.malformed, faults.drop) == (0.01, 0.01)
+    assert faults.describe() == "latency=0.2,error500=0.05,expire=60,malformed=0.01,drop=0.01"
+    assert not Faults.parse("").active and Faults.parse("drop=1").active
+    for spec, says in (
+        ("latency", "no value"),
+        ("bogus=1", "unknown fault 'bogus'"),
+        ("error500=2", "share"),
+        ("latency=-1", ">= 0"),
+        ("drop=abc", "not a number"),
+        ("expire=nan", ">= 0"),
+    ):
+        with pytest.raises(FaultSpecError, match=says):
+            Faults.parse(spec)
+
+
+def test_latency_fault_delays_every_answer(served: tuple[Simulator, httpx.Client]) -> None:
+    sim, http = served
+    sim.faults.latency = 0.15
+    began = time.monotonic()
+    token_of(http.post("/", data=login_form(sim)).json())
+    assert time.monotonic() - began >= 0.15
+    sim.faults.latency = 0.0
+    began = time.monotonic()
+    token_of(http.post("/", data=login_form(sim)).json())
+    assert time.monotonic() - began < 0.15
+
+
+def test_error500_fault_answers_ret_500(served: tuple[Simulator, httpx.Client]) -> None:
+    sim, http = served
+    sim.faults.error500 = 1.0
+    answer = http.post("/", data=login_form(sim)).json()
+    assert answer == {"ret": 500, "data": [], "msg": "server error"}
+    sim.faults.error500 = 0.5
+    answers = [http.post("/", data=login_form(sim)).json()["ret"] for _ in range(60)]
+    assert 10 < answers.count(500) < 50 and answers.count(200) == 60 - answers.count(500)
+
+
+def test_malformed_fault_sends_a_body_that_is_not_json(
+    served: tuple[Simulator, httpx.Client],
+) -> None:
+    sim, http = served
+    sim.faults.malformed = 1.0
+    response = http.post("/", data=login_form(sim))
+    assert response.status_code == 200
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(response.content)
+    sim.faults.malformed = 0.0
+    assert token_of(http.post("/", data=login_form(sim)).json())
+
+
+def test_drop_fault_closes_the_connection_without_an_answer(
+    served: tuple[Simulator, httpx.Client],
+) -> None:
+    sim, http = served
+    token = token_of(http.post("/", data=login_form(sim)).json())
+    queue = next(iter(sim.floor.queues))
+    extnumber = next(
+        ext.extnumber
+        for ext in sim.floor.extensions.values()
+        if ext.enabled and ext.registered and ext.extnumber not in sim.floor.queues[queue].members
+    )
+    sim.faults.drop = 1.0
+    sign_in = {"service": "App.Sip_Queue.SipSignIn", "token": token, "crmid": "9"}
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post("/", data={**sign_in, "queuename": queue, "extnumber": extnumber})
+    # The call was carried out before the line went dead: the client cannot know.
+    assert extnumber in sim.floor.queues[queue].members
+    sim.faults.drop = 0.0
+    assert http.post("/", data=queue_list(token)).json()["ret"] == 200
+
+
+async def test_expire_fault_kills_tokens_after_real_seconds(
+    asgi: tuple[Simulator, httpx.AsyncClient, FakeClock],
+) -> None:
+    sim, http, clock = asgi
+    sim.faults.expire = 60
+    token = token_of((await http.post("/", data=login_form(sim))).json())
+    clock.now += 59
+    assert (await http.post("/", data=queue_list(token))).json()["ret"] == 200
+    clock.now += 1
+    assert (await http.post("/", data=queue_list(token))).json()["ret"] == 600
+    sim.faults.expire = None
+    token = token_of((await http.post("/", data=login_form(sim))).json())
+    clock.now += 10_000
+    assert (await http.post("/", data=queue_list(token))).json()["ret"] == 200
+
+
+def _bill_rows(sim: Simulator) -> list[dict[str, Any]]:
+    return [sim.floor.bill_row(bill) for bill in sim.floor.bills]
+
+
+async def test_faults_do_not_touch_the_floor_dice() -> None:
+    plain = Simulator.from_scenario(seed=9, agents=20, manual_clock=True)
+    faulty = Simulator.from_scenario(
+        seed=9, agents=20, manual_clock=True, faults="error500=0.5,malformed=0.5"
+    )
+    for sim in (plain, faulty):
+        transport = httpx.ASGITransport(app=create_app(sim))
+        async with httpx.AsyncClient(transport=transport, base_url="http://sim.test") as http:
+            for _ in range(20):
+                await http.post("/", data=login_form(sim))
+                sim.advance(30)
+    assert _bill_rows(plain) == _bill_rows(faulty) != []
+
+
+# -- determinism ---------------------------------------------------------------------------
+def _session(seed: int) -> tuple[list[dict[str, Any]], Any]:
+    sim = Simulator.from_scenario(seed=seed, agents=20, manual_clock=True)
+    token = token_of(sim.handle(login_form(sim)))
+    queue = next(iter(sim.floor.queues))
+    numbers = json.dumps([{"phone": f"1390000{i:04d}"} for i in range(40)])
+    created = sim.handle(
+        {
+            "service": "App.Sip_Yccall.TaskCreat",
+            "token": token,
+            "assigntype": "2",
+            "assignagent": queue,
+            "telphone": numbers,
+            "taskscale": "1:2",
+            "disnumber": "",
+        }
+    )
+    taskid = created["data"]["result"]["taskid"]
+    sim.advance(600)
+    sim.handle(
+        {"service": "App.Sip_Yccall.TaskSet", "token": token, "taskid": taskid, "taskstatus": "1"}
+    )
+    sim.advance(1800)
+    agents = sim.handle({"service": "App.Sip_Queue.GetQueueSipStatus", "token": token})
+    return _bill_rows(sim), agents["data"]["result"]
+
+
+def test_the_same_seed_and_requests_give_the_same_floor_and_bills() -> None:
+    bills, agents = _session(21)
+    assert len(bills) > 50
+    assert _session(21) == (bills, agents)
+    assert _session(22)[0] != bills
+
+
+# -- secrets -------------------------------------------------------------------------------
+def test_secrets_stay_out_of_reprs_and_messages() -> None:
+    sim = Simulator.from_scenario(seed=5, agents=12, manual_clock=True, accesskey="s3cret-key")
+    token = token_of(sim.handle(login_form(sim)))
+    shown = " ".join([repr(sim), repr(sim.gate), str(sim.gate.login("x", "s3cret-key"))])
+    assert "s3cret-key" not in shown and token not in shown
+    refused = sim.handle(
+        {"service": "App.Sip_Auth.Login", "appid": "nope", "accesskey": "s3cret-key"}
+    )
+    assert "s3cret-key" not in json.dumps(refused)
+    long_token = sim.handle({"service": "App.Sip_Queue.GetQueueList", "token": token + "x" * 300})
+    assert long_token["ret"] == 400 and token not in long_token["msg"]
+
+
+# -- `wallboard sim` -------------------------------------------------------------------------
+class Lines:
+    """A process's output, line by line, read by a thread so that waits can time out."""
+
+    def __init__(self, stream: Any) -> None:
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, stream: Any) -> None:
+        for line in stream:
+            self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)
+
+    def take(self, count: int, timeout: float) -> list[str]:
+        found: list[str] = []
+        deadline = time.monotonic() + timeout
+        while len(found) < count:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            found.append(line)
+        return found
+
+    def rest(self, timeout: float) -> list[str]:
+        self._thread.join(timeout)
+        return self.take(10_000, 0.0)
+
+
+def test_wallboard_sim_prints_how_to_connect_starts_fast_and_stops_on_ctrl_c() -> None:
+    began = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wallboard.cli", "sim", "--port", "0", "--seed", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        output = Lines(proc.stdout)
+        lines = output.take(4, timeout=10)
+        started = time.monotonic() - began
+        assert [line.split(": ", 1)[0] for line in lines[:3]] == ["url", "appid", "accesskey"]
+        url, appid, accesskey = (line.split(": ", 1)[1] for line in lines[:3])
+        assert started < 2.0, f"started in {started:.2f} s"
+        with httpx.Client(base_url=url, timeout=5.0) as http:
+            form = {"service": "App.Sip_Auth.Login", "appid": appid, "accesskey": accesskey}
+            token = token_of(http.post("/", data=form).json())
+            assert http.post("/", data=queue_list(token)).json()["ret"] == 200
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+        rest = output.rest(timeout=5)
+        err = proc.stderr.read() if proc.stderr else ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert rest[-1:] == ["# simulator stopped"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        (["--faults", "bogus=1"], "unknown fault 'bogus'"),
+        (["--faults", "drop=3"], "share"),
+        (["--agents", "0"], "--agents"),
+        (["--speed", "0"], "--speed"),
+        (["--port", "70000"], "--port"),
+        (["--callback-url", "ftp://x"], "--callback-url"),
+    ],
+)
+def test_wallboard_sim_explains_bad_arguments(
+    arguments: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["sim", *arguments]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wallboard sim: ") and says in err and "Traceback" not in err
+
+
+def test_wallboard_sim_explains_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["sim", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+
+
+def test_simulator_refuses_a_clock_that_does_not_run() -> None:
+    with pytest.raises(ValueError, match="speed"):
+        Simulator(Floor(seed=1, start=DEFAULT_START), speed=0)

@@ -1,0 +1,324 @@
+"""The floor screen's behaviour on a scripted floor: the header, stale data, polling without
+overlap, every key's action through the Supervisor, read-only, the palette and help."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_ui_support import (
+    T0,
+    RecordingClient,
+    ScriptedFloor,
+    agent,
+    campaign,
+    scripted_app,
+    snapshot,
+)
+from textual.widgets import Input, Select
+
+from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
+from wallboard.ui.app import WallboardApp
+from wallboard.ui.commands import FloorCommands
+from wallboard.ui.dialogs import AgentDialog, ConfirmDialog
+from wallboard.ui.floor_header import Figure, StaleBanner
+from wallboard.ui.help_screen import HelpScreen
+from wallboard.ui.keys import FLOOR_ACTIONS
+
+TOTALS = FloorTotals(
+    idle=3, ringing=1, talking=7, wrapup=2, paused=1, offline=4, calls_in_progress=7,
+    answered_today=400, dropped_today=11,
+)  # fmt: skip
+
+
+def the_floor(**options: Any) -> FloorSnapshot:
+    return snapshot(
+        {
+            "sales": [
+                agent("1001", crmid="501"),
+                agent("1002", state=AgentState.TALKING, number="555"),
+            ],
+            "support": [agent("2001", "support", crmid="601")],
+        },
+        [campaign("T1", "Spring"), campaign("T2", "Autumn")],
+        totals=TOTALS,
+        **options,
+    )
+
+
+class Notes:
+    def __init__(self, app: WallboardApp, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.seen: list[tuple[str, str, str]] = []
+        original = app.notify
+
+        def notify(
+            message: str, *, title: str = "", severity: str = "information", **kw: Any
+        ) -> None:
+            self.seen.append((title, message, severity))
+            original(message, title=title, severity=severity, **kw)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(app, "notify", notify)
+
+    def text(self) -> str:
+        return "\n".join(f"{t}: {m} ({s})" for t, m, s in self.seen)
+
+
+async def settle(app: WallboardApp, pilot: Any) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def figure(app: WallboardApp, name: str) -> Figure:
+    return app.query_one(f"#fig-{name}", Figure)
+
+
+async def test_header_shows_the_floor_figures_and_the_age(tmp_path: Path) -> None:
+    app, _floor, _client = scripted_app(tmp_path, [the_floor()])
+    async with app.run_test(size=(80, 24)):
+        await app.wait_for_snapshot()
+        assert figure(app, "idle").text == "○ 3 idle"
+        assert figure(app, "offline").text == "× 4 offline"
+        assert figure(app, "calls").text == "calls 7"
+        assert figure(app, "answered").text == "answered 400"
+        assert figure(app, "dropped").text == "dropped 11"
+        assert figure(app, "abandon").text == "abandon 2.8%"
+        assert figure(app, "abandon").has_class("-amber")
+        assert figure(app, "updated").text == "updated 2 s ago"
+        assert not app.query_one(StaleBanner).has_class("-shown")
+
+
+async def test_stale_data_stays_with_its_age_and_the_reason(tmp_path: Path) -> None:
+    fresh = the_floor()
+    stale = the_floor(stale=True, error="server unreachable")
+    app, scripted, _client = scripted_app(tmp_path, [fresh, stale])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        app.poll_now()
+        await app.next_snapshot()
+        await pilot.pause()
+        banner = app.query_one(StaleBanner)
+        assert banner.has_class("-shown") and banner.display
+        assert "server unreachable" in banner.text
+        assert figure(app, "updated").text == "STALE 2 s ago"
+        assert app.grid.tile_text("sales", "1002") is not None  # the data stays
+        app.clock = lambda: T0 + 75
+        await pilot.pause(1.1)  # the age ticks by itself once a second
+        assert figure(app, "updated").text == "STALE 75 s ago"
+
+
+async def test_polls_never_overlap_and_rearm_by_themselves(tmp_path: Path) -> None:
+    app, scripted, _client = scripted_app(tmp_path, [the_floor()])
+    scripted.gate = asyncio.Event()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(5):
+            app.poll_now()
+            await pilot.pause()
+        assert scripted.running == 1 and scripted.calls == 0
+        scripted.delay = 0.05
+        scripted.gate.set()
+        await app.wait_for_snapshot(4)
+        assert not scripted.overlapped
+        assert scripted.calls >= 4
+
+
+async def test_a_failing_refresh_never_reaches_the_screen_as_a_traceback(tmp_path: Path) -> None:
+    class Broken(ScriptedFloor):
+        async def refresh(self) -> FloorSnapshot:
+            raise RuntimeError("boom")
+
+    app, _floor, _client = scripted_app(tmp_path, [the_floor()])
+    app.floor = Broken([the_floor()])
+    async with app.run_test(size=(80, 24)):
+        await app.wait_for_snapshot()
+        assert app.is_running
+        assert "internal error (RuntimeError)" in app.query_one(StaleBanner).text
+
+
+@pytest.mark.parametrize(
+    ("key", "call", "fields"),
+    [
+        ("o", "sign_out", {"queuename": "sales", "extnumber": "1001", "crmid": "501"}),
+        (
+            "b",
+            "set_agent_status",
+            {"settype": 1, "extnumber": "1001", "crmid": "501", "queuename": "sales"},
+        ),
+        (
+            "i",
+            "set_agent_status",
+            {"settype": 2, "extnumber": "1001", "crmid": "501", "queuename": "sales"},
+        ),
+        ("p", "set_task", {"taskid": "T1", "taskstatus": 2}),
+        ("r", "set_task", {"taskid": "T1", "taskstatus": 1}),
+    ],
+)
+async def test_each_key_sends_its_action(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, call: str, fields: dict
+) -> None:
+    app, _floor, client = scripted_app(tmp_path, [the_floor()])
+    async with app.run_test(size=(80, 24)) as pilot:
+        notes = Notes(app, monkeypatch)
+        await app.wait_for_snapshot()
+        await pilot.press(key)
+        await settle(app, pilot)
+        assert client.calls == [(call, fields)]
+        assert notes.seen and notes.seen[-1][2] == "information", notes.text()
+    audit = (tmp_path / "audit.jsonl").read_text()
+    assert '"outcome":"done"' in audit and '"user":"tester"' in audit
+
+
+async def test_check_in_asks_for_the_queue_and_the_agent_id(tmp_path: Path) -> None:
+    app, _floor, client = scripted_app(tmp_path, [the_floor()])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.press("c")
+        dialog = app.screen
+        assert isinstance(dialog, AgentDialog)
+        assert dialog.query_one("#crmid", Input).value == "501"
+        dialog.query_one("#queue", Select).value = "support"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert client.calls == [
+            ("sign_in", {"queuename": "support", "extnumber": "1001", "crmid": "501"})
+        ]
+
+
+async def test_an_unknown_agent_id_is_asked_for_and_must_be_digits(tmp_path: Path) -> None:
+    app, _floor, client = scripted_app(tmp_path, [the_floor()])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.press("right", "o")  # 1002 has no crmid on the server's answer
+        assert isinstance(app.screen, AgentDialog)
+        await pilot.press("x", "enter")  # letters are not taken; empty is refused
+        assert isinstance(app.screen, AgentDialog)
+        assert "is a number" in str(app.screen.query_one("#problem").render())
+        await pilot.press("7", "7", "enter")
+        await settle(app, pilot)
+        assert client.calls == [
+            ("sign_out", {"queuename": "sales", "extnumber": "1002", "crmid": "77"})
+        ]
+        await pilot.press("b")  # remembered for the next action on that agent
+        await settle(app, pilot)
+        assert client.calls[-1][1]["crmid"] == "77"
+
+
+async def test_cancelled_dialogs_send_nothing(tmp_path: Path) -> None:
+    app, _floor, client = scripted_app(tmp_path, [the_floor()])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.press("c", "escape", "e")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert client.calls == []
+
+
+async def test_ending_a_campaign_is_confirmed_first(tmp_path: Path) -> None:
+    app, _floor, client = scripted_app(tmp_path, [the_floor()])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        app.campaigns.focus()
+        await pilot.press("j", "e")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Autumn" in app.screen.question
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert client.calls == [("set_task", {"taskid": "T2", "taskstatus": 3})]
+
+
+async def test_an_action_in_flight_cannot_be_sent_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = RecordingClient()
+    client.gate = asyncio.Event()
+    app, _floor, _ = scripted_app(tmp_path, [the_floor()], client=client)
+    async with app.run_test(size=(80, 24)) as pilot:
+        notes = Notes(app, monkeypatch)
+        await app.wait_for_snapshot()
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("p", "r")
+        await pilot.pause()
+        assert len(client.calls) == 1
+        assert [t for t, _m, _s in notes.seen] == ["Refused", "Refused"]
+        assert "still in progress" in notes.text()
+        client.gate.set()
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert [c[1]["taskstatus"] for c in client.calls] == [2, 1]
+
+
+async def test_read_only_hides_and_refuses_every_action(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, _floor, client = scripted_app(tmp_path, [the_floor()], read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        notes = Notes(app, monkeypatch)
+        await app.wait_for_snapshot()
+        shown = {
+            binding.action
+            for _key, binding, enabled, _tip in app.screen.active_bindings.values()
+            if enabled
+        }
+        assert not shown & FLOOR_ACTIONS
+        await pilot.press("c", "o", "b", "i", "p", "r", "e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, type(app.screen)) and not isinstance(
+            app.screen, ConfirmDialog
+        )
+        for action in sorted(FLOOR_ACTIONS):  # even when called by name
+            getattr(app, f"action_{action}")()
+        await settle(app, pilot)
+        assert client.calls == []
+        assert len(notes.seen) == len(FLOOR_ACTIONS)
+        assert all("read-only" in m for _t, m, _s in notes.seen)
+        assert figure(app, "mode").display
+
+
+async def test_the_palette_offers_every_action_by_name(tmp_path: Path) -> None:
+    app, _floor, client = scripted_app(tmp_path, [the_floor()])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        provider = FloorCommands(app.screen)
+        found = [hit async for hit in provider.discover()]
+        names = {str(hit.display) for hit in found}
+        assert "Pause the selected campaign" in names and "Quit the dashboard" in names
+        hits = [hit async for hit in provider.search("pause campaign")]
+        assert hits
+        await hits[0].command()
+        await settle(app, pilot)
+        assert client.calls == [("set_task", {"taskid": "T1", "taskstatus": 2})]
+
+    app, _floor, _client = scripted_app(tmp_path, [the_floor()], read_only=True)
+    async with app.run_test(size=(80, 24)):
+        names = {str(hit.display) async for hit in FloorCommands(app.screen).discover()}
+        assert "Pause the selected campaign" not in names
+        assert "Filter agents by extension or name" in names
+
+
+async def test_question_mark_opens_the_help_and_escape_closes_it(tmp_path: Path) -> None:
+    app, _floor, client = scripted_app(tmp_path, [the_floor()])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("p")  # no floor action behind a dialog
+        await settle(app, pilot)
+        assert client.calls == []
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("q")
+    assert app.return_value == 0
+
+
+async def test_themes_are_chosen_by_name(tmp_path: Path) -> None:
+    app, _floor, _client = scripted_app(tmp_path, [the_floor()], theme="high-contrast")
+    async with app.run_test(size=(80, 24)):
+        await app.wait_for_snapshot()
+        assert app.theme == "high-contrast"
+        assert app.get_css_variables()["state-idle"] == "#00ff66"
+    with pytest.raises(ValueError, match="no theme 'nope'"):
+        scripted_app(tmp_path, [the_floor()], theme="nope")

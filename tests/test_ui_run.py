@@ -1,0 +1,151 @@
+"""`wallboard` and `wallboard demo` from the command line: one clear line for every mistake,
+and the real demo in a real pseudo-terminal, populated in seconds and quit with `q`."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+
+from wallboard.cli import main
+
+
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("WALLBOARD_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("WALLBOARD_DATA_DIR", str(tmp_path / "data"))
+    for name in ("WALLBOARD_URL", "WALLBOARD_APPID", "WALLBOARD_ACCESSKEY", "WALLBOARD_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.err + captured.out
+
+
+def test_no_profile_says_what_to_set(capsys: pytest.CaptureFixture[str]) -> None:
+    code, text = run([], capsys)
+    assert code == 2
+    assert "WALLBOARD_URL" in text and "Traceback" not in text
+
+
+def test_an_unknown_profile_names_the_file(
+    capsys: pytest.CaptureFixture[str], private_dirs: Path
+) -> None:
+    config = private_dirs / "config.toml"
+    config.write_text('[profiles.floor]\nurl = "http://127.0.0.1:1"\nappid = "a"\n')
+    code, text = run(["--config", str(config), "--profile", "nope"], capsys)
+    assert code == 2
+    assert str(config) in text and "nope" in text
+
+
+def test_an_unknown_theme_lists_the_themes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, text = run(["demo", "--theme", "neon"], capsys)
+    assert code == 2
+    assert "'neon'" in text and "high-contrast" in text and "wallboard" in text
+
+
+def test_bad_thresholds_name_the_file_and_key(
+    capsys: pytest.CaptureFixture[str], private_dirs: Path
+) -> None:
+    config = private_dirs / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[thresholds]\ntalking = [900, 60]\n")
+    code, text = run(["demo"], capsys)
+    assert code == 2
+    assert str(config) in text and "'talking'" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        (["demo", "--agents", "0"], "--agents must be from 1"),
+        (["demo", "--queue-count", "0"], "--queue-count must be from 1"),
+        (["demo", "--speed", "0"], "--speed must be above 0"),
+        (["demo", "--refresh", "0"], "--refresh must be from 0.2"),
+    ],
+)
+def test_bad_demo_options_are_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], complaint: str
+) -> None:
+    code, text = run(argv, capsys)
+    assert code == 2
+    assert complaint in text and len(text.strip().splitlines()) == 1
+
+
+def test_a_user_theme_file_is_offered(
+    capsys: pytest.CaptureFixture[str], private_dirs: Path
+) -> None:
+    themes = private_dirs / "config" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "night.toml").write_text('primary = "#ff00ff"\nbackground = "#000000"\n')
+    code, text = run(["demo", "--theme", "neon"], capsys)
+    assert code == 2 and "night" in text
+
+
+def read_until(fd: int, needle: bytes, deadline: float) -> bytes:
+    seen = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if needle in seen:
+            return seen
+    return seen
+
+
+def test_wallboard_demo_in_a_real_terminal(private_dirs: Path) -> None:
+    """The whole command: simulator, client, live model and screen; `q` quits it."""
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "COLUMNS": "100",
+        "LINES": "30",
+        "WALLBOARD_CONFIG_DIR": str(private_dirs / "config"),
+        "WALLBOARD_DATA_DIR": str(private_dirs / "data"),
+    }
+    env.pop("TEXTUAL", None)
+    began = time.monotonic()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the dashboard itself
+        os.execvpe(sys.executable, [sys.executable, "-m", "wallboard.cli", "demo"], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    try:
+        shown = read_until(fd, b"autocall-", began + 15)
+        populated = time.monotonic() - began
+        print(f"demo populated after {populated:.2f} s")
+        assert b"autocall-" in shown, shown[-2000:]
+        assert b"Traceback" not in shown
+        os.write(fd, b"q")
+        rest = read_until(fd, b"\x00never", time.monotonic() + 10)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, rest[-2000:]
+        assert b"Traceback" not in rest
+        assert populated < 6.0  # start-up of Python and Textual included (< 3 s once running)
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(fd)
+    audit = private_dirs / "data"
+    assert not any(audit.glob("campaigns.json"))  # the demo's tasks stay out of the registry

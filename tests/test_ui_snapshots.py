@@ -1,0 +1,84 @@
+"""Pictures of the floor screen (pytest-textual-snapshot), from a seeded simulator with the
+clock stopped. Update with `pytest tests/test_ui_snapshots.py --snapshot-update`, then look
+at every changed SVG before keeping it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_ui_support import agent, campaign, scripted_app, snapshot
+from textual.widgets import Input
+
+from wallboard.live.snapshot import AgentState, FloorTotals
+from wallboard.ui.seeded import SeededFloor, seeded_floor
+
+
+@pytest.fixture
+def floor(tmp_path: Path) -> Iterator[SeededFloor]:
+    with seeded_floor(tmp_path) as seeded:
+        yield seeded
+
+
+async def first_poll(pilot: Any) -> None:
+    await pilot.app.wait_for_snapshot(timeout=10)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_floor_80x24(snap_compare: Any, floor: SeededFloor) -> None:
+    assert snap_compare(floor.app(), terminal_size=(80, 24), run_before=first_poll)
+
+
+def test_floor_160x48(snap_compare: Any, floor: SeededFloor) -> None:
+    assert snap_compare(floor.app(), terminal_size=(160, 48), run_before=first_poll)
+
+
+def test_floor_high_contrast_80x24(snap_compare: Any, floor: SeededFloor) -> None:
+    app = floor.app(theme="high-contrast")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=first_poll)
+
+
+def test_one_queue_read_only_160x48(snap_compare: Any, floor: SeededFloor) -> None:
+    app = floor.app(read_only=True, queues=["autocall-sales"])
+    assert snap_compare(app, terminal_size=(160, 48), run_before=first_poll)
+
+
+def test_check_in_dialog_80x24(snap_compare: Any, floor: SeededFloor) -> None:
+    async def open_dialog(pilot: Any) -> None:
+        await first_poll(pilot)
+        await pilot.press("c")
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(floor.app(), terminal_size=(80, 24), run_before=open_dialog)
+
+
+def test_help_80x24(snap_compare: Any, floor: SeededFloor) -> None:
+    async def open_help(pilot: Any) -> None:
+        await first_poll(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(floor.app(), terminal_size=(80, 24), run_before=open_help)
+
+
+def test_stale_data_80x24(snap_compare: Any, tmp_path: Path) -> None:
+    stale = snapshot(
+        {
+            "sales": [
+                agent("1001", name="Alice", state=AgentState.TALKING, number="13800001111"),
+                agent("1002", name="Bob", state=AgentState.IDLE, seconds=400),
+                agent("1003", name="Chen", state=AgentState.RINGING, number="13900002222"),
+            ]
+        },
+        [campaign(abandon_rate=0.034, dropped=7, answered=206, drop_budget=0)],
+        stale=True,
+        error="server unreachable",
+        totals=FloorTotals(idle=1, ringing=1, talking=1, answered_today=206, dropped_today=7),
+    )
+    app, _floor, _client = scripted_app(tmp_path, [stale])
+    assert snap_compare(app, terminal_size=(80, 24), run_before=first_poll)

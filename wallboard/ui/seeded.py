@@ -1,0 +1,107 @@
+"""A seeded demo floor with a stopped clock: the same screen every time, for the screenshots
+in `screenshots/` and the snapshot tests.
+
+The simulator runs on a manual clock, warmed up for a few simulated minutes so that calls,
+pauses and bills exist; the dashboard's clock is pinned to the simulator's, and "today" is
+taken in UTC, so that neither the hour nor the time zone of the machine shows in a picture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wallboard.ui.app import WallboardApp
+from wallboard.ui.thresholds import Thresholds
+
+
+class SeededApp(WallboardApp):
+    """The dashboard that also closes its client when it stops (it is the only user)."""
+
+    def __init__(self, client: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.client = client
+
+    async def on_unmount(self) -> None:
+        await self.client.aclose()
+
+
+@dataclass
+class SeededFloor:
+    sim: Any  # wallboard.sim.server.Simulator
+    url: str
+    now: float
+    directory: Path
+
+    def app(
+        self,
+        *,
+        theme: str = "wallboard",
+        read_only: bool = False,
+        queues: Sequence[str] | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> SeededApp:
+        """A new dashboard on this floor (each app gets its own client)."""
+        from wallboard.api.client import WallboardClient
+        from wallboard.live.actions import Supervisor
+        from wallboard.live.audit import AuditLog
+        from wallboard.live.campaigns import CampaignRegistry
+        from wallboard.live.model import LiveFloor
+
+        client = WallboardClient(self.url, self.sim.appid, self.sim.accesskey)
+        registry = CampaignRegistry(self.directory / "campaigns.json")
+        floor = LiveFloor(
+            client,
+            queues=queues,
+            registry=registry,
+            clock=lambda: self.now,
+            fast_interval=3600.0,
+            read_only=read_only,
+            tz=dt.UTC,
+        )
+        supervisor = Supervisor(
+            client,
+            AuditLog(self.directory / "audit.jsonl", clock=lambda: self.now, user="demo"),
+            read_only=read_only,
+            user="demo",
+            registry=registry,
+        )
+        return SeededApp(
+            client,
+            floor,
+            supervisor,
+            theme=theme,
+            clock=lambda: self.now + 1,
+            queues=queues,
+            thresholds=thresholds,
+            read_only=read_only,
+        )
+
+
+@contextlib.contextmanager
+def seeded_floor(
+    directory: Path,
+    *,
+    seed: int = 7,
+    agents: int = 40,
+    queues: int = 3,
+    campaigns: int = 2,
+    warm_up: float = 300.0,
+) -> Iterator[SeededFloor]:
+    """The default scenario on loopback, `warm_up` simulated seconds in, clock stopped."""
+    from wallboard.live.campaigns import CampaignRegistry
+    from wallboard.ui.run import demo_server, track_demo_campaigns
+
+    with demo_server(
+        seed=seed, agents=agents, queues=queues, campaigns=campaigns, manual_clock=True
+    ) as (sim, url):
+        track_demo_campaigns(sim, CampaignRegistry(directory / "campaigns.json"))
+        sim.advance(warm_up)
+        yield SeededFloor(sim, url, sim.now(), directory)
+
+
+__all__ = ["SeededApp", "SeededFloor", "seeded_floor"]
