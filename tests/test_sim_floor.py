@@ -340,6 +340,37 @@ def test_create_task_codes() -> None:
     assert floor.tasks == {}
 
 
+def test_a_refused_task_leaves_the_floor_alone() -> None:
+    floor = make_floor(1)
+    seq = floor.rng.getstate()
+    code = code_of(floor.create_task, 1, ext_no(1), numbers(1), (1, 1), ["2190179999"])
+    assert code == 1021
+    assert len(floor.extensions[ext_no(1)].members) == 1 and floor.rng.getstate() == seq
+    assert floor.tasks == {}
+
+
+def test_tasks_for_an_extension_and_for_a_group_ring_only_those() -> None:
+    floor = make_floor(4, seed=8)
+    floor.add_group("pair")
+    for i in (2, 3):
+        floor.add_group_ext("pair", ext_no(i))
+    floor.edit_group_ext("pair", ext_no(3), "busy")
+    for i in range(1, 5):  # out of the queue's reach, so only the tasks below ring them
+        floor.set_seat_status("q1", ext_no(i), str(100 + i), True)
+    solo, _ = floor.create_task(1, ext_no(1), numbers(15), (1, 1), [], "solo")
+    pair, _ = floor.create_task(3, "pair", numbers(15, 100), (1, 2), [], "pair")
+    floor.set_task(solo, 1)
+    floor.set_task(pair, 1)
+    floor.advance(6 * 3600)
+    assert floor.task_status(solo) == floor.task_status(pair) == 1028
+    talked = {b.taskid: set() for b in floor.bills}
+    for b in floor.bills:
+        if b.extnumber:
+            talked[b.taskid].add(b.extnumber)
+    assert talked[solo] == {ext_no(1)} and talked[pair] == {ext_no(2)}
+    assert floor.group_ext_rows("pair", ext_no(2))[0]["status"] == "hangup"
+
+
 def test_create_task_returns_invalid_numbers_as_given_and_waits_to_be_started() -> None:
     floor = make_floor(2)
     bad = [

@@ -92,7 +92,7 @@ async def test_header_shows_the_floor_figures_and_the_age(tmp_path: Path) -> Non
 async def test_stale_data_stays_with_its_age_and_the_reason(tmp_path: Path) -> None:
     fresh = the_floor()
     stale = the_floor(stale=True, error="server unreachable")
-    app, scripted, _client = scripted_app(tmp_path, [fresh, stale])
+    app, _floor, _client = scripted_app(tmp_path, [fresh, stale])
     async with app.run_test(size=(80, 24)) as pilot:
         await app.wait_for_snapshot()
         app.poll_now()

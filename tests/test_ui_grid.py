@@ -96,17 +96,22 @@ async def test_only_changed_tiles_are_redrawn(
         await app.next_snapshot()
         assert not spy.full
         heading, tile = sorted(spy.regions)
-        assert (tile.width, tile.height) == (25, 2)  # that one tile, both lines
+        assert (tile.x, tile.y, tile.width, tile.height) == (26, 4, 25, 1)  # its state line
         assert (heading.y, heading.height) == (0, 1)  # and its queue's counts
         assert app.grid.tile_text("sales", "1004")[1].startswith("◎ RING")
 
         spy.calls.clear()
-        later = replace(changed, taken_at=T0 + 1)  # a second later: only time cells move
-        scripted.push(later)
+        scripted.push(replace(changed, taken_at=T0 + 1))  # the wall's clock has not ticked
+        app.poll_now()
+        await app.next_snapshot()
+        assert spy.calls == []
+        scripted.push(replace(changed, taken_at=T0 + 5))  # it ticked: only time cells move
         app.poll_now()
         await app.next_snapshot()
         assert not spy.full
-        assert spy.regions and all((r.width, r.height) == (5, 1) for r in spy.regions)
+        assert len(spy.regions) == 9
+        assert all((r.width, r.height) == (5, 1) for r in spy.regions)
+        assert app.grid.tile_text("sales", "1004")[1].startswith("◎ RING   0:35")
 
 
 async def test_a_new_agent_relays_the_grid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,7 +180,7 @@ async def test_filter_by_extension_or_name_and_by_state(tmp_path: Path) -> None:
         await pilot.press("enter")
         assert app.focused is app.grid
         await pilot.press("slash", "backspace", "backspace", *"carol", "enter")
-        assert [a for a in [app.grid.selected]][0].extnumber == "2001"
+        assert app.grid.selected.extnumber == "2001"
         assert app.grid.shown == 1
         await pilot.press("escape")
         assert app.grid.shown == 3

@@ -371,7 +371,7 @@ class WallboardClient:
         wire = service.wire
         try:
             body = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the parser
             body = None
             if response.status_code >= 500:
                 if service.mutation and response.status_code in (502, 503, 504):

@@ -115,6 +115,7 @@ class Pool:
     """
 
     key: str  # "queue:<name>", "group:<name>" or "ext:<extnumber>"
+    queue: str = ""  # the queue's name when the pool is a queue
     strategy: int = 1
     ringdelay: int = 30
     discardtime: int = 90

@@ -232,14 +232,16 @@ class Floor(Rows):
         enabled: bool = True,
         registered: bool = True,
         clientip: str | None = None,
+        idle_since: float | None = None,
     ) -> Extension:
-        """A new extension the company owns; its number must start with the company code."""
+        """A new extension the company owns; its number must start with the company code.
+        `idle_since` backdates its last call (a floor that was already at work)."""
         if not self._owned(extnumber):
             raise FloorError(1011, f"extension {extnumber} is not the company's number")
         if extnumber in self.extensions:
             raise FloorError(1002, f"extension {extnumber} already exists")
         ext = Extension(extnumber=extnumber, password=password, enabled=enabled)
-        ext.idle_since = self.now
+        ext.idle_since = self.now if idle_since is None else min(idle_since, self.now)
         self.extensions[extnumber] = ext
         self._set_registration(ext, registered, clientip)
         return ext
@@ -391,7 +393,7 @@ class Floor(Rows):
         if name in self.queues:
             raise FloorError(1210, f"queue {name} already exists")
         _check_setting("strategy", strategy)
-        pool = Pool(key=f"queue:{name}", strategy=strategy, wrapuptime=DEFAULT_WRAPUP)
+        pool = Pool(key=f"queue:{name}", queue=name, strategy=strategy, wrapuptime=DEFAULT_WRAPUP)
         queue = Queue(name=name, remark=remark, autocall=autocall, pool=pool)
         self.queues[name] = queue
         return queue
@@ -499,7 +501,7 @@ class Floor(Rows):
         a, b = scale
         if not (1 <= a <= 100 and 1 <= b <= 100):
             raise FloorError(1002, "taskscale must be a:b with a and b from 1 to 100")
-        pool = self._task_pool(assigntype, assignagent.strip())
+        target = self._task_target(assigntype, assignagent.strip())
         callers = [d.strip() for d in disnumbers if d and d.strip()]
         for number in callers:
             if number not in self.disnumbers:
@@ -507,6 +509,8 @@ class Floor(Rows):
             if not self.disnumbers[number]:
                 raise FloorError(1019, f"caller id {number} is disabled")
         _check_count(numbers)
+        # Every check is done: only now may the floor change (a refusal leaves it alone).
+        pool = target if isinstance(target, Pool) else self._extension_pool(target)
         task = Task(
             taskid=self._new_taskid(),
             name=name.strip(),
@@ -929,15 +933,12 @@ class Floor(Rows):
             raise FloorError(TASK_OVER, f"task {taskid} is over")
         return task
 
-    def _task_pool(self, assigntype: int, assignagent: str) -> Pool:
+    def _task_target(self, assigntype: int, assignagent: str) -> Pool | Extension:
+        """The pool a new task would dial for (an extension's own pool is made only once the
+        task is accepted), or the FloorError that refuses it."""
         if assigntype == ASSIGN_EXTENSION:
             ext = self._ext(assignagent, enabled=True)
-            pool = self._ext_pools.get(ext.extnumber)
-            if pool is None:
-                pool = Pool(key=f"ext:{ext.extnumber}")
-                self._ext_pools[ext.extnumber] = pool
-                self._join(pool, ext, "", ext.extnumber)
-            return pool
+            return self._ext_pools.get(ext.extnumber) or ext
         if assigntype == ASSIGN_QUEUE:
             queue = self._queue(assignagent)
             if not queue.autocall:
@@ -949,6 +950,12 @@ class Floor(Rows):
                 raise FloorError(1002, f"group {assignagent} is disabled")
             return group.pool
         raise FloorError(1002, "assigntype must be 1 (extension), 2 (queue) or 3 (group)")
+
+    def _extension_pool(self, ext: Extension) -> Pool:
+        pool = Pool(key=f"ext:{ext.extnumber}")
+        self._ext_pools[ext.extnumber] = pool
+        self._join(pool, ext, "", ext.extnumber)
+        return pool
 
     def _take_numbers(self, task: Task, numbers: Sequence[Any]) -> list[Any]:
         invalid: list[Any] = []

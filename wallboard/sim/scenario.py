@@ -81,8 +81,10 @@ def build_floor(
     for i in range(1, agents + 1):
         extnumber = f"{code}{i:04d}"
         password = f"{int(rng.random() * 10**12):012d}"
-        ext = floor.add_extension(extnumber, password, clientip=_client_ip(i))
-        ext.idle_since = start - rng.random() * 600
+        idle_since = start - rng.random() * 600
+        ext = floor.add_extension(
+            extnumber, password, clientip=_client_ip(i), idle_since=idle_since
+        )
         exts.append(ext)
         crmid = str(1000 + i)
         floor.sign_in(names[(i - 1) % queues], extnumber, crmid)
@@ -92,7 +94,7 @@ def build_floor(
     for ext in exts:  # supervisors have paused a few (doing callbacks, coaching)
         if rng.random() < 0.1:
             for member in list(ext.members):
-                floor.set_seat_status(member.pool.key[6:], ext.extnumber, member.crmid, True)
+                floor.set_seat_status(member.pool.queue, ext.extnumber, member.crmid, True)
     for ext in exts:  # a few phones have dropped off
         if rng.random() < 0.06:
             floor.set_registered(ext.extnumber, False)
@@ -199,9 +201,9 @@ class _People:
         floor, rng, habits = self.floor, self.floor.rng, self.habits
         paused = []
         for member in list(ext.members):
-            if member.pool.key.startswith("queue:") and not member.paused and ext.enabled:
+            if member.pool.queue and not member.paused and ext.enabled:
                 floor.set_seat_status(
-                    member.pool.key[6:], ext.extnumber, member.crmid, True, by="break"
+                    member.pool.queue, ext.extnumber, member.crmid, True, by="break"
                 )
                 paused.append(member)
         low, high = habits.break_length
@@ -214,10 +216,8 @@ class _People:
         floor, rng = self.floor, self.floor.rng
         for member in ext.members:
             back = member in paused and member.paused and member.paused_by == "break"
-            if back and ext.enabled:
-                queuename = member.pool.key[6:]
-                if queuename in floor.queues:
-                    floor.set_seat_status(queuename, ext.extnumber, member.crmid, False)
+            if back and ext.enabled and member.pool.queue in floor.queues:
+                floor.set_seat_status(member.pool.queue, ext.extnumber, member.crmid, False)
         floor.schedule(
             floor.now + rng.expovariate(1 / self.habits.break_every),
             lambda: self._take_break(ext),
@@ -226,7 +226,7 @@ class _People:
     def _manual_call(self) -> None:
         floor, rng = self.floor, self.floor.rng
         ext = self.exts[int(rng.random() * len(self.exts))]
-        on_duty = any(not m.paused for m in ext.members if m.pool.key.startswith("queue:"))
+        on_duty = any(not m.paused for m in ext.members if m.pool.queue)
         if not on_duty and ext.call is None and ext.enabled and ext.registered:
             self._phones += 1
             floor.place_manual_call(ext.extnumber, f"0{20 + self._phones % 70}{self._phones:08d}")

@@ -54,7 +54,7 @@ _BLANK = -3
 @dataclass(slots=True)
 class _Section:
     queue: QueueView
-    agents: list[AgentView]
+    agents: Sequence[AgentView]  # the queue's agents that pass the filters, in order
     top: int  # line of the heading
     note: str = ""  # shown instead of tiles when there are none
 
@@ -133,7 +133,7 @@ class AgentGrid(ScrollView, can_focus=True):
         self._lines: list[tuple[int, int, int]] = []  # (section, row or kind, sub-line)
         self._where: dict[AgentKey, tuple[int, int]] = {}  # key -> (section, index)
         self._order: list[AgentKey] = []
-        self._faces: dict[AgentKey, tuple[AgentView, TileFace]] = {}
+        self._faces: dict[AgentKey, tuple[AgentView, TileFace]] = {}  # drawn tiles only
         self._drawn_clocks: dict[AgentKey, TileClock] = {}
         self._headings: list[str] = []
         self._columns = 1
@@ -188,9 +188,10 @@ class AgentGrid(ScrollView, can_focus=True):
         key = (queue, extnumber)
         if key not in self._where or self.snapshot is None:
             return None
-        face = self._face(key)
-        clock = self._clock(key)
-        return face.top, face.bottom(clock)
+        section, index = self._where[key]
+        agent = self._sections[section].agents[index]
+        face = self._face(key, agent)
+        return face.top, face.bottom(self._clock(agent))
 
     # ------------------------------------------------------------------ layout
 
@@ -205,7 +206,8 @@ class AgentGrid(ScrollView, can_focus=True):
         ]
 
     def _arrange(self) -> None:
-        """Lay the tiles out; refresh everything if the layout moved, else only changes."""
+        """Take the snapshot in: only the changed pieces of visible tiles are refreshed,
+        unless the layout itself moved (an agent came or went, a resize, a filter)."""
         snapshot = self.snapshot
         if snapshot is None:
             return
@@ -214,18 +216,13 @@ class AgentGrid(ScrollView, can_focus=True):
         tile = max(MIN_TILE, min(MAX_TILE, (width + GAP) // columns - GAP))
         if width < MIN_TILE:
             tile = width
-        sections: list[_Section] = []
-        lines: list[tuple[int, int, int]] = []
-        where: dict[AgentKey, tuple[int, int]] = {}
         text, state = self.filter_text, self.filter_state
         filtered = bool(text) or state is not None
-        for number, (queue, known) in enumerate(self._scoped(snapshot)):
-            if number:
-                lines.append((number - 1, _BLANK, 0))
+        fresh: list[_Section] = []
+        for queue, known in self._scoped(snapshot):
+            agents: Sequence[AgentView] = queue.agents
             if filtered:
-                agents = [a for a in queue.agents if matches(a, text, state)]
-            else:
-                agents = list(queue.agents)
+                agents = [a for a in agents if matches(a, text, state)]
             note = ""
             if not known:
                 note = "no such queue on the server"
@@ -233,92 +230,105 @@ class AgentGrid(ScrollView, can_focus=True):
                 note = "no agents checked in"
             elif not agents:
                 note = "no agent matches the filter"
-            sections.append(_Section(queue, agents, len(lines), note))
-            lines.append((number, _HEADING, 0))
-            if note:
-                lines.append((number, _NOTE, 0))
-            for index, agent in enumerate(agents):
-                where[(agent.queue, agent.extnumber)] = (number, index)
-            rows = -(-len(agents) // columns)
-            lines.extend((number, row, sub) for row in range(rows) for sub in range(TILE_LINES))
-        order = list(where)
-        shape = (
-            width,
-            columns,
-            tile,
-            tuple((s.queue.name, s.note, len(s.agents)) for s in sections),
-            tuple(order),
-        )
-        old_faces = self._faces
-        self._sections, self._lines, self._where, self._order = sections, lines, where, order
-        self._columns, self._tile = columns, tile
-        headings = [queue_heading(s.queue, len(s.agents), width) for s in sections]
-        faces: dict[AgentKey, tuple[AgentView, TileFace]] = {}
-        changed: list[tuple[AgentKey, TileFace | None]] = []
-        for section in sections:
-            for agent in section.agents:
-                key = (agent.queue, agent.extnumber)
-                old = old_faces.get(key)
-                if old is not None and old[1].width == tile:
-                    if old[0] is agent or old[0] == agent:
-                        faces[key] = old
-                        continue
-                    faces[key] = (agent, tile_face(agent, tile))
-                    changed.append((key, old[1]))
-                else:
-                    faces[key] = (agent, tile_face(agent, tile))
-                    changed.append((key, None))
-        self._faces = faces
-        self._fix_cursor()
-        if shape != self._shape:
-            self._shape = shape
-            self._headings = headings
-            self._drawn_clocks.clear()
-            self.virtual_size = Size(width, len(lines))
-            self.refresh()
+            fresh.append(_Section(queue, agents, 0, note))
+        shape = (width, columns, tile, tuple((s.queue.name, s.note, len(s.agents)) for s in fresh))
+        changed = self._changed_agents(fresh) if shape == self._shape else None
+        if changed is None:
+            self._relayout(fresh, shape, width, columns, tile)
             return
-        self._refresh_changes(changed, headings)
+        for section, old in zip(fresh, self._sections, strict=True):
+            section.top = old.top
+        self._sections = fresh
+        self._refresh_changes(changed, width)
 
-    def _refresh_changes(
-        self, changed: list[tuple[AgentKey, TileFace | None]], headings: list[str]
+    def _changed_agents(self, fresh: list[_Section]) -> list[AgentView] | None:
+        """The agents that changed since the last snapshot, or None if the layout moved.
+
+        The live model hands over the same AgentView object for an agent that did not
+        change, so this is an identity check per agent: cheap for thousands of them.
+        """
+        changed: list[AgentView] = []
+        for section, old in zip(fresh, self._sections, strict=True):
+            if section.agents is old.agents:
+                continue
+            for before, now in zip(old.agents, section.agents, strict=True):
+                if before is now:
+                    continue
+                if before.extnumber != now.extnumber or before.queue != now.queue:
+                    return None
+                changed.append(now)
+        return changed
+
+    def _relayout(
+        self,
+        sections: list[_Section],
+        shape: tuple[object, ...],
+        width: int,
+        columns: int,
+        tile: int,
     ) -> None:
-        """Refresh the changed pieces of visible tiles: a tile whose agent went from idle to
-        talking redraws its second line, one whose time moved redraws five cells."""
+        lines: list[tuple[int, int, int]] = []
+        where: dict[AgentKey, tuple[int, int]] = {}
+        for number, section in enumerate(sections):
+            if number:
+                lines.append((number - 1, _BLANK, 0))
+            section.top = len(lines)
+            lines.append((number, _HEADING, 0))
+            if section.note:
+                lines.append((number, _NOTE, 0))
+            for index, agent in enumerate(section.agents):
+                where[(agent.queue, agent.extnumber)] = (number, index)
+            rows = -(-len(section.agents) // columns)
+            lines.extend((number, row, sub) for row in range(rows) for sub in range(TILE_LINES))
+        self._sections, self._lines, self._where = sections, lines, where
+        self._order = list(where)
+        self._columns, self._tile, self._shape = columns, tile, shape
+        self._headings = [queue_heading(s.queue, len(s.agents), width) for s in sections]
+        self._drawn_clocks.clear()
+        self._fix_cursor()
+        self.virtual_size = Size(width, len(lines))
+        self.refresh()
+
+    def _refresh_changes(self, changed: list[AgentView], width: int) -> None:
+        """Refresh the changed pieces of visible tiles: an agent who went from idle to
+        talking redraws the second line of its tile, a time that moved five cells."""
         top = round(self.scroll_offset.y)
         bottom = top + self.scrollable_content_region.height
         regions: list[Region] = []
-        for index, heading in enumerate(headings):
+        for index, section in enumerate(self._sections):
+            heading = queue_heading(section.queue, len(section.agents), width)
             if heading != self._headings[index]:
-                y = self._sections[index].top
-                if top <= y < bottom:
-                    regions.append(Region(0, y - top, self.virtual_size.width, 1))
-        self._headings = headings
+                self._headings[index] = heading
+                if top <= section.top < bottom:
+                    regions.append(Region(0, section.top - top, width, 1))
         redrawn: set[AgentKey] = set()
-        for key, old in changed:
+        for agent in changed:
+            key = (agent.queue, agent.extnumber)
             x, y = self._tile_origin(key)
-            if y + TILE_LINES <= top or y >= bottom:
+            cached = self._faces.get(key)
+            if y + TILE_LINES <= top or y >= bottom or cached is None:
+                self._faces.pop(key, None)  # drawn afresh when it scrolls into view
                 self._drawn_clocks.pop(key, None)
                 continue
-            new = self._faces[key][1]
-            clock = self._clock(key)
-            drawn = self._drawn_clocks.get(key)
-            for line, (start, end) in enumerate(_changed_spans(old, new, drawn, clock)):
+            old = cached[1] if cached[1].width == self._tile else None
+            new = self._face(key, agent)
+            spans = _changed_spans(old, new, self._drawn_clocks.get(key), self._clock(agent))
+            for line, (start, end) in enumerate(spans):
                 if end > start:
                     regions.append(Region(x + start, y + line - top, end - start, 1))
             redrawn.add(key)
         # Time in state moves: refresh the time cells of the other visible tiles whose time
-        # now reads differently.
+        # reads differently now.
         clock_x = BADGE_CELLS + 1
-        for key in self._visible_keys(top, bottom):
-            if key in redrawn:
-                continue
-            if self._drawn_clocks.get(key) != self._clock(key):
+        for agent in self._visible_agents(top, bottom):
+            key = (agent.queue, agent.extnumber)
+            if key not in redrawn and self._drawn_clocks.get(key) != self._clock(agent):
                 x, y = self._tile_origin(key)
                 regions.append(Region(x + clock_x, y + 1 - top, TIME_CELLS, 1))
         if regions:
             self.refresh(*regions)
 
-    def _visible_keys(self, top: int, bottom: int) -> Iterable[AgentKey]:
+    def _visible_agents(self, top: int, bottom: int) -> Iterable[AgentView]:
         seen: set[tuple[int, int]] = set()
         for y in range(max(0, top), min(bottom, len(self._lines))):
             section, row, _sub = self._lines[y]
@@ -326,8 +336,7 @@ class AgentGrid(ScrollView, can_focus=True):
                 continue
             seen.add((section, row))
             agents = self._sections[section].agents
-            for agent in agents[row * self._columns : (row + 1) * self._columns]:
-                yield agent_key(agent)
+            yield from agents[row * self._columns : (row + 1) * self._columns]
 
     def _tile_origin(self, key: AgentKey) -> tuple[int, int]:
         section, index = self._where[key]
@@ -335,11 +344,17 @@ class AgentGrid(ScrollView, can_focus=True):
         top = self._sections[section].top + 1 + row * TILE_LINES
         return column * (self._tile + GAP), top
 
-    def _face(self, key: AgentKey) -> TileFace:
-        return self._faces[key][1]
+    def _face(self, key: AgentKey, agent: AgentView) -> TileFace:
+        """The tile's face, made when the agent changed or first drawn (lazily: a tile that
+        is never scrolled into view never costs a face)."""
+        cached = self._faces.get(key)
+        if cached is not None and cached[0] is agent and cached[1].width == self._tile:
+            return cached[1]
+        face = tile_face(agent, self._tile)
+        self._faces[key] = (agent, face)
+        return face
 
-    def _clock(self, key: AgentKey) -> TileClock:
-        agent = self._faces[key][0]
+    def _clock(self, agent: AgentView) -> TileClock:
         taken_at = self.snapshot.taken_at if self.snapshot is not None else agent.since
         return tile_clock(agent, taken_at, self.thresholds)
 
@@ -385,8 +400,8 @@ class AgentGrid(ScrollView, can_focus=True):
             if number:
                 segments.append(gap)
                 used += GAP
-            key = agent_key(agent)
-            face = self._face(key)
+            key = (agent.queue, agent.extnumber)
+            face = self._face(key, agent)
             if sub == 0:
                 cursor = key == self._cursor
                 segments.append(
@@ -400,7 +415,7 @@ class AgentGrid(ScrollView, can_focus=True):
                     Segment(face.counts, tile if cursor else styles["agent-grid--counts"])
                 )
             else:
-                clock = self._clock(key)
+                clock = self._clock(agent)
                 self._drawn_clocks[key] = clock
                 state = styles[f"agent-grid--state-{face.state.name.lower()}"]
                 segments.append(Segment(badge(face.state), state))

@@ -78,16 +78,15 @@ def fit_left(text: str, cells: int) -> str:
     return set_cell_size("…" + tail, cells)
 
 
-#: Time in state is shown in steps of this many seconds. A tile whose time moved by one
-#: second costs about 45 bytes on the wire; a wall of 150 tiles would then write 7 KB every
-#: second for figures nobody reads to the second. Thresholds still ramp to the second.
+#: Time in state moves on the wall's tick, every TIME_STEP seconds, all tiles at once. A
+#: tile whose time moved costs about 45 bytes on the wire; a wall of 150 tiles ticking every
+#: second would write 7 KB/s for figures nobody reads to the second. Ramps stay exact.
 TIME_STEP = 5
 
 
-def duration(seconds: float, step: int = TIME_STEP) -> str:
-    """Time in state for a tile, in at most five cells: `0:40`, `12:05`, `1h05`, `99h+`."""
+def duration(seconds: float) -> str:
+    """Time in state for a tile, in at most five cells: `0:42`, `12:05`, `1h05`, `99h+`."""
     total = max(0, int(seconds))
-    total -= total % max(1, step)
     if total < 3600:
         return f"{total // 60}:{total % 60:02d}"
     hours, minutes = divmod(total // 60, 60)
@@ -166,10 +165,16 @@ def tile_face(agent: AgentView, width: int = MIN_TILE) -> TileFace:
 
 
 def tile_clock(agent: AgentView, taken_at: float, thresholds: Thresholds) -> TileClock:
-    """Time in state at the snapshot's moment (not now: a snapshot always draws the same)."""
-    seconds = max(0.0, taken_at - agent.since)
-    time = duration(seconds).rjust(TIME_CELLS)  # right-aligned: the colons line up
-    return TileClock(time, thresholds.ramp(agent.state, seconds))
+    """Time in state at the snapshot's moment (not now: a snapshot always draws the same).
+
+    The time shown is the time in state at the wall's last tick (a multiple of TIME_STEP
+    seconds), so it never overstates and every tile's time moves in the same frame; the
+    ramp colour uses the exact time.
+    """
+    elapsed = max(0.0, taken_at - agent.since)
+    tick = taken_at - taken_at % TIME_STEP
+    shown = duration(max(0.0, tick - agent.since)).rjust(TIME_CELLS)  # the colons line up
+    return TileClock(shown, thresholds.ramp(agent.state, elapsed))
 
 
 def state_counts(agents: tuple[AgentView, ...] | list[AgentView]) -> dict[AgentState, int]:

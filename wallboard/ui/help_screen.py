@@ -63,7 +63,7 @@ class HelpScreen(ModalScreen[None]):
             for state, (amber, red) in self.thresholds.limits.items():
                 with Horizontal(classes="help-row"):
                     yield Label(state.value, classes="help-key")
-                    yield Label(f"{duration(amber, 1)} amber, {duration(red, 1)} red")
+                    yield Label(f"{duration(amber)} amber, {duration(red)} red")
             yield Label(
                 "Limits: the [thresholds] table of the config file, in seconds.",
                 classes="help-note",
