@@ -45,7 +45,7 @@ from wallboard.api.models import (
     TaskCreated,
 )
 
-EXAMPLES = int(os.environ.get("WALLBOARD_FUZZ_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("WALLBOARD_FUZZ_EXAMPLES", "15"))
 APPID = "fuzz-appid"
 ACCESSKEY = "fuzz-accesskey-S3CRET"
 TOKEN = "fuzz-token-S3CRET"
