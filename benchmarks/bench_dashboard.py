@@ -4,8 +4,8 @@
 
 The dashboard runs in a child process on a pty (as it would over SSH), fed by a synthetic
 floor: `--agents` agents in queues of 200, a new snapshot every second in which 10% of the
-agents change state (the live model's cadence and churn on a busy predictive floor). No
-HTTP: this measures the screen, not the server. Reported, with the goals of issue 4:
+agents change state, and three campaigns whose figures move with each bills read (every 10
+s, as the live model reads them). No HTTP: this measures the screen, not the server. Reported, with the goals of issue 4:
 
 - first paint: from starting the app to the first frame with the agents drawn (< 0.3 s);
 - snapshot to frame: from a snapshot's arrival to its frame written, median (< 16 ms);
@@ -33,7 +33,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from wallboard.live.snapshot import AgentState, AgentView, FloorSnapshot, FloorTotals, QueueView
+from wallboard.live.snapshot import (
+    AgentState,
+    AgentView,
+    CampaignStatus,
+    CampaignView,
+    FloorSnapshot,
+    FloorTotals,
+    QueueView,
+)
 
 GOALS = {"first_paint_s": 0.3, "snapshot_to_frame_ms": 16.0, "cpu_share": 0.03, "bytes_per_s": 4096}
 STATES = (
@@ -45,6 +53,7 @@ STATES = (
     AgentState.PAUSED,
 )
 QUEUE_SIZE = 200
+BILLS_EVERY = 10  # polls: campaign figures and today's totals come from bills, read every 10 s
 
 
 class SyntheticFloor:
@@ -74,7 +83,39 @@ class SyntheticFloor:
                     crmid=str(1000 + i),
                 )
             )
+        self.campaigns = [
+            CampaignView(
+                taskid=f"2026010509{n:04d}",
+                name=name,
+                status=CampaignStatus.RUNNING,
+                total=20_000,
+                dialled=0,
+                answered=0,
+                dropped=0,
+                remaining=20_000,
+                abandon_rate=0.0,
+                drop_budget=0,
+            )
+            for n, name in enumerate(("Winter renewals", "Broadband upgrade", "Win-back"))
+        ]
+        self.cycles = 0
+        self.answered_today = self.dropped_today = 0
         self._snapshot = FloorSnapshot(taken_at=0.0)
+
+    def _dial(self, view: CampaignView) -> CampaignView:
+        """A second of a predictive campaign: some dialled, most answered, a few dropped."""
+        dialled = self.rng.randrange(50, 150)
+        answered = view.answered + dialled * 6 // 10
+        dropped = view.dropped + (self.rng.random() < 0.8)
+        return replace(
+            view,
+            dialled=view.dialled + dialled,
+            answered=answered,
+            dropped=dropped,
+            remaining=max(0, view.remaining - dialled),
+            abandon_rate=dropped / answered if answered else 0.0,
+            drop_budget=max(0, int(answered * 0.03) - dropped),
+        )
 
     def _number(self) -> str:
         return f"13{self.rng.randrange(10**9):09d}"
@@ -114,11 +155,17 @@ class SyntheticFloor:
             wrapup=counts[AgentState.WRAPUP],
             paused=counts[AgentState.PAUSED],
             calls_in_progress=counts[AgentState.TALKING],
-            answered_today=sum(v.answered for v in self.agents),
-            dropped_today=len(self.agents) // 100,
+            answered_today=self.answered_today,
+            dropped_today=self.dropped_today,
         )
+        self.cycles += 1
+        if self.cycles % BILLS_EVERY == 1:  # the live model reads bills every 10 s
+            self.campaigns = [self._dial(view) for view in self.campaigns]
+            self.answered_today = sum(view.answered for view in self.campaigns)
+            self.dropped_today = sum(view.dropped for view in self.campaigns)
         self._snapshot = FloorSnapshot(
             taken_at=now,
+            campaigns=tuple(self.campaigns),
             queues=tuple(
                 QueueView(name=name, agents=tuple(views)) for name, views in queues.items()
             ),

@@ -183,9 +183,7 @@ def result_for(expect: Expect) -> st.SearchStrategy[Any]:
 
 
 def data_for(expect: Expect) -> st.SearchStrategy[Any]:
-    errors = st.one_of(
-        JSON, st.fixed_dictionaries({}, optional={"code": CODE, "codemsg": JSON})
-    )
+    errors = st.one_of(JSON, st.fixed_dictionaries({}, optional={"code": CODE, "codemsg": JSON}))
     shaped = st.fixed_dictionaries(
         {"status": STATUS},
         optional={"desc": JSON, "result": result_for(expect), "errors": errors, "reqtime": JSON},
@@ -343,8 +341,7 @@ DEEP = {
     "a list nested beyond the parser's stack": b"[" * 100_000,
     "an object nested beyond the parser's stack": b'{"a":' * 50_000,
     "a result nested deep inside a valid envelope": (
-        b'{"ret":200,"data":{"status":0,"result":' + b"[" * 50_000 + b"]" * 50_000 + b"},"
-        b'"msg":""}'
+        b'{"ret":200,"data":{"status":0,"result":' + b"[" * 50_000 + b"]" * 50_000 + b'},"msg":""}'
     ),
 }
 

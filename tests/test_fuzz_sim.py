@@ -230,10 +230,11 @@ DATE = st.builds(
     st.integers(0, 23),
     st.integers(0, 59),
 )
-ODD = st.sampled_from(
-    ["", " ", "-1", "0", "1e3", "0x10", "+5", "1.0", "99999999999999999999", "١٢", "null",
-     "[]", "{}", "a:b", "1:0", "0:1", ",", ",,,", "\x00", "yes", "no", "IDLE", "%"]
-)  # fmt: skip
+#: Values that trip up parsers: blanks, other notations of numbers, other digits, nulls.
+_ODD_WORDS = (
+    "-1 0 1e3 0x10 +5 1.0 99999999999999999999 ١٢ null [] {} a:b 1:0 0:1 , ,,, yes no IDLE %"
+)
+ODD = st.sampled_from(["", " ", "\x00", *_ODD_WORDS.split()])
 #: Just outside the documented ranges, and past the limits of the simulator's checks.
 EDGE = st.sampled_from(["-1", "0", "4", "7", "9", "101", "1001", "86401", "2147483648", "0:5"])
 PHONE = st.one_of(st.from_regex(r"\+?1[0-9]{10}", fullmatch=True), st.text(max_size=8))
@@ -288,8 +289,14 @@ PLAUSIBLE: dict[str, st.SearchStrategy[str]] = {
     "state": st.one_of(_digits(0, 4), st.sampled_from(["idle", "busy"])),
     "filename": st.text(max_size=12),
 }
-for _setting in ("announcefreq", "ringdelay", "maxwaittime", "withnoagenttime",
-                 "noagentrejoiningtime", "discardtime"):  # fmt: skip
+for _setting in (
+    "announcefreq",
+    "ringdelay",
+    "maxwaittime",
+    "withnoagenttime",
+    "noagentrejoiningtime",
+    "discardtime",
+):
     PLAUSIBLE[_setting] = _digits(0, 86_400)
 
 
@@ -506,12 +513,13 @@ def raw_body(draw: st.DrawFn) -> bytes:
     if kind == 0:
         return draw(st.binary(max_size=200))
     if kind == 1:  # a multipart body with broken or missing parts
-        parts = draw(
-            st.lists(st.tuples(st.text(max_size=10), st.binary(max_size=30)), max_size=3)
-        )
+        parts = draw(st.lists(st.tuples(st.text(max_size=10), st.binary(max_size=30)), max_size=3))
         chunks = [
-            b'--xyz\r\nContent-Disposition: form-data; name="' + name.encode() + b'"\r\n\r\n'
-            + value + b"\r\n"
+            b'--xyz\r\nContent-Disposition: form-data; name="'
+            + name.encode()
+            + b'"\r\n\r\n'
+            + value
+            + b"\r\n"
             for name, value in parts
         ]
         return b"".join(chunks) + draw(st.sampled_from([b"--xyz--\r\n", b"--xyz", b""]))

@@ -23,7 +23,7 @@ from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
 from wallboard.ui.app import WallboardApp
 from wallboard.ui.commands import FloorCommands
 from wallboard.ui.dialogs import AgentDialog, ConfirmDialog
-from wallboard.ui.floor_header import Figure, StaleBanner
+from wallboard.ui.floor_header import StaleBanner
 from wallboard.ui.help_screen import HelpScreen
 from wallboard.ui.keys import FLOOR_ACTIONS
 
@@ -70,22 +70,22 @@ async def settle(app: WallboardApp, pilot: Any) -> None:
     await pilot.pause()
 
 
-def figure(app: WallboardApp, name: str) -> Figure:
-    return app.query_one(f"#fig-{name}", Figure)
+def figure(app: WallboardApp, name: str) -> str:
+    return app.header.figure(name)
 
 
 async def test_header_shows_the_floor_figures_and_the_age(tmp_path: Path) -> None:
     app, _floor, _client = scripted_app(tmp_path, [the_floor()])
     async with app.run_test(size=(80, 24)):
         await app.wait_for_snapshot()
-        assert figure(app, "idle").text == "○ 3 idle"
-        assert figure(app, "offline").text == "× 4 offline"
-        assert figure(app, "calls").text == "calls 7"
-        assert figure(app, "answered").text == "answered 400"
-        assert figure(app, "dropped").text == "dropped 11"
-        assert figure(app, "abandon").text == "abandon 2.8%"
-        assert figure(app, "abandon").has_class("-amber")
-        assert figure(app, "updated").text == "updated 2 s ago"
+        assert figure(app, "idle") == "○ 3 idle"
+        assert figure(app, "offline") == "× 4 offline"
+        assert figure(app, "calls") == "calls 7"
+        assert figure(app, "answered") == "answered 400"
+        assert figure(app, "dropped") == "dropped 11"
+        assert figure(app, "abandon") == "abandon 2.8%"
+        assert app.header.abandon == "-amber"
+        assert figure(app, "updated") == "updated 2 s ago"
         assert not app.query_one(StaleBanner).has_class("-shown")
 
 
@@ -101,11 +101,11 @@ async def test_stale_data_stays_with_its_age_and_the_reason(tmp_path: Path) -> N
         banner = app.query_one(StaleBanner)
         assert banner.has_class("-shown") and banner.display
         assert "server unreachable" in banner.text
-        assert figure(app, "updated").text == "STALE 2 s ago"
+        assert figure(app, "updated") == "STALE 2 s ago"
         assert app.grid.tile_text("sales", "1002") is not None  # the data stays
         app.clock = lambda: T0 + 75
         await pilot.pause(1.1)  # the age ticks by itself once a second
-        assert figure(app, "updated").text == "STALE 75 s ago"
+        assert figure(app, "updated") == "STALE 75 s ago"
 
 
 async def test_polls_never_overlap_and_rearm_by_themselves(tmp_path: Path) -> None:
@@ -275,7 +275,7 @@ async def test_read_only_hides_and_refuses_every_action(
         assert client.calls == []
         assert len(notes.seen) == len(FLOOR_ACTIONS)
         assert all("read-only" in m for _t, m, _s in notes.seen)
-        assert figure(app, "mode").display
+        assert figure(app, "mode") == "READ-ONLY"
 
 
 async def test_the_palette_offers_every_action_by_name(tmp_path: Path) -> None:

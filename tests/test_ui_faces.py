@@ -44,7 +44,7 @@ def test_a_talking_tile_shows_everything_a_supervisor_reads() -> None:
     clock = tile_clock(view, T0, Thresholds())
     assert face.top.startswith("1001 Alice")
     assert face.top.endswith("✓12 ✗3")
-    assert face.bottom(clock) == "● TALK   1:15 13800001111"
+    assert face.bottom(clock) == " 1:15 ● TALK  13800001111"
     assert cell_len(face.top) == cell_len(face.bottom(clock)) == 25
 
 
@@ -53,7 +53,7 @@ def test_every_state_reads_without_colour(state: AgentState) -> None:
     face = tile_face(agent("1001", state=state, number="555"), 25)
     glyph, word = LOOKS[state]
     bottom = face.bottom(tile_clock(agent("1001", state=state), T0, Thresholds()))
-    assert bottom.startswith(f"{glyph} {word}")
+    assert bottom[6:].startswith(f"{glyph} {word}")
     assert len({w for _g, w in LOOKS.values()}) == len(LOOKS)  # no two states share a word
 
 

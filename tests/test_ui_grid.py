@@ -11,7 +11,7 @@ from test_ui_support import T0, agent, campaign, scripted_app, snapshot, with_ag
 from textual.geometry import Region
 
 from wallboard.live.snapshot import AgentState
-from wallboard.ui.agent_grid import AgentGrid
+from wallboard.ui.agent_grid import AgentGrid, TileColumn
 from wallboard.ui.campaigns_pane import CampaignsPane
 from wallboard.ui.dialogs import StateFilterDialog
 
@@ -27,17 +27,19 @@ def floor(count: int = 9, queues: tuple[str, ...] = ("sales",)) -> dict:
 
 
 class Refreshes:
-    """Records what the grid asks Textual to repaint."""
+    """Records what the grid's columns ask Textual to repaint, in grid coordinates."""
 
     def __init__(self, grid: AgentGrid, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[tuple[Region, ...]] = []
-        original = grid.refresh
+        for column in grid.query(TileColumn):
+            original = column.refresh
+            left = column.index * (grid._tile + 1)
 
-        def spy(*regions: Region, **kwargs: object) -> AgentGrid:
-            self.calls.append(regions)
-            return original(*regions, **kwargs)  # type: ignore[arg-type]
+            def spy(*regions: Region, _orig=original, _left=left, **kwargs: object) -> object:
+                self.calls.append(tuple(r.translate((_left, 0)) for r in regions))
+                return _orig(*regions, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(grid, "refresh", spy)
+            monkeypatch.setattr(column, "refresh", spy)
 
     @property
     def full(self) -> bool:
@@ -70,8 +72,8 @@ async def test_tiles_say_who_is_doing_what(tmp_path: Path) -> None:
         await app.wait_for_snapshot()
         top, bottom = app.grid.tile_text("sales", "1001")
         assert top.startswith("1001 Alice") and top.endswith("✓4 ✗1")
-        assert bottom == "● TALK   1:05 13800001111"
-        assert app.grid.tile_text("sales", "1002")[1].startswith("‖ PAUSE  6:40")
+        assert bottom == " 1:05 ● TALK  13800001111"
+        assert app.grid.tile_text("sales", "1002")[1].startswith(" 6:40 ‖ PAUSE")
         assert app.grid.columns == 3
 
 
@@ -90,15 +92,16 @@ async def test_only_changed_tiles_are_redrawn(
         await app.next_snapshot()
         assert spy.calls == []
 
-        changed = with_agent(first, agent("1004", state=AgentState.RINGING, number="777"))
+        changed = with_agent(first, agent("1004", state=AgentState.TALKING, number="777"))
         scripted.push(changed)
         app.poll_now()
         await app.next_snapshot()
         assert not spy.full
-        heading, tile = sorted(spy.regions)
-        assert (tile.x, tile.y, tile.width, tile.height) == (26, 4, 25, 1)  # its state line
-        assert (heading.y, heading.height) == (0, 1)  # and its queue's counts
-        assert app.grid.tile_text("sales", "1004")[1].startswith("◎ RING")
+        tile = next(r for r in spy.regions if r.y > 0)
+        assert (tile.x, tile.y, tile.width, tile.height) == (26 + 6, 4, 19, 1)  # state, number
+        headings = [r for r in spy.regions if r.y == 0]  # and the queue's counts
+        assert headings and all(r.height == 1 for r in headings)
+        assert app.grid.tile_text("sales", "1004")[1].startswith(" 0:30 ● TALK  777")
 
         spy.calls.clear()
         scripted.push(replace(changed, taken_at=T0 + 1))  # the wall's clock has not ticked
@@ -110,8 +113,8 @@ async def test_only_changed_tiles_are_redrawn(
         await app.next_snapshot()
         assert not spy.full
         assert len(spy.regions) == 9
-        assert all((r.width, r.height) == (5, 1) for r in spy.regions)
-        assert app.grid.tile_text("sales", "1004")[1].startswith("◎ RING   0:35")
+        assert all((r.width, r.height) == (5, 1) for r in spy.regions)  # each tile's time
+        assert app.grid.tile_text("sales", "1004")[1].startswith(" 0:35 ● TALK")
 
 
 async def test_a_new_agent_relays_the_grid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -202,7 +205,7 @@ async def test_queues_option_scopes_the_screen_and_names_unknown_queues(tmp_path
         await app.wait_for_snapshot()
         assert app.grid.tile_text("sales", "1000") is None
         assert app.grid.tile_text("billing", "3000") is not None
-        lines = [app.grid.render_line(y).text for y in range(12)]
+        lines = [app.grid.line_text(y) for y in range(12)]
         assert any("no such queue on the server" in line for line in lines)
         assert any("billing" in line for line in lines)
 
@@ -215,12 +218,13 @@ async def test_clicking_a_tile_selects_it(tmp_path: Path) -> None:
         assert app.grid.selected.extnumber == "1004"
 
 
-async def test_thousands_of_agents_stay_one_widget(tmp_path: Path) -> None:
+async def test_thousands_of_agents_are_a_few_column_widgets(tmp_path: Path) -> None:
     app, _floor, _client = scripted_app(tmp_path, [snapshot(floor(2000))])
     async with app.run_test(size=(200, 60)) as pilot:
         await app.wait_for_snapshot()
         await pilot.pause()
-        assert len(app.grid.children) == 0
+        assert len(app.grid.children) == app.grid.columns == 5
+        assert all(isinstance(child, TileColumn) for child in app.grid.children)
         assert app.grid.virtual_size.height > 500
         await pilot.press("end")
         assert app.grid.selected.extnumber == "11999"

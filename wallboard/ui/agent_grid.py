@@ -1,13 +1,15 @@
 """The agent grid: every queue's agents as tiles, drawn line by line and redrawn by the cell.
 
 A floor of 2,000 agents changes a few hundred cells a second; a widget per tile, or one big
-text that is replaced whole, costs seconds to paint and tens of KB/s over SSH. So this is
-one Line API widget (`render_line` on a ScrollView): it keeps what each visible tile shows,
-compares the next snapshot's with it, and refreshes only the regions of tiles (or of their
-time cell) that changed. Off-screen tiles cost nothing until they are scrolled into view.
+text that is replaced whole, costs seconds to paint and tens of KB/s over SSH. So the grid
+is a scrolling container of a few narrow column widgets, one per column of tiles, that draw
+with Textual's Line API (`render_line`). The grid keeps what each visible tile shows,
+compares the next snapshot with it, and refreshes only the changed pieces of the changed
+tiles. The columns matter because Textual rewrites a changed line from the left edge of
+its widget: a narrow column keeps a one-tile change to one tile's worth of bytes.
 
 Layout, top to bottom: for each queue a heading line, then its tiles in rows of two lines,
-then a blank line before the next queue.
+then a blank line before the next queue. Off-screen tiles cost nothing until scrolled to.
 """
 
 from __future__ import annotations
@@ -21,21 +23,22 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.containers import ScrollableContainer
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from wallboard.live.snapshot import AgentState, AgentView, FloorSnapshot, QueueView
 from wallboard.ui.faces import (
-    BADGE_CELLS,
+    BADGE_X,
     MAX_TILE,
     MIN_TILE,
+    NUMBER_X,
     TIME_CELLS,
     TileClock,
     TileFace,
     badge,
-    clean,
     fit,
     queue_heading,
     tile_clock,
@@ -49,6 +52,26 @@ GAP = 1
 _HEADING = -1
 _NOTE = -2
 _BLANK = -3
+
+_RAMP_STYLE = {
+    Ramp.OK: "agent-grid--time-ok",
+    Ramp.AMBER: "agent-grid--time-amber",
+    Ramp.RED: "agent-grid--time-red",
+}
+COMPONENTS: frozenset[str] = frozenset(
+    {
+        "agent-grid--tile",
+        "agent-grid--ext",
+        "agent-grid--counts",
+        "agent-grid--cursor",
+        "agent-grid--cursor-ext",
+        "agent-grid--heading",
+        "agent-grid--note",
+        "agent-grid--number",
+        *_RAMP_STYLE.values(),
+        *(f"agent-grid--state-{state.name.lower()}" for state in AgentState),
+    }
+)
 
 
 @dataclass(slots=True)
@@ -73,23 +96,45 @@ def matches(agent: AgentView, text: str, state: AgentState | None) -> bool:
     return needle in agent.extnumber.casefold() or needle in agent.name.casefold()
 
 
-class AgentGrid(ScrollView, can_focus=True):
-    """Agent tiles of every queue in scope; arrows or hjkl move the cursor between tiles."""
+class TileColumn(Widget):
+    """One column of tiles (and its slice of each queue heading); the grid says what."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "agent-grid--tile",
-        "agent-grid--ext",
-        "agent-grid--counts",
-        "agent-grid--cursor",
-        "agent-grid--cursor-ext",
-        "agent-grid--heading",
-        "agent-grid--note",
-        "agent-grid--number",
-        "agent-grid--time-ok",
-        "agent-grid--time-amber",
-        "agent-grid--time-red",
-        *(f"agent-grid--state-{state.name.lower()}" for state in AgentState),
-    }
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(COMPONENTS)
+
+    def __init__(self, grid: AgentGrid, index: int) -> None:
+        super().__init__()
+        self.grid = grid
+        self.index = index
+        self.styles_table: dict[str, Style] | None = None
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        start, end = self.grid._column_span(self.index)
+        return end - start
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.grid._lines)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.styles_table = None
+
+    def table(self) -> dict[str, Style]:
+        if self.styles_table is None:
+            get = self.get_component_rich_style
+            table = {name: get(name) for name in COMPONENTS}
+            table["base"] = self.rich_style
+            self.styles_table = table
+        return self.styles_table
+
+    def render_line(self, y: int) -> Strip:
+        return self.grid.column_line(self, y)
+
+    def on_click(self, event: events.Click) -> None:
+        self.grid.click(self.index, event.y)
+
+
+class AgentGrid(ScrollableContainer, can_focus=True):
+    """Agent tiles of every queue in scope; arrows or hjkl move the cursor between tiles."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(0, -1)", "up", show=False),
@@ -135,13 +180,11 @@ class AgentGrid(ScrollView, can_focus=True):
         self._order: list[AgentKey] = []
         self._faces: dict[AgentKey, tuple[AgentView, TileFace]] = {}  # drawn tiles only
         self._drawn_clocks: dict[AgentKey, TileClock] = {}
-        self._headings: list[str] = []
-        self._columns = 1
+        self._headings: list[Strip] = []
+        self._columns: list[TileColumn] = []
         self._tile = MIN_TILE
-        self._layout_width = -1
         self._shape: tuple[object, ...] = ()
         self._cursor: AgentKey | None = None
-        self._styles: dict[str, Style] | None = None
 
     # ------------------------------------------------------------------ public surface
 
@@ -160,7 +203,7 @@ class AgentGrid(ScrollView, can_focus=True):
 
     @property
     def columns(self) -> int:
-        return self._columns
+        return max(1, len(self._columns))
 
     def show(self, snapshot: FloorSnapshot) -> None:
         """Take a new snapshot: redraw what changed, and only that."""
@@ -184,7 +227,7 @@ class AgentGrid(ScrollView, can_focus=True):
         return True
 
     def tile_text(self, queue: str, extnumber: str) -> tuple[str, str] | None:
-        """The two lines a tile shows now (for tests and the help screen's legend)."""
+        """The two lines a tile shows now (for tests and scripts)."""
         key = (queue, extnumber)
         if key not in self._where or self.snapshot is None:
             return None
@@ -192,6 +235,10 @@ class AgentGrid(ScrollView, can_focus=True):
         agent = self._sections[section].agents[index]
         face = self._face(key, agent)
         return face.top, face.bottom(self._clock(agent))
+
+    def line_text(self, y: int) -> str:
+        """Line `y` of the whole grid as text, across its columns (for tests)."""
+        return "".join(self.column_line(column, y).text for column in self._columns)
 
     # ------------------------------------------------------------------ layout
 
@@ -209,8 +256,8 @@ class AgentGrid(ScrollView, can_focus=True):
         """Take the snapshot in: only the changed pieces of visible tiles are refreshed,
         unless the layout itself moved (an agent came or went, a resize, a filter)."""
         snapshot = self.snapshot
-        if snapshot is None:
-            return
+        if snapshot is None or not self.size.width:
+            return  # not laid out yet: the first Resize arranges it
         width = max(1, self.scrollable_content_region.width)
         columns = max(1, (width + GAP) // (MIN_TILE + GAP))
         tile = max(MIN_TILE, min(MAX_TILE, (width + GAP) // columns - GAP))
@@ -241,14 +288,15 @@ class AgentGrid(ScrollView, can_focus=True):
         self._sections = fresh
         self._refresh_changes(changed, width)
 
-    def _changed_agents(self, fresh: list[_Section]) -> list[AgentView] | None:
-        """The agents that changed since the last snapshot, or None if the layout moved.
+    def _changed_agents(self, fresh: list[_Section]) -> list[tuple[int, AgentView]] | None:
+        """(section, agent) for each agent that changed since the last snapshot, or None if
+        the layout moved.
 
         The live model hands over the same AgentView object for an agent that did not
         change, so this is an identity check per agent: cheap for thousands of them.
         """
-        changed: list[AgentView] = []
-        for section, old in zip(fresh, self._sections, strict=True):
+        changed: list[tuple[int, AgentView]] = []
+        for number, (section, old) in enumerate(zip(fresh, self._sections, strict=True)):
             if section.agents is old.agents:
                 continue
             for before, now in zip(old.agents, section.agents, strict=True):
@@ -256,7 +304,7 @@ class AgentGrid(ScrollView, can_focus=True):
                     continue
                 if before.extnumber != now.extnumber or before.queue != now.queue:
                     return None
-                changed.append(now)
+                changed.append((number, now))
         return changed
 
     def _relayout(
@@ -282,71 +330,93 @@ class AgentGrid(ScrollView, can_focus=True):
             lines.extend((number, row, sub) for row in range(rows) for sub in range(TILE_LINES))
         self._sections, self._lines, self._where = sections, lines, where
         self._order = list(where)
-        self._columns, self._tile, self._shape = columns, tile, shape
-        self._headings = [queue_heading(s.queue, len(s.agents), width) for s in sections]
+        self._tile, self._shape = tile, shape
+        self._headings = [self._heading_strip(s, width) for s in sections]
         self._drawn_clocks.clear()
         self._fix_cursor()
-        self.virtual_size = Size(width, len(lines))
-        self.refresh()
+        if len(self._columns) != columns:
+            for column in self._columns:
+                column.remove()
+            self._columns = [TileColumn(self, index) for index in range(columns)]
+            self.mount_all(self._columns)
+        for column in self._columns:
+            column.refresh(layout=True)
 
-    def _refresh_changes(self, changed: list[AgentView], width: int) -> None:
+    def _heading_strip(self, section: _Section, width: int) -> Strip:
+        text = queue_heading(section.queue, len(section.agents), width)
+        return Strip([Segment(text)], cell_len(text))
+
+    def _column_span(self, index: int) -> tuple[int, int]:
+        """The cells of the grid's width that column `index` draws."""
+        start = index * (self._tile + GAP)
+        last = index == len(self._columns) - 1
+        end = self.scrollable_content_region.width if last else start + self._tile + GAP
+        return start, max(start, end)
+
+    def _refresh_changes(self, changed: list[tuple[int, AgentView]], width: int) -> None:
         """Refresh the changed pieces of visible tiles: an agent who went from idle to
         talking redraws the second line of its tile, a time that moved five cells."""
         top = round(self.scroll_offset.y)
         bottom = top + self.scrollable_content_region.height
-        regions: list[Region] = []
-        for index, section in enumerate(self._sections):
-            heading = queue_heading(section.queue, len(section.agents), width)
-            if heading != self._headings[index]:
+        columns = self._columns
+        for index in sorted({number for number, _agent in changed}):
+            section = self._sections[index]
+            heading = self._heading_strip(section, width)
+            old = self._headings[index]
+            if heading.text != old.text:
                 self._headings[index] = heading
                 if top <= section.top < bottom:
-                    regions.append(Region(0, section.top - top, width, 1))
+                    for column in columns:
+                        start, end = self._column_span(column.index)
+                        if heading.crop(start, end).text != old.crop(start, end).text:
+                            column.refresh(Region(0, section.top, end - start, 1))
+        dirty: dict[int, list[Region]] = {}
         redrawn: set[AgentKey] = set()
-        for agent in changed:
+        for _number, agent in changed:
             key = (agent.queue, agent.extnumber)
-            x, y = self._tile_origin(key)
+            column, y = self._tile_place(key)
             cached = self._faces.get(key)
             if y + TILE_LINES <= top or y >= bottom or cached is None:
                 self._faces.pop(key, None)  # drawn afresh when it scrolls into view
                 self._drawn_clocks.pop(key, None)
                 continue
-            old = cached[1] if cached[1].width == self._tile else None
+            old_face = cached[1] if cached[1].width == self._tile else None
             new = self._face(key, agent)
-            spans = _changed_spans(old, new, self._drawn_clocks.get(key), self._clock(agent))
+            spans = _changed_spans(old_face, new, self._drawn_clocks.get(key), self._clock(agent))
             for line, (start, end) in enumerate(spans):
                 if end > start:
-                    regions.append(Region(x + start, y + line - top, end - start, 1))
+                    dirty.setdefault(column, []).append(Region(start, y + line, end - start, 1))
             redrawn.add(key)
-        # Time in state moves: refresh the time cells of the other visible tiles whose time
-        # reads differently now.
-        clock_x = BADGE_CELLS + 1
+        # Time in state moves on the wall's tick: refresh the time cells of the other
+        # visible tiles whose time reads differently now.
         for agent in self._visible_agents(top, bottom):
             key = (agent.queue, agent.extnumber)
             if key not in redrawn and self._drawn_clocks.get(key) != self._clock(agent):
-                x, y = self._tile_origin(key)
-                regions.append(Region(x + clock_x, y + 1 - top, TIME_CELLS, 1))
-        if regions:
-            self.refresh(*regions)
+                column, y = self._tile_place(key)
+                dirty.setdefault(column, []).append(Region(0, y + 1, TIME_CELLS, 1))
+        for column, regions in dirty.items():
+            columns[column].refresh(*regions)
 
     def _visible_agents(self, top: int, bottom: int) -> Iterable[AgentView]:
         seen: set[tuple[int, int]] = set()
+        per_row = self.columns
         for y in range(max(0, top), min(bottom, len(self._lines))):
             section, row, _sub = self._lines[y]
             if row < 0 or (section, row) in seen:
                 continue
             seen.add((section, row))
             agents = self._sections[section].agents
-            yield from agents[row * self._columns : (row + 1) * self._columns]
+            yield from agents[row * per_row : (row + 1) * per_row]
 
-    def _tile_origin(self, key: AgentKey) -> tuple[int, int]:
+    def _tile_place(self, key: AgentKey) -> tuple[int, int]:
+        """(column, first line) of a tile."""
         section, index = self._where[key]
-        row, column = divmod(index, self._columns)
-        top = self._sections[section].top + 1 + row * TILE_LINES
-        return column * (self._tile + GAP), top
+        row, column = divmod(index, self.columns)
+        return column, self._sections[section].top + 1 + row * TILE_LINES
 
     def _face(self, key: AgentKey, agent: AgentView) -> TileFace:
-        """The tile's face, made when the agent changed or first drawn (lazily: a tile that
-        is never scrolled into view never costs a face)."""
+        """The tile's face, made when the agent changed or is first drawn (lazily: a tile
+        that is never scrolled into view never costs a face)."""
         cached = self._faces.get(key)
         if cached is not None and cached[0] is agent and cached[1].width == self._tile:
             return cached[1]
@@ -360,72 +430,57 @@ class AgentGrid(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ drawing
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles = None
-
-    def _style_table(self) -> dict[str, Style]:
-        if self._styles is None:
-            get = self.get_component_rich_style
-            table = {name: get(name) for name in self.COMPONENT_CLASSES}
-            table["base"] = self.rich_style
-            self._styles = table
-        return self._styles
-
-    def render_line(self, y: int) -> Strip:
-        styles = self._style_table()
-        width = self.scrollable_content_region.width
-        line = round(self.scroll_offset.y) + y
-        if line >= len(self._lines) or self.snapshot is None:
+    def column_line(self, column: TileColumn, y: int) -> Strip:
+        """Line `y` of one column: its slice of a heading, or its tile's line."""
+        styles = column.table()
+        start, end = self._column_span(column.index)
+        width = end - start
+        if y >= len(self._lines) or self.snapshot is None:
             return Strip.blank(width, styles["base"])
-        section, row, sub = self._lines[line]
+        section, row, sub = self._lines[y]
         if row == _BLANK:
             return Strip.blank(width, styles["base"])
         if row == _HEADING:
-            text = fit(self._headings[section], width)
-            return Strip([Segment(text, styles["agent-grid--heading"])], width)
+            heading = self._headings[section].crop(start, end)
+            return Strip(
+                [Segment(heading.text, styles["agent-grid--heading"])], heading.cell_length
+            ).adjust_cell_length(width, styles["agent-grid--heading"])
         if row == _NOTE:
-            text = fit("  " + self._sections[section].note, width)
-            return Strip([Segment(text, styles["agent-grid--note"])], width)
-        return self._tile_row(section, row, sub, width, styles)
+            note = fit("  " + self._sections[section].note, self.scrollable_content_region.width)
+            text = Strip([Segment(note)], cell_len(note)).crop(start, end).text
+            return Strip([Segment(text, styles["agent-grid--note"])]).adjust_cell_length(
+                width, styles["agent-grid--note"]
+            )
+        index = row * self.columns + column.index
+        agents = self._sections[section].agents
+        if index >= len(agents):
+            return Strip.blank(width, styles["base"])
+        return self._tile_line(agents[index], sub, width, styles)
 
-    def _tile_row(
-        self, section: int, row: int, sub: int, width: int, styles: dict[str, Style]
-    ) -> Strip:
-        agents = self._sections[section].agents[row * self._columns : (row + 1) * self._columns]
-        segments: list[Segment] = []
-        used = 0
-        gap = Segment(" " * GAP, styles["base"])
-        for number, agent in enumerate(agents):
-            if number:
-                segments.append(gap)
-                used += GAP
-            key = (agent.queue, agent.extnumber)
-            face = self._face(key, agent)
-            if sub == 0:
-                cursor = key == self._cursor
-                segments.append(
-                    Segment(
-                        face.ext, styles["agent-grid--cursor-ext" if cursor else "agent-grid--ext"]
-                    )
-                )
-                tile = styles["agent-grid--cursor" if cursor else "agent-grid--tile"]
-                segments.append(Segment(face.name, tile))
-                segments.append(
-                    Segment(face.counts, tile if cursor else styles["agent-grid--counts"])
-                )
-            else:
-                clock = self._clock(agent)
-                self._drawn_clocks[key] = clock
-                state = styles[f"agent-grid--state-{face.state.name.lower()}"]
-                segments.append(Segment(badge(face.state), state))
-                segments.append(Segment(" ", styles["agent-grid--tile"]))
-                segments.append(Segment(clock.time, styles[_RAMP_STYLE[clock.ramp]]))
-                segments.append(Segment(" " + face.number, styles["agent-grid--number"]))
-            used += face.width
-        if used < width:
-            segments.append(Segment(" " * (width - used), styles["base"]))
-        return Strip(segments, max(width, used)).crop(0, width)
+    def _tile_line(self, agent: AgentView, sub: int, width: int, styles: dict[str, Style]) -> Strip:
+        key = (agent.queue, agent.extnumber)
+        face = self._face(key, agent)
+        if sub == 0:
+            cursor = key == self._cursor
+            tile = styles["agent-grid--cursor" if cursor else "agent-grid--tile"]
+            ext = styles["agent-grid--cursor-ext" if cursor else "agent-grid--ext"]
+            segments = [
+                Segment(face.ext, ext),
+                Segment(face.name, tile),
+                Segment(face.counts, tile if cursor else styles["agent-grid--counts"]),
+            ]
+        else:
+            clock = self._clock(agent)
+            self._drawn_clocks[key] = clock
+            segments = [
+                Segment(clock.time, styles[_RAMP_STYLE[clock.ramp]]),
+                Segment(" ", styles["agent-grid--tile"]),
+                Segment(badge(face.state), styles[f"agent-grid--state-{face.state.name.lower()}"]),
+                Segment(" " + face.number, styles["agent-grid--number"]),
+            ]
+        if width > face.width:
+            segments.append(Segment(" " * (width - face.width), styles["base"]))
+        return Strip(segments, max(width, face.width)).crop(0, width)
 
     # ------------------------------------------------------------------ cursor
 
@@ -440,17 +495,18 @@ class AgentGrid(ScrollView, can_focus=True):
         for each in (old, key):
             if each is not None and each in self._where:
                 self._refresh_tile(each)
-        x, y = self._tile_origin(key)
+        column, y = self._tile_place(key)
         _section, index = self._where[key]
-        above = 1 if index < self._columns else 0  # keep the queue's heading in view
+        above = 1 if index < self.columns else 0  # keep the queue's heading in view
+        x = column * (self._tile + GAP)
         self.scroll_to_region(
             Region(x, y - above, self._tile, TILE_LINES + above), animate=False, immediate=True
         )
 
     def _refresh_tile(self, key: AgentKey) -> None:
-        x, y = self._tile_origin(key)
-        top = round(self.scroll_offset.y)
-        self.refresh(Region(x, y - top, self._tile, TILE_LINES))
+        column, y = self._tile_place(key)
+        if column < len(self._columns):
+            self._columns[column].refresh(Region(0, y, self._tile, TILE_LINES))
 
     def action_move(self, dx: int, dy: int) -> None:
         if self._cursor is None or self._cursor not in self._where:
@@ -458,24 +514,25 @@ class AgentGrid(ScrollView, can_focus=True):
             if self._cursor is not None:
                 self._move_cursor(self._cursor)
             return
+        per_row = self.columns
         section, index = self._where[self._cursor]
         agents = self._sections[section].agents
-        column = index % self._columns
+        column = index % per_row
         target: tuple[int, int] | None = None
         if dx:
             step = index + dx
             at_edge = (dx < 0 and column == 0) or (
-                dx > 0 and (column == self._columns - 1 or step >= len(agents))
+                dx > 0 and (column == per_row - 1 or step >= len(agents))
             )
             if at_edge:
                 self.post_message(self.Edge(self, "left" if dx < 0 else "right"))
                 return
             target = (section, step)
         else:
-            step = index + dy * self._columns
+            step = index + dy * per_row
             if 0 <= step < len(agents):
                 target = (section, step)
-            elif dy > 0 and index // self._columns < (len(agents) - 1) // self._columns:
+            elif dy > 0 and index // per_row < (len(agents) - 1) // per_row:
                 target = (section, len(agents) - 1)  # a shorter last row
             else:
                 target = self._next_section(section, column, dy)
@@ -486,14 +543,15 @@ class AgentGrid(ScrollView, can_focus=True):
         self._move_cursor(agent_key(self._sections[number].agents[position]))
 
     def _next_section(self, section: int, column: int, dy: int) -> tuple[int, int] | None:
+        per_row = self.columns
         number = section + dy
         while 0 <= number < len(self._sections):
             agents = self._sections[number].agents
             if agents:
                 if dy > 0:
                     return number, min(column, len(agents) - 1)
-                last_row = (len(agents) - 1) // self._columns
-                return number, min(last_row * self._columns + column, len(agents) - 1)
+                last_row = (len(agents) - 1) // per_row
+                return number, min(last_row * per_row + column, len(agents) - 1)
             number += dy
         return None
 
@@ -513,20 +571,21 @@ class AgentGrid(ScrollView, can_focus=True):
             if self._cursor == before:
                 break
 
-    def on_click(self, event: events.Click) -> None:
-        line = round(self.scroll_offset.y) + event.y
-        if not 0 <= line < len(self._lines):
+    def click(self, column: int, y: int) -> None:
+        """A click on line `y` of column `column` selects the tile there."""
+        if not 0 <= y < len(self._lines):
             return
-        section, row, _sub = self._lines[line]
-        if row < 0:
-            return
-        column = event.x // (self._tile + GAP)
-        index = row * self._columns + column
+        section, row, _sub = self._lines[y]
         agents = self._sections[section].agents
-        if column < self._columns and index < len(agents):
+        index = row * self.columns + column
+        if row >= 0 and index < len(agents):
             self._move_cursor(agent_key(agents[index]))
+            self.focus()
 
     def on_resize(self, _event: events.Resize) -> None:
+        self._arrange()
+
+    def on_mount(self) -> None:
         self._arrange()
 
     def on_focus(self, _event: events.Focus) -> None:
@@ -537,7 +596,8 @@ class AgentGrid(ScrollView, can_focus=True):
 
     def _restyle_cursor(self) -> None:
         """The cursor is drawn brighter while the grid has focus (`:focus` in the TCSS)."""
-        self._styles = None
+        for column in self._columns:
+            column.styles_table = None
         if self._cursor is not None and self._cursor in self._where:
             self._refresh_tile(self._cursor)
 
@@ -559,12 +619,12 @@ def _changed_spans(
     if old.counts != new.counts:
         top.append((width - cell_len(new.counts), width))
     bottom: list[tuple[int, int]] = []
-    if old.state is not new.state:
-        bottom.append((0, BADGE_CELLS))
     if drawn != clock:
-        bottom.append((BADGE_CELLS + 1, BADGE_CELLS + 1 + TIME_CELLS))
+        bottom.append((0, TIME_CELLS))
+    if old.state is not new.state:
+        bottom.append((BADGE_X, NUMBER_X))
     if old.number != new.number:
-        bottom.append((BADGE_CELLS + 1 + TIME_CELLS, width))
+        bottom.append((NUMBER_X, width))
     return _span(top), _span(bottom)
 
 
@@ -574,10 +634,4 @@ def _span(pieces: list[tuple[int, int]]) -> tuple[int, int]:
     return min(a for a, _ in pieces), max(b for _, b in pieces)
 
 
-_RAMP_STYLE = {
-    Ramp.OK: "agent-grid--time-ok",
-    Ramp.AMBER: "agent-grid--time-amber",
-    Ramp.RED: "agent-grid--time-red",
-}
-
-__all__ = ["AgentGrid", "AgentKey", "agent_key", "clean", "matches"]
+__all__ = ["AgentGrid", "AgentKey", "TileColumn", "agent_key", "matches"]

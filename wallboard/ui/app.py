@@ -115,7 +115,7 @@ class WallboardApp(App[int]):
     # ------------------------------------------------------------------ screen
 
     def compose(self) -> ComposeResult:
-        yield FloorHeader(id="header")
+        yield FloorHeader(read_only=self.read_only, id="header")
         yield StaleBanner(id="stale")
         with Container(id="body"):
             yield AgentGrid(id="grid", thresholds=self.thresholds, scope=self.queues)
@@ -132,14 +132,17 @@ class WallboardApp(App[int]):
     def campaigns(self) -> CampaignsPane:
         return self.query_one("#campaigns", CampaignsPane)
 
+    @property
+    def header(self) -> FloorHeader:
+        return self.query_one(FloorHeader)
+
     def on_mount(self) -> None:
-        self.query_one(FloorHeader).set_class(self.read_only, "-read-only")
         self.grid.focus()
         self.set_interval(1.0, self._tick)
         self._start_poll()
 
     def _tick(self) -> None:
-        self.query_one(FloorHeader).show_age(self.snapshot, self.clock())
+        self.header.show_age(self.snapshot, self.clock())
 
     # ------------------------------------------------------------------ polling
 
@@ -181,12 +184,18 @@ class WallboardApp(App[int]):
             self._poll_timer = self.set_timer(delay, self._start_poll, name="next poll")
 
     def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
-        self._show(message.snapshot)
+        if not self.grid.size.width:  # the first poll beat the first layout: draw after it
+            self.call_after_refresh(self._arrived, message.snapshot)
+        else:
+            self._arrived(message.snapshot)
+
+    def _arrived(self, snapshot: FloorSnapshot) -> None:
+        self._show(snapshot)
         self.snapshot_count += 1
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
             if not waiter.done():
-                waiter.set_result(message.snapshot)
+                waiter.set_result(snapshot)
 
     async def next_snapshot(self, timeout: float = 5.0) -> FloorSnapshot:
         """Wait until the next snapshot is on screen (for tests and scripts)."""
@@ -206,7 +215,7 @@ class WallboardApp(App[int]):
         if snapshot is None:
             return
         self.snapshot = snapshot
-        header = self.query_one(FloorHeader)
+        header = self.header
         header.show(snapshot.totals)
         header.show_age(snapshot, self.clock())
         self.query_one(StaleBanner).show(snapshot)

@@ -69,7 +69,11 @@ def _cut(line: list[Piece], width: int) -> list[Piece]:
 
 
 def campaign_lines(view: CampaignView, width: int, selected: bool) -> list[list[Piece]]:
-    """The lines of one campaign, each exactly `width` cells (`width` at least 20)."""
+    """The lines of one campaign, each exactly `width` cells (`width` at least 20).
+
+    Figures that change with every bills read stand at the left of their line and each line
+    has few colour changes: Textual rewrites a changed line from the pane's left edge.
+    """
     name_class = "campaigns--cursor" if selected else "campaigns--name"
     marker = "▸ " if selected else "  "
     status = (f" {view.status.value.upper()} ", _STATUS_CLASS[view.status])
@@ -77,47 +81,56 @@ def campaign_lines(view: CampaignView, width: int, selected: bool) -> list[list[
     rate_class = {"": "campaigns--text", "-amber": "campaigns--amber", "-red": "campaigns--red"}[
         abandon_level(view.abandon_rate)
     ]
-    done = f" {view.progress * 100:3.0f}%"
-    left = f" {view.remaining} left"
-    figures = [
-        (f"dialled {view.dialled}", "campaigns--text"),
-        (" · ", "campaigns--dim"),
-        (f"answered {view.answered}", "campaigns--text"),
-        (" · ", "campaigns--dim"),
-        (f"dropped {view.dropped}", "campaigns--text"),
-    ]
+    progress = f"{view.progress * 100:3.0f}% {view.remaining} left "
+    figures = (
+        f"  dialled {view.dialled} · answered {view.answered} · dropped {view.dropped}",
+        "campaigns--text",
+    )
     abandon = [
         (f"abandon {percent(view.abandon_rate)}", rate_class),
-        (" · ", "campaigns--dim"),
-        (f"drop budget {view.drop_budget}", "campaigns--text"),
+        (f" · drop budget {view.drop_budget}", "campaigns--text"),
     ]
     if width >= WIDE:
-        bar_cells = max(4, min(24, width - cell_len(name) - 40))
+        bar_cells = max(4, min(24, width - cell_len(name) - cell_len(progress) - 16))
         first = _row(
             [(marker + name, name_class)],
             [
                 status,
-                (" ", "campaigns--text"),
+                (" " + progress, "campaigns--text"),
                 (progress_bar(view.progress, bar_cells), "campaigns--bar"),
-                (done + left, "campaigns--text"),
             ],
             width,
             name_class,
         )
-        second = _row([("  ", "campaigns--text"), *figures], abandon, width, "campaigns--text")
+        second = _row([figures], abandon, width, "campaigns--text")
         return [first, second]
-    bar_cells = max(4, width - cell_len(done + left) - 3)
+    bar_cells = max(4, width - cell_len(progress) - 2)
     return [
         _row([(marker + name, name_class)], [status], width, name_class),
         _row(
-            [("  ", "campaigns--text"), (progress_bar(view.progress, bar_cells), "campaigns--bar")],
-            [(done + left, "campaigns--text")],
+            [("  " + progress, "campaigns--text")],
+            [(progress_bar(view.progress, bar_cells), "campaigns--bar")],
             width,
             "campaigns--text",
         ),
-        _row([("  ", "campaigns--text"), *figures], [], width, "campaigns--text"),
+        _row([figures], [], width, "campaigns--text"),
         _row([("  ", "campaigns--text"), *abandon], [], width, "campaigns--text"),
     ]
+
+
+def last_difference(old: list[Piece], new: list[Piece]) -> int:
+    """The cell just after the last one that differs (in text or style) between two lines."""
+
+    def cells(line: list[Piece]) -> list[tuple[str, str]]:
+        return [(char, style) for text, style in line for char in text]
+
+    before, after = cells(old), cells(new)
+    if len(before) != len(after):
+        return max(cell_len("".join(c for c, _ in before)), cell_len("".join(c for c, _ in after)))
+    for index in range(len(after) - 1, -1, -1):
+        if before[index] != after[index]:
+            return cell_len("".join(c for c, _ in after[: index + 1]))
+    return 0
 
 
 EMPTY = "no campaigns tracked: `wallboard track TASKID` adds one"
@@ -203,12 +216,12 @@ class CampaignsPane(ScrollView, can_focus=True):
             self.refresh(layout=True)
             return
         top = round(self.scroll_offset.y)
-        changed = [
-            y for y, (old, new) in enumerate(zip(self._lines, lines, strict=True)) if old != new
-        ]
-        self._lines = lines
-        for y in changed:
-            self.refresh(Region(0, y - top, width, 1))
+        previous, self._lines = self._lines, lines
+        for y, (old, new) in enumerate(zip(previous, lines, strict=True)):
+            if old != new:
+                # Textual rewrites from the pane's left edge up to the region's end.
+                end = last_difference(old, new)
+                self.refresh(Region(0, y - top, end, 1))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

@@ -8,7 +8,10 @@ or recolour the terminal of the wall screen.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from types import MappingProxyType
 
 from rich.cells import cell_len, set_cell_size
@@ -43,8 +46,12 @@ STATE_ORDER: tuple[AgentState, ...] = (
 #: States in which the customer's number is on the line.
 ON_A_CALL = frozenset({AgentState.RINGING, AgentState.TALKING})
 
-BADGE_CELLS = 7  # glyph, space, word of up to 5
 TIME_CELLS = 5
+BADGE_CELLS = 7  # glyph, space, word of up to 5
+#: Line two of a tile: the time in state first (it changes most often, and Textual rewrites
+#: a changed line from its widget's left edge), then the state badge, then the number.
+BADGE_X = TIME_CELLS + 1
+NUMBER_X = BADGE_X + BADGE_CELLS
 MIN_TILE = 25
 MAX_TILE = 34
 
@@ -104,8 +111,9 @@ def badge(state: AgentState) -> str:
 class TileFace:
     """The parts of one agent tile that change only when the agent's data changes.
 
-    Line one: extension (bold), name, answered/missed counts. Line two: the state badge,
-    the time in state (a `TileClock`, which changes every poll) and the number on the line.
+    Line one: extension (bold), name, answered/missed counts. Line two: the time in state
+    (a `TileClock`, which changes with the wall's tick), the state badge and the number on
+    the line.
     Every part is already cut to its cells, so the tile is exactly `width` cells wide.
     """
 
@@ -121,7 +129,7 @@ class TileFace:
         return self.ext + self.name + self.counts
 
     def bottom(self, clock: TileClock) -> str:
-        return badge(self.state) + " " + clock.time + " " + self.number
+        return clock.time + " " + badge(self.state) + " " + self.number
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +161,7 @@ def tile_face(agent: AgentView, width: int = MIN_TILE) -> TileFace:
         name_cells = min(4, max(0, width - ext_cells))
         counts = fit(counts, width - ext_cells - name_cells)
     number = clean(agent.number) if agent.state in ON_A_CALL else ""
-    number_cells = max(0, width - BADGE_CELLS - TIME_CELLS - 2)
+    number_cells = max(0, width - NUMBER_X - 1)
     return TileFace(
         width=width,
         ext=fit(ext, ext_cells),
@@ -177,11 +185,13 @@ def tile_clock(agent: AgentView, taken_at: float, thresholds: Thresholds) -> Til
     return TileClock(shown, thresholds.ramp(agent.state, elapsed))
 
 
-def state_counts(agents: tuple[AgentView, ...] | list[AgentView]) -> dict[AgentState, int]:
-    counts = dict.fromkeys(STATE_ORDER, 0)
-    for agent in agents:
-        counts[agent.state] = counts.get(agent.state, 0) + 1
-    return counts
+def state_counts(agents: Iterable[AgentView]) -> dict[AgentState, int]:
+    """Agents per state, every state present (Counter counts in C: 2,000 agents per poll)."""
+    counted = Counter(map(_STATE, agents))
+    return {state: counted.get(state, 0) for state in STATE_ORDER}
+
+
+_STATE = attrgetter("state")
 
 
 def queue_heading(queue: QueueView, shown: int, width: int) -> str:

@@ -1,16 +1,23 @@
 """The header of live figures, and the "updated N s ago" that is always in view.
 
-Each figure is its own small widget that repaints only when its text changes, so a header
-that says the same thing as a second ago costs no bytes on the wire. Colour classes come
-from the TCSS: the abandon rate turns amber near the 3% cap and red over it; the age turns
-into a STALE warning when the last poll failed, and a banner below says why.
+Two lines drawn with the Line API from a dict of figures: a line is repainted only when one
+of its figures reads differently, so a header that says what it said a second ago costs no
+bytes on the wire (and one widget costs the screen far less than a dozen). Colours come
+from the TCSS component classes: the abandon rate turns amber near the 3% cap and red over
+it; the age turns into a STALE warning when the last poll failed, and a banner says why.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.geometry import Region, Size
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -30,26 +37,8 @@ _STATE_FIGURES = (
     ("paused", AgentState.PAUSED),
     ("offline", AgentState.OFFLINE),
 )
-
-
-class Figure(Static):
-    """One figure of the header; repaints only when its text changes."""
-
-    def __init__(self, text: str = "", *, id: str | None = None, classes: str = "") -> None:
-        super().__init__(text, id=id, classes=f"figure {classes}".strip(), markup=False)
-        self._text = text
-
-    def show(self, text: str) -> bool:
-        if text == self._text:
-            return False
-        same_width = cell_len(text) == cell_len(self._text)
-        self._text = text
-        self.update(text, layout=not same_width)  # a layout pass repaints the whole screen
-        return True
-
-    @property
-    def text(self) -> str:
-        return self._text
+_TODAY = ("calls", "answered", "dropped", "abandon")
+_LINES = ((*(key for key, _ in _STATE_FIGURES), "mode"), (*_TODAY, "updated"))
 
 
 def abandon_level(rate: float) -> str:
@@ -70,47 +59,163 @@ def age_text(seconds: float) -> str:
     return f"{whole // 3600} h"
 
 
-class FloorHeader(Widget):
-    """Two lines: agents by state; calls, today's answered/dropped, abandon rate and age."""
+_COMPONENTS = frozenset(
+    {
+        *(f"header--{key}" for key, _ in _STATE_FIGURES),
+        "header--text",
+        "header--amber",
+        "header--red",
+        "header--updated",
+        "header--stale",
+        "header--mode",
+    }
+)
+
+
+class HeaderLines(Widget):
+    """Some of the header's figures, one line each, drawn with the Line API. The figures on
+    the left and the age on the right are two of these, so that the age, which changes every
+    second, is rewritten alone and not with the whole line to its left."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(_COMPONENTS)
+
+    def __init__(self, header: FloorHeader, lines: tuple[tuple[str, ...], ...], **kw: str):
+        super().__init__(**kw)
+        self.header = header
+        self.lines = lines
+        self._styles: dict[str, Style] | None = None
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        lines = range(len(self.lines))
+        return max(sum(cell_len(text) for text, _ in self.pieces(y)) for y in lines)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+
+    def pieces(self, y: int) -> list[tuple[str, str]]:
+        """Line `y` as (text, style name) pieces, each figure with its trailing space."""
+        out: list[tuple[str, str]] = []
+        for key in self.lines[y]:
+            text = self.header.figures[key]
+            if not text:
+                continue
+            style = self.header.style_of(key)
+            if style in ("red", "stale"):  # a coloured block: pad it inside, space outside
+                out += [(f" {text} ", style), (" ", "text")]
+            else:
+                out.append((f"{text} ", style))
+        return out
+
+    def end_of(self, y: int, keys: set[str]) -> int:
+        """The cell where the last of `keys` ends on line `y` (what a change must rewrite)."""
+        x = end = 0
+        for key in self.lines[y]:
+            text = self.header.figures[key]
+            if text:
+                x += cell_len(text) + (3 if self.header.style_of(key) in ("red", "stale") else 1)
+            if key in keys:
+                end = x
+        return end
+
+    def render_line(self, y: int) -> Strip:
+        if self._styles is None:
+            get = self.get_component_rich_style
+            self._styles = {name.split("--")[1]: get(name) for name in _COMPONENTS}
+            self._styles["base"] = self.rich_style
+        styles = self._styles
+        width = self.size.width
+        if y >= len(self.lines):
+            return Strip.blank(width, styles["base"])
+        segments = [Segment(text, styles[style]) for text, style in self.pieces(y)]
+        strip = Strip(segments)
+        if self.has_class("-right"):
+            pad = max(0, width - strip.cell_length)
+            strip = Strip([Segment(" " * pad, styles["base"]), *segments])
+        return strip.crop(0, width).adjust_cell_length(width, styles["base"])
+
+
+class FloorHeader(Horizontal):
+    """Line one: agents by state (and READ-ONLY). Line two: calls, today's answered and
+    dropped, the abandon rate, and, at the right, how old the data is."""
+
+    def __init__(self, *, read_only: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.read_only = read_only
+        self.figures: dict[str, str] = dict.fromkeys((*_LINES[0], *_LINES[1]), "")
+        self.figures["updated"] = "waiting for the first poll"
+        self.figures["mode"] = "READ-ONLY" if read_only else ""
+        self.abandon = ""  # "", "-amber" or "-red"
+        self.stale = False
+        self.left = HeaderLines(self, (_LINES[0][:-1], _LINES[1][:-1]), id="figures")
+        self.right = HeaderLines(self, ((_LINES[0][-1],), (_LINES[1][-1],)), classes="-right")
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="states"):
-            for key, _state in _STATE_FIGURES:
-                yield Figure(id=f"fig-{key}", classes=f"-{key}")
-            yield Figure("READ-ONLY", id="fig-mode")
-        with Horizontal(id="today"):
-            yield Figure(id="fig-calls")
-            yield Figure(id="fig-answered")
-            yield Figure(id="fig-dropped")
-            yield Figure(id="fig-abandon")
-            yield Static(id="fig-spacer")
-            yield Figure("waiting for the first poll", id="fig-updated")
+        yield self.left
+        yield self.right
+
+    def figure(self, key: str) -> str:
+        """What a figure reads now ("idle", "calls", "abandon", "updated", ...)."""
+        return self.figures[key]
 
     def show(self, totals: FloorTotals) -> None:
-        for key, state in _STATE_FIGURES:
-            glyph = LOOKS[state][0]
-            text = f"{glyph} {getattr(totals, key)} {state.value}"
-            self.query_one(f"#fig-{key}", Figure).show(text)
-        self.query_one("#fig-calls", Figure).show(f"calls {totals.calls_in_progress}")
-        self.query_one("#fig-answered", Figure).show(f"answered {totals.answered_today}")
-        self.query_one("#fig-dropped", Figure).show(f"dropped {totals.dropped_today}")
-        abandon = self.query_one("#fig-abandon", Figure)
-        abandon.show(f"abandon {percent(totals.abandon_rate)}")
+        values = {
+            key: f"{LOOKS[state][0]} {getattr(totals, key)} {state.value}"
+            for key, state in _STATE_FIGURES
+        }
+        values["calls"] = f"calls {totals.calls_in_progress}"
+        values["answered"] = f"answered {totals.answered_today}"
+        values["dropped"] = f"dropped {totals.dropped_today}"
+        values["abandon"] = f"abandon {percent(totals.abandon_rate)}"
         level = abandon_level(totals.abandon_rate)
-        abandon.set_class(level == "-amber", "-amber")
-        abandon.set_class(level == "-red", "-red")
+        restyled = {"abandon"} if level != self.abandon else set()
+        self.abandon = level
+        self._change(values, restyled)
 
     def show_age(self, snapshot: FloorSnapshot | None, now: float) -> None:
         """The "updated N s ago" figure; STALE with the age when the last poll failed."""
-        updated = self.query_one("#fig-updated", Figure)
         if snapshot is None:
             return
         if snapshot.taken_at <= 0:
-            updated.show("STALE: no data yet" if snapshot.stale else "waiting for the first poll")
+            text = "STALE: no data yet" if snapshot.stale else "waiting for the first poll"
         else:
             age = age_text(snapshot.age(now))
-            updated.show(f"STALE {age} ago" if snapshot.stale else f"updated {age} ago")
-        updated.set_class(snapshot.stale, "-stale")
+            text = f"STALE {age} ago" if snapshot.stale else f"updated {age} ago"
+        restyled = {"updated"} if snapshot.stale != self.stale else set()
+        self.stale = snapshot.stale
+        self._change({"updated": text}, restyled)
+
+    def _change(self, values: dict[str, str], restyled: set[str]) -> None:
+        before = {
+            part: [part.end_of(y, set(keys)) for y, keys in enumerate(part.lines)]
+            for part in (self.left, self.right)
+        }
+        changed = {key for key, text in values.items() if self.figures.get(key) != text}
+        changed |= restyled
+        self.figures.update(values)
+        if not changed:
+            return
+        for part in (self.left, self.right):
+            for y, keys in enumerate(part.lines):
+                touched = changed.intersection(keys)
+                if not touched:
+                    continue
+                if part is self.right:
+                    part.refresh(layout=True)  # its width follows its text
+                    continue
+                # Textual rewrites from the widget's left edge up to the region's end: end
+                # the region where the changed figures end (now or before, if longer).
+                end = max(part.end_of(y, touched), before[part][y])
+                part.refresh(Region(0, y, end, 1))
+
+    def style_of(self, key: str) -> str:
+        if key == "abandon":
+            return {"-amber": "amber", "-red": "red"}.get(self.abandon, "text")
+        if key == "updated":
+            return "stale" if self.stale else "updated"
+        if key in ("calls", "answered", "dropped"):
+            return "text"
+        return key
 
 
 class StaleBanner(Static):
@@ -136,4 +241,11 @@ class StaleBanner(Static):
         return self._text
 
 
-__all__ = ["ABANDON_AMBER", "ABANDON_RED", "FloorHeader", "StaleBanner", "abandon_level"]
+__all__ = [
+    "ABANDON_AMBER",
+    "ABANDON_RED",
+    "FloorHeader",
+    "StaleBanner",
+    "abandon_level",
+    "age_text",
+]
