@@ -4,6 +4,7 @@ overlap, every key's action through the Supervisor, read-only, the palette and h
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ TOTALS = FloorTotals(
 )  # fmt: skip
 
 
-def the_floor(**options: Any) -> FloorSnapshot:
+def the_floor(totals: FloorTotals = TOTALS, **options: Any) -> FloorSnapshot:
     return snapshot(
         {
             "sales": [
@@ -43,7 +44,7 @@ def the_floor(**options: Any) -> FloorSnapshot:
             "support": [agent("2001", "support", crmid="601")],
         },
         [campaign("T1", "Spring"), campaign("T2", "Autumn")],
-        totals=TOTALS,
+        totals=totals,
         **options,
     )
 
@@ -305,6 +306,10 @@ async def test_question_mark_opens_the_help_and_escape_closes_it(tmp_path: Path)
         await app.wait_for_snapshot()
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
+        app.poll_now()  # the floor keeps updating behind a dialog
+        await app.next_snapshot()
+        await pilot.pause(1.1)  # and the age ticks
+        assert app.is_running and figure(app, "updated") == "updated 2 s ago"
         await pilot.press("p")  # no floor action behind a dialog
         await settle(app, pilot)
         assert client.calls == []
@@ -322,3 +327,25 @@ async def test_themes_are_chosen_by_name(tmp_path: Path) -> None:
         assert app.get_css_variables()["state-idle"] == "#00ff66"
     with pytest.raises(ValueError, match="no theme 'nope'"):
         scripted_app(tmp_path, [the_floor()], theme="nope")
+
+
+async def test_a_header_figure_that_grows_redraws_what_follows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual rewrites a line only up to the refreshed region's end: when "calls 7"
+    becomes "calls 10", the figures after it move and must be rewritten too."""
+    grown = the_floor(totals=replace(TOTALS, calls_in_progress=10))
+    app, _floor, _client = scripted_app(tmp_path, [the_floor(), grown])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        today = app.header.parts[1]
+        regions: list[Any] = []
+        original = today.refresh
+        monkeypatch.setattr(
+            today, "refresh", lambda *r, **k: (regions.extend(r), original(*r, **k))[1]
+        )
+        app.poll_now()
+        await app.next_snapshot()
+        line = "".join(text for text, _style in today.pieces(0))
+        assert regions and max(r.right for r in regions) >= len(line.rstrip())

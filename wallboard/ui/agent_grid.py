@@ -472,9 +472,8 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         else:
             clock = self._clock(agent)
             self._drawn_clocks[key] = clock
-            segments = [
-                Segment(clock.time, styles[_RAMP_STYLE[clock.ramp]]),
-                Segment(" ", styles["agent-grid--tile"]),
+            segments = [  # few segments: each one costs a colour change on the wire
+                Segment(clock.time + " ", styles[_RAMP_STYLE[clock.ramp]]),
                 Segment(badge(face.state), styles[f"agent-grid--state-{face.state.name.lower()}"]),
                 Segment(" " + face.number, styles["agent-grid--number"]),
             ]

@@ -101,6 +101,14 @@ class WallboardApp(App[int]):
         self._poll_timer: Timer | None = None
         self._in_flight: set[str] = set()
         self._crmids: dict[str, str] = {}
+        self.header = FloorHeader(read_only=self.read_only, id="header")
+        self.banner = StaleBanner(id="stale")
+        self.grid = AgentGrid(id="grid", thresholds=self.thresholds, scope=self.queues)
+        self.campaigns = CampaignsPane(id="campaigns")
+        self.filter_input = Input(
+            id="filter-input", placeholder="extension or name; enter keeps it, esc clears"
+        )
+        self.filter_line = Static(id="filters", markup=False)
         for custom in load_themes().values():
             self.register_theme(custom)
         wanted = theme or DEFAULT_THEME
@@ -115,26 +123,16 @@ class WallboardApp(App[int]):
     # ------------------------------------------------------------------ screen
 
     def compose(self) -> ComposeResult:
-        yield FloorHeader(read_only=self.read_only, id="header")
-        yield StaleBanner(id="stale")
+        # The floor's widgets are kept by reference: the app's own queries look at the
+        # screen on top, which is a dialog while one is open.
+        yield self.header
+        yield self.banner
         with Container(id="body"):
-            yield AgentGrid(id="grid", thresholds=self.thresholds, scope=self.queues)
-            yield CampaignsPane(id="campaigns")
-        yield Input(id="filter-input", placeholder="extension or name; enter keeps it, esc clears")
-        yield Static(id="filters", markup=False)
+            yield self.grid
+            yield self.campaigns
+        yield self.filter_input
+        yield self.filter_line
         yield Footer(show_command_palette=False)
-
-    @property
-    def grid(self) -> AgentGrid:
-        return self.query_one("#grid", AgentGrid)
-
-    @property
-    def campaigns(self) -> CampaignsPane:
-        return self.query_one("#campaigns", CampaignsPane)
-
-    @property
-    def header(self) -> FloorHeader:
-        return self.query_one(FloorHeader)
 
     def on_mount(self) -> None:
         self.grid.focus()
@@ -218,7 +216,7 @@ class WallboardApp(App[int]):
         header = self.header
         header.show(snapshot.totals)
         header.show_age(snapshot, self.clock())
-        self.query_one(StaleBanner).show(snapshot)
+        self.banner.show(snapshot)
         self.grid.show(snapshot)
         self.campaigns.show(snapshot)
         self._show_filters()
@@ -240,7 +238,7 @@ class WallboardApp(App[int]):
     # ------------------------------------------------------------------ filters
 
     def action_filter(self) -> None:
-        field = self.query_one("#filter-input", Input)
+        field = self.filter_input
         field.add_class("-shown")
         field.value = self.grid.filter_text
         field.focus()
@@ -255,7 +253,7 @@ class WallboardApp(App[int]):
         self._close_filter_input()
 
     def _close_filter_input(self) -> None:
-        self.query_one("#filter-input", Input).remove_class("-shown")
+        self.filter_input.remove_class("-shown")
         self.grid.focus()
 
     def action_state_filter(self) -> None:
@@ -271,7 +269,7 @@ class WallboardApp(App[int]):
         self.push_screen(StateFilterDialog(state_counts(agents), self.grid.filter_state), chosen)
 
     def action_clear_filters(self) -> None:
-        field = self.query_one("#filter-input", Input)
+        field = self.filter_input
         field.value = ""
         self.grid.set_filter(text="", state=None)
         self._close_filter_input()
@@ -284,7 +282,7 @@ class WallboardApp(App[int]):
             parts.append(f"extension or name contains {clean(grid.filter_text)!r}")
         if grid.filter_state is not None:
             parts.append(f"state {grid.filter_state.value}")
-        line = self.query_one("#filters", Static)
+        line = self.filter_line
         line.set_class(bool(parts), "-shown")
         if parts:
             text = f"Filter: {' and '.join(parts)}: {grid.shown} shown (esc clears)"

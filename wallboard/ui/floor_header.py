@@ -15,7 +15,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -107,11 +107,12 @@ class HeaderLines(Widget):
                 out.append((f"{text} ", style))
         return out
 
-    def end_of(self, y: int, keys: set[str]) -> int:
+    def end_of(self, y: int, keys: set[str], figures: dict[str, str] | None = None) -> int:
         """The cell where the last of `keys` ends on line `y` (what a change must rewrite)."""
+        figures = self.header.figures if figures is None else figures
         x = end = 0
         for key in self.lines[y]:
-            text = self.header.figures[key]
+            text = figures[key]
             if text:
                 x += cell_len(text) + (3 if self.header.style_of(key) in ("red", "stale") else 1)
             if key in keys:
@@ -135,9 +136,10 @@ class HeaderLines(Widget):
         return strip.crop(0, width).adjust_cell_length(width, styles["base"])
 
 
-class FloorHeader(Horizontal):
+class FloorHeader(Vertical):
     """Line one: agents by state (and READ-ONLY). Line two: calls, today's answered and
-    dropped, the abandon rate, and, at the right, how old the data is."""
+    dropped, the abandon rate, and, at the right in a widget of its own, how old the data
+    is (it changes every second, and is then rewritten alone)."""
 
     def __init__(self, *, read_only: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -147,12 +149,17 @@ class FloorHeader(Horizontal):
         self.figures["mode"] = "READ-ONLY" if read_only else ""
         self.abandon = ""  # "", "-amber" or "-red"
         self.stale = False
-        self.left = HeaderLines(self, (_LINES[0][:-1], _LINES[1][:-1]), id="figures")
-        self.right = HeaderLines(self, ((_LINES[0][-1],), (_LINES[1][-1],)), classes="-right")
+        self.parts = (
+            HeaderLines(self, (_LINES[0],), id="states"),
+            HeaderLines(self, (_LINES[1][:-1],), id="today"),
+            HeaderLines(self, (_LINES[1][-1:],), id="age", classes="-right"),
+        )
 
     def compose(self) -> ComposeResult:
-        yield self.left
-        yield self.right
+        yield self.parts[0]
+        with Horizontal():
+            yield self.parts[1]
+            yield self.parts[2]
 
     def figure(self, key: str) -> str:
         """What a figure reads now ("idle", "calls", "abandon", "updated", ...)."""
@@ -186,26 +193,27 @@ class FloorHeader(Horizontal):
         self._change({"updated": text}, restyled)
 
     def _change(self, values: dict[str, str], restyled: set[str]) -> None:
-        before = {
-            part: [part.end_of(y, set(keys)) for y, keys in enumerate(part.lines)]
-            for part in (self.left, self.right)
-        }
         changed = {key for key, text in values.items() if self.figures.get(key) != text}
         changed |= restyled
-        self.figures.update(values)
         if not changed:
             return
-        for part in (self.left, self.right):
+        old = dict(self.figures)
+        self.figures.update(values)
+        for part in self.parts:
             for y, keys in enumerate(part.lines):
                 touched = changed.intersection(keys)
                 if not touched:
                     continue
-                if part is self.right:
+                if part.has_class("-right"):
                     part.refresh(layout=True)  # its width follows its text
                     continue
                 # Textual rewrites from the widget's left edge up to the region's end: end
                 # the region where the changed figures end (now or before, if longer).
-                end = max(part.end_of(y, touched), before[part][y])
+                end = max(part.end_of(y, touched), part.end_of(y, touched, old))
+                moved = any(cell_len(old[key]) != cell_len(self.figures[key]) for key in touched)
+                if moved or touched & restyled:  # what follows on the line moved too
+                    everything = set(keys)
+                    end = max(part.end_of(y, everything), part.end_of(y, everything, old))
                 part.refresh(Region(0, y, end, 1))
 
     def style_of(self, key: str) -> str:
