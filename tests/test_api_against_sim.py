@@ -198,3 +198,38 @@ async def test_over_loopback_with_faults() -> None:
             sim.faults.malformed = 0.0
 
             assert await client.queues()
+
+
+async def test_a_mutation_whose_answer_breaks_is_outcome_unknown_though_it_took_effect() -> None:
+    """The simulator's `malformed` and `drop` faults strike after the call was carried out:
+    the client must not call that a failure. Its `error500` strikes before: that one did."""
+    sim = Simulator.from_scenario(seed=5, agents=8, queues=1, campaigns=0, manual_clock=True)
+    with serve_in_thread(sim) as url:
+        transport = Counting(httpx.AsyncHTTPTransport())
+        client = WallboardClient(
+            url, sim.appid, sim.accesskey, transport=transport, sleep=_no_wait, timeout=5
+        )
+        async with client:
+            queue = (await client.queues())[0].queuename
+            taskid = (await client.create_task(2, queue, ["13800000001", "13800000002"])).taskid
+            await client.set_task(taskid, 1)
+            assert sim.floor.task_status(taskid) == 1026  # running
+
+            sim.faults.malformed = 1.0
+            with pytest.raises(OutcomeUnknown, match=r"TaskSet: HTTP 200 .*may have reached"):
+                await client.set_task(taskid, 2)
+            sim.faults.malformed = 0.0
+            assert sim.floor.task_status(taskid) == 1027  # it was paused all the same
+
+            sim.faults.error500 = 1.0
+            with pytest.raises(ServerError):  # the server said it failed: it did nothing
+                await client.set_task(taskid, 1)
+            sim.faults.error500 = 0.0
+            assert sim.floor.task_status(taskid) == 1027
+
+            sim.faults.drop = 1.0
+            with pytest.raises(OutcomeUnknown, match="may have reached the server"):
+                await client.set_task(taskid, 1)
+            sim.faults.drop = 0.0
+            assert sim.floor.task_status(taskid) == 1026  # it was opened again all the same
+    assert transport.sent["App.Sip_Yccall.TaskSet"] == 4  # none of them was repeated

@@ -203,3 +203,14 @@ def test_values_may_hold_equals_signs_and_spaces() -> None:
     service, form = parse_call("EditQueue", ["queuename=q 1", "remark=a=b"])
     assert service.wire == "App.Sip_Queue.EditQueue"
     assert form == {"queuename": "q 1", "remark": "a=b"}
+
+
+def test_logout_logs_in_first_and_is_sent(
+    server: str, fake: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["call", "Logout"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out) == {"status": 0, "desc": "logout successful"}
+    assert fake.hits["App.Sip_Auth.Login"] == 1
+    assert fake.hits["App.Sip_Auth.Logout"] == 1
+    assert TOKEN_PREFIX not in out

@@ -1,6 +1,6 @@
 """Every transport code and business failure becomes its exception, with the code, the
-server's message and the documented meaning; malformed answers are ProtocolErrors naming the
-service, never a KeyError."""
+server's message (without the client's secrets) and the documented meaning; malformed answers
+are ProtocolErrors naming the service (OutcomeUnknown for a mutation), never a KeyError."""
 
 from __future__ import annotations
 
@@ -20,10 +20,12 @@ from wallboard.api.errors import (
     BusinessError,
     IpNotAuthorised,
     ModuleNotLicensed,
+    OutcomeUnknown,
     ProtocolError,
     ServerError,
     TokenInvalid,
     TransportError,
+    redact,
 )
 
 QUEUES = "App.Sip_Queue.GetQueueList"
@@ -160,15 +162,26 @@ async def test_malformed_answers_are_protocol_errors_naming_the_service(
     assert fake.hits[QUEUES] == 1  # a malformed answer is not retried
 
 
-async def test_an_object_result_of_the_wrong_shape_is_a_protocol_error() -> None:
+async def test_an_object_result_of_the_wrong_shape_is_a_protocol_error_for_a_read() -> None:
     fake = FakeApi()
-    fake.queue("App.Sip_Yccall.TaskCreat", ok(["20200212163504393460"]))
     fake.queue("App.Sip_Cdr.GetBill", ok({"totalitems": 1, "bills": {"id": 1}}))
     async with _client(fake) as client:
-        with pytest.raises(ProtocolError, match="TaskCreat: the answer's result is not an object"):
-            await client.create_task(2, "q", ["1"])
         with pytest.raises(ProtocolError, match=r"GetBill: the result .* \(bills: "):
             await client.bills("2026-01-05 00:00:00", "2026-01-06 00:00:00")
+
+
+async def test_a_mutation_accepted_with_a_result_of_the_wrong_shape_is_outcome_unknown() -> None:
+    """status 0 said the task was made; its id cannot be read, so the supervisor must look
+    rather than be told the creation failed (and make a second task)."""
+    fake = FakeApi()
+    fake.queue("App.Sip_Yccall.TaskCreat", ok(["20200212163504393460"]))
+    async with _client(fake) as client:
+        with pytest.raises(OutcomeUnknown) as caught:
+            await client.create_task(2, "q", ["1"])
+    assert str(caught.value).startswith(
+        "App.Sip_Yccall.TaskCreat: the answer's result is not an object; the server accepted"
+    )
+    assert fake.hits["App.Sip_Yccall.TaskCreat"] == 1
 
 
 async def test_an_http_error_page_is_a_server_error_for_reads() -> None:
@@ -214,3 +227,45 @@ def test_errors_survive_pickling_with_their_fields() -> None:
     )
     assert str(copy) == str(error)
     assert isinstance(copy, ApiError)
+
+
+async def test_the_servers_messages_never_carry_the_accesskey_or_the_token() -> None:
+    """A server that echoes what it was sent must not put our secrets on the screen."""
+    fake = FakeApi()
+    token = "token-s3cr3t-1"
+    fake.queue(QUEUES, refused(400, f"Illegal request: token {token} with key {ACCESSKEY}"))
+    fake.queue(
+        "App.Sip_Yccall.TaskSet",
+        failed("1003", f"no task for token={token}", desc=f"accesskey {ACCESSKEY} refused"),
+        failed("1003", "", desc=f"accesskey {ACCESSKEY} refused"),
+    )
+    async with _client(fake) as client:
+        with pytest.raises(BadRequest) as bad:
+            await client.queues()
+        with pytest.raises(BusinessError) as business:
+            await client.set_task("T1", 2)
+        with pytest.raises(BusinessError) as from_desc:
+            await client.set_task("T1", 2)
+    assert fake.sent(QUEUES)[0]["token"] == token  # the secret really was the one sent
+    for error in (bad.value, business.value, from_desc.value):
+        for text in (str(error), repr(error), error.message, error.meaning):
+            assert token not in text
+            assert ACCESSKEY not in text
+    assert bad.value.message == "Illegal request: token *** with key ***"
+    assert business.value.message == "no task for token=***"
+    assert from_desc.value.message == "accesskey *** refused"
+
+
+async def test_a_refused_login_that_echoes_the_accesskey_hides_it() -> None:
+    fake = FakeApi()
+    fake.queue("App.Sip_Auth.Login", failed("1003", f"bad accesskey {ACCESSKEY}"))
+    async with _client(fake) as client:
+        with pytest.raises(BusinessError) as caught:
+            await client.login()
+    assert ACCESSKEY not in str(caught.value)
+    assert caught.value.message == "bad accesskey ***"
+
+
+def test_redact_hides_a_secret_that_contains_another_whole() -> None:
+    assert redact("key abc-long and abc", ["abc", "abc-long", ""]) == "key *** and ***"
+    assert redact("nothing secret", []) == "nothing secret"

@@ -15,6 +15,7 @@ from wallboard.api.client import WallboardClient
 from wallboard.api.models import (
     Ack,
     BillCallback,
+    BillPage,
     ExtensionCallEvent,
     PhoneNumber,
     QueueAgent,
@@ -207,3 +208,39 @@ def test_nulls_become_defaults() -> None:
     agent = QueueAgent.model_validate({key: None for key in QueueAgent.model_fields})
     assert agent == QueueAgent()
     assert (agent.extnumber, agent.state, agent.noanswercount) == ("", None, 0)
+
+
+@pytest.mark.parametrize("empty", [None, {}, "", []], ids=["null", "object", "text", "list"])
+async def test_a_bill_page_without_bills_is_an_empty_list(empty: Any) -> None:
+    fake = FakeApi()
+    page = {"totalitems": "0", "currentpage": 1, "itemsperpage": None, "bills": empty}
+    fake.queue("App.Sip_Cdr.GetBill", {"ret": 200, "data": {"status": 0, "result": page}})
+    async with WallboardClient(
+        "http://pbx.test", APPID, ACCESSKEY, transport=fake.transport()
+    ) as client:
+        answer = await client.bills("2026-01-05 00:00:00", "2026-01-06 00:00:00")
+    assert answer == BillPage(totalitems=0, currentpage=1, itemsperpage=0, bills=[])
+
+
+def test_bills_as_a_keyed_object_keep_their_order() -> None:
+    page = BillPage.model_validate({"bills": {"0": {"id": "7"}, "1": {"id": 8, "billsec": None}}})
+    assert [(b.id, b.billsec) for b in page.bills] == [(7, 0), (8, 0)]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"taskid": "20210222110030244314", "companycode": "9027", "status": 3},
+        {"taskid": "20210222110030244314", "companycode": 9027, "status": "3"},
+        {"taskid": 20210222110030244314, "companycode": 9027.0, "status": " 3 ", "x": [1]},
+    ],
+    ids=["documented", "text-status-int-company", "numbers-everywhere"],
+)
+def test_the_task_callback_parses_leniently(payload: dict[str, Any]) -> None:
+    task = TaskFinished.model_validate(payload)
+    assert (task.taskid, task.companycode, task.status) == ("20210222110030244314", "9027", 3)
+
+
+def test_a_task_callback_with_nulls_or_missing_fields_still_parses() -> None:
+    assert TaskFinished.model_validate({"taskid": None, "status": None}) == TaskFinished()
+    assert TaskFinished.model_validate({}).status is None

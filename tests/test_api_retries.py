@@ -10,7 +10,14 @@ from fixtures.fake_api import ACCESSKEY, APPID, FakeApi, FaultTransport, Hang, R
 
 from wallboard.api import services
 from wallboard.api.client import WallboardClient
-from wallboard.api.errors import ConnectError, NoAnswer, OutcomeUnknown, ServerError
+from wallboard.api.errors import (
+    BadRequest,
+    ConnectError,
+    NoAnswer,
+    OutcomeUnknown,
+    ProtocolError,
+    ServerError,
+)
 
 QUEUES = "App.Sip_Queue.GetQueueList"
 TASKSET = "App.Sip_Yccall.TaskSet"
@@ -116,7 +123,7 @@ async def test_a_bad_request_is_not_retried() -> None:
     fake, sleeps = FakeApi(), Sleeps()
     fake.queue(QUEUES, refused(400))
     async with _client(fake, sleeps) as client:
-        with pytest.raises(Exception, match="400"):
+        with pytest.raises(BadRequest, match="400"):
             await client.queues()
     assert fake.hits[QUEUES] == 1
     assert sleeps.delays == []
@@ -205,3 +212,47 @@ async def test_no_mutation_is_ever_retried_after_a_server_error(
             await getattr(client, service.method)(*ARGS[service.method])
     assert fake.hits[service.wire] == 1
     assert sleeps.delays == []
+
+
+UNREADABLE: list[tuple[str, Any, str]] = [
+    ("not JSON", Raw(b'{"ret":200,"data":{"status":0'), "HTTP 200 from the server without"),
+    ("HTTP 500 page", Raw(b"<h1>Internal Server Error</h1>", status=500), "HTTP 500 from"),
+    ("HTTP 502 page", Raw(b"Bad Gateway", status=502), "HTTP 502 from a gateway"),
+    ("no envelope", {"data": {"status": 0}}, "no ret/data/msg envelope"),
+    ("ret not a number", {"ret": "ok", "data": {"status": 0}}, "ret is not a number"),
+    ("data not an object", {"ret": 200, "data": "done", "msg": ""}, "data is not an object"),
+    ("no status", {"ret": 200, "data": {"desc": "ok"}, "msg": ""}, "has no status"),
+]
+
+
+@pytest.mark.parametrize("service", MUTATIONS, ids=[s.short for s in MUTATIONS])
+@pytest.mark.parametrize(
+    ("answer", "expected"), [u[1:] for u in UNREADABLE], ids=[u[0] for u in UNREADABLE]
+)
+async def test_a_mutation_whose_answer_cannot_be_read_is_outcome_unknown_and_sent_once(
+    service: services.Service, answer: Any, expected: str
+) -> None:
+    fake, sleeps = FakeApi(), Sleeps()
+    fake.queue(service.wire, answer, answer)
+    async with _client(fake, sleeps) as client:
+        with pytest.raises(OutcomeUnknown) as caught:
+            await getattr(client, service.method)(*ARGS[service.method])
+    text = str(caught.value)
+    assert text.startswith(service.wire)
+    assert expected in text
+    assert "may have reached the server" in text
+    assert fake.hits[service.wire] == 1
+    assert sleeps.delays == []
+
+
+async def test_a_read_whose_answer_cannot_be_read_stays_a_protocol_or_server_error() -> None:
+    fake, sleeps = FakeApi(), Sleeps()
+    fake.queue(QUEUES, Raw(b"{"), *[Raw(b"oops", status=500)] * 3, {"data": {}})
+    async with _client(fake, sleeps) as client:
+        with pytest.raises(ProtocolError, match="not JSON"):
+            await client.queues()
+        with pytest.raises(ServerError, match="HTTP 500 without an API answer"):
+            await client.queues()  # retried: a read may be asked again
+        with pytest.raises(ProtocolError, match="no ret/data/msg envelope"):
+            await client.queues()
+    assert fake.hits[QUEUES] == 5

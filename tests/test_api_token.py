@@ -10,7 +10,7 @@ import pytest
 from fixtures.fake_api import ACCESSKEY, APPID, FakeApi, failed, refused
 
 from wallboard.api.client import WallboardClient
-from wallboard.api.errors import BusinessError, TokenInvalid
+from wallboard.api.errors import BusinessError, ProtocolError, TokenInvalid
 
 LOGIN = "App.Sip_Auth.Login"
 AGENTS = "App.Sip_Queue.GetQueueSipStatus"
@@ -145,7 +145,7 @@ async def test_a_login_answer_without_a_token_is_a_protocol_error() -> None:
     fake = FakeApi()
     fake.queue(LOGIN, {"ret": 200, "data": {"status": 0, "result": {"companycode": 1}}})
     async with _client(fake) as client:
-        with pytest.raises(Exception, match="Login: the login answer holds no token"):
+        with pytest.raises(ProtocolError, match="Login: the login answer holds no token"):
             await client.queues()
 
 
@@ -155,3 +155,46 @@ async def test_login_failure_code_from_the_server() -> None:
     async with _client(fake) as client:
         with pytest.raises(BusinessError, match="1003 Authorization failed"):
             await client.login()
+
+
+async def test_fifty_calls_behind_a_refused_login_send_one_login_and_share_its_error() -> None:
+    fake = FakeApi(accesskey="another-key")  # every Login is refused (1003)
+    arrived, release = asyncio.Event(), asyncio.Event()
+
+    async def refused_when_released() -> Any:
+        arrived.set()
+        await release.wait()  # hold the Login in flight while the other calls queue up
+        return failed("1003", "Authorization failed")
+
+    fake.queue(LOGIN, refused_when_released())
+    async with _client(fake) as client:
+        calls = [asyncio.ensure_future(client.queue_agents()) for _ in range(50)]
+        await arrived.wait()
+        release.set()
+        results = await asyncio.gather(*calls, return_exceptions=True)
+    assert fake.hits[LOGIN] == 1
+    assert fake.hits[AGENTS] == 0
+    assert all(isinstance(r, BusinessError) and r.code == 1003 for r in results)
+    assert len({id(r) for r in results}) == 50  # each caller its own exception object
+
+
+async def test_a_call_after_a_refused_login_tries_to_log_in_again() -> None:
+    """The refusal is shared only with the calls that waited for it, not remembered."""
+    fake = FakeApi()
+    fake.queue(LOGIN, failed("1003", "Authorization failed"))
+    async with _client(fake) as client:
+        with pytest.raises(BusinessError):
+            await client.queues()
+        assert await client.queues()
+    assert fake.hits[LOGIN] == 2
+
+
+async def test_logout_by_name_logs_in_first_and_is_sent() -> None:
+    fake = FakeApi()
+    async with _client(fake) as client:
+        answer = await client.call("Logout")
+    assert answer.desc == "logout successful"
+    assert fake.hits[LOGIN] == 1
+    assert fake.hits["App.Sip_Auth.Logout"] == 1
+    assert fake.sent("App.Sip_Auth.Logout")[0]["token"] == "token-s3cr3t-1"
+    assert fake.valid_tokens == set()

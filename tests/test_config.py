@@ -3,9 +3,11 @@ and private files for secrets."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import stat
+import zoneinfo
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,8 @@ ENV = (
     "WALLBOARD_PROFILE",
     "WALLBOARD_CONFIG_DIR",
     "WALLBOARD_DATA_DIR",
+    "WALLBOARD_TZ",
+    "WALLBOARD_CALLBACK_LISTEN",
     "FLOOR_KEY",
 )
 
@@ -175,6 +179,27 @@ BAD: list[tuple[str, str | None, str]] = [
         "unknown key 'acesskey'",
     ),
     ("[profiles.a]\nurl = \n", None, "not valid TOML"),
+    (
+        "[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey='k'\ntz='Mars/Olympus'\n",
+        None,
+        "[profiles.a]: 'tz' 'Mars/Olympus' is not a time zone name",
+    ),
+    (
+        "[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey='k'\ntz='../../etc/passwd'\n",
+        None,
+        "'tz' '../../etc/passwd' is not a time zone name",
+    ),
+    ("[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey='k'\ntz=8\n", None, "'tz' must be text"),
+    (
+        "[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey='k'\ncallback_listen='8090'\n",
+        None,
+        "[profiles.a]: 'callback_listen' must look like host:port",
+    ),
+    (
+        "[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey='k'\ncallback_listen='h:99999'\n",
+        None,
+        "'callback_listen' must look like host:port, such as '0.0.0.0:8090' (got 'h:99999')",
+    ),
     ("profiles = 3\n", None, "'profiles' must be a table"),
     ("[profiles]\na = 3\n", "a", "'profiles.a' must be a [profiles.a] section"),
     ("default = 3\n", None, "'default' must be a profile name in quotes"),
@@ -251,3 +276,53 @@ def test_write_private_replaces_an_open_file_and_leaves_no_temporary(tmp_path: P
     assert target.read_text(encoding="utf-8") == "new"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert sorted(os.listdir(tmp_path)) == ["audit.json"]
+
+
+def test_the_server_time_zone_and_the_callback_address(clean_env: Path) -> None:
+    _write(
+        clean_env,
+        "[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey='k'\n"
+        "tz = 'Asia/Shanghai'\ncallback_listen = '0.0.0.0:8090'\n",
+    )
+    profile = load_profile()
+    assert profile.tz == zoneinfo.ZoneInfo("Asia/Shanghai")
+    assert profile.callback_listen == ("0.0.0.0", 8090)
+    noon = dt.datetime(2026, 1, 5, 4, 0, tzinfo=dt.UTC)
+    assert noon.astimezone(profile.tz).hour == 12
+    assert "Asia/Shanghai" in repr(profile) and "'k'" not in repr(profile)
+
+
+def test_both_are_optional(clean_env: Path) -> None:
+    _write(clean_env, "[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey='k'\n")
+    profile = load_profile()
+    assert profile.tz is None and profile.callback_listen is None
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("127.0.0.1:1", ("127.0.0.1", 1)),
+        ("[::1]:8090", ("::1", 8090)),
+        ("host:65535", ("host", 65535)),
+    ],
+)
+def test_callback_addresses(clean_env: Path, text: str, address: tuple[str, int]) -> None:
+    _write(
+        clean_env,
+        f"[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey='k'\ncallback_listen='{text}'\n",
+    )
+    assert load_profile().callback_listen == address
+
+
+def test_the_environment_sets_them_and_is_named_when_wrong(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(clean_env, "[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey='k'\ntz='UTC'\n")
+    monkeypatch.setenv("WALLBOARD_TZ", "Europe/London")
+    monkeypatch.setenv("WALLBOARD_CALLBACK_LISTEN", "127.0.0.1:9000")
+    profile = load_profile()
+    assert profile.tz == zoneinfo.ZoneInfo("Europe/London")
+    assert profile.callback_listen == ("127.0.0.1", 9000)
+    monkeypatch.setenv("WALLBOARD_TZ", "Europe/Nowhere")
+    with pytest.raises(ConfigError, match=r"^environment variable WALLBOARD_TZ: 'tz'"):
+        load_profile()

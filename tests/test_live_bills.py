@@ -8,7 +8,14 @@ import datetime as dt
 import pytest
 
 from wallboard.api.models import Bill, BillPage
-from wallboard.live.bills import BillReader, is_outbound, server_text, was_answered, was_dropped
+from wallboard.live.bills import (
+    BillReader,
+    campaign_figures,
+    is_outbound,
+    server_text,
+    was_answered,
+    was_dropped,
+)
 
 UTC = dt.UTC
 NINE = dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC).timestamp()
@@ -31,6 +38,7 @@ class Bills:
         answered: bool = True,
         ext: str = "1001",
         number: str = "13800000001",
+        method: int | None = 5,
     ) -> None:
         for _ in range(count):
             self.rows.append(
@@ -41,7 +49,7 @@ class Bills:
                     extnumber=ext,
                     destnumber=number,
                     direction="callout",
-                    callmethod=5,
+                    callmethod=method,
                 )
             )
 
@@ -145,3 +153,21 @@ async def test_the_lookback_is_capped_at_a_week() -> None:
 def test_server_time_in_its_zone(tz: dt.tzinfo) -> None:
     text = server_text(NINE, tz)
     assert text == ("2026-01-05 09:00:00" if tz is UTC else "2026-01-05 17:00:00")
+
+
+async def test_only_predictive_calls_count() -> None:
+    """An agent's manual call (2) or a call to another extension (1) has an agent on it by
+    definition: it is neither the dialer's nor ever dropped, so it stays out of the figures.
+    A bill without a callmethod counts: GetBill was asked for predictive calls only."""
+    source = Bills()
+    source.add(3, ext="", number="13800000001")  # predictive, dropped
+    source.add(1, ext="1001", number="13800000001", method=None)  # predictive, no method
+    source.add(6, ext="1001", number="13800000002", method=2)  # manual
+    source.add(2, ext="1002", number="1003", method=1)  # agent to agent
+    reader = BillReader(tz=UTC)
+    await reader.read(source, NINE)
+    assert {r["callmethod"] for r in source.requests} == {5}
+    today = reader.today
+    assert (today.dialled, today.answered, today.dropped) == (4, 4, 3)
+    figures = campaign_figures(["13800000001", "13800000002"], reader.by_number)
+    assert (figures.dialled, figures.answered, figures.dropped) == (1, 4, 3)

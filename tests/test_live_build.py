@@ -313,3 +313,29 @@ def test_drifting_types_never_break_the_build(
         getattr(totals, s)
         for s in ("idle", "ringing", "talking", "wrapup", "paused", "offline", "disabled", "missed")
     ) == len(shown)
+
+
+def test_calls_in_progress_counts_calls_not_phones() -> None:
+    """A ring-all queue rings every agent for one customer: one call, however many phones
+    ring. Agents on the same customer's call count once; one with no number known counts as
+    a call of its own; an agent in two queues counts once."""
+    rows = [
+        agent("1001", "a", 1214),
+        agent("1002", "a", 1214),
+        agent("1003", "a", 1214),
+        agent("1003", "b", 1214),  # the same phone, seen in a second queue
+        agent("1004", "a", 1215),
+        agent("1005", "a", 1214),
+        agent("1006", "a", 1213),
+    ]
+    customer = {"caller": "02100000001", "callee": "13800000001"}
+    calls = [
+        call("1001", 1202, **customer),
+        call("1002", 1202, **customer),
+        call("1003", 1202, **customer),
+        call("1004", 1204, caller="02100000001", callee="13900000002", callduration=30),
+        call("1005", 1201),  # the queue says receiving; the phone gives no number yet
+    ]
+    totals = floor_totals(build(rows, calls))
+    assert (totals.ringing, totals.talking, totals.idle) == (4, 1, 1)
+    assert totals.calls_in_progress == 3

@@ -4,6 +4,7 @@ callback, and `wallboard track`."""
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -224,21 +225,24 @@ def test_track_command(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFix
     assert "no longer tracked" in capsys.readouterr().out
     assert CampaignRegistry.default().tasks() == ()
     assert main(["track", "20260105090000123", "--forget"]) == 1
-    assert "was not tracked" in capsys.readouterr().out
+    assert "was not tracked" in capsys.readouterr().err
 
 
 def test_track_command_bad_input(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Errors go to stderr, so that a script reading stdout never takes one for a result."""
     bad = tmp_path / "bad.txt"
     bad.write_text("13800000001\nnot-a-number\n")
     assert main(["track", "T1", "--numbers", str(bad)]) == 2
-    out = capsys.readouterr().out
-    assert "line 2" in out and "Traceback" not in out
+    said = capsys.readouterr()
+    assert "line 2" in said.err and "Traceback" not in said.err and said.out == ""
     assert main(["track", "T1", "--numbers", str(tmp_path / "missing.txt")]) == 2
-    assert "no such file" in capsys.readouterr().out
+    said = capsys.readouterr()
+    assert "no such file" in said.err and said.out == ""
     assert main(["track", "   "]) == 2
-    assert "task id is needed" in capsys.readouterr().out
+    said = capsys.readouterr()
+    assert "task id is needed" in said.err and said.out == ""
     assert CampaignRegistry.default().tasks() == ()
 
 
@@ -250,3 +254,36 @@ def test_an_unreadable_file_is_reported_and_left_alone(data_dir: Path) -> None:
     assert (data_dir / "campaigns.json").is_dir()
     with pytest.raises(OSError):
         registry.track("T1")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["[" * 100_000, b"[" * 100_000, {"detail": "[" * 100_000}, "detail=" + "%5B" * 100_000],
+    ids=["text", "bytes", "detail", "form"],
+)
+def test_a_callback_nested_too_deep_is_ignored(data_dir: Path, payload: object) -> None:
+    registry = CampaignRegistry.default()
+    registry.track("T1", status=CampaignStatus.RUNNING)
+    before = (data_dir / "campaigns.json").read_bytes()
+    assert registry.apply_task_callback(payload) is None  # type: ignore[arg-type]
+    assert (data_dir / "campaigns.json").read_bytes() == before
+
+
+def test_bills_are_read_from_creation_or_as_far_back_as_unknown(data_dir: Path) -> None:
+    """A task created here cannot have dialled before; one only tracked may have for days."""
+    registry = CampaignRegistry.default(clock=lambda: 1000.0)
+    created = registry.record_created("T1", numbers=["13800000001"])
+    tracked = registry.track("T2", numbers=["13800000002"])
+    assert created.bills_since == 1000.0
+    assert tracked.bills_since == float("-inf")
+
+
+def test_the_registry_file_is_private(data_dir: Path) -> None:
+    """It holds customers' phone numbers: its owner alone reads it, written atomically."""
+    registry = CampaignRegistry.default()
+    registry.track("T1", numbers=["13800000001"])
+    path = data_dir / "campaigns.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    registry.track("T1", name="renamed")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in data_dir.iterdir()) == ["campaigns.json", "campaigns.json.lock"]

@@ -5,6 +5,7 @@ recovery on its own)."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from fixtures.fake_api import (
 
 from wallboard.api.client import WallboardClient
 from wallboard.live.campaigns import CampaignRegistry
-from wallboard.live.model import LiveFloor
+from wallboard.live.model import CALL_BATCH, LiveFloor
 from wallboard.live.snapshot import AgentState, CampaignStatus
 
 QUEUE_STATUS = "App.Sip_Queue.GetQueueSipStatus"
@@ -94,11 +95,18 @@ class Server:
         return ok(rows)
 
     def _bills(self, fields: dict[str, str]) -> dict[str, Any]:
+        """GetBill by dial time (like the server); callmethod is not filtered, so that the
+        model's own filter is what the tests see."""
         page, per = int(fields["currentpage"]), int(fields["itemsperpage"])
-        chosen = self.bill_rows[(page - 1) * per : page * per]
+        rows = [
+            row
+            for row in self.bill_rows
+            if fields["starttime"] <= row["starttime"] <= fields["endtime"]
+        ]
+        chosen = rows[(page - 1) * per : page * per]
         return ok(
             {
-                "totalitems": len(self.bill_rows),
+                "totalitems": len(rows),
                 "currentpage": page,
                 "itemsperpage": per,
                 "bills": chosen,
@@ -160,7 +168,7 @@ async def test_a_fast_cycle_costs_two_requests_whatever_the_floor(
     agents: int, clock: Clock
 ) -> None:
     server = Server(agents=agents, queues=5)
-    async with server.client() as client:  # the client's own default batch size (200)
+    async with server.client(batch_size=CALL_BATCH) as client:  # as the model documents
         floor = LiveFloor(client, clock=clock, tz=dt.UTC)
         await floor.refresh()  # logs in, and reads the slow lists and the bills once
         for _ in range(3):
@@ -310,16 +318,24 @@ async def test_a_new_agent_gets_its_call_state_on_the_next_cycle(
     assert snap.queues[0].agents[-1].state is AgentState.TALKING
 
 
-def _bill(i: int, number: str, *, answered: bool, ext: str) -> dict[str, Any]:
+def _bill(
+    i: int,
+    number: str,
+    *,
+    answered: bool,
+    ext: str,
+    day: str = "2026-01-05",
+    method: int = 5,
+) -> dict[str, Any]:
     return {
         "id": i,
         "extnumber": ext,
         "destnumber": number,
-        "starttime": "2026-01-05 08:30:00",
-        "answertime": "2026-01-05 08:30:10" if answered else None,
-        "endtime": "2026-01-05 08:31:00",
+        "starttime": f"{day} 08:30:00",
+        "answertime": f"{day} 08:30:10" if answered else None,
+        "endtime": f"{day} 08:31:00",
         "direction": "callout",
-        "callmethod": 5,
+        "callmethod": method,
     }
 
 
@@ -363,3 +379,102 @@ async def test_no_password_reaches_a_snapshot(server: Server, clock: Clock) -> N
         floor = LiveFloor(client, clock=clock, tz=dt.UTC)
         snap = await floor.refresh()
     assert "pw-s3cr3t" not in repr(snap) and "pw-s3cr3t" not in repr(floor.__dict__)
+
+
+async def test_the_header_counts_predictive_calls_only(server: Server, clock: Clock) -> None:
+    """Manual (2) and extension-to-extension (1) calls always have an agent on them: counted,
+    they would dilute the abandon rate that the 3% rule is about."""
+    server.bill_rows = [
+        _bill(1, "13800000001", answered=True, ext="1001"),
+        _bill(2, "13800000002", answered=True, ext=""),  # a predictive call dropped
+        _bill(3, "13800000003", answered=True, ext="1002", method=2),  # an agent dialled
+        _bill(4, "1003", answered=True, ext="1002", method=1),  # agent to agent
+    ]
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC)
+        snap = await floor.refresh()
+    assert (snap.totals.answered_today, snap.totals.dropped_today) == (2, 1)
+    assert snap.totals.abandon_rate == pytest.approx(0.5)
+    assert {fields["callmethod"] for fields in server.fake.sent(BILLS)} == {"5"}
+
+
+async def test_a_campaign_keeps_its_figures_when_it_ends(
+    server: Server, clock: Clock, tmp_path: Path
+) -> None:
+    yesterday = Clock(START - 86400 - 3600)  # created here yesterday at 08:00
+    registry = CampaignRegistry(tmp_path / "campaigns.json", clock=yesterday)
+    registry.record_created("T1", numbers=["13800000001", "13800000002"], name="two days")
+    server.bill_rows = [
+        _bill(1, "13800000001", answered=True, ext="", day="2026-01-04"),  # dropped
+        _bill(2, "13800000002", answered=True, ext="1001"),
+    ]
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, registry=registry, tz=dt.UTC, bills_interval=10)
+        running = (await floor.refresh()).campaigns[0]
+        assert (running.answered, running.dropped) == (2, 1)
+        assert running.abandon_rate == pytest.approx(0.5)
+
+        yesterday.now = clock.now
+        registry.apply_taskset("T1", 3)  # it ends
+        clock.now += 10
+        mark = server.count()
+        ended = (await floor.refresh()).campaigns[0]
+        assert ended.status is CampaignStatus.OVER
+        assert (ended.dialled, ended.answered, ended.dropped) == (2, 2, 1)
+        assert ended.abandon_rate == pytest.approx(0.5)
+        asked = server.fake.sent(BILLS)[-1]
+        assert "GetBill" in server.since(mark) and asked["starttime"] == "2026-01-04 08:00:00"
+
+        clock.now += 8 * 86400  # ended over a week ago: its bills are out of reach anyway
+        await floor.refresh()
+        assert server.fake.sent(BILLS)[-1]["starttime"] == "2026-01-13 00:00:00"
+
+
+async def test_a_tracked_campaign_counts_the_bills_from_before_it_was_tracked(
+    server: Server, clock: Clock, tmp_path: Path
+) -> None:
+    """`wallboard track` does not know when the task started: its bills are read the whole
+    look-back (a week) before today."""
+    registry = CampaignRegistry(tmp_path / "campaigns.json", clock=clock)
+    registry.track("T1", numbers=["13800000001", "13800000002", "13800000003"])
+    server.bill_rows = [
+        _bill(1, "13800000001", answered=True, ext="", day="2026-01-02"),  # dropped
+        _bill(2, "13800000002", answered=True, ext="1001", day="2026-01-04"),
+        _bill(3, "13800000003", answered=True, ext="1001", day="2025-12-28"),  # too old
+    ]
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, registry=registry, tz=dt.UTC)
+        snap = await floor.refresh()
+    assert server.fake.sent(BILLS)[0]["starttime"] == "2025-12-29 00:00:00"
+    (task,) = snap.campaigns
+    assert (task.dialled, task.answered, task.dropped) == (2, 2, 1)
+    assert (snap.totals.answered_today, snap.totals.dropped_today) == (0, 0)  # not today's
+
+
+async def test_the_server_time_zone_sets_the_bill_window(server: Server, clock: Clock) -> None:
+    """20:00 UTC is already tomorrow on a server in Shanghai: "today" is the server's day."""
+    clock.now = dt.datetime(2026, 1, 5, 20, 0, tzinfo=dt.UTC).timestamp()
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, tz=zoneinfo.ZoneInfo("Asia/Shanghai"))
+        await floor.refresh()
+    asked = server.fake.sent(BILLS)[0]
+    assert (asked["starttime"], asked["endtime"]) == ("2026-01-06 00:00:00", "2026-01-06 23:59:59")
+
+
+async def test_the_client_batches_the_call_states(clock: Clock) -> None:
+    """One batching path, the client's: the model asks for all extensions in one call and
+    the client splits them by its batch_size."""
+    server = Server(agents=7, queues=2)
+    async with server.client(batch_size=3) as client:
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC)
+        await floor.refresh()
+        clock.now += 1.5
+        mark = server.count()
+        snap = await floor.refresh()
+    assert sorted(server.since(mark)) == ["GetQueueSipStatus"] + ["GetSipCallStatus"] * 3
+    assert [len(f["extnumber"].split(",")) for f in server.fake.sent(CALL_STATUS)[-3:]] == [
+        3,
+        3,
+        1,
+    ]
+    assert sum(len(q.agents) for q in snap.queues) == 7 and not snap.stale

@@ -7,6 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wallboard.api import codes
+from wallboard.live import states
 from wallboard.live.snapshot import AgentState
 from wallboard.live.states import agent_state
 
@@ -143,3 +145,17 @@ def test_any_input_gives_a_state(
         enabled=enabled,
     )
     assert isinstance(got, AgentState)
+
+
+def test_the_codes_come_from_the_one_table() -> None:
+    """The readable names are looked up in the code table by the documents' own words: a
+    code renumbered there changes here too, and a name the table lacks fails at import."""
+    assert (states.Q_NO_ANSWER, states.Q_PAUSED, states.Q_CHECKED_IN) == (1212, 1217, 1218)
+    assert (states.X_MISSING, states.X_IDLE, states.X_REJECTED) == (1012, 1201, 1205)
+    assert (states.T_MISSING, states.T_OVER) == (1024, 1028)
+    for name in dir(states):
+        if name[:2] in ("Q_", "X_", "T_"):
+            code = getattr(states, name)
+            assert states.documented(codes.BUSINESS[code].message) == code, name
+    with pytest.raises(LookupError, match="no such state"):
+        states.documented("no such state")

@@ -4,7 +4,6 @@ or dead receiver changes nothing on the floor and does not slow it down."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import threading
@@ -16,14 +15,15 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from wallboard.sim import bills as bills_module
+from wallboard.sim import floor as floor_module
 from wallboard.sim.callbacks import CallbackDispatcher, CallbackStats, CallbackTargets
-from wallboard.sim.server import Simulator, bind, url_of
+from wallboard.sim.server import Simulator, serve_app_in_thread
 
 EXAMPLES = Path(__file__).parent / "fixtures" / "examples"
 
@@ -177,6 +177,33 @@ def test_no_address_means_no_queue_and_no_thread() -> None:
     assert dispatcher.stats.queued == 0
 
 
+def test_only_the_kinds_with_an_address_are_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With only a bill address, the floor builds no extension payloads (two uuid hashes
+    each): one hash per bill is all the work callbacks add."""
+    hashed: list[int] = []
+    real_uuid = floor_module.call_uuid
+
+    def counted_uuid(seed: int, seq: int, leg: str = "a") -> str:
+        hashed.append(seq)
+        return real_uuid(seed, seq, leg)
+
+    monkeypatch.setattr(floor_module, "call_uuid", counted_uuid)  # extension events
+    monkeypatch.setattr(bills_module, "call_uuid", counted_uuid)  # bills
+    receiver = Receiver()
+    dispatcher = CallbackDispatcher(
+        CallbackTargets(bill="http://receiver.test/bill"),
+        transport=receiver.transport(),
+        capacity=100_000,
+    )
+    with Simulator.from_scenario(seed=7, manual_clock=True, callbacks=dispatcher) as sim:
+        sim.advance(10 * 60)
+        stats = finished(dispatcher)
+    assert stats.delivered == stats.queued == len(sim.floor.bills) > 0
+    assert len(hashed) == len(sim.floor.bills)
+    bills = receiver.details("/bill")
+    assert [bill["uuid"] for bill in bills] == [bill.uuid for bill in sim.floor.bills]
+
+
 def _bill_rows(sim: Simulator) -> list[dict[str, Any]]:
     return [sim.floor.bill_row(bill) for bill in sim.floor.bills]
 
@@ -188,10 +215,10 @@ def _closed_port() -> int:
 
 
 def test_a_dead_receiver_neither_changes_nor_slows_the_floor() -> None:
-    # The baseline listens to every event (so the floor builds the same payloads) and drops
-    # them; CPU time of this thread is what the floor's work costs, whatever else runs.
+    # The baseline reads every event's payload (so the floor builds the same payloads) and
+    # drops it; CPU time of this thread is what the floor's work costs, whatever else runs.
     listened = Simulator.from_scenario(seed=11, manual_clock=True)
-    listened.floor.subscribe(lambda event: None)
+    listened.floor.subscribe(lambda event: event.payload)
     began = time.thread_time()
     listened.advance(2 * 3600)
     listened_cpu = time.thread_time() - began
@@ -249,19 +276,8 @@ def receiver_server(store: list[tuple[str, dict[str, Any]]]) -> Iterator[str]:
         return PlainTextResponse("ok")
 
     app = Starlette(routes=[Route("/{kind}", receive, methods=["POST"])])
-    sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])))
-    thread.start()
-    try:
-        deadline = time.monotonic() + 5
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.005)
-        yield url_of(sock)
-    finally:
-        server.should_exit = True
-        thread.join(5)
-        sock.close()
+    with serve_app_in_thread(app, lifespan="off") as url:  # returns once it is listening
+        yield url
 
 
 def test_callbacks_reach_a_real_receiver_over_loopback() -> None:

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from wallboard.api.services import SERVICES
+from wallboard.sim.entities import QUEUE_SETTINGS
 from wallboard.sim.floor import Floor
 from wallboard.sim.server import Simulator, create_app
 
@@ -91,7 +92,7 @@ class Wire:
             response = await self.http.post("/", data=form)
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("application/json")
-        return response.json()
+        return json.loads(response.content, parse_constant=not_json)
 
     async def login(self) -> str:
         answer = await self.post(
@@ -109,6 +110,11 @@ class Wire:
             await self.login()
         form = {"service": service, "token": self.token, **fields}
         return await self.post(form, encoding=encoding)
+
+
+def not_json(constant: str) -> Any:
+    """Every answer is strict JSON: a client in another language could not read NaN."""
+    raise AssertionError(f"the answer holds {constant}, which is not JSON")
 
 
 def ok(answer: Any, desc: str | None = None) -> Any:
@@ -165,13 +171,53 @@ async def living() -> AsyncIterator[Wire]:
 
 
 # -- the envelope, service names, encodings, tokens ----------------------------------------
-async def test_every_documented_service_answers(wire: Wire) -> None:
-    for service in SERVICES:
+#: What each service says to a call with a token and nothing else: the first required field
+#: it misses, or None for a service whose every field is optional (or has a documented
+#: default, as GetSipnumberInfo's status has) and so answers with a success.
+FIRST_REQUIRED: dict[str, str | None] = {
+    "App.Sip_Auth.Login": "appid",  # the token is no credential for a login
+    "App.Sip_Auth.Logout": None,  # the token is all it needs
+    "App.Sip_Cdr.GetBill": "starttime",
+    "App.Sip_Cdr.GetRecodeFile": "filename",
+    "App.Sip_Yccall.TaskCreat": "assigntype",
+    "App.Sip_Yccall.TaskAdd": "taskid",
+    "App.Sip_Yccall.taskDelPhone": "taskid",
+    "App.Sip_Yccall.TaskSet": "taskid",
+    "App.Sip_Queue.AddQueue": "queuename",
+    "App.Sip_Queue.EditQueue": "queuename",
+    "App.Sip_Queue.DelQueue": "queuename",
+    "App.Sip_Queue.GetQueueList": None,
+    "App.Sip_Queue.GetQueueSipStatus": None,
+    "App.Sip_Queue.SetSeatsStatus": "settype",
+    "App.Sip_Queue.SipSignIn": "queuename",
+    "App.Sip_Queue.SipSignOut": "queuename",
+    "App.Sip_Extgroup.AddExtgroup": "name",
+    "App.Sip_Extgroup.AddExtnumber": "name",
+    "App.Sip_Extgroup.DelExtnumber": "name",
+    "App.Sip_Extgroup.EditExtnumber": "name",
+    "App.Sip_Extgroup.GetGroupExt": "name",
+    "App.Sip_Extgroup.GetExtgroupInfo": "name",
+    "App.Sip_Sipnum.GetSipnumberInfo": None,
+    "App.Sip_Status.GetSipCallStatus": "extnumber",
+    "App.Sip_Status.GetSipValidStatus": "extnumber",
+    "App.Sip_Status.GetSipRegisterStatus": "extnumber",
+}
+
+
+async def test_every_documented_service_names_its_first_missing_field(wire: Wire) -> None:
+    assert set(FIRST_REQUIRED) == {service.wire for service in SERVICES}
+    for service, field in FIRST_REQUIRED.items():
         await wire.login()  # afresh: Logout is one of them
-        answer = await wire.call(service.wire)
-        assert answer["ret"] in (200, 400), (service.wire, answer)
-        if answer["ret"] == 400:
-            assert "does not exist" not in answer["msg"], service.wire
+        answer = await wire.call(service)
+        if field is None:
+            ok(answer)
+        else:
+            message = refused(answer, 400, names=field)
+            assert message == f"Illegal request: missing required parameter {field}", service
+    # Logout with its token ends it: the next call with that token is ret 600.
+    await wire.login()
+    ok(await wire.call("App.Sip_Auth.Logout"), "logout successful")
+    refused(await wire.call("App.Sip_Queue.GetQueueList"), 600)
 
 
 async def test_unknown_service_is_ret_400(wire: Wire) -> None:
@@ -463,6 +509,27 @@ async def test_edit_queue(wire: Wire) -> None:
     refused(await wire.call("App.Sip_Queue.EditQueue", queuename=SALES), 400, names="remark")
 
 
+@pytest.mark.parametrize(("setting", "bounds"), sorted(QUEUE_SETTINGS.items()))
+async def test_edit_queue_bounds_are_one_table(
+    wire: Wire, sim: Simulator, setting: str, bounds: tuple[int, int]
+) -> None:
+    """Every value the wire lets through the floor takes: a value out of range is ret 400
+    naming the field and its range (ringdelay=0 was once a business 1002), never a 1002."""
+    low, high = bounds
+    for value in (low - 1, high + 1):
+        answer = await wire.call(
+            "App.Sip_Queue.EditQueue", queuename=SALES, remark="r", **{setting: value}
+        )
+        message = refused(answer, 400, names=setting)
+        assert f"from {low} to {high}" in message
+    for value in (low, high):
+        answer = await wire.call(
+            "App.Sip_Queue.EditQueue", queuename=SALES, remark="r", **{setting: value}
+        )
+        ok(answer, "Successfully modified")
+        assert getattr(sim.floor.queues[SALES], setting) == value
+
+
 async def test_del_queue(wire: Wire) -> None:
     answer = await wire.call("App.Sip_Queue.DelQueue", queuename="manual")
     assert ok(answer, "successfully deleted") is None
@@ -587,6 +654,51 @@ async def test_task_creat_errors(wire: Wire) -> None:
     business(await create_task(wire, assigntype=3, assignagent="nope"), 1002)
     business(await create_task(wire, disnumber="2100000000"), 1021)
     business(await create_task(wire, disnumber=CALLER_ID_OFF), 1019)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+async def test_task_numbers_may_not_hold_nan_or_infinity(wire: Wire, constant: str) -> None:
+    """Python's JSON parser takes these; JSON does not, and a NaN dial time once broke the
+    floor's clock. The whole request is refused, naming the field and the constant."""
+    telphone = f'[{{"phone": "13800000001", "time": {constant}}}]'
+    message = refused(await create_task(wire, telphone=telphone), 400, names="telphone")
+    assert constant in message
+    taskid = ok(await create_task(wire))["taskid"]
+    answer = await wire.call("App.Sip_Yccall.TaskAdd", taskid=taskid, telphone=telphone)
+    assert constant in refused(answer, 400, names="telphone")
+
+
+async def test_task_number_times_the_clock_cannot_reach_are_invalid(
+    wire: Wire, sim: Simulator
+) -> None:
+    """1e999 is JSON and parses as infinity; a time past year 9999 or a number too big for a
+    float is no moment either: each comes back in invaliddata and is never scheduled."""
+    telphone = (
+        '[{"phone": "13800000001", "time": 1e999},'
+        ' {"phone": "13800000002", "time": -1e999},'
+        ' {"phone": "13800000003", "time": 1e300},'
+        ' {"phone": "13800000004", "time": "' + "9" * 400 + '"},'
+        ' {"phone": "13800000005", "time": ' + "9" * 400 + "},"
+        ' {"phone": "13800000006", "time": 1767607200}]'
+    )
+    result = ok(await create_task(wire, telphone=telphone))
+    assert [item["time"] for item in result["invaliddata"]] == [
+        "1e999",  # as sent, as far as JSON can carry it
+        "-1e999",
+        1e300,
+        "9" * 400,
+        int("9" * 400),
+    ]
+    task = sim.floor.tasks[result["taskid"]]
+    assert task.pending == 1 and [n.time for _, _, n in task.scheduled] == [1767607200.0]
+    added = ok(
+        await wire.call(
+            "App.Sip_Yccall.TaskAdd",
+            taskid=result["taskid"],
+            telphone='[{"phone": "13800000007", "time": 1e999}]',
+        )
+    )
+    assert added["success"] == 0 and len(added["invaliddata"]) == 1
 
 
 async def test_task_set_runs_pauses_and_ends(wire: Wire, sim: Simulator) -> None:

@@ -8,16 +8,25 @@ agents and numbers it set up; simulated time only moves in `advance`.
 from __future__ import annotations
 
 import calendar
+import hashlib
+import math
 import time
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from wallboard.sim.bills import parse_wire_time, wire_time
+from wallboard.api import codes, services
+from wallboard.sim import bills as bills_module
+from wallboard.sim import entities
+from wallboard.sim import floor as floor_module
+from wallboard.sim.bills import call_uuid
+from wallboard.sim.entities import STAGE_WAITING
 from wallboard.sim.floor import Floor, FloorError, FloorEvent, Member
 from wallboard.sim.scenario import DEFAULT_START, build_floor
+from wallboard.sim.wire import format_time, parse_time
 
 START = DEFAULT_START
 EXT_EVENT_KEYS = {
@@ -541,7 +550,7 @@ def test_a_call_rings_an_agent_who_answers_talks_and_wraps_up() -> None:
     assert legs == ["ring", "answer", "hangup"]
     assert floor.queue_agents()[0]["callsanswered"] == 1
     answered_at = floor.queue_agents()[0]["lastanswertime"]
-    assert wire_time(bill.answertime) <= answered_at <= wire_time(bill.endtime)
+    assert format_time(bill.answertime) <= answered_at <= format_time(bill.endtime)
     state = floor.call_state(ext)
     assert state["status"] == 1201 and state["idleduration"] < 20
     assert floor.queue_agents(state=1) == []  # in wrap-up: waiting, but not free
@@ -653,12 +662,12 @@ def test_bills_carry_every_documented_field_with_consistent_times() -> None:
     for bill in floor.bills:
         row = floor.bill_row(bill)
         assert set(row) == BILL_ROW_KEYS
-        start, end = parse_wire_time(row["starttime"]), parse_wire_time(row["endtime"])
+        start, end = parse_time(row["starttime"]), parse_time(row["endtime"])
         assert row["duration"] == end - start >= 0
         if row["answertime"] is None:
             assert row["billsec"] == 0 and row["extnumber"] == ""
         else:
-            assert row["billsec"] == end - parse_wire_time(row["answertime"])
+            assert row["billsec"] == end - parse_time(row["answertime"])
         assert (row["direction"], row["callmethod"]) == ("callout", 5)
         assert (row["userid"], row["memberid"], row["chengshudu"], row["customuuid"]) == (
             "u7",
@@ -930,12 +939,12 @@ def test_strategy_random_spreads_calls() -> None:
 
 # -- time, determinism, the default scenario ----------------------------------------------------
 def test_wire_time_is_naive_local_time_kept_as_utc() -> None:
-    assert wire_time(START) == "2026-01-05 09:00:00"
-    assert wire_time(None) is None
-    assert parse_wire_time("2026-01-05 09:00:00") == START
+    assert format_time(START) == "2026-01-05 09:00:00"
+    assert format_time(None) is None
+    assert parse_time("2026-01-05 09:00:00") == START
     assert calendar.timegm(time.strptime("2026-01-05 09:00:00", "%Y-%m-%d %H:%M:%S")) == START
-    with pytest.raises(ValueError):
-        parse_wire_time("05/01/2026")
+    for bad in ("05/01/2026", "2026-02-30 09:00:00", "2026-01-05 24:00:00", ""):
+        assert parse_time(bad) is None, bad
 
 
 def test_time_only_moves_forward() -> None:
@@ -950,6 +959,131 @@ def test_time_only_moves_forward() -> None:
     assert ran == [START + 100]
     floor.advance(30)
     assert ran == [START + 100, START + 160]
+
+
+def test_the_clock_refuses_moments_that_are_not_finite() -> None:
+    floor = make_floor(1)
+    for moment in (math.nan, math.inf):
+        with pytest.raises(ValueError):
+            floor.schedule(moment, lambda: None)
+        with pytest.raises(ValueError):
+            floor.advance_to(moment)
+        with pytest.raises(ValueError):
+            floor.advance(moment)
+    floor.advance(60)
+    assert floor.now == START + 60
+
+
+#: Dial times that are no moment the floor's clock can reach.
+NOT_MOMENTS: list[Any] = [math.nan, math.inf, -math.inf, 1e300, 10**400, "9" * 400, "1e9"]
+
+
+def _task_for_half_an_hour(extra: list[Any]) -> tuple[Floor, str, list[Any]]:
+    floor = make_floor(4, seed=3)
+    taskid, invalid = floor.create_task(2, "q1", [*numbers(30), *extra], (1, 2), [], "")
+    floor.set_task(taskid, 1)
+    floor.advance(1800)
+    return floor, taskid, invalid
+
+
+def test_a_dial_time_that_is_no_moment_is_invalid_and_leaves_the_floor_alone() -> None:
+    """A NaN time once broke the order of the floor's timed events (most bills were never
+    written) and an infinite one kept its task open for ever."""
+    clean, _, _ = _task_for_half_an_hour([])
+    bad = [{"phone": f"1390000{i:04d}", "time": moment} for i, moment in enumerate(NOT_MOMENTS)]
+    floor, taskid, invalid = _task_for_half_an_hour(bad)
+    assert invalid == bad
+    assert [floor.bill_row(b) for b in floor.bills] == [clean.bill_row(b) for b in clean.bills]
+    assert len(floor.bills) == 30
+    assert floor.task_status(taskid) == 1028
+
+
+def test_get_bill_finds_a_call_longer_than_any_fixed_bound() -> None:
+    """EditQueue allows discardtime up to a day: a customer left waiting that long makes a
+    bill that a scan bounded by a fixed 4 hours missed."""
+    floor = make_floor(1, ringdelay=600, discardtime=86_400)
+    taskid = running_task(floor, 20)
+    waiting = []
+    for _ in range(1800):  # until a customer has answered and the agent's phone rings
+        floor.advance(1)
+        waiting = [c for c in floor.calls.values() if c.stage == STAGE_WAITING]
+        if waiting:
+            break
+    assert waiting
+    floor.set_task(taskid, 3)
+    floor.set_registered(ext_no(1), False)  # the only agent drops off: the customer waits
+    floor.advance(86_400 + 60)
+    (long,) = [b for b in floor.bills if b.duration > 4 * 3600]
+    assert long.abandoned and long.billsec >= 86_400
+    total, found = floor.query_bills(start=long.starttime, end=long.starttime)
+    assert total == 1 and [b.id for b in found] == [long.id]
+    total, _ = floor.query_bills(start=START, end=START + 86_400 * 2)
+    assert total == len(floor.bills)
+
+
+def _listened_run(
+    read_at_once: bool,
+) -> tuple[Floor, list[FloorEvent], list[FloorEvent], list[Any]]:
+    floor = make_floor(2, seed=2)
+    everything: list[FloorEvent] = []
+    floor.subscribe(everything.append)
+    bills_only: list[FloorEvent] = []
+    floor.subscribe(bills_only.append, ["bill"])
+    at_once: list[dict[str, Any]] = []
+    if read_at_once:
+        floor.subscribe(lambda event: at_once.append(event.payload), ["ext"])
+    running_task(floor, 10)
+    floor.advance(4 * 3600)
+    return floor, everything, bills_only, at_once
+
+
+def test_listeners_hear_only_their_kinds_and_payloads_are_built_when_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Building every payload (two uuid hashes per extension event) made a run with any
+    listener several times slower, though most listeners read few of them."""
+    hashed: list[int] = []
+    real_uuid = floor_module.call_uuid
+
+    def counted_uuid(seed: int, seq: int, leg: str = "a") -> str:
+        hashed.append(seq)
+        return real_uuid(seed, seq, leg)
+
+    monkeypatch.setattr(floor_module, "call_uuid", counted_uuid)  # extension events
+    monkeypatch.setattr(bills_module, "call_uuid", counted_uuid)  # bills
+    floor, everything, bills_only, _ = _listened_run(read_at_once=False)
+    assert len(floor.bills) == 10
+    assert [e.bill.id for e in bills_only if e.bill] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert {e.kind for e in bills_only} == {"bill"}
+    assert {e.kind for e in everything} == {"ext", "bill", "task"}
+    assert hashed == []  # nobody read a payload: nothing was built
+    ext = [e for e in everything if e.kind == "ext"]
+    late = [e.payload for e in ext]  # read after the run: as it was when it happened
+    assert len(hashed) == 2 * len(ext)
+    assert [e.payload for e in ext] == late and len(hashed) == 2 * len(ext)  # built once
+    assert late == _listened_run(read_at_once=True)[3]
+    assert bills_only[0].payload["id"] == 1
+    with pytest.raises(ValueError, match="unknown event kinds: bills"):
+        floor.subscribe(print, ["bills"])
+
+
+def test_call_uuids_are_version_4_uuids_that_never_change() -> None:
+    for seq in range(1, 200):
+        for leg in ("a", "b"):
+            made = call_uuid(7, seq, leg)
+            digest = hashlib.blake2b(f"7:{seq}:{leg}".encode(), digest_size=16).digest()
+            assert made == str(uuid.UUID(bytes=digest, version=4))
+    assert call_uuid(7, 1) == "02508f57-6b80-4db4-9e2b-e8ff465f6a36"
+
+
+def test_the_floor_names_only_documented_codes() -> None:
+    assert (entities.WAITING, entities.TASK_OVER, entities.CAUSE_BUSY) == (1213, 1028, 10006)
+    with pytest.raises(RuntimeError, match=r"1999 is not in wallboard\.api\.codes"):
+        entities._documented(codes.BUSINESS, 1999)
+    assert floor_module.MAX_NUMBERS_PER_CALL is services.MAX_NUMBERS_PER_CALL
+    floor = make_floor(1)
+    too_many = numbers(services.MAX_NUMBERS_PER_CALL + 1)
+    assert code_of(floor.create_task, 2, "q1", too_many, (1, 1), [], "") == 1002
 
 
 def _run(seed: int) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ runner, determinism, secrets, and `wallboard sim` on the command line."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import queue
 import signal
@@ -19,6 +20,8 @@ import httpx
 import pytest
 
 from wallboard import cli
+from wallboard.api.client import WallboardClient
+from wallboard.api.errors import NoAnswer, OutcomeUnknown
 from wallboard.sim import server as sim_server
 from wallboard.sim.faults import Faults, FaultSpecError
 from wallboard.sim.floor import Floor
@@ -86,16 +89,18 @@ def test_manual_clock_only_moves_on_advance() -> None:
     assert sim.now() == sim.floor.now == DEFAULT_START
     sim.advance(90)
     assert sim.handle(queue_list(token))["data"]["rsptime"] == int(DEFAULT_START + 90)
-    with pytest.raises(ValueError):
-        sim.advance(-1)
+    for bad in (-1, math.nan, math.inf):
+        with pytest.raises(ValueError):
+            sim.advance(bad)
+    assert sim.now() == DEFAULT_START + 90
 
 
 def test_the_floor_moves_while_serving_without_requests() -> None:
     sim = Simulator.from_scenario(seed=5, agents=12, speed=600)
+    reached = threading.Event()
+    sim.floor.schedule(DEFAULT_START + 120, reached.set)  # runs once the floor gets there
     with serve_in_thread(sim):
-        deadline = time.monotonic() + 5
-        while sim.floor.now < DEFAULT_START + 120 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert reached.wait(timeout=5), "the floor did not move on its own"
     assert sim.floor.now >= DEFAULT_START + 120
 
 
@@ -175,11 +180,27 @@ def test_latency_fault_delays_every_answer(served: tuple[Simulator, httpx.Client
     sim.faults.latency = 0.15
     began = time.monotonic()
     token_of(http.post("/", data=login_form(sim)).json())
-    assert time.monotonic() - began >= 0.15
+    assert time.monotonic() - began >= 0.15  # a lower bound only: a busy machine is slower
+
+
+async def test_latency_fault_waits_exactly_its_latency_and_only_when_set(
+    asgi: tuple[Simulator, httpx.AsyncClient, FakeClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim, http, _ = asgi
+    waits: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(sim_server, "_pause", pause)
+    sim.faults.latency = 0.15
+    token_of((await http.post("/", data=login_form(sim))).json())
+    assert waits == [0.15]
     sim.faults.latency = 0.0
-    began = time.monotonic()
-    token_of(http.post("/", data=login_form(sim)).json())
-    assert time.monotonic() - began < 0.15
+    token_of((await http.post("/", data=login_form(sim))).json())
+    sim.faults.error500 = 0.5  # other faults active, still no latency
+    await http.post("/", data=login_form(sim))
+    assert waits == [0.15]
 
 
 def test_error500_fault_answers_ret_500(served: tuple[Simulator, httpx.Client]) -> None:
@@ -224,6 +245,42 @@ def test_drop_fault_closes_the_connection_without_an_answer(
     assert extnumber in sim.floor.queues[queue].members
     sim.faults.drop = 0.0
     assert http.post("/", data=queue_list(token)).json()["ret"] == 200
+
+
+@pytest.mark.parametrize("base_url", ["http://sim.test", "http://sim.test:8080"])
+async def test_drop_fault_in_process_is_a_transport_error(base_url: str) -> None:
+    """Through ASGITransport there is no connection to cut: the client must still see what
+    httpx shows for a server that hung up, not an exception of the simulator's own."""
+    sim = Simulator.from_scenario(seed=5, agents=12, manual_clock=True)
+    transport = httpx.ASGITransport(app=create_app(sim))
+    async with httpx.AsyncClient(transport=transport, base_url=base_url) as http:
+        token = token_of((await http.post("/", data=login_form(sim))).json())
+        queue = next(iter(sim.floor.queues))
+        extnumber = next(
+            e.extnumber
+            for e in sim.floor.extensions.values()
+            if e.enabled and e.registered and e.extnumber not in sim.floor.queues[queue].members
+        )
+        sim.faults.drop = 1.0
+        form = {"service": "App.Sip_Queue.SipSignIn", "token": token, "crmid": "9"}
+        with pytest.raises(httpx.RemoteProtocolError, match="without sending a response"):
+            await http.post("/", data={**form, "queuename": queue, "extnumber": extnumber})
+        assert extnumber in sim.floor.queues[queue].members  # done, but nobody was told
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    client = WallboardClient(base_url, sim.appid, sim.accesskey, transport=transport, sleep=no_wait)
+    sim.faults.drop = 0.0
+    async with client:
+        await client.login()
+        sim.faults.drop = 1.0
+        with pytest.raises(OutcomeUnknown, match="connection lost"):
+            await client.sign_out(queue, extnumber, "9")
+        with pytest.raises(NoAnswer, match="connection lost"):
+            await client.queues()
+    assert len(waits) == 2  # the read was retried twice before giving up
 
 
 async def test_expire_fault_kills_tokens_after_real_seconds(

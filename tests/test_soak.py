@@ -27,6 +27,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -47,8 +48,6 @@ INTERVAL = 1.5  # the dashboard's poll interval: a cycle must end well inside it
 GOAL_MB_PER_DAY = 20.0
 DAY = 86400.0
 MB = 1024 * 1024
-#: Allocations made under this file are the day's bills.
-BILLS = "*/wallboard/live/bills.py"
 
 
 # ---------------------------------------------------------------------- the floor process
@@ -98,26 +97,32 @@ class RemoteFloor:
 
 @contextmanager
 def remote_floor(**options: Any) -> Iterator[RemoteFloor]:
-    child = subprocess.Popen(
-        [sys.executable, __file__, json.dumps(options)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert child.stdout is not None
-        hello = json.loads(child.stdout.readline())
-        yield RemoteFloor(child, **hello)
-    finally:
-        if child.stdin is not None:
-            child.stdin.close()
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        child = subprocess.Popen(
+            [sys.executable, __file__, json.dumps(options)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
         try:
-            child.wait(15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-        if child.stdout is not None:
-            child.stdout.close()
+            assert child.stdout is not None
+            line = child.stdout.readline()
+            if not line:
+                child.wait(15)
+                errors.seek(0)
+                raise RuntimeError(f"the simulated floor did not start: {errors.read()[-800:]}")
+            yield RemoteFloor(child, **json.loads(line))
+        finally:
+            if child.stdin is not None:
+                child.stdin.close()
+            try:
+                child.wait(15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+            if child.stdout is not None:
+                child.stdout.close()
 
 
 # ---------------------------------------------------------------------- the soak
@@ -127,45 +132,59 @@ def remote_floor(**options: Any) -> Iterator[RemoteFloor]:
 class Soak:
     """What one soak run saw."""
 
+    bills: bool  # whether the live model read the day's bills during the run
     cycles: list[float] = field(default_factory=list)  # seconds per poll cycle
     simulated: list[float] = field(default_factory=list)  # simulated seconds at each sample
-    kept: list[int] = field(default_factory=list)  # bytes alive, bills aside
-    bills_kept: list[int] = field(default_factory=list)  # bytes alive from reading bills
+    kept: list[int] = field(default_factory=list)  # bytes allocated during the run, still alive
     rows: int = 0
-    bills: int = 0
+    floor_bills: int = 0
     stale: list[str] = field(default_factory=list)
 
-    def per_day(self, samples: list[int]) -> float:
+    @property
+    def per_day(self) -> float:
         """Growth in MB per simulated 24 hours: the least-squares slope of the samples."""
-        return statistics.linear_regression(self.simulated, samples).slope * DAY / MB
+        return statistics.linear_regression(self.simulated, self.kept).slope * DAY / MB
 
     @property
     def hours(self) -> float:
         return (self.simulated[-1] - self.simulated[0]) / 3600 if self.simulated else 0.0
 
     def summary(self) -> str:
+        if len(self.cycles) < 2 or len(self.kept) < 2:
+            return f"too short a run: {len(self.cycles)} cycles, {len(self.kept)} samples"
         late = self.cycles[len(self.cycles) // 2 :]
         return (
-            f"{len(self.cycles)} cycles over {self.hours:.1f} simulated hours, {self.rows} "
-            f"queue rows, {self.bills:,} bills on the floor; cycle median "
-            f"{statistics.median(self.cycles) * 1000:.0f} ms, max {max(self.cycles) * 1000:.0f} "
-            f"ms, late median {statistics.median(late) * 1000:.0f} ms; kept "
-            f"{self.per_day(self.kept):+.1f} MB/day bills aside, bills "
-            f"{self.per_day(self.bills_kept):+.1f} MB/day"
+            f"bills {'read' if self.bills else 'not read'}: {len(self.cycles)} cycles over "
+            f"{self.hours:.1f} simulated hours, {self.rows} queue rows, {self.floor_bills:,} "
+            f"bills on the floor; cycle median {statistics.median(self.cycles) * 1000:.0f} ms, "
+            f"max {max(self.cycles) * 1000:.0f} ms, late median "
+            f"{statistics.median(late) * 1000:.0f} ms; memory {self.per_day:+.1f} MB/day"
         )
 
 
-def _alive(snapshot: tracemalloc.Snapshot) -> tuple[int, int]:
-    """(bytes alive outside the bill reader, bytes alive from inside it)."""
-    bills = tracemalloc.Filter(True, BILLS, all_frames=True)
-    others = tracemalloc.Filter(False, BILLS, all_frames=True)
-    inside = sum(s.size for s in snapshot.filter_traces([bills]).statistics("filename"))
-    outside = sum(s.size for s in snapshot.filter_traces([others]).statistics("filename"))
-    return outside, inside
+def resident() -> int:
+    """This process's resident memory in bytes (Linux), 0 where it cannot be read."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-async def soak(seconds: float, *, tmp: Path, agents: int = AGENTS, sample_every: int = 5) -> Soak:
-    result = Soak()
+async def soak(
+    seconds: float,
+    *,
+    tmp: Path,
+    bills: bool,
+    traced: bool,
+    agents: int = AGENTS,
+    sample_every: int = 3,
+) -> Soak:
+    """Poll a `agents`-agent floor for `seconds` of real time, `STEP` simulated seconds apart.
+
+    Memory is what was allocated during the run and is still alive (tracemalloc) when
+    `traced`, which makes every cycle about three times slower; else the resident size."""
+    result = Soak(bills)
     with remote_floor(seed=7, agents=agents, queues=20, campaigns=4) as remote:
         registry = CampaignRegistry(tmp / "campaigns.json", clock=lambda: remote.now)
         for task in remote.tasks:
@@ -176,12 +195,19 @@ async def soak(seconds: float, *, tmp: Path, agents: int = AGENTS, sample_every:
                 status=STATUS_BY_CODE.get(task["status"]),
             )
         async with WallboardClient(remote.url, remote.appid, remote.accesskey) as client:
-            floor = LiveFloor(client, registry=registry, clock=lambda: remote.now, tz=dt.UTC)
-            for _ in range(3):  # warm up: log in, first slow reads, the first pages of bills
+            floor = LiveFloor(
+                client,
+                registry=registry,
+                clock=lambda: remote.now,
+                tz=dt.UTC,
+                bills_interval=10.0 if bills else DAY * 365,  # without: read once, at the start
+            )
+            for _ in range(3):  # warm up: log in, the first slow reads and pages of bills
                 await asyncio.to_thread(remote.advance, STEP)
                 await floor.refresh()
             gc.collect()
-            tracemalloc.start(25)
+            if traced:
+                tracemalloc.start()
             try:
                 deadline = time.monotonic() + seconds
                 while time.monotonic() < deadline:
@@ -193,59 +219,70 @@ async def soak(seconds: float, *, tmp: Path, agents: int = AGENTS, sample_every:
                         result.stale.append(snap.error or "stale")
                     if len(result.cycles) % sample_every == 1:
                         gc.collect()
-                        kept, bills = _alive(tracemalloc.take_snapshot())
                         result.simulated.append(remote.now)
-                        result.kept.append(kept)
-                        result.bills_kept.append(bills)
+                        memory = tracemalloc.get_traced_memory()[0] if traced else resident()
+                        result.kept.append(memory)
             finally:
                 tracemalloc.stop()
             result.rows = sum(len(q.agents) for q in floor.snapshot.queues)
-            result.bills = remote.bills
+            result.floor_bills = remote.bills
     return result
 
 
 @pytest.fixture(scope="module")
-def short(tmp_path_factory: pytest.TempPathFactory) -> Soak:
-    """One short soak, shared by the checks below."""
-    return asyncio.run(soak(18.0, tmp=tmp_path_factory.mktemp("soak")))
+def short(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, Soak]:
+    """Two short soaks shared by the checks below: without the day's bills, memory traced;
+    and with them, at full speed (memory: the resident size)."""
+    return {
+        bills: asyncio.run(
+            soak(seconds, tmp=tmp_path_factory.mktemp("soak"), bills=bills, traced=not bills)
+        )
+        for bills, seconds in ((False, 10.0), (True, 6.0))
+    }
 
 
 def check_keeps_up(run: Soak) -> None:
     assert not run.stale, f"polls failed during the soak: {run.stale[:3]}"
-    assert len(run.cycles) >= 10, run.summary()
+    assert len(run.cycles) >= 8 and len(run.kept) >= 3, run.summary()
     assert run.rows >= AGENTS, run.summary()
     assert max(run.cycles) < INTERVAL, f"a cycle took longer than the interval: {run.summary()}"
-    early = statistics.median(run.cycles[: len(run.cycles) // 4])
-    late = statistics.median(run.cycles[-(len(run.cycles) // 4) :])
-    assert late < 2 * early + 0.05, f"cycles slow down over time: {run.summary()}"
+    early = statistics.median(run.cycles[: len(run.cycles) // 3])
+    late = statistics.median(run.cycles[-(len(run.cycles) // 3) :])
+    assert late < 1.5 * early + 0.05, f"cycles slow down over time: {run.summary()}"
 
 
-def test_the_poll_loop_keeps_up_with_2000_agents(short: Soak) -> None:
-    check_keeps_up(short)
+@pytest.mark.parametrize("bills", [False, True], ids=["bills aside", "bills read"])
+def test_the_poll_loop_keeps_up_with_2000_agents(short: dict[bool, Soak], bills: bool) -> None:
+    check_keeps_up(short[bills])
 
 
-def test_memory_stays_flat_bills_aside(short: Soak) -> None:
-    assert len(short.kept) >= 3, short.summary()
-    assert short.per_day(short.kept) < GOAL_MB_PER_DAY, short.summary()
+def test_memory_stays_flat_bills_aside(short: dict[bool, Soak]) -> None:
+    run = short[False]
+    assert run.per_day < GOAL_MB_PER_DAY, run.summary()
 
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="the bill reader keeps every bill of its window (today, or back to the oldest "
-    "running campaign, up to 7 days) as a full model: about 3.6 KB a bill",
+    "running campaign, up to 7 days) as a full model, about 3.6 KB a bill",
 )
-def test_the_days_bills_fit_the_memory_goal(short: Soak) -> None:
-    assert short.per_day(short.bills_kept) < GOAL_MB_PER_DAY, short.summary()
+def test_memory_with_the_days_bills_meets_the_goal(short: dict[bool, Soak]) -> None:
+    run = short[True]
+    if not all(run.kept):
+        pytest.skip("resident memory cannot be read here")
+    assert run.per_day < GOAL_MB_PER_DAY, run.summary()
 
 
 @pytest.mark.slow
 def test_long_soak(tmp_path: Path) -> None:
-    """WALLBOARD_SOAK_HOURS real hours (0.1 by default) of the same, bills included."""
+    """WALLBOARD_SOAK_HOURS real hours (0.1 by default: six minutes, over a simulated day)
+    of the poll loop, bills aside (their growth is pinned by the short soak)."""
     hours = float(os.environ.get("WALLBOARD_SOAK_HOURS", "0.1"))
-    run = asyncio.run(soak(hours * 3600, tmp=tmp_path, sample_every=20))
+    run = asyncio.run(soak(hours * 3600, tmp=tmp_path, bills=False, traced=True, sample_every=20))
     print(run.summary())
     check_keeps_up(run)
-    assert run.per_day(run.kept) < GOAL_MB_PER_DAY, run.summary()
+    assert run.per_day < GOAL_MB_PER_DAY, run.summary()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
 from wallboard.ui.app import WallboardApp
 from wallboard.ui.commands import FloorCommands
 from wallboard.ui.dialogs import AgentDialog, ConfirmDialog
-from wallboard.ui.floor_header import StaleBanner
 from wallboard.ui.help_screen import HelpScreen
 from wallboard.ui.keys import FLOOR_ACTIONS
 
@@ -87,7 +86,11 @@ async def test_header_shows_the_floor_figures_and_the_age(tmp_path: Path) -> Non
         assert figure(app, "abandon") == "abandon 2.8%"
         assert app.header.abandon == "-amber"
         assert figure(app, "updated") == "updated 2 s ago"
-        assert not app.query_one(StaleBanner).has_class("-shown")
+        assert not app.banner.has_class("-shown")
+        app.header.show_age(app.snapshot, T0 + 1.5)
+        assert figure(app, "updated") == "updated just now"
+        app.header.show_age(app.snapshot, T0 + 300)
+        assert figure(app, "updated") == "updated 5 min ago"
 
 
 async def test_stale_data_stays_with_its_age_and_the_reason(tmp_path: Path) -> None:
@@ -99,7 +102,7 @@ async def test_stale_data_stays_with_its_age_and_the_reason(tmp_path: Path) -> N
         app.poll_now()
         await app.next_snapshot()
         await pilot.pause()
-        banner = app.query_one(StaleBanner)
+        banner = app.banner
         assert banner.has_class("-shown") and banner.display
         assert "server unreachable" in banner.text
         assert figure(app, "updated") == "STALE 2 s ago"
@@ -134,7 +137,7 @@ async def test_a_failing_refresh_never_reaches_the_screen_as_a_traceback(tmp_pat
     async with app.run_test(size=(80, 24)):
         await app.wait_for_snapshot()
         assert app.is_running
-        assert "internal error (RuntimeError)" in app.query_one(StaleBanner).text
+        assert "internal error (RuntimeError)" in app.banner.text
 
 
 @pytest.mark.parametrize(

@@ -229,3 +229,22 @@ async def test_thousands_of_agents_are_a_few_column_widgets(tmp_path: Path) -> N
         await pilot.press("end")
         assert app.grid.selected.extnumber == "11999"
         assert app.grid.scroll_offset.y > 0
+
+
+async def test_a_tile_that_changed_out_of_view_is_current_when_scrolled_back(
+    tmp_path: Path,
+) -> None:
+    first = snapshot(floor(300))
+    app, scripted, _client = scripted_app(tmp_path, [first])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        assert "RING" not in app.export_screenshot()
+        await pilot.press("end")  # the first tiles scroll out of view
+        await pilot.pause()
+        scripted.push(with_agent(first, agent("1000", state=AgentState.RINGING, number="77")))
+        app.poll_now()
+        await app.next_snapshot()
+        await pilot.press("home")
+        await pilot.pause()
+        assert "RING" in app.export_screenshot()

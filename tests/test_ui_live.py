@@ -21,7 +21,6 @@ from wallboard.live.snapshot import AgentState, AgentView
 from wallboard.sim.server import Simulator, serve_in_thread
 from wallboard.ui.app import WallboardApp
 from wallboard.ui.dialogs import AgentDialog, ConfirmDialog
-from wallboard.ui.floor_header import StaleBanner
 from wallboard.ui.run import Settings, build_app, demo_server, track_demo_campaigns
 from wallboard.ui.thresholds import Thresholds
 
@@ -187,7 +186,7 @@ async def test_a_dead_simulator_leaves_stale_data_and_recovery_needs_no_key(
                 await pilot.pause()
                 assert sum(len(q.agents) for q in snap.queues) == tiles
                 assert app.header.figure("updated") == "STALE 42 s ago"
-                assert "unreachable" in app.query_one(StaleBanner).text
+                assert "unreachable" in app.banner.text
                 assert app.is_running
 
                 server = contextlib.ExitStack()  # ... and comes back on the same address
@@ -196,7 +195,7 @@ async def test_a_dead_simulator_leaves_stale_data_and_recovery_needs_no_key(
                 while snap.stale:
                     snap = await app.next_snapshot(timeout=10)
                 await pilot.pause()
-                assert not app.query_one(StaleBanner).has_class("-shown")
+                assert not app.banner.has_class("-shown")
                 assert app.header.figure("updated").startswith("updated")
     finally:
         await asyncio.to_thread(server.close)

@@ -11,15 +11,30 @@ names. Every mistake is reported as a `ConfigError` naming the file and the key 
     url = "https://pbx.example.com:8080"
     appid = "8f3c..."
     accesskey_env = "FLOOR_ACCESSKEY"   # or: accesskey = "..."
+    tz = "Asia/Shanghai"                # optional: the server's time zone
+    callback_listen = "0.0.0.0:8090"    # optional: receive the server's callbacks here
+
+`tz` is the IANA name of the time zone the server writes its times in. The call records are
+asked for by the server's clock ("today" is the server's day), so a dashboard on a machine in
+another zone needs it; without it, this machine's zone is used.
+
+`callback_listen` is the `host:port` where the dashboard listens for the server's callbacks
+(the task callback tells it a campaign is over). The server must be configured to post to
+that address; without the key, no port is opened.
+
+The environment overrides the file: `WALLBOARD_URL`, `WALLBOARD_APPID`, `WALLBOARD_ACCESSKEY`,
+`WALLBOARD_TZ`, `WALLBOARD_CALLBACK_LISTEN` (and `WALLBOARD_PROFILE` picks the profile).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import stat
 import tempfile
 import tomllib
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +50,22 @@ ENV_URL = "WALLBOARD_URL"
 ENV_APPID = "WALLBOARD_APPID"
 ENV_ACCESSKEY = "WALLBOARD_ACCESSKEY"
 ENV_PROFILE = "WALLBOARD_PROFILE"
+ENV_TZ = "WALLBOARD_TZ"
+ENV_CALLBACK_LISTEN = "WALLBOARD_CALLBACK_LISTEN"
 CONFIG_FILE = "config.toml"
+
+#: The keys of a [profiles.NAME] section.
+KEYS = ("url", "appid", "accesskey", "accesskey_env", "tz", "callback_listen")
+#: The keys a profile may leave out.
+OPTIONAL = ("tz", "callback_listen")
+#: Environment variables that override a profile's keys.
+OVERRIDES = (
+    ("url", ENV_URL),
+    ("appid", ENV_APPID),
+    ("accesskey", ENV_ACCESSKEY),
+    ("tz", ENV_TZ),
+    ("callback_listen", ENV_CALLBACK_LISTEN),
+)
 
 
 class ConfigError(Exception):
@@ -51,11 +81,14 @@ class Profile:
     accesskey: str = field(repr=False)
     name: str = ""
     source: str = ""  # where it came from, for messages: a file, or "environment"
+    tz: dt.tzinfo | None = None  # the server's time zone; None: this machine's
+    callback_listen: tuple[str, int] | None = None  # (host, port) for the callback receiver
 
     def __repr__(self) -> str:
         return (
             f"Profile(name={self.name!r}, url={self.url!r}, appid={self.appid!r}, "
-            f"accesskey='***', source={self.source!r})"
+            f"accesskey='***', source={self.source!r}, tz={self.tz!r}, "
+            f"callback_listen={self.callback_listen!r})"
         )
 
 
@@ -114,6 +147,7 @@ def load_profile(name: str | None = None, path: Path | None = None) -> Profile:
     file = Path(path).expanduser() if path is not None else config_path()
     name = name or os.environ.get(ENV_PROFILE, "").strip() or None
     values: dict[str, str] = {}
+    origins: dict[str, str] = {}  # optional keys set by the environment, for messages
     where = "environment"
     chosen = name or ""
     if file.is_file():
@@ -127,10 +161,12 @@ def load_profile(name: str | None = None, path: Path | None = None) -> Profile:
             f"{file}: no such config file, so there is no profile {name!r} "
             f"(create it, or set {ENV_URL}, {ENV_APPID} and {ENV_ACCESSKEY})"
         )
-    for key, variable in (("url", ENV_URL), ("appid", ENV_APPID), ("accesskey", ENV_ACCESSKEY)):
+    for key, variable in OVERRIDES:
         override = os.environ.get(variable, "").strip()
         if override:
             values[key] = override
+            if key in OPTIONAL:
+                origins[key] = f"environment variable {variable}"
     for key, variable in (("url", ENV_URL), ("appid", ENV_APPID), ("accesskey", ENV_ACCESSKEY)):
         if not values.get(key):
             if file.is_file():
@@ -146,7 +182,44 @@ def load_profile(name: str | None = None, path: Path | None = None) -> Profile:
         accesskey=values["accesskey"],
         name=chosen,
         source=where,
+        tz=_zone(values["tz"], origins.get("tz", where)) if values.get("tz") else None,
+        callback_listen=(
+            _listen_address(values["callback_listen"], origins.get("callback_listen", where))
+            if values.get("callback_listen")
+            else None
+        ),
     )
+
+
+def _zone(name: str, where: str) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        shown = name if len(name) <= 40 else name[:37] + "..."
+        raise ConfigError(
+            f"{where}: 'tz' {shown!r} is not a time zone name "
+            f"(use an IANA name such as 'Asia/Shanghai', 'Europe/London' or 'UTC')"
+        ) from None
+
+
+def _listen_address(text: str, where: str) -> tuple[str, int]:
+    """`host:port`, `[v6 address]:port` too; port 1-65535."""
+    host, sep, port = text.strip().rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if (
+        not sep
+        or not host
+        or any(ch.isspace() or ch in "/[]" for ch in host)
+        or not port.isdigit()
+        or not 1 <= int(port) <= 65535
+    ):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise ConfigError(
+            f"{where}: 'callback_listen' must look like host:port, such as '0.0.0.0:8090' "
+            f"(got {shown!r})"
+        )
+    return host, int(port)
 
 
 def _read_toml(file: Path) -> dict[str, Any]:
@@ -191,7 +264,7 @@ def _profile_from(
         raise ConfigError(f"{file}: 'profiles.{name}' must be a [profiles.{name}] section")
     where = f"{file} [profiles.{name}]"
     values: dict[str, str] = {}
-    for key in ("url", "appid", "accesskey", "accesskey_env"):
+    for key in KEYS:
         value = section.get(key)
         if value is None:
             continue
@@ -200,10 +273,10 @@ def _profile_from(
         if not isinstance(value, str):
             raise ConfigError(f"{where}: {key!r} must be text in quotes")
         values[key] = value.strip()
-    unknown = sorted(set(section) - {"url", "appid", "accesskey", "accesskey_env"})
+    unknown = sorted(set(section) - set(KEYS))
     if unknown:
         raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r} (use url, appid, accesskey or accesskey_env)"
+            f"{where}: unknown key {unknown[0]!r} (use {', '.join(KEYS[:-1])} or {KEYS[-1]})"
         )
     if values.get("accesskey"):
         _warn_if_readable(file)

@@ -6,17 +6,20 @@ base URL that returns pydantic models (`models.py`) or raises one of `errors.py`
 What it takes care of so that callers do not have to:
 - the token: logged in lazily, renewed before its 12 hours run out, and on `ret 600` one new
   Login and one repeat of the call. Concurrent calls share one Login (a lock plus a token
-  generation: only the first caller to see a refused generation logs in again);
+  generation: only the first caller to see a refused generation logs in again), and its
+  failure too: calls that waited on a Login that was refused get its error, not a Login each;
 - time limits on every call, and retries with exponential backoff and jitter for reads only.
   A call that changes the floor is never repeated once it may have reached the server: a
-  timeout there is `OutcomeUnknown`;
+  timeout there, or an answer that cannot be read, is `OutcomeUnknown`;
 - splitting long comma lists of extensions into concurrent batches, answers kept in order;
-- secrets: the accesskey and the token never appear in a repr, a log line or an error.
+- secrets: the accesskey and the token never appear in a repr, a log line or an error, not
+  even when the server echoes them in its own message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import importlib.metadata
 import json
 import logging
@@ -243,6 +246,10 @@ class WallboardClient:
         self._token_born = 0.0
         self._generation = 0
         self._login_lock = asyncio.Lock()
+        # Logins tried so far and how the last one failed (None: it did not), so that calls
+        # that waited for the lock while a Login failed share its error instead of retrying.
+        self._login_attempts = 0
+        self._login_failure: ApiError | None = None
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout),
@@ -280,27 +287,51 @@ class WallboardClient:
         token = self._token
         if token is not None and self._token_fresh():
             return token, self._generation
+        attempts_seen = self._login_attempts
         async with self._login_lock:
-            if self._token is None or not self._token_fresh():
-                return (await self._login_locked()).token, self._generation
-            return self._token, self._generation
+            if self._token is not None and self._token_fresh():
+                return self._token, self._generation
+            self._raise_login_failed_since(attempts_seen)
+            return (await self._login_locked()).token, self._generation
 
-    async def _token_after_refusal(self, refused_generation: int) -> tuple[str, int]:
+    async def _token_after_refusal(
+        self, refused_generation: int, attempts_seen: int
+    ) -> tuple[str, int]:
         """A new token after `ret 600`, unless another call already fetched one."""
         async with self._login_lock:
-            if self._generation == refused_generation or self._token is None:
-                return (await self._login_locked()).token, self._generation
-            return self._token, self._generation
+            if self._generation != refused_generation and self._token is not None:
+                return self._token, self._generation
+            self._raise_login_failed_since(attempts_seen)
+            return (await self._login_locked()).token, self._generation
+
+    def _raise_login_failed_since(self, attempts_seen: int) -> None:
+        """Share a Login that failed while this call waited for the lock: its error, no retry.
+
+        Without this, every call queued behind a refused Login would send its own Login, and
+        fifty calls would knock on the server fifty times with a key it has just refused.
+        """
+        failure = self._login_failure
+        if failure is not None and self._login_attempts != attempts_seen:
+            raise copy.copy(failure) from None  # a copy: each caller gets its own traceback
 
     async def _login_locked(self) -> LoginResult:
         """Log in; the caller holds the login lock, so concurrent calls share this Login."""
         service = _service("App.Sip_Auth.Login")
         self._token = None
-        data = await self._exchange(service, {"appid": self._appid, "accesskey": self._accesskey})
-        result = self._result_of(service, data)
-        assert isinstance(result, LoginResult)
-        if not result.token:
-            raise ProtocolError("the login answer holds no token", service=service.wire)
+        try:
+            data = await self._exchange(
+                service, {"appid": self._appid, "accesskey": self._accesskey}
+            )
+            result = self._result_of(service, data)
+            assert isinstance(result, LoginResult)
+            if not result.token:
+                raise ProtocolError("the login answer holds no token", service=service.wire)
+        except ApiError as exc:
+            self._login_failure = exc
+            self._login_attempts += 1
+            raise
+        self._login_failure = None
+        self._login_attempts += 1
         self._token = result.token
         self._token_born = self._clock()
         self._generation += 1
@@ -317,7 +348,7 @@ class WallboardClient:
             return await self._exchange(service, {**form, "token": token})
         except TokenInvalid:
             log.info("%s: token refused; logging in again", service.short)
-            token, _ = await self._token_after_refusal(generation)
+            token, _ = await self._token_after_refusal(generation, self._login_attempts)
             return await self._exchange(service, {**form, "token": token})
 
     async def _exchange(self, service: services.Service, form: Mapping[str, str]) -> Any:
@@ -364,48 +395,59 @@ class WallboardClient:
             raise NoAnswer(f"{what} from {self._shown_url}", service=service.wire) from None
         elapsed = (time.perf_counter() - started) * 1000
         log.debug("%s: HTTP %d in %.0f ms", service.short, response.status_code, elapsed)
-        return self._unwrap(service, response)
+        return self._unwrap(service, response, self._secrets(form))
 
-    def _unwrap(self, service: services.Service, response: httpx.Response) -> Any:
-        """The envelope checked: `data` on success, the matching exception otherwise."""
+    def _secrets(self, form: Mapping[str, str]) -> list[str]:
+        """What a server's message must not carry on: our accesskey and any token of ours."""
+        sent = (form.get("token", ""), form.get("accesskey", ""))
+        return [secret for secret in (self._accesskey, self._token, *sent) if secret]
+
+    def _unwrap(
+        self, service: services.Service, response: httpx.Response, secrets: Sequence[str] = ()
+    ) -> Any:
+        """The envelope checked: `data` on success, the matching exception otherwise.
+
+        An answer that cannot be read says nothing about what the server did. For a read that
+        is a `ProtocolError` (or a retried `ServerError` for an HTTP 5xx page); for a mutation
+        it is `OutcomeUnknown`, because the change may well have been made before the answer
+        broke. Only an envelope that says `ret 500` is a mutation's `ServerError`: then the
+        server itself said it failed.
+        """
         wire = service.wire
         try:
             body = json.loads(response.content)
         except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the parser
-            body = None
-            if response.status_code >= 500:
-                if service.mutation and response.status_code in (502, 503, 504):
-                    raise OutcomeUnknown(
-                        f"HTTP {response.status_code} from a gateway; the call may have "
-                        "reached the server and was not repeated: check before trying again",
-                        service=wire,
-                    ) from None
+            status = response.status_code
+            if service.mutation:
+                what = "a gateway" if status in (502, 503, 504) else "the server"
+                raise self._unreadable(
+                    service, f"HTTP {status} from {what} without an API answer"
+                ) from None
+            if status >= 500:
                 raise ServerError(
-                    f"HTTP {response.status_code} without an API answer",
+                    f"HTTP {status} without an API answer",
                     code=500,
                     meaning="the server failed while handling the call",
                     service=wire,
                 ) from None
-            raise ProtocolError(
-                f"the answer is not JSON (HTTP {response.status_code})", service=wire
-            ) from None
+            raise ProtocolError(f"the answer is not JSON (HTTP {status})", service=wire) from None
         if not isinstance(body, dict) or "ret" not in body:
-            raise ProtocolError("the answer has no ret/data/msg envelope", service=wire)
+            raise self._unreadable(service, "the answer has no ret/data/msg envelope")
         ret = _as_int(body.get("ret"))
         if ret is None:
-            raise ProtocolError("the envelope's ret is not a number", service=wire)
+            raise self._unreadable(service, "the envelope's ret is not a number")
         msg = body.get("msg")
         msg_text = msg if isinstance(msg, str) else ("" if msg is None else str(msg))
         if ret != 200:
-            raise transport_error(ret, msg_text, wire)
+            raise transport_error(ret, msg_text, wire, secrets=secrets)
         data = body.get("data")
         if wire in _BARE_LIST_SERVICES and isinstance(data, list):
             return data
         if not isinstance(data, dict):
-            raise ProtocolError("the envelope's data is not an object", service=wire)
+            raise self._unreadable(service, "the envelope's data is not an object")
         status = _as_int(data.get("status"))
         if status is None:
-            raise ProtocolError("the answer's data has no status", service=wire)
+            raise self._unreadable(service, "the answer's data has no status")
         if status != 0:
             errors = data.get("errors")
             errors = errors if isinstance(errors, dict) else {}
@@ -414,15 +456,37 @@ class WallboardClient:
                 _text(errors.get("codemsg")),
                 _text(data.get("desc")),
                 wire,
+                secrets=secrets,
             )
         return data
+
+    @staticmethod
+    def _unreadable(service: services.Service, problem: str, *, accepted: bool = False) -> ApiError:
+        """The error for an answer that cannot be read: for a mutation, the outcome is unknown.
+
+        `accepted`: the server said status 0, only its result is broken; the change was made
+        but what it made (a task id, say) is not known.
+        """
+        if not service.mutation:
+            return ProtocolError(problem, service=service.wire)
+        if accepted:
+            return OutcomeUnknown(
+                f"{problem}; the server accepted the call but what it did cannot be read: "
+                "check the floor before trying again",
+                service=service.wire,
+            )
+        return OutcomeUnknown(
+            f"{problem}; the call may have reached the server and was not repeated: "
+            "check the floor before trying again",
+            service=service.wire,
+        )
 
     def _result_of(self, service: services.Service, data: Any) -> Any:
         """The service's documented result as its model (or list of models, or Ack)."""
         wire = service.wire
         kind, model = _RESULTS[wire]
         if kind == "ack":
-            return self._validate(wire, Ack, data)
+            return self._validate(service, Ack, data)
         if isinstance(data, list):  # GetGroupExt: `data` is the list itself
             result: Any = data
         else:
@@ -430,30 +494,34 @@ class WallboardClient:
         assert model is not None
         if kind == "object":
             if not isinstance(result, dict):
-                raise ProtocolError("the answer's result is not an object", service=wire)
-            return self._validate(wire, model, result)
+                raise self._unreadable(
+                    service, "the answer's result is not an object", accepted=True
+                )
+            return self._validate(service, model, result)
         if result is None or result == {}:
             return []
         if isinstance(result, dict) and all(isinstance(item, dict) for item in result.values()):
             result = list(result.values())  # PHP's keyed array
         if not isinstance(result, list):
-            raise ProtocolError("the answer's result is not a list", service=wire)
+            raise self._unreadable(service, "the answer's result is not a list", accepted=True)
         try:
             return _list_adapter(model).validate_python(result)
         except ValidationError as exc:
-            raise ProtocolError(
+            raise self._unreadable(
+                service,
                 f"the result does not have the documented shape ({_shape_problem(exc)})",
-                service=wire,
+                accepted=True,
             ) from None
 
-    @staticmethod
-    def _validate(wire: str, model: type[M], value: Any) -> M:
+    @classmethod
+    def _validate(cls, service: services.Service, model: type[M], value: Any) -> M:
         try:
             return model.model_validate(value)
         except ValidationError as exc:
-            raise ProtocolError(
+            raise cls._unreadable(
+                service,
                 f"the result does not have the documented shape ({_shape_problem(exc)})",
-                service=wire,
+                accepted=True,
             ) from None
 
     async def _service_call(self, wire: str, **fields: object) -> Any:
@@ -500,7 +568,7 @@ class WallboardClient:
 
         For `wallboard call`: the fields go on the wire as given (`token` and `service` are
         the client's own and are ignored), and the answer is parsed like the typed method's,
-        so an extension's password is dropped here too.
+        so an extension's password is dropped here too. Logout logs in first when needed.
         """
         found = services.find(service)
         if found is None:
@@ -513,6 +581,10 @@ class WallboardClient:
         if found.wire == "App.Sip_Auth.Login":
             return await self.login()
         if found.wire == "App.Sip_Auth.Logout":
+            # Asked for by name, Logout is sent: a fresh client logs in first, so that the
+            # server clears a session (as it must after extensions changed) instead of the
+            # client answering "not logged in" without a word to the server.
+            await self._current_token()
             return await self.logout()
         data = await self._call(found.wire, form)
         return self._result_of(found, data)

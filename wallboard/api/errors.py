@@ -4,12 +4,18 @@ Callers need to decide three things from an error: whether to log in again (the 
 that itself), whether it is safe to try again (nothing was sent, or it was only a read), and
 what to tell the supervisor. So every error carries the code, the server's own message, the
 documented meaning from `codes.py`, and the service it happened in. None of them ever holds
-a secret: messages are built from codes and the server's `msg`, never from what was sent.
+a secret: messages are built from codes and the server's `msg`, never from what was sent,
+and the client's own accesskey and token are cut out of the server's texts (`redact`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from wallboard.api import codes
+
+#: What a secret found in a server's message is replaced with.
+REDACTED = "***"
 
 
 class ApiError(Exception):
@@ -104,7 +110,10 @@ class BusinessError(ApiError):
 
 
 class ProtocolError(ApiError):
-    """The answer was not the documented envelope or result: not JSON, wrong shape."""
+    """A read's answer was not the documented envelope or result: not JSON, wrong shape.
+
+    A mutation's unreadable answer is `OutcomeUnknown` instead: the change may have been made.
+    """
 
 
 class ConnectError(ApiError):
@@ -116,7 +125,8 @@ class NoAnswer(ApiError):
 
 
 class OutcomeUnknown(ApiError):
-    """A call that changes the floor may have reached the server, but no answer came.
+    """A call that changes the floor may have reached the server, but no answer came, or one
+    that cannot be read (not JSON, a broken envelope, an HTTP 5xx page without one).
 
     The client never repeats it: check the floor before trying again.
     """
@@ -133,18 +143,38 @@ _TRANSPORT_CLASSES: dict[int, type[TransportError]] = {
 }
 
 
-def transport_error(ret: int, msg: str, service: str) -> TransportError:
-    """The exception for an envelope whose `ret` is not 200, with the documented meaning."""
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """The text with every secret replaced: a server may echo what it was sent ("token
+    abc... is invalid"), and its message ends up on the supervisor's screen and in logs."""
+    # Longest first, so that a secret containing another is hidden whole.
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def transport_error(
+    ret: int, msg: str, service: str, *, secrets: Iterable[str] = ()
+) -> TransportError:
+    """The exception for an envelope whose `ret` is not 200, with the documented meaning.
+
+    `secrets` (the client's accesskey and tokens) are cut out of the server's message.
+    """
     known = codes.TRANSPORT.get(ret)
     cls = _TRANSPORT_CLASSES.get(ret, TransportError)
-    message = msg.strip() or (known.message if known else "unexpected answer")
+    message = redact(msg, secrets).strip() or (known.message if known else "unexpected answer")
     meaning = known.meaning if known else ""
     return cls(message, code=ret, meaning=meaning, service=service)
 
 
-def business_error(code: int | None, codemsg: str, desc: str, service: str) -> BusinessError:
-    """The exception for `status 1`; an undocumented code is kept as its number."""
+def business_error(
+    code: int | None, codemsg: str, desc: str, service: str, *, secrets: Iterable[str] = ()
+) -> BusinessError:
+    """The exception for `status 1`; an undocumented code is kept as its number.
+
+    `secrets` (the client's accesskey and tokens) are cut out of the server's texts.
+    """
     known = codes.lookup(code)
+    codemsg, desc = redact(codemsg, secrets), redact(desc, secrets)
     message = codemsg.strip() or desc.strip() or (known.message if known else "call failed")
     meaning = known.meaning if known else ""
     if known and known.message.lower() != message.lower():
@@ -153,6 +183,7 @@ def business_error(code: int | None, codemsg: str, desc: str, service: str) -> B
 
 
 __all__ = [
+    "REDACTED",
     "ApiError",
     "AppidExpired",
     "AppidNotAuthorised",
@@ -168,5 +199,6 @@ __all__ = [
     "TokenInvalid",
     "TransportError",
     "business_error",
+    "redact",
     "transport_error",
 ]

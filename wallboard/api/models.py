@@ -132,13 +132,23 @@ class Bill(ApiModel):
     userkey: Text = ""
 
 
+def _to_rows(value: Any) -> Any:
+    """A list of records as PHP sends it: null, "" or {} when there are none, and an object
+    keyed "0", "1", ... for a keyed array. Anything else is left for validation to refuse."""
+    if value is None or value == "" or (isinstance(value, Mapping) and not value):
+        return []
+    if isinstance(value, Mapping) and all(isinstance(row, Mapping) for row in value.values()):
+        return list(value.values())
+    return value
+
+
 class BillPage(ApiModel):
-    """One page of call records."""
+    """One page of call records (an empty page may carry `bills: null` or `{}`)."""
 
     totalitems: Count = 0
     currentpage: Count = 0
     itemsperpage: Count = 0
-    bills: list[Bill] = Field(default_factory=list)
+    bills: Annotated[list[Bill], BeforeValidator(_to_rows)] = Field(default_factory=list)
 
 
 class BillCallback(Bill):
@@ -175,7 +185,10 @@ class ExtensionCallEvent(ApiModel):
 
 
 class TaskFinished(ApiModel):
-    """A task status callback: sent once, with status 3, when a predictive task is over."""
+    """A task status callback: sent once, with status 3, when a predictive task is over.
+
+    Lenient like the rest: `status` 3 or "3", `companycode` and `taskid` text or numbers.
+    """
 
     taskid: Text = ""
     companycode: Text = ""

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: At most this many numbers in one TaskCreat or TaskAdd (documented).
+MAX_NUMBERS_PER_CALL = 10_000
+
 
 @dataclass(frozen=True, slots=True)
 class Service:

@@ -22,12 +22,13 @@ from typing import Any, Protocol
 from wallboard.api import errors
 from wallboard.live.audit import AuditLog, current_user
 from wallboard.live.campaigns import CampaignRegistry
+from wallboard.live.states import Q_CHECKED_IN
 from wallboard.live.words import describe_failure
 
 log = logging.getLogger("wallboard.live.actions")
 
 #: The code SipSignIn answers when the extension is already in the queue: the goal is met.
-ALREADY_CHECKED_IN = 1218
+ALREADY_CHECKED_IN = Q_CHECKED_IN
 
 
 class Outcome(enum.Enum):

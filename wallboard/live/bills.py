@@ -4,8 +4,13 @@ The header's "answered / dropped today" and every campaign's dialled / answered 
 from the bills (GetBill). They are read:
 - always with `syncflag 3` (all records). `syncflag 1` would mark them as read for every
   client of the account and steal them from the customer's CRM sync (API-NOTES decision 6);
-- for one window of server time, local midnight (or the oldest running campaign's start, at
-  most a week back) to the end of today, so the figures are "today" plus whole campaigns;
+- only the predictive dialer's outgoing calls (direction 2, callmethod 5): an agent's manual
+  or extension-to-extension call is always answered by an agent, so counting it would lower
+  the abandon rate that the 3% rule is about (API-NOTES decision 9);
+- for one window of server time, local midnight (or the oldest tracked campaign's start, at
+  most a week back) to the end of today, so the figures are "today" plus whole campaigns.
+  A campaign that ended keeps the window, so its figures do not change when it ends; one
+  whose start is not known (tracked, not created here) is read the whole week back;
 - page by page (1,000 bills a page), remembering the bills already read by id and the first
   page not yet read in full, so that each read asks only for the new pages. The documents do
   not say in which order pages come: when the ids read do not add up to the server's total
@@ -31,6 +36,7 @@ PAGE_SIZE = 1000  # the documented maximum itemsperpage
 MAX_PAGES_PER_READ = 10  # a read never costs more than this; the rest comes next time
 LOOKBACK_DAYS = 7  # a campaign's bills are read back at most this far
 DIRECTION_OUT = 2  # GetBill direction: outgoing calls only
+METHOD_PREDICTIVE = 5  # GetBill callmethod: predictive outbound calls only
 ABANDON_CAP = 3  # percent: the drop budget keeps a campaign under it
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -67,6 +73,17 @@ def was_answered(bill: Bill) -> bool:
 def was_dropped(bill: Bill) -> bool:
     """Abandoned: the customer answered and no agent took the call before `discardtime`."""
     return was_answered(bill) and not agent_of(bill)
+
+
+def is_predictive(bill: Bill) -> bool:
+    """A call of the predictive dialer (callmethod 5). A bill without a callmethod is taken
+    to be one: GetBill was asked for predictive calls only."""
+    return bill.callmethod is None or bill.callmethod == METHOD_PREDICTIVE
+
+
+def counts(bill: Bill) -> bool:
+    """A bill that counts in the figures: an outgoing predictive call."""
+    return is_outbound(bill) and is_predictive(bill)
 
 
 def is_outbound(bill: Bill) -> bool:
@@ -132,15 +149,12 @@ def campaign_figures(numbers: Iterable[str], by_number: Mapping[str, list[Bill]]
     and dropped count calls (a number dialled twice and answered twice counts twice)."""
     dialled = answered = dropped = 0
     for key in {phone_key(n) for n in numbers}:
-        bills = by_number.get(key)
+        bills = [bill for bill in by_number.get(key) or () if counts(bill)]
         if not bills:
             continue
         dialled += 1
-        for bill in bills:
-            if was_answered(bill):
-                answered += 1
-                if not agent_of(bill):
-                    dropped += 1
+        answered += sum(1 for bill in bills if was_answered(bill))
+        dropped += sum(1 for bill in bills if was_dropped(bill))
     return CallFigures(dialled, answered, dropped)
 
 
@@ -180,7 +194,7 @@ class BillReader:
 
     @property
     def today(self) -> CallFigures:
-        """Outgoing calls since local midnight: made, customer-answered, dropped."""
+        """Predictive calls since local midnight: made, customer-answered, dropped."""
         return self._day
 
     @property
@@ -216,7 +230,7 @@ class BillReader:
                 end,
                 syncflag=3,
                 direction=DIRECTION_OUT,
-                callmethod=0,
+                callmethod=METHOD_PREDICTIVE,
                 currentpage=page,
                 itemsperpage=self.page_size,
             )
@@ -268,14 +282,13 @@ class BillReader:
         return changed
 
     def _count(self, bill: Bill, sign: int) -> None:
-        if not is_outbound(bill) or bill.starttime < self._day_from:
+        if not counts(bill) or bill.starttime < self._day_from:
             return
-        answered = was_answered(bill)
         day = self._day
         self._day = CallFigures(
             dialled=day.dialled + sign,
-            answered=day.answered + (sign if answered else 0),
-            dropped=day.dropped + (sign if answered and not agent_of(bill) else 0),
+            answered=day.answered + (sign if was_answered(bill) else 0),
+            dropped=day.dropped + (sign if was_dropped(bill) else 0),
         )
 
 
@@ -285,10 +298,12 @@ __all__ = [
     "CallFigures",
     "agent_of",
     "campaign_figures",
+    "counts",
     "day_end_text",
     "day_start",
     "drop_budget",
     "is_outbound",
+    "is_predictive",
     "server_text",
     "was_answered",
     "was_dropped",

@@ -248,17 +248,25 @@ def build_queues(
 
 def floor_totals(queues: Iterable[QueueView], today: CallFigures | None = None) -> FloorTotals:
     """The header's figures. An extension in several queues counts once, in its most pressing
-    state (a call on the line first, offline last), so the counts add up to the agents."""
+    state (a call on the line first, offline last), so the counts add up to the agents.
+
+    Calls in progress are calls, not agents: a queue that rings every agent at once for one
+    customer (ring-all) rings N phones for one call. Ringing and talking agents count once per
+    customer number; one whose number is not known counts as a call of its own.
+    """
     rank = {state: index for index, state in enumerate(TOTALS_PRIORITY)}
-    per_extension: dict[str, AgentState] = {}
+    per_extension: dict[str, AgentView] = {}
     for queue in queues:
         for agent in queue.agents:
             seen = per_extension.get(agent.extnumber)
-            if seen is None or rank[agent.state] < rank[seen]:
-                per_extension[agent.extnumber] = agent.state
+            if seen is None or rank[agent.state] < rank[seen.state]:
+                per_extension[agent.extnumber] = agent
     count = {state: 0 for state in AgentState}
-    for state in per_extension.values():
-        count[state] += 1
+    calls: set[tuple[str, str]] = set()
+    for extnumber, agent in per_extension.items():
+        count[agent.state] += 1
+        if agent.state in (AgentState.TALKING, AgentState.RINGING):
+            calls.add(("number", agent.number) if agent.number else ("extension", extnumber))
     today = today or CallFigures()
     return FloorTotals(
         idle=count[AgentState.IDLE],
@@ -269,7 +277,7 @@ def floor_totals(queues: Iterable[QueueView], today: CallFigures | None = None) 
         offline=count[AgentState.OFFLINE],
         disabled=count[AgentState.DISABLED],
         missed=count[AgentState.MISSED],
-        calls_in_progress=count[AgentState.TALKING] + count[AgentState.RINGING],
+        calls_in_progress=len(calls),
         answered_today=today.answered,
         dropped_today=today.dropped,
     )

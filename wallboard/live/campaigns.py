@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import re
-import tempfile
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -25,7 +25,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from pydantic import ValidationError
+
+from wallboard.api.models import TaskFinished
+from wallboard.config import write_private
 from wallboard.live.snapshot import CampaignStatus
+from wallboard.live.states import T_MISSING, T_NOT_STARTED, T_OVER, T_PAUSED, T_RUNNING
 
 try:  # POSIX: serialise read-modify-write between processes
     import fcntl
@@ -39,11 +44,11 @@ FORMAT_VERSION = 1
 
 #: Task codes (1024-1028) and what they say about a task.
 STATUS_BY_CODE: dict[int, CampaignStatus] = {
-    1024: CampaignStatus.MISSING,
-    1025: CampaignStatus.NOT_STARTED,
-    1026: CampaignStatus.RUNNING,
-    1027: CampaignStatus.PAUSED,
-    1028: CampaignStatus.OVER,
+    T_MISSING: CampaignStatus.MISSING,
+    T_NOT_STARTED: CampaignStatus.NOT_STARTED,
+    T_RUNNING: CampaignStatus.RUNNING,
+    T_PAUSED: CampaignStatus.PAUSED,
+    T_OVER: CampaignStatus.OVER,
 }
 #: TaskSet's taskstatus (1 open, 2 pause, 3 end) once the server accepted it.
 STATUS_BY_TASKSET: dict[int, CampaignStatus] = {
@@ -82,6 +87,17 @@ class TrackedTask:
     def label(self) -> str:
         """What the campaigns pane calls it: its name, else its id."""
         return self.name or self.taskid
+
+    @property
+    def bills_since(self) -> float:
+        """The earliest dial time its bills can have, as far as this dashboard knows.
+
+        A task this dashboard created cannot have dialled before it was created. A task it
+        was told to track (`wallboard track`) may have been dialling for days before that:
+        its start is unknown (minus infinity), so the bills are read as far back as the
+        reader looks.
+        """
+        return self.tracked_at if self.created_here else float("-inf")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -250,27 +266,29 @@ class CampaignRegistry:
         status = STATUS_BY_CODE.get(code) if code is not None else None
         return None if status is None else self._set_status(taskid, status)
 
-    def apply_task_callback(self, payload: Mapping[str, Any] | str | bytes) -> TrackedTask | None:
+    def apply_task_callback(
+        self, payload: TaskFinished | Mapping[str, Any] | str | bytes
+    ) -> TrackedTask | None:
         """The server's task callback: `{"taskid", "companycode", "status": 3}` when over.
 
-        Accepts the parsed JSON, the JSON text, or a form body whose `detail` field holds the
-        JSON (both ways the documents describe). Returns the updated task, or None when the
-        payload is not understood or names a task this dashboard does not track.
+        Accepts the callback already read (`read_task_callback`), the parsed JSON, the JSON
+        text, or a form body whose `detail` field holds the JSON (both ways the documents
+        describe). Returns the updated task, or None when the payload is not understood or
+        names a task this dashboard does not track; neither changes the file.
         """
-        data = _callback_data(payload)
-        if data is None:
+        finished = payload if isinstance(payload, TaskFinished) else None
+        if finished is None:
+            data = callback_detail(payload)  # type: ignore[arg-type]
+            finished = read_task_callback(data) if data is not None else None
+        if finished is None:
             log.warning("task callback not understood; ignored")
             return None
-        taskid = str(data.get("taskid") or "").strip()
-        try:
-            status = int(str(data.get("status")).strip())
-        except (TypeError, ValueError):
-            return None
+        taskid = finished.taskid.strip()
         if not taskid or taskid not in self:
             return None
-        if status == 3:
+        if finished.status == 3:
             return self._set_status(taskid, CampaignStatus.OVER)
-        return self.apply_code(taskid, status)
+        return self.apply_code(taskid, finished.status)
 
     def note_dialling(self, taskid: str) -> TrackedTask | None:
         """Bills of the task's numbers appeared: a task not known to have started has."""
@@ -385,22 +403,12 @@ class CampaignRegistry:
         self._stamp = self._file_stamp()
 
     def _write(self, tasks: Mapping[str, TrackedTask]) -> None:
+        """Atomically, and readable by its owner only: it holds customers' phone numbers."""
         document = {
             "version": FORMAT_VERSION,
             "tasks": [task.to_json() for task in tasks.values()],
         }
-        text = json.dumps(document, ensure_ascii=False, indent=1)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_private(self.path, json.dumps(document, ensure_ascii=False, indent=1))
 
 
 def _taskid(taskid: str) -> str:
@@ -423,7 +431,10 @@ def _parse_registry(text: str) -> dict[str, TrackedTask]:
     return tasks
 
 
-def _callback_data(payload: Mapping[str, Any] | str | bytes) -> Mapping[str, Any] | None:
+def callback_detail(payload: Mapping[str, Any] | str | bytes) -> Mapping[str, Any] | None:
+    """The JSON object a callback carries, however it came: already parsed, as JSON text, or
+    as a form whose `detail` field holds the JSON (`{"detail": ...}` or `detail=...` text).
+    None when there is no JSON object in it; never raises."""
     if isinstance(payload, bytes):
         try:
             payload = payload.decode("utf-8")
@@ -432,17 +443,33 @@ def _callback_data(payload: Mapping[str, Any] | str | bytes) -> Mapping[str, Any
     if isinstance(payload, Mapping):
         detail = payload.get("detail")
         if "taskid" not in payload and isinstance(detail, str | bytes):
-            return _callback_data(detail)
+            return callback_detail(detail)
         return payload
+    if not isinstance(payload, str):
+        return None
     text = payload.strip()
     if text.startswith("detail="):
         values = parse_qs(text).get("detail")
         text = values[0] if values else ""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
         return None
     return data if isinstance(data, Mapping) else None
+
+
+def read_task_callback(data: Mapping[str, Any]) -> TaskFinished | None:
+    """A task callback's fields, or None when it names no task or gives no status.
+
+    The one place the callback is read: the model absorbs the documented type drift (status
+    3, "3", " 3 "; a numeric taskid)."""
+    try:
+        finished = TaskFinished.model_validate(data)
+    except (ValidationError, ValueError, RecursionError):
+        return None
+    if not finished.taskid.strip() or finished.status is None:
+        return None
+    return finished
 
 
 # ---------------------------------------------------------------------- wallboard track
@@ -484,17 +511,17 @@ def run_track(args: argparse.Namespace) -> int:
     """`wallboard track TASKID [--numbers FILE] [--name] [--assigned-to] [--forget]`."""
     taskid = str(getattr(args, "taskid", "") or "").strip()
     if not taskid:
-        print("wallboard track: a task id is needed")
+        _error("wallboard track: a task id is needed")
         return 2
     registry = CampaignRegistry.default()
     if registry.problem:
-        print(f"warning: {registry.problem}")
+        _error(f"warning: {registry.problem}")
     try:
         if getattr(args, "forget", False):
             if registry.forget(taskid):
                 print(f"task {taskid} is no longer tracked")
                 return 0
-            print(f"task {taskid} was not tracked")
+            _error(f"wallboard track: task {taskid} was not tracked")
             return 1
         numbers = None
         if getattr(args, "numbers", None):
@@ -506,15 +533,19 @@ def run_track(args: argparse.Namespace) -> int:
             numbers=numbers,
         )
     except CampaignFileError as exc:
-        print(f"wallboard track: {exc}")
+        _error(f"wallboard track: {exc}")
         return 2
     except OSError as exc:
-        print(f"wallboard track: cannot write {registry.path}: {exc.strerror or exc}")
+        _error(f"wallboard track: cannot write {registry.path}: {exc.strerror or exc}")
         return 1
     count = f"{len(task.numbers):,} numbers" if task.numbers else "numbers not known"
     extra = f", for {task.assigned_to}" if task.assigned_to else ""
     print(f"tracking task {task.taskid} ({task.label}{extra}; {count}) in {registry.path}")
     return 0
+
+
+def _error(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 __all__ = [
@@ -523,7 +554,9 @@ __all__ = [
     "CampaignFileError",
     "CampaignRegistry",
     "TrackedTask",
+    "callback_detail",
     "phone_key",
     "read_numbers",
+    "read_task_callback",
     "run_track",
 ]

@@ -2,12 +2,12 @@
 
 Three cadences, each a fixed number of requests:
 - fast (every `fast_interval`, 1.5 s): GetQueueSipStatus for ALL queues in one call (empty
-  queuename), and GetSipCallStatus for the extensions in those queues. The extensions go in
-  comma lists of `call_batch` (2,500) per request, sent through the client's generic `call`
-  so that the client's own smaller batches do not apply: a floor of up to 2,500 agents costs
-  two requests per fast cycle, whether it has 100, 500 or 2,000 agents. Both requests go out
-  together; the extensions asked for are those of the previous cycle (a newly checked-in
-  agent gets its call state one cycle later), except on the first cycle.
+  queuename), and GetSipCallStatus (`client.call_status`) for the extensions in those
+  queues. The client splits the extensions into comma lists of its `batch_size`; give the
+  dashboard's client `WallboardClient(..., batch_size=CALL_BATCH)` (2,500) and a floor of up
+  to 2,500 agents costs two requests per fast cycle, whether it has 100, 500 or 2,000
+  agents. Both requests go out together; the extensions asked for are those of the previous
+  cycle (a newly checked-in agent gets its call state one cycle later), except on the first.
 - slow (every `slow_interval`, 30 s): GetQueueList, GetSipnumberInfo (enabled, registered),
   GetSipRegisterStatus.
 - bills (every `bills_interval`, 10 s): the new pages of GetBill (see `bills.py`), at most
@@ -32,7 +32,7 @@ from typing import Any
 
 from wallboard.api.errors import ApiError
 from wallboard.api.models import ExtensionCallStatus, ExtensionRegistration, Queue, QueueAgent
-from wallboard.live.bills import BillReader, campaign_figures
+from wallboard.live.bills import LOOKBACK_DAYS, BillReader, campaign_figures
 from wallboard.live.build import (
     AgentKey,
     ExtensionFacts,
@@ -42,7 +42,7 @@ from wallboard.live.build import (
     floor_totals,
     order_campaigns,
 )
-from wallboard.live.campaigns import CampaignRegistry
+from wallboard.live.campaigns import CampaignRegistry, TrackedTask
 from wallboard.live.snapshot import (
     AgentView,
     CampaignStatus,
@@ -54,10 +54,9 @@ from wallboard.live.words import describe_failure
 
 log = logging.getLogger("wallboard.live")
 
-CALL_STATUS = "App.Sip_Status.GetSipCallStatus"
-REGISTER_STATUS = "App.Sip_Status.GetSipRegisterStatus"
-#: Extensions per GetSipCallStatus request. The documents set no limit; 2,500 numbers make a
-#: form of about 25 KB.
+#: The `batch_size` the live model wants of its client: extensions per GetSipCallStatus and
+#: GetSipRegisterStatus request. The documents set no limit; 2,500 numbers make a form of
+#: about 25 KB, and a floor of up to 2,500 agents is then one request.
 CALL_BATCH = 2500
 MAX_BACKOFF = 30.0
 #: Bill pages read in one cycle at most: a long day is caught up over several cycles rather
@@ -82,11 +81,10 @@ class LiveFloor:
         read_only: bool = False,
         profile: str | None = None,
         tz: dt.tzinfo | None = None,
-        call_batch: int = CALL_BATCH,
         max_backoff: float = MAX_BACKOFF,
     ) -> None:
-        if fast_interval <= 0 or slow_interval <= 0 or bills_interval <= 0 or call_batch < 1:
-            raise ValueError("poll intervals and call_batch must be positive")
+        if fast_interval <= 0 or slow_interval <= 0 or bills_interval <= 0:
+            raise ValueError("poll intervals must be positive")
         self._client = client
         self.scope: tuple[str, ...] | None = (
             tuple(q.strip() for q in queues if q.strip()) or None if queues else None
@@ -98,7 +96,6 @@ class LiveFloor:
         self.bills_interval = bills_interval
         self.read_only = read_only
         self._profile = profile
-        self._call_batch = call_batch
         self._max_backoff = max(max_backoff, fast_interval)
         self._bills = BillReader(tz=tz, max_pages=BILL_PAGES_PER_CYCLE)
         self._lock = asyncio.Lock()
@@ -189,16 +186,8 @@ class LiveFloor:
         return mine, calls
 
     async def _call_status(self, extnumbers: Sequence[str]) -> list[ExtensionCallStatus]:
-        """GetSipCallStatus in `call_batch`-sized comma lists, sent together."""
-        return await self._in_batches(CALL_STATUS, extnumbers)
-
-    async def _in_batches(self, wire: str, extnumbers: Sequence[str]) -> list[Any]:
-        size = self._call_batch
-        chunks = [extnumbers[i : i + size] for i in range(0, len(extnumbers), size)]
-        answers = await _all(
-            *(self._client.call(wire, {"extnumber": ",".join(chunk)}) for chunk in chunks)
-        )
-        return [row for answer in answers for row in answer]
+        """GetSipCallStatus, in the client's batches (one request with batch_size=CALL_BATCH)."""
+        return list(await self._client.call_status(list(extnumbers)))
 
     def _in_scope(self, agents: Sequence[QueueAgent]) -> list[QueueAgent]:
         if not self.scope:
@@ -212,7 +201,7 @@ class LiveFloor:
             queue_list, extensions, registrations = await _all(
                 self._client.queues(),
                 self._client.extensions(status=3),
-                self._in_batches(REGISTER_STATUS, known) if known else _nothing(),
+                self._client.register_status(known) if known else _nothing(),
             )
         except asyncio.CancelledError:
             raise
@@ -232,9 +221,9 @@ class LiveFloor:
 
     async def _read_bills(self, now: float) -> None:
         since = [
-            task.tracked_at
+            task.bills_since
             for task in (self.registry.tasks() if self.registry is not None else ())
-            if task.status not in (CampaignStatus.OVER, CampaignStatus.MISSING) and task.numbers
+            if _holds_the_window(task, now)
         ]
         try:
             await self._bills.read(self._client, now, since)
@@ -321,6 +310,20 @@ class LiveFloor:
         self._snapshot = replace(
             self._snapshot, stale=True, error=message, read_only=self.read_only
         )
+
+
+def _holds_the_window(task: TrackedTask, now: float) -> bool:
+    """A campaign whose bills the window must cover: one with numbers, running or ended.
+
+    An ended campaign keeps its place, so that its figures do not fall back to today's the
+    moment it ends; once it ended more than LOOKBACK_DAYS ago its bills are out of reach
+    anyway. A task the server does not know (MISSING) has no bills.
+    """
+    if not task.numbers or task.status is CampaignStatus.MISSING:
+        return False
+    if task.status is CampaignStatus.OVER:
+        return task.updated_at >= now - LOOKBACK_DAYS * 86400.0
+    return True
 
 
 async def _all(*jobs: Awaitable[Any]) -> list[Any]:

@@ -23,29 +23,47 @@ Order of precedence, and why:
 
 from __future__ import annotations
 
+from wallboard.api.codes import BUSINESS
 from wallboard.live.snapshot import AgentState
 
-# Queue (agent) states, GetQueueSipStatus.state.
-Q_NO_ANSWER = 1212
-Q_WAITING = 1213
-Q_RECEIVING = 1214
-Q_ANSWERED = 1215
-Q_REJECTED = 1216
-Q_PAUSED = 1217
-Q_CHECKED_IN = 1218
+
+def documented(message: str) -> int:
+    """The documented status code with this message: the numbers live in one table
+    (`wallboard.api.codes`); a name here that the table lacks fails at import, not on a tile."""
+    found = [entry.code for entry in BUSINESS.values() if entry.message == message]
+    if len(found) != 1:
+        raise LookupError(f"the code table has {len(found)} codes named {message!r}")
+    return found[0]
+
+
+# Queue (agent) states, GetQueueSipStatus.state (1212-1218).
+Q_NO_ANSWER = documented("did not answer")
+Q_WAITING = documented("waiting")
+Q_RECEIVING = documented("receiving")
+Q_ANSWERED = documented("answered")
+Q_REJECTED = documented("rejected")
+Q_PAUSED = documented("paused")
+Q_CHECKED_IN = documented("checked in")
 
 # Extension states, GetSipCallStatus.status (and the validity/registration codes).
-X_MISSING = 1012
-X_DISABLED = 1013
-X_NOT_REGISTERED = 1014
-X_NOT_IN_CALL = 1015
-X_ENABLED = 1016
-X_REGISTERED = 1017
-X_IDLE = 1201
-X_RINGING = 1202
-X_OFF_HOOK = 1203
-X_IN_CALL = 1204
-X_REJECTED = 1205
+X_MISSING = documented("extension does not exist")
+X_DISABLED = documented("extension disabled")
+X_NOT_REGISTERED = documented("extension not registered")
+X_NOT_IN_CALL = documented("extension is not in a call")
+X_ENABLED = documented("extension enabled")
+X_REGISTERED = documented("extension is registered")
+X_IDLE = documented("idle")
+X_RINGING = documented("ringing")
+X_OFF_HOOK = documented("off-hook")
+X_IN_CALL = documented("in a call")
+X_REJECTED = documented("user rejects")
+
+# Predictive task states (1024-1028).
+T_MISSING = documented("task does not exist")
+T_NOT_STARTED = documented("task has not started")
+T_RUNNING = documented("task in progress")
+T_PAUSED = documented("task paused")
+T_OVER = documented("task over")
 
 #: Call states that prove the extension is registered and enabled right now.
 LIVE_CALL_CODES = frozenset({X_IDLE, X_RINGING, X_OFF_HOOK, X_IN_CALL, X_REJECTED})

@@ -9,46 +9,23 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import time
-import uuid
 from array import array
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, overload
 
 from wallboard.sim.entities import NUMBER_DONE, TaskNumber
-
-#: No call lasts longer than this (seconds): bounds GetBill's scan by end time.
-MAX_CALL_SECONDS = 4 * 3600
-
-WIRE_FORMAT = "%Y-%m-%d %H:%M:%S"
-
-
-@lru_cache(maxsize=65536)
-def _wire_seconds(seconds: int) -> str:
-    return time.strftime(WIRE_FORMAT, time.gmtime(seconds))
-
-
-def wire_time(t: float | None) -> str | None:
-    """`yyyy-mm-dd hh:mm:ss` for unix seconds; the floor's clock is naive local time kept as
-    UTC, so formatting never depends on the machine's time zone."""
-    if t is None:
-        return None
-    return _wire_seconds(int(t))
-
-
-def parse_wire_time(text: str) -> float:
-    """The inverse of `wire_time`; raises ValueError on anything but `yyyy-mm-dd hh:mm:ss`."""
-    import calendar
-
-    return float(calendar.timegm(time.strptime(text.strip(), WIRE_FORMAT)))
+from wallboard.sim.wire import format_time
 
 
 def call_uuid(seed: int, seq: int, leg: str = "a") -> str:
     """A stable uuid for one leg of a call: the same seed and call give the same uuid."""
-    digest = hashlib.blake2b(f"{seed}:{seq}:{leg}".encode(), digest_size=16).digest()
-    return str(uuid.UUID(bytes=digest, version=4))
+    # uuid.UUID(bytes=digest, version=4), spelt out: callbacks ask for thousands a second.
+    digest = bytearray(hashlib.blake2b(f"{seed}:{seq}:{leg}".encode(), digest_size=16).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x40
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 #: The custom fields of a call that no task number stands behind (a manual call).
@@ -147,9 +124,9 @@ class Bill:
             "extnumber": self.extnumber,
             "destnumber": number.phone,
             "displaynumber": self.displaynumber,
-            "starttime": wire_time(self.start),
-            "answertime": wire_time(self.answertime),
-            "endtime": wire_time(self.endtime),
+            "starttime": format_time(self.start),
+            "answertime": format_time(self.answertime),
+            "endtime": format_time(self.endtime),
             "duration": self.duration,
             "billsec": self.billsec,
             "direction": "callout",
@@ -172,9 +149,9 @@ class Bill:
         return {
             "type": "callout",
             "callmethod": self.callmethod,
-            "starttime": wire_time(self.start),
-            "answertime": wire_time(self.answertime) or "",
-            "endtime": wire_time(self.endtime),
+            "starttime": format_time(self.start),
+            "answertime": format_time(self.answertime) or "",
+            "endtime": format_time(self.endtime),
             "duration": self.duration,
             "billsec": self.billsec,
             "crmid": self.crmid or "0",
@@ -200,7 +177,7 @@ def record_name(bill_id: int, start: int, answer_after: int | None, extnumber: s
     recording is found without an index."""
     if answer_after is None or not extnumber:
         return ""
-    day = _wire_seconds(start)
+    day = format_time(start) or ""
     return f"{day[:4]}{day[5:7]}{day[8:10]}_{extnumber}_{bill_id}.wav"
 
 
@@ -251,6 +228,7 @@ class BillBook(Sequence[Bill]):
         # (userid, memberid, chengshudu, customuuid), one shared tuple per distinct value
         self._custom: list[tuple[str, str, str, str]] = []
         self._customs: dict[tuple[str, str, str, str], tuple[str, str, str, str]] = {}
+        self._longest = 0  # the longest duration so far: bounds GetBill's scan by end time
 
     def __len__(self) -> int:
         return len(self._seq)
@@ -314,6 +292,8 @@ class BillBook(Sequence[Bill]):
         self._seq.append(seq)
         self._start.append(start)
         self._duration.append(duration)
+        if duration > self._longest:
+            self._longest = duration
         self._answer.append(-1 if answer_after is None else answer_after)
         self._method.append(callmethod)
         self._direction.append(hangupdirection)
@@ -334,9 +314,10 @@ class BillBook(Sequence[Bill]):
         return None
 
     def query(self, wanted: BillFilter, *, page: int, per_page: int) -> tuple[int, list[Bill]]:
-        """(total matching, the page asked for). Bills whose dial time is in [start, end]; a
-        bill ends at most MAX_CALL_SECONDS after it starts, so only that window of the
-        end-ordered columns is scanned. syncflag 1 marks the returned page as queried."""
+        """(total matching, the page asked for). Bills whose dial time is in [start, end]; no
+        bill lasts longer than the longest one stored so far, so only that window of the
+        end-ordered columns is scanned (a fixed bound would miss a customer left waiting for
+        a whole day). syncflag 1 marks the returned page as queried."""
         if wanted.direction == 1:  # the simulated floor only calls out
             return 0, []
         starts, durations = self._start, self._duration
@@ -346,7 +327,7 @@ class BillBook(Sequence[Bill]):
             return starts[i] + durations[i]
 
         lo = bisect.bisect_left(ends, wanted.start, key=end_of)
-        hi = bisect.bisect_right(ends, wanted.end + MAX_CALL_SECONDS, key=end_of)
+        hi = bisect.bisect_right(ends, wanted.end + self._longest, key=end_of)
         first_ok, last_ok = wanted.start, wanted.end
         syncflag, callmethod = wanted.syncflag, wanted.callmethod
         exts = wanted.extnumbers
@@ -385,7 +366,5 @@ __all__ = [
     "BillBook",
     "BillFilter",
     "call_uuid",
-    "parse_wire_time",
     "record_name",
-    "wire_time",
 ]

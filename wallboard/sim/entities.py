@@ -10,44 +10,57 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from wallboard.api import codes
+
+
+def _documented(table: dict[int, codes.Code], number: int) -> int:
+    """A code the floor names, checked against the one table of documented codes (so a
+    mistyped number fails at import, not on the wire)."""
+    if number not in table:
+        raise RuntimeError(f"code {number} is not in wallboard.api.codes")
+    return table[number].code
+
+
+_B = codes.BUSINESS
 # Agent state in a queue, as GetQueueSipStatus reports it.
-MISSED = 1212  # assigned a call and did not answer (shown for a few seconds)
-WAITING = 1213  # idle, waiting for a call (also during wrap-up)
-RECEIVING = 1214  # the agent's phone is ringing with a queue call
-ANSWERED = 1215  # talking
-PAUSED = 1217  # shows busy
+MISSED = _documented(_B, 1212)  # assigned a call and did not answer (shown for a few seconds)
+WAITING = _documented(_B, 1213)  # idle, waiting for a call (also during wrap-up)
+RECEIVING = _documented(_B, 1214)  # the agent's phone is ringing with a queue call
+ANSWERED = _documented(_B, 1215)  # talking
+PAUSED = _documented(_B, 1217)  # shows busy
 
 # Extension call state, as GetSipCallStatus reports it.
-EXT_MISSING = 1012
-EXT_DISABLED = 1013
-EXT_UNREGISTERED = 1014
-EXT_ENABLED = 1016
-EXT_REGISTERED = 1017
-EXT_IDLE = 1201
-EXT_RINGING = 1202
-EXT_OFF_HOOK = 1203
-EXT_IN_CALL = 1204
+EXT_MISSING = _documented(_B, 1012)
+EXT_DISABLED = _documented(_B, 1013)
+EXT_UNREGISTERED = _documented(_B, 1014)
+EXT_ENABLED = _documented(_B, 1016)
+EXT_REGISTERED = _documented(_B, 1017)
+EXT_IDLE = _documented(_B, 1201)
+EXT_RINGING = _documented(_B, 1202)
+EXT_OFF_HOOK = _documented(_B, 1203)
+EXT_IN_CALL = _documented(_B, 1204)
 
 # Task status.
-TASK_MISSING = 1024
-TASK_NOT_STARTED = 1025
-TASK_RUNNING = 1026
-TASK_PAUSED = 1027
-TASK_OVER = 1028
+TASK_MISSING = _documented(_B, 1024)
+TASK_NOT_STARTED = _documented(_B, 1025)
+TASK_RUNNING = _documented(_B, 1026)
+TASK_PAUSED = _documented(_B, 1027)
+TASK_OVER = _documented(_B, 1028)
 
 # Call methods (a bill's callmethod, a callback's method).
 METHOD_MANUAL = 2
 METHOD_PREDICTIVE = 5
 
 # How a call ended: a bill's hangupcause and hangupdirection.
-CAUSE_NORMAL = 10001
-CAUSE_CANCELLED = 10002
-CAUSE_REFUSED = 10003
-CAUSE_LINE_FAILURE = 10004
-CAUSE_TIMEOUT = 10005
-CAUSE_BUSY = 10006
-HANGUP_CALLER = 10040  # our side: the dialler or the agent
-HANGUP_CALLEE = 10041  # the customer
+_E = codes.CALL_END
+CAUSE_NORMAL = _documented(_E, 10001)
+CAUSE_CANCELLED = _documented(_E, 10002)
+CAUSE_REFUSED = _documented(_E, 10003)
+CAUSE_LINE_FAILURE = _documented(_E, 10004)
+CAUSE_TIMEOUT = _documented(_E, 10005)
+CAUSE_BUSY = _documented(_E, 10006)
+HANGUP_CALLER = _documented(_E, 10040)  # our side: the dialler or the agent
+HANGUP_CALLEE = _documented(_E, 10041)  # the customer
 
 # Assign types of a predictive task.
 ASSIGN_EXTENSION = 1
@@ -131,6 +144,20 @@ class Pool:
     next_join: int = 0
     rr_last: int = -1  # round robin: `joined` of the member rung last
     rr_task: int = 0
+
+
+#: EditQueue's settings and the values each may take, inclusive (AddQueue's strategy too):
+#: the one table both the wire (ret 400 naming the field) and the floor (1002) check.
+QUEUE_SETTINGS: dict[str, tuple[int, int]] = {
+    "strategy": (1, 8),
+    "announcefreq": (0, 86_400),
+    "ringdelay": (1, 600),
+    "maxwaittime": (0, 86_400),
+    "withnoagenttime": (0, 86_400),
+    "noagentrejoiningtime": (0, 86_400),
+    "discardtime": (1, 86_400),
+    "wrapuptime": (0, 3_600),  # not in EditQueue's table, but GetQueueSipStatus shows it
+}
 
 
 @dataclass(slots=True, eq=False)

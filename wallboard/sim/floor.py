@@ -11,24 +11,19 @@ format (times as `yyyy-mm-dd hh:mm:ss`, codes as ints), ready for the envelope.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from wallboard.api.services import MAX_NUMBERS_PER_CALL
 from wallboard.sim import dialer
-from wallboard.sim.bills import (
-    NO_NUMBER,
-    Bill,
-    BillBook,
-    BillFilter,
-    call_uuid,
-    parse_wire_time,
-    wire_time,
-)
+from wallboard.sim.bills import NO_NUMBER, Bill, BillBook, BillFilter, call_uuid
 from wallboard.sim.entities import (
     ANSWERED,
     ASSIGN_EXTENSION,
@@ -53,6 +48,7 @@ from wallboard.sim.entities import (
     NUMBER_PENDING,
     NUMBER_REMOVED,
     PAUSED,
+    QUEUE_SETTINGS,
     RECEIVING,
     STAGE_DIALLING,
     STAGE_OVER,
@@ -94,26 +90,47 @@ __all__ = [
     "Queue",
     "Task",
     "TaskNumber",
-    "parse_wire_time",
-    "wire_time",
 ]
 
-#: At most this many numbers per TaskCreat / TaskAdd (documented).
-MAX_NUMBERS_PER_CALL = 10_000
+#: The kinds of `FloorEvent`.
+EVENT_KINDS = ("ext", "bill", "task")
 
 
-@dataclass(frozen=True, slots=True)
 class FloorEvent:
     """Something a callback receiver is told about.
 
     kind "ext": an extension's call state (payload: the documented extension callback, status
     ring / answer / hangup); "bill": a finished call (payload: the documented bill callback,
     `bill` the record); "task": a task is over (payload {"taskid", "companycode", "status": 3}).
+
+    The payload is built on first read, from values fixed when the event happened: hashing
+    uuids for every event cost a listener that only counts events most of the run's time.
     """
 
-    kind: str
-    payload: dict[str, Any]
-    bill: Bill | None = None
+    __slots__ = ("_build", "_payload", "bill", "kind")
+
+    def __init__(
+        self,
+        kind: str,
+        payload: dict[str, Any] | Callable[[], dict[str, Any]],
+        bill: Bill | None = None,
+    ) -> None:
+        self.kind = kind
+        self.bill = bill
+        self._payload: dict[str, Any] | None = None if callable(payload) else payload
+        self._build = payload if callable(payload) else None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        payload = self._payload
+        if payload is None:
+            assert self._build is not None
+            payload = self._payload = self._build()
+            self._build = None
+        return payload
+
+    def __repr__(self) -> str:
+        return f"FloorEvent({self.kind!r}, bill={self.bill!r})"
 
 
 @dataclass(slots=True)
@@ -173,7 +190,10 @@ class Floor(Rows):
         self._event_seq = 0
         self._call_seq = 0
         self._group_ids = 0
-        self._listeners: list[Callable[[FloorEvent], None]] = []
+        # listeners by event kind: a kind nobody listens to costs nothing
+        self._listeners: dict[str, list[Callable[[FloorEvent], None]]] = {
+            kind: [] for kind in EVENT_KINDS
+        }
         self._dirty: dict[str, Pool] = {}
         self._ext_pools: dict[str, Pool] = {}
 
@@ -185,6 +205,8 @@ class Floor(Rows):
     # -- time ---------------------------------------------------------------------------
     def advance_to(self, t: float) -> None:
         """Process every timed event up to simulated time `t`; earlier `t` is a no-op."""
+        if not math.isfinite(t):
+            raise ValueError(f"the floor's clock cannot move to {t}")
         if t <= self.now:
             return
         heap = self._heap
@@ -205,19 +227,31 @@ class Floor(Rows):
 
     def schedule(self, at: float, action: Callable[[], None]) -> None:
         """Run `action` at simulated time `at` (behaviours of the simulated people use it)."""
+        if not math.isfinite(at):
+            raise ValueError(f"cannot schedule an action at {at}")
         self._at(max(at, self.now), _run, action)
 
-    def subscribe(self, listener: Callable[[FloorEvent], None]) -> None:
-        """Call `listener` synchronously for every event; its exceptions are logged, never
-        raised into the floor (a slow or broken receiver must not change the floor)."""
-        self._listeners.append(listener)
+    def subscribe(
+        self, listener: Callable[[FloorEvent], None], kinds: Collection[str] = EVENT_KINDS
+    ) -> None:
+        """Call `listener` synchronously for every event of `kinds`; its exceptions are
+        logged, never raised into the floor (a slow or broken receiver must not change the
+        floor)."""
+        unknown = set(kinds) - set(EVENT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown event kinds: {', '.join(sorted(unknown))}")
+        for kind in kinds:
+            self._listeners[kind].append(listener)
 
     def _at(self, at: float, action: Callable[[Any], None], arg: Any) -> None:
+        # NaN would break the heap's order (and with it every later event); infinity would
+        # keep a task open forever. Inputs are checked where they enter; this is the proof.
+        assert math.isfinite(at), f"a timed event at {at}"
         self._event_seq += 1
         heapq.heappush(self._heap, (at, self._event_seq, action, arg))
 
     def _emit(self, event: FloorEvent) -> None:
-        for listener in self._listeners:
+        for listener in self._listeners[event.kind]:
             try:
                 listener(event)
             except Exception:
@@ -874,10 +908,10 @@ class Floor(Rows):
                 del task.numbers[number.phone]  # done numbers live on in their bills only
             task.active -= 1
             pool.in_flight -= 1
-        if self._listeners:
+        if self._listeners["bill"]:
             bill = self._book[bill_id - 1]
-            payload = bill.callback(self.companycode, self.downloadip)
-            self._emit(FloorEvent("bill", payload, bill=bill))
+            build = functools.partial(bill.callback, self.companycode, self.downloadip)
+            self._emit(FloorEvent("bill", build, bill=bill))
         if task is not None:
             self._check_task(task)
 
@@ -921,7 +955,7 @@ class Floor(Rows):
         task.finished = self.now
         if not task.over_sent:
             task.over_sent = True
-            if self._listeners:
+            if self._listeners["task"]:
                 payload = {"taskid": task.taskid, "companycode": self.companycode, "status": 3}
                 self._emit(FloorEvent("task", payload))
 
@@ -1110,25 +1144,29 @@ class Floor(Rows):
         return enabled[int(self.rng.random() * len(enabled))]
 
     def _ext_event(self, call: Call, ext: Extension, status: str, *, bleg: bool = False) -> None:
-        if not self._listeners:
+        if not self._listeners["ext"]:
             return
-        number = call.number or NO_NUMBER
-        payload = {
-            "buuid": call_uuid(self.seed, call.seq, "b"),
-            "callee": call.destnumber,
-            "caller": ext.extnumber,
-            "companycode": self.companycode,
-            "customuuid": number.customuuid,
-            "direction": "callout",
-            "disnumber": call.disnumber,
-            "extnumber": ext.extnumber,
-            "isbleg": "true" if bleg else "false",
-            "method": str(call.method),
-            "starttime": str(int(call.start)),
-            "status": status,
-            "type": "call",
-            "uuid": call_uuid(self.seed, call.seq),
-        }
+        seed, companycode = self.seed, self.companycode
+
+        def payload() -> dict[str, Any]:
+            number = call.number or NO_NUMBER
+            return {
+                "buuid": call_uuid(seed, call.seq, "b"),
+                "callee": call.destnumber,
+                "caller": ext.extnumber,
+                "companycode": companycode,
+                "customuuid": number.customuuid,
+                "direction": "callout",
+                "disnumber": call.disnumber,
+                "extnumber": ext.extnumber,
+                "isbleg": "true" if bleg else "false",
+                "method": str(call.method),
+                "starttime": str(int(call.start)),
+                "status": status,
+                "type": "call",
+                "uuid": call_uuid(seed, call.seq),
+            }
+
         self._emit(FloorEvent("ext", payload))
 
 
@@ -1141,7 +1179,7 @@ def _holds(members: list[Member], m: Member) -> bool:
 
 
 def _check_setting(key: str, value: Any) -> None:
-    bounds = _SETTING_BOUNDS.get(key)
+    bounds = QUEUE_SETTINGS.get(key)
     if bounds is None:
         raise FloorError(1002, f"{key} is not a queue setting")
     if isinstance(value, bool) or not isinstance(value, int):
@@ -1159,15 +1197,5 @@ def _check_count(numbers: Sequence[Any]) -> None:
 _POOL_SETTINGS = frozenset(
     {"strategy", "ringdelay", "discardtime", "wrapuptime", "maxwaittime", "withnoagenttime"}
 )
-_SETTING_BOUNDS: dict[str, tuple[int, int]] = {
-    "strategy": (1, 8),
-    "announcefreq": (0, 86_400),
-    "ringdelay": (1, 600),
-    "maxwaittime": (0, 86_400),
-    "withnoagenttime": (0, 86_400),
-    "noagentrejoiningtime": (0, 86_400),
-    "discardtime": (1, 86_400),
-    "wrapuptime": (0, 3_600),
-}
 DEFAULT_WRAPUP = 10
 SERVER_IP = "10.0.0.5"

@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from wallboard.api.services import SERVICES
+from wallboard.api.services import MAX_NUMBERS_PER_CALL, SERVICES
 from wallboard.sim.auth import Gate, Verdict
-from wallboard.sim.entities import FloorError
+from wallboard.sim.entities import QUEUE_SETTINGS, FloorError
 from wallboard.sim.faults import Faults
-from wallboard.sim.floor import MAX_NUMBERS_PER_CALL, Floor
+from wallboard.sim.floor import Floor
 from wallboard.sim.recordings import RecordingLinks
 from wallboard.sim.wire import (
     BadRequest,
@@ -35,8 +35,6 @@ log = logging.getLogger(__name__)
 
 #: Extensions at most in one GetSipCallStatus / GetSipValidStatus / GetSipRegisterStatus.
 MAX_EXTENSIONS_PER_CALL = 5_000
-#: The highest value EditQueue accepts for a time setting (seconds).
-MAX_QUEUE_SECONDS = 86_400
 
 
 class Desk(Protocol):
@@ -258,24 +256,13 @@ def task_set(ctx: Context) -> dict[str, Any]:
 
 
 # -- Sip_Queue ---------------------------------------------------------------------------
-_QUEUE_SETTINGS = (
-    "announcefreq",
-    "ringdelay",
-    "maxwaittime",
-    "withnoagenttime",
-    "noagentrejoiningtime",
-    "discardtime",
-    "wrapuptime",  # not in EditQueue's table, but GetQueueSipStatus shows it: accepted
-)
-
-
 @_service("App.Sip_Queue.AddQueue", "add failed")
 def add_queue(ctx: Context) -> dict[str, Any]:
     f = ctx.fields
     name = f.text("queuename")
     autocall = f.choice("autocall", ("yes", "no"))
     remark = f.text("remark")
-    strategy = f.integer("strategy", 1, 8, default=1)
+    strategy = f.integer("strategy", *QUEUE_SETTINGS["strategy"], default=1)
     ctx.floor.add_queue(name, autocall == "yes", remark, strategy)
     return success("Added successfully", now=ctx.now)
 
@@ -285,12 +272,11 @@ def edit_queue(ctx: Context) -> dict[str, Any]:
     f = ctx.fields
     name = f.text("queuename")
     remark = f.text("remark")
-    settings: dict[str, int] = {}
-    if f.has("strategy"):
-        settings["strategy"] = f.integer("strategy", 1, 8)
-    for setting in _QUEUE_SETTINGS:
-        if f.has(setting):
-            settings[setting] = f.integer(setting, 0, MAX_QUEUE_SECONDS)
+    settings = {
+        setting: f.integer(setting, low, high)
+        for setting, (low, high) in QUEUE_SETTINGS.items()
+        if f.has(setting)
+    }
     ctx.floor.edit_queue(name, remark, **settings)
     return success("Successfully modified", now=ctx.now)
 

@@ -7,10 +7,12 @@ back in `invaliddata` as it was sent, and is never dialled.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 from wallboard.sim.entities import TaskNumber
+from wallboard.sim.wire import LAST_MOMENT
 
 PHONE_PATTERN = re.compile(r"\+?[0-9]{3,20}")
 
@@ -26,21 +28,36 @@ def parse_number(item: Any, now: float) -> TaskNumber | None:
     plain = 3 <= len(phone) <= 20 and phone.isascii() and phone.isdigit()
     if not plain and not PHONE_PATTERN.fullmatch(phone):
         return None
-    when = item.get("time")
-    if when is None or when == "" or when == 0:
-        at = now
-    elif isinstance(when, bool):
-        return None
-    elif isinstance(when, int | float):
-        at = float(when)
-    elif isinstance(when, str) and when.strip().isdigit():
-        at = float(when.strip())
-    else:
+    at = _dial_time(item.get("time"), now)
+    if at is None:
         return None
     fields = [_custom(item.get(key)) for key in _CUSTOM_KEYS]
     if None in fields:
         return None
-    return TaskNumber(phone, max(at, now), *fields)  # type: ignore[arg-type]
+    return TaskNumber(phone, at, *fields)  # type: ignore[arg-type]
+
+
+def _dial_time(when: Any, now: float) -> float | None:
+    """The earliest dial time, or None when it is not a moment the floor's clock can reach:
+    NaN would break the order of the floor's timed events and Infinity would keep its task
+    open forever, so neither (nor a time past year 9999) is ever scheduled."""
+    if when is None or when == "" or when == 0:
+        return now
+    if isinstance(when, bool):
+        return None
+    if isinstance(when, str):
+        when = when.strip()
+        if not (when.isascii() and when.isdigit()):
+            return None
+    if not isinstance(when, int | float | str):
+        return None
+    try:
+        at = float(when)
+    except (OverflowError, ValueError):  # an int too big for a float
+        return None
+    if not math.isfinite(at) or at > LAST_MOMENT:
+        return None
+    return max(at, now)
 
 
 _CUSTOM_KEYS = ("userid", "memberid", "chengshudu", "customuuid")

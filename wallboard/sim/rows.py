@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from wallboard.sim.bills import wire_time
 from wallboard.sim.entities import (
     ANSWERED,
     EXT_DISABLED,
@@ -32,6 +31,7 @@ from wallboard.sim.entities import (
     Member,
     Queue,
 )
+from wallboard.sim.wire import format_time
 
 #: GetQueueSipStatus's `state` filter: 0 any, 1 idle, 2 waiting, 3 receiving, 4 talking.
 _STATE_FILTER: dict[int, int | None] = {0: None, 1: WAITING, 2: WAITING, 3: RECEIVING, 4: ANSWERED}
@@ -192,9 +192,9 @@ class Rows:
                         "extnumber": m.extnumber,
                         "status": code,
                         "state": code,
-                        "lastanswertime": wire_time(m.lastanswertime),
-                        "lastassigntime": wire_time(m.lastassigntime),
-                        "seatschangetime": wire_time(m.seatschangetime),
+                        "lastanswertime": format_time(m.lastanswertime),
+                        "lastassigntime": format_time(m.lastassigntime),
+                        "seatschangetime": format_time(m.seatschangetime),
                         "noanswercount": m.noanswercount,
                         "callsanswered": m.callsanswered,
                         "externalcallscount": m.ext.manual_calls,

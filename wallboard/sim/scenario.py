@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wallboard.api.services import MAX_NUMBERS_PER_CALL
 from wallboard.sim.entities import TASK_OVER, TASK_RUNNING, Extension
-from wallboard.sim.floor import MAX_NUMBERS_PER_CALL, Floor
+from wallboard.sim.floor import Floor
 
 #: 2026-01-05 09:00:00, a Monday morning (naive local time kept as UTC).
 DEFAULT_START = 1767603600.0

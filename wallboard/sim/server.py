@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import secrets
 import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -34,7 +35,7 @@ from wallboard.sim import handlers
 from wallboard.sim.auth import Gate
 from wallboard.sim.callbacks import CallbackDispatcher, CallbackTargets
 from wallboard.sim.faults import Faults
-from wallboard.sim.floor import Floor, FloorEvent
+from wallboard.sim.floor import EVENT_KINDS, Floor, FloorEvent
 from wallboard.sim.recordings import PATH_PREFIX, RecordingLinks, recording_wav
 from wallboard.sim.scenario import DEFAULT_START, build_floor
 from wallboard.sim.wire import BadRequest, encode, refusal
@@ -46,6 +47,8 @@ DEMO_APPID = "wallboard-demo"
 MAX_BODY = 16 * 1024 * 1024
 #: How often (real seconds) the background task moves the floor to "now" while serving.
 TICK = 0.2
+#: How the `latency` fault waits (a seam, so that tests need not wait in real time).
+_pause: Callable[[float], Awaitable[None]] = asyncio.sleep
 
 
 class Simulator:
@@ -89,7 +92,10 @@ class Simulator:
         if isinstance(callbacks, CallbackDispatcher):
             self.callbacks = callbacks
             callbacks.start()
-            floor.subscribe(self._on_floor_event)
+            # Only the kinds that go somewhere: building the others' payloads is wasted work.
+            kinds = [kind for kind in EVENT_KINDS if callbacks.targets.url_for(kind)]
+            if kinds:
+                floor.subscribe(self._on_floor_event, kinds)
 
     def __repr__(self) -> str:
         clock = "manual" if self.manual_clock else f"speed {self.speed:g}"
@@ -133,8 +139,8 @@ class Simulator:
 
     def advance(self, seconds: float) -> None:
         """Move simulated time forward by `seconds` and run the floor up to it."""
-        if seconds < 0:
-            raise ValueError("time only moves forward")
+        if not 0 <= seconds < math.inf:
+            raise ValueError("time only moves forward, by a finite number of seconds")
         with self.lock:
             if self.manual_clock:
                 self.floor.advance_to(self.floor.now + seconds)
@@ -204,10 +210,6 @@ def _address_key(transport: asyncio.BaseTransport) -> tuple[Any, Any] | None:
     return (str(peer[0]), int(peer[1])), (str(local[0]), int(local[1]))
 
 
-class ConnectionDropped(Exception):
-    """The `drop` fault under a server that is not ours: the request gets no answer."""
-
-
 class _Api:
     """`POST /`: one service call. A raw ASGI endpoint: the hot path stays small."""
 
@@ -224,7 +226,7 @@ class _Api:
             return
         if faults.active:
             if faults.latency > 0:
-                await asyncio.sleep(faults.latency)
+                await _pause(faults.latency)
             if faults.roll(faults.error500):
                 await _send_json(send, encode(refusal(500, "server error")))
                 return
@@ -344,12 +346,17 @@ async def _drop(scope: Scope, receive: Receive) -> None:
     """Close the connection without an answer, as a dying server or a cut line does."""
     client, server = scope.get("client"), scope.get("server")
     transport = None
-    if client and server:
+    if client and server and None not in (client[1], server[1]):  # in process: no port
         transport = _CONNECTIONS.get(
             ((str(client[0]), int(client[1])), (str(server[0]), int(server[1])))
         )
     if transport is None:
-        raise ConnectionDropped("the drop fault needs serve_in_thread or `wallboard sim`")
+        # In process (httpx's ASGITransport) there is no connection to cut, and an app that
+        # returns without an answer trips an assertion in httpx rather than a transport
+        # error. Raise what httpx raises when a real server hangs up before answering, so a
+        # client meets the same error as over a socket. (A server other than ours answers
+        # 500 instead.)
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
     transport.close()
     # Wait for uvicorn to see the connection go, so that it does not answer in our place.
     with contextlib.suppress(TimeoutError):
@@ -432,23 +439,46 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def uvicorn_server(sim: Simulator) -> uvicorn.Server:
+class AppServer(uvicorn.Server):
+    """uvicorn's server, with `ready`: set once it has started (or given up starting), so
+    that a thread waiting for it needs no polling."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets=sockets)
+        finally:
+            self.ready.set()
+
+
+def app_server(app: Any, *, lifespan: str = "on") -> AppServer:
+    """An `AppServer` for any ASGI app, quiet, tracking connections for the `drop` fault."""
     config = uvicorn.Config(
-        create_app(sim),
+        app,
         http=_TrackedH11Protocol,
-        lifespan="on",
+        lifespan=lifespan,
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=2,
     )
-    return uvicorn.Server(config)
+    return AppServer(config)
+
+
+def uvicorn_server(sim: Simulator) -> AppServer:
+    return app_server(create_app(sim))
 
 
 @contextlib.contextmanager
-def serve_in_thread(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve `sim` with uvicorn in a background thread; yields the base URL, stops on exit."""
+def serve_app_in_thread(
+    app: Any, host: str = "127.0.0.1", port: int = 0, *, lifespan: str = "on"
+) -> Iterator[str]:
+    """Serve any ASGI app with uvicorn in a background thread (a callback receiver in a
+    test, say); yields the base URL, stops on exit."""
     sock = bind(host, port)
-    server = uvicorn_server(sim)
+    server = app_server(app, lifespan=lifespan)
     failure: list[BaseException] = []
 
     def run() -> None:
@@ -456,12 +486,12 @@ def serve_in_thread(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> I
             asyncio.run(server.serve(sockets=[sock]))
         except BaseException as exc:  # reported to the caller below
             failure.append(exc)
+        finally:
+            server.ready.set()  # it never got as far as starting
 
     thread = threading.Thread(target=run, name="wallboard-sim-server", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10.0
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.005)
+    server.ready.wait(10.0)
     if not server.started:
         server.should_exit = True
         thread.join(5.0)
@@ -476,3 +506,10 @@ def serve_in_thread(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> I
             server.force_exit = True
             thread.join(5.0)
         sock.close()
+
+
+@contextlib.contextmanager
+def serve_in_thread(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve `sim` with uvicorn in a background thread; yields the base URL, stops on exit."""
+    with serve_app_in_thread(create_app(sim), host, port) as url:
+        yield url

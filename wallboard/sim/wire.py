@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import calendar
 import json
+import logging
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -17,12 +19,17 @@ from typing import Any
 
 from wallboard.api import codes
 
+log = logging.getLogger(__name__)
+
 SECRET_FIELDS = frozenset({"accesskey", "token", "password"})
 _NO_RESULT: Any = object()
 _INT = re.compile(r"[+-]?[0-9]+")
 _RATIO = re.compile(r"\s*([0-9]{1,4})\s*:\s*([0-9]{1,4})\s*")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
 _day_prefix: dict[int, str] = {}
+#: The last moment `yyyy-mm-dd hh:mm:ss` can show (9999-12-31 23:59:59): a later one (or a
+#: non-finite one) is not a time the vendor's clock could ever reach.
+LAST_MOMENT = 253_402_300_799.0
 
 
 class BadRequest(Exception):
@@ -92,7 +99,14 @@ def refusal(ret: int, msg: str) -> dict[str, Any]:
 
 
 def encode(envelope: Any) -> bytes:
-    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """The envelope as strict JSON: a NaN or an infinity that slipped in becomes `ret 500`
+    rather than text that no JSON parser but Python's would read."""
+    try:
+        text = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        log.error("an answer held a number JSON cannot carry; answered ret 500 instead")
+        text = json.dumps(refusal(500, "server error"), separators=(",", ":"))
+    return text.encode("utf-8")
 
 
 # -- times -------------------------------------------------------------------------------
@@ -117,7 +131,8 @@ def format_time(moment: float | None) -> str | None:
 
 
 def parse_time(text: str) -> float | None:
-    """`yyyy-mm-dd hh:mm:ss` as unix seconds, or None when it is not a real moment."""
+    """`yyyy-mm-dd hh:mm:ss` as unix seconds (the inverse of `format_time`), or None when it
+    is not a real moment."""
     match = _DATE.fullmatch(text)
     if match is None:
         return None
@@ -130,6 +145,21 @@ def parse_time(text: str) -> float | None:
 
 
 # -- request fields ----------------------------------------------------------------------
+class _NotJson(ValueError):
+    """JSON text that Python's parser takes but JSON does not allow (NaN, Infinity)."""
+
+
+def _no_constants(name: str) -> Any:
+    raise _NotJson(name)
+
+
+def _finite_or_text(text: str) -> float | str:
+    """A JSON number as a float, or its own text when a float cannot hold it (1e999): it is
+    then echoed in invaliddata as sent, never as the Infinity that JSON cannot carry."""
+    number = float(text)
+    return number if math.isfinite(number) else text
+
+
 def _shown(name: str, value: str) -> str:
     if name in SECRET_FIELDS:
         return "(hidden)"
@@ -214,7 +244,12 @@ class Fields:
         if value is None or value.strip() == "":
             raise BadRequest(f"Illegal request: missing required parameter {name}")
         try:
-            parsed = json.loads(value)
+            # NaN and Infinity are not JSON; a NaN dial time once corrupted the floor's clock.
+            parsed = json.loads(value, parse_constant=_no_constants, parse_float=_finite_or_text)
+        except _NotJson as exc:
+            raise BadRequest(
+                f"Illegal request: {name} holds {exc}, which is not a JSON value"
+            ) from None
         except (ValueError, RecursionError):
             raise BadRequest(f"Illegal request: {name} must be a JSON array") from None
         if not isinstance(parsed, list):

@@ -180,7 +180,7 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         self._order: list[AgentKey] = []
         self._faces: dict[AgentKey, tuple[AgentView, TileFace]] = {}  # drawn tiles only
         self._drawn_clocks: dict[AgentKey, TileClock] = {}
-        self._headings: list[Strip] = []
+        self._headings: list[Strip | None] = []  # None: to be made when next drawn
         self._columns: list[TileColumn] = []
         self._tile = MIN_TILE
         self._shape: tuple[object, ...] = ()
@@ -331,7 +331,7 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         self._sections, self._lines, self._where = sections, lines, where
         self._order = list(where)
         self._tile, self._shape = tile, shape
-        self._headings = [self._heading_strip(s, width) for s in sections]
+        self._headings = [None] * len(sections)
         self._drawn_clocks.clear()
         self._fix_cursor()
         if len(self._columns) != columns:
@@ -361,15 +361,17 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         columns = self._columns
         for index in sorted({number for number, _agent in changed}):
             section = self._sections[index]
-            heading = self._heading_strip(section, width)
             old = self._headings[index]
+            if old is None or not top <= section.top < bottom:
+                self._headings[index] = None  # off screen: made when it is drawn
+                continue
+            heading = self._heading_strip(section, width)
             if heading.text != old.text:
                 self._headings[index] = heading
-                if top <= section.top < bottom:
-                    for column in columns:
-                        start, end = self._column_span(column.index)
-                        if heading.crop(start, end).text != old.crop(start, end).text:
-                            column.refresh(Region(0, section.top, end - start, 1))
+                for column in columns:
+                    start, end = self._column_span(column.index)
+                    if heading.crop(start, end).text != old.crop(start, end).text:
+                        column.refresh(Region(0, section.top, end - start, 1))
         dirty: dict[int, list[Region]] = {}
         redrawn: set[AgentKey] = set()
         for _number, agent in changed:
@@ -388,10 +390,15 @@ class AgentGrid(ScrollableContainer, can_focus=True):
                     dirty.setdefault(column, []).append(Region(start, y + line, end - start, 1))
             redrawn.add(key)
         # Time in state moves on the wall's tick: refresh the time cells of the other
-        # visible tiles whose time reads differently now.
+        # visible tiles whose time may read differently now (and does).
+        taken_at = self.snapshot.taken_at if self.snapshot is not None else 0.0
+        drawn_clocks = self._drawn_clocks
         for agent in self._visible_agents(top, bottom):
             key = (agent.queue, agent.extnumber)
-            if key not in redrawn and self._drawn_clocks.get(key) != self._clock(agent):
+            drawn = drawn_clocks.get(key)
+            if key in redrawn or (drawn is not None and taken_at < drawn.until):
+                continue
+            if drawn != self._clock(agent):
                 column, y = self._tile_place(key)
                 dirty.setdefault(column, []).append(Region(0, y + 1, TIME_CELLS, 1))
         for column, regions in dirty.items():
@@ -441,7 +448,12 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         if row == _BLANK:
             return Strip.blank(width, styles["base"])
         if row == _HEADING:
-            heading = self._headings[section].crop(start, end)
+            heading_strip = self._headings[section]
+            if heading_strip is None:
+                full = self.scrollable_content_region.width
+                heading_strip = self._heading_strip(self._sections[section], full)
+                self._headings[section] = heading_strip
+            heading = heading_strip.crop(start, end)
             return Strip(
                 [Segment(heading.text, styles["agent-grid--heading"])], heading.cell_length
             ).adjust_cell_length(width, styles["agent-grid--heading"])

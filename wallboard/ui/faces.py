@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 from types import MappingProxyType
 
@@ -68,6 +68,8 @@ def fit(text: str, cells: int) -> str:
     """`text` in exactly `cells` terminal cells: padded, or cut with an ellipsis."""
     if cells <= 0:
         return ""
+    if text.isascii():  # the common case, without measuring cell by cell
+        return text.ljust(cells) if len(text) <= cells else text[: cells - 1] + "…"
     if cell_len(text) <= cells:
         return set_cell_size(text, cells)
     return set_cell_size(text, cells - 1) + "…"
@@ -134,10 +136,12 @@ class TileFace:
 
 @dataclass(frozen=True, slots=True)
 class TileClock:
-    """Time in state as drawn, and how urgent it is."""
+    """Time in state as drawn, and how urgent it is; `until` is the moment (unix seconds)
+    after which either may read differently, so that the grid need not ask before."""
 
     time: str
     ramp: Ramp
+    until: float = field(default=float("inf"), compare=False)
 
 
 def display_name(agent: AgentView) -> str:
@@ -182,7 +186,14 @@ def tile_clock(agent: AgentView, taken_at: float, thresholds: Thresholds) -> Til
     elapsed = max(0.0, taken_at - agent.since)
     tick = taken_at - taken_at % TIME_STEP
     shown = duration(max(0.0, tick - agent.since)).rjust(TIME_CELLS)  # the colons line up
-    return TileClock(shown, thresholds.ramp(agent.state, elapsed))
+    until = tick + TIME_STEP
+    limit = thresholds.limits.get(agent.state)
+    if limit is not None:
+        for threshold in limit:
+            if elapsed < threshold:
+                until = min(until, agent.since + threshold)
+                break
+    return TileClock(shown, thresholds.ramp(agent.state, elapsed), until)
 
 
 def state_counts(agents: Iterable[AgentView]) -> dict[AgentState, int]:

@@ -24,6 +24,8 @@ from textual.widgets import Static
 from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
 from wallboard.ui.faces import LOOKS, clean, percent
 
+#: Data younger than this (seconds) is "updated just now".
+FRESH = 2.0
 #: The abandon rate is amber from here (near the 3% cap) and red over the cap.
 ABANDON_AMBER = 0.025
 ABANDON_RED = 0.03
@@ -185,9 +187,14 @@ class FloorHeader(Vertical):
             return
         if snapshot.taken_at <= 0:
             text = "STALE: no data yet" if snapshot.stale else "waiting for the first poll"
+        elif snapshot.stale:
+            text = f"STALE {age_text(snapshot.age(now))} ago"
+        elif snapshot.age(now) < FRESH:
+            # Not "0 s", "1 s", "0 s": with polls every second or so, a counter that never
+            # gets past 1 only repaints the corner between two polls.
+            text = "updated just now"
         else:
-            age = age_text(snapshot.age(now))
-            text = f"STALE {age} ago" if snapshot.stale else f"updated {age} ago"
+            text = f"updated {age_text(snapshot.age(now))} ago"
         restyled = {"updated"} if snapshot.stale != self.stale else set()
         self.stale = snapshot.stale
         self._change({"updated": text}, restyled)

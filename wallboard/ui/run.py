@@ -173,8 +173,8 @@ def _demo_problem(args: argparse.Namespace) -> str | None:
 
 async def _serve(app: Any, client: Any) -> int:
     async with client:
-        result = await app.run_async()
-    return int(result or 0)
+        await app.run_async()
+    return app.return_code or 0
 
 
 def run_dashboard(args: argparse.Namespace, demo: bool) -> int:
