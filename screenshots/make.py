@@ -25,7 +25,7 @@ class Shot:
     size: tuple[int, int]
     agents: int = 40
     queues: int = 3
-    theme: str = "wallboard"
+    theme: str = "default"
     keys: tuple[str, ...] = ()
 
 

@@ -212,7 +212,7 @@ def test_progress_bar_reads_without_colour() -> None:
 
 def test_shipped_themes_load_and_colour_every_state() -> None:
     themes = load_themes(project_theme_dirs())
-    assert {"wallboard", "high-contrast"} <= set(themes)
+    assert {"default", "high-contrast"} <= set(themes)
     for theme in themes.values():
         assert {f"state-{s.name.lower()}" for s in AgentState} <= set(theme.variables)
 
@@ -221,10 +221,10 @@ def test_a_user_theme_file_adds_or_replaces_a_theme(tmp_path: Path) -> None:
     (tmp_path / "mine.toml").write_text(
         'primary = "#ff0000"\n[variables]\nstate-idle = "#00ff00"\n'
     )
-    (tmp_path / "wallboard.toml").write_text('name = "wallboard"\nprimary = "#123456"\n')
+    (tmp_path / "default.toml").write_text('name = "default"\nprimary = "#123456"\n')
     themes = load_themes([*project_theme_dirs(), tmp_path])
     assert themes["mine"].variables["state-idle"] == "#00ff00"
-    assert themes["wallboard"].primary == "#123456"
+    assert themes["default"].primary == "#123456"
 
 
 @pytest.mark.parametrize(

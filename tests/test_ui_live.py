@@ -41,7 +41,7 @@ async def rig(tmp_path: Path, *, read_only: bool = False) -> AsyncIterator[Rig]:
         track_demo_campaigns(sim, registry)
         sim.advance(120)
         now = sim.now()
-        settings = Settings(None, read_only, "wallboard", 3600.0, Thresholds())
+        settings = Settings(None, read_only, "default", 3600.0, Thresholds())
         audit = tmp_path / "audit.jsonl"
         async with WallboardClient(url, sim.appid, sim.accesskey) as client:
             app = build_app(
@@ -164,7 +164,7 @@ async def test_a_dead_simulator_leaves_stale_data_and_recovery_needs_no_key(
 ) -> None:
     sim = Simulator.from_scenario(seed=7, manual_clock=True)
     now = [sim.now()]
-    settings = Settings(None, False, "wallboard", 0.2, Thresholds())
+    settings = Settings(None, False, "default", 0.2, Thresholds())
     port = free_port()
     server = contextlib.ExitStack()
     url = server.enter_context(serve_in_thread(sim, port=port))
@@ -206,7 +206,7 @@ async def test_the_demo_floor_is_on_screen_within_three_seconds(
     tmp_path: Path, size: tuple[int, int]
 ) -> None:
     with demo_server(seed=7) as (sim, url):
-        settings = Settings(None, False, "wallboard", 1.5, Thresholds())
+        settings = Settings(None, False, "default", 1.5, Thresholds())
         async with WallboardClient(url, sim.appid, sim.accesskey) as client:
             app = build_app(client, settings, audit=AuditLog(tmp_path / "a.jsonl"))
             loop = asyncio.get_running_loop()

@@ -53,7 +53,7 @@ def test_an_unknown_profile_names_the_file(
 def test_an_unknown_theme_lists_the_themes(capsys: pytest.CaptureFixture[str]) -> None:
     code, text = run(["demo", "--theme", "neon"], capsys)
     assert code == 2
-    assert "'neon'" in text and "high-contrast" in text and "wallboard" in text
+    assert "'neon'" in text and "high-contrast" in text and "default" in text
 
 
 def test_bad_thresholds_name_the_file_and_key(

@@ -40,7 +40,7 @@ class SeededFloor:
     def app(
         self,
         *,
-        theme: str = "wallboard",
+        theme: str = "default",
         read_only: bool = False,
         queues: Sequence[str] | None = None,
         thresholds: Thresholds | None = None,

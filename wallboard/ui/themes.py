@@ -2,12 +2,12 @@
 
 A wall screen in a bright room needs more contrast than a supervisor's laptop, and some
 floors colour their states their own way; so themes are files, not code. The project ships
-`themes/wallboard.toml` (the default) and `themes/high-contrast.toml`; a file in
+`themes/default.toml` and `themes/high-contrast.toml`; a file in
 `config_dir()/themes/` adds a theme or replaces one of the same name. A file holds Textual's
 theme fields and a `[variables]` table, where `state-idle`, `state-talking`, ... colour the
 agent states (see `STATE_VARIABLES` for the full list and their defaults):
 
-    name = "wallboard"
+    name = "default"
     dark = true
     primary = "#2f81f7"
     [variables]
@@ -26,7 +26,7 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-DEFAULT_THEME = "wallboard"
+DEFAULT_THEME = "default"
 
 #: Colours of the agent states and the time ramp; a theme may override any of them.
 STATE_VARIABLES: Mapping[str, str] = MappingProxyType(
