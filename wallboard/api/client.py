@@ -61,6 +61,7 @@ from wallboard.api.models import (
     RecordingLink,
     TaskCreated,
 )
+from wallboard.api.services import MAX_NUMBERS_PER_CALL
 
 log = logging.getLogger("wallboard.api")
 # A library logs only where the application set up logging: without this, Python's last-resort
@@ -76,7 +77,6 @@ except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running fr
 TOKEN_LIFETIME = 12 * 3600.0
 RENEW_MARGIN = 15 * 60.0
 #: The documents' limit on numbers in one TaskCreat / TaskAdd call.
-MAX_NUMBERS_PER_CALL = 10_000
 
 M = TypeVar("M", bound=ApiModel)
 
