@@ -2,19 +2,20 @@
 
 A wall dashboard runs for days. Here the simulated floor runs in a process of its own on a
 manual clock (so that this process holds only what the dashboard holds), served over real
-HTTP on loopback, and moves `STEP` simulated seconds before every poll: the floor changes
-far faster than a wall would see it. The live model polls it as the dashboard does (fast
-reads, slow reads, the day's bills), and this checks:
+HTTP on loopback, and moves two (or ten) simulated minutes before every poll: the floor
+changes far faster than a wall would see it. The live model polls it as the dashboard does
+(fast reads, slow reads, the day's bills), and this checks:
 
-- the poll loop never drifts behind: every cycle ends well inside the poll interval, and
+- the poll loop never drifts behind: every cycle ends inside the 1.5 s poll interval, and
   the late cycles are no slower than the early ones;
-- memory stays flat: what the poll loop keeps (allocations still alive, by tracemalloc)
-  grows by less than 20 MB per simulated 24 hours. The day's bills are counted apart
-  (allocations made while reading them): the bill reader keeps every bill of its window.
+- memory stays flat: what the poll loop keeps (allocations made during the run and still
+  alive, by tracemalloc) grows by less than 20 MB per simulated 24 hours, with the day's
+  bills aside. With them, the growth is the bill reader's, which keeps every bill of its
+  window: that gap is pinned by an expected failure below.
 
 The short soak runs in the normal suite (about 20 s). The long one is marked slow (run it
 with `pytest --run-slow` or WALLBOARD_SLOW=1); WALLBOARD_SOAK_HOURS sets its length in real
-hours (default 0.1: six minutes, a little over a simulated day).
+hours (default 0.1: six minutes).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from wallboard.live.campaigns import STATUS_BY_CODE, CampaignRegistry
 from wallboard.live.model import LiveFloor
 
 AGENTS = 2000
-STEP = 120.0  # simulated seconds between two polls
+STEP = 120.0  # simulated seconds between two polls (the memory soak takes 600)
 INTERVAL = 1.5  # the dashboard's poll interval: a cycle must end well inside it
 GOAL_MB_PER_DAY = 20.0
 DAY = 86400.0
@@ -176,14 +177,16 @@ async def soak(
     *,
     tmp: Path,
     bills: bool,
-    traced: bool,
+    step: float = STEP,
     agents: int = AGENTS,
-    sample_every: int = 3,
+    sample_every: int = 2,
 ) -> Soak:
-    """Poll a `agents`-agent floor for `seconds` of real time, `STEP` simulated seconds apart.
+    """Poll a `agents`-agent floor for `seconds` of real time, `step` simulated seconds apart.
 
-    Memory is what was allocated during the run and is still alive (tracemalloc) when
-    `traced`, which makes every cycle about three times slower; else the resident size."""
+    With `bills`, the live model reads the day's bills as the dashboard does, and memory is
+    the resident size. Without, the first read of the bills (a few, at the start of the day)
+    is the last, and memory is what was allocated during the run and is still alive
+    (tracemalloc, which makes every cycle about three times slower)."""
     result = Soak(bills)
     with remote_floor(seed=7, agents=agents, queues=20, campaigns=4) as remote:
         registry = CampaignRegistry(tmp / "campaigns.json", clock=lambda: remote.now)
@@ -200,18 +203,20 @@ async def soak(
                 registry=registry,
                 clock=lambda: remote.now,
                 tz=dt.UTC,
-                bills_interval=10.0 if bills else DAY * 365,  # without: read once, at the start
+                bills_interval=10.0 if bills else DAY * 365,
             )
-            for _ in range(3):  # warm up: log in, the first slow reads and pages of bills
-                await asyncio.to_thread(remote.advance, STEP)
+            # Warm up: log in, the slow reads, all of the first few bills; then two cycles.
+            for warmup in (10.0, step, step):
+                await asyncio.to_thread(remote.advance, warmup)
                 await floor.refresh()
             gc.collect()
+            traced = not bills
             if traced:
                 tracemalloc.start()
             try:
                 deadline = time.monotonic() + seconds
                 while time.monotonic() < deadline:
-                    await asyncio.to_thread(remote.advance, STEP)
+                    await asyncio.to_thread(remote.advance, step)
                     began = time.perf_counter()
                     snap = await floor.refresh()
                     result.cycles.append(time.perf_counter() - began)
@@ -219,11 +224,12 @@ async def soak(
                         result.stale.append(snap.error or "stale")
                     if len(result.cycles) % sample_every == 1:
                         gc.collect()
-                        result.simulated.append(remote.now)
                         memory = tracemalloc.get_traced_memory()[0] if traced else resident()
+                        result.simulated.append(remote.now)
                         result.kept.append(memory)
             finally:
-                tracemalloc.stop()
+                if traced:
+                    tracemalloc.stop()
             result.rows = sum(len(q.agents) for q in floor.snapshot.queues)
             result.floor_bills = remote.bills
     return result
@@ -231,19 +237,19 @@ async def soak(
 
 @pytest.fixture(scope="module")
 def short(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, Soak]:
-    """Two short soaks shared by the checks below: without the day's bills, memory traced;
-    and with them, at full speed (memory: the resident size)."""
+    """The two short soaks the checks below share: the dashboard's poll loop as it runs
+    (bills read, `STEP` apart), and its memory with the bills aside (ten minutes apart)."""
+    tmp = tmp_path_factory.mktemp("soak")
     return {
-        bills: asyncio.run(
-            soak(seconds, tmp=tmp_path_factory.mktemp("soak"), bills=bills, traced=not bills)
-        )
-        for bills, seconds in ((False, 10.0), (True, 6.0))
+        True: asyncio.run(soak(7.0, tmp=tmp, bills=True)),
+        False: asyncio.run(soak(9.0, tmp=tmp, bills=False, step=600.0)),
     }
 
 
 def check_keeps_up(run: Soak) -> None:
+    """Every cycle ends inside the interval, and the late ones are no slower than the early."""
     assert not run.stale, f"polls failed during the soak: {run.stale[:3]}"
-    assert len(run.cycles) >= 8 and len(run.kept) >= 3, run.summary()
+    assert len(run.cycles) >= 8, run.summary()
     assert run.rows >= AGENTS, run.summary()
     assert max(run.cycles) < INTERVAL, f"a cycle took longer than the interval: {run.summary()}"
     early = statistics.median(run.cycles[: len(run.cycles) // 3])
@@ -251,14 +257,18 @@ def check_keeps_up(run: Soak) -> None:
     assert late < 1.5 * early + 0.05, f"cycles slow down over time: {run.summary()}"
 
 
-@pytest.mark.parametrize("bills", [False, True], ids=["bills aside", "bills read"])
-def test_the_poll_loop_keeps_up_with_2000_agents(short: dict[bool, Soak], bills: bool) -> None:
-    check_keeps_up(short[bills])
+def check_flat(run: Soak) -> None:
+    assert not run.stale, f"polls failed during the soak: {run.stale[:3]}"
+    assert len(run.kept) >= 3 and run.hours >= 0.5, run.summary()
+    assert run.per_day < GOAL_MB_PER_DAY, run.summary()
+
+
+def test_the_poll_loop_keeps_up_with_2000_agents(short: dict[bool, Soak]) -> None:
+    check_keeps_up(short[True])
 
 
 def test_memory_stays_flat_bills_aside(short: dict[bool, Soak]) -> None:
-    run = short[False]
-    assert run.per_day < GOAL_MB_PER_DAY, run.summary()
+    check_flat(short[False])
 
 
 @pytest.mark.xfail(
@@ -276,13 +286,15 @@ def test_memory_with_the_days_bills_meets_the_goal(short: dict[bool, Soak]) -> N
 
 @pytest.mark.slow
 def test_long_soak(tmp_path: Path) -> None:
-    """WALLBOARD_SOAK_HOURS real hours (0.1 by default: six minutes, over a simulated day)
-    of the poll loop, bills aside (their growth is pinned by the short soak)."""
-    hours = float(os.environ.get("WALLBOARD_SOAK_HOURS", "0.1"))
-    run = asyncio.run(soak(hours * 3600, tmp=tmp_path, bills=False, traced=True, sample_every=20))
-    print(run.summary())
-    check_keeps_up(run)
-    assert run.per_day < GOAL_MB_PER_DAY, run.summary()
+    """WALLBOARD_SOAK_HOURS real hours (0.1 by default: six minutes) in two halves: the poll
+    loop as it runs, bills read (it keeps up); then its memory, bills aside (flat)."""
+    seconds = float(os.environ.get("WALLBOARD_SOAK_HOURS", "0.1")) * 3600 / 2
+    running = asyncio.run(soak(seconds, tmp=tmp_path, bills=True, sample_every=20))
+    print(running.summary())
+    check_keeps_up(running)
+    memory = asyncio.run(soak(seconds, tmp=tmp_path, bills=False, step=600.0, sample_every=10))
+    print(memory.summary())
+    check_flat(memory)
 
 
 if __name__ == "__main__":

@@ -352,3 +352,22 @@ async def test_a_header_figure_that_grows_redraws_what_follows_it(
         await app.next_snapshot()
         line = "".join(text for text, _style in today.pieces(0))
         assert regions and max(r.right for r in regions) >= len(line.rstrip())
+
+
+async def test_markup_in_server_names_is_shown_as_text(tmp_path: Path) -> None:
+    hostile = snapshot(
+        {"[b]q[/]": [agent("1001", "[b]q[/]", crmid="5", name="[red]x")]},
+        [campaign("T1", "[/] promo [link=x]")],
+    )
+    app, _floor, client = scripted_app(tmp_path, [hostile])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.press("c")
+        assert isinstance(app.screen, AgentDialog)
+        await pilot.press("escape", "e")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "[/] promo" in str(app.screen.query_one(".dialog-question").render())
+        await pilot.press("n", "question_mark")
+        await pilot.pause()
+        assert app.is_running and client.calls == []
+        assert "[b]q[/]" in app.grid.line_text(0)

@@ -276,9 +276,10 @@ class CampaignRegistry:
         describe). Returns the updated task, or None when the payload is not understood or
         names a task this dashboard does not track; neither changes the file.
         """
-        finished = payload if isinstance(payload, TaskFinished) else None
-        if finished is None:
-            data = callback_detail(payload)  # type: ignore[arg-type]
+        if isinstance(payload, TaskFinished):
+            finished: TaskFinished | None = payload
+        else:
+            data = callback_detail(payload)
             finished = read_task_callback(data) if data is not None else None
         if finished is None:
             log.warning("task callback not understood; ignored")

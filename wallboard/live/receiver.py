@@ -146,7 +146,9 @@ async def _form_detail(request: Request, body: bytes) -> str | bytes | None:
 class RunningReceiver:
     """A receiver served by uvicorn in a thread of its own; `stop()` ends it."""
 
-    def __init__(self, server: uvicorn.Server, thread: threading.Thread, sock: socket.socket):
+    def __init__(
+        self, server: uvicorn.Server, thread: threading.Thread, sock: socket.socket
+    ) -> None:
         self._server = server
         self._thread = thread
         self._socket = sock

@@ -15,6 +15,7 @@ import math
 import re
 import time
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from wallboard.api import codes
@@ -26,7 +27,7 @@ _NO_RESULT: Any = object()
 _INT = re.compile(r"[+-]?[0-9]+")
 _RATIO = re.compile(r"\s*([0-9]{1,4})\s*:\s*([0-9]{1,4})\s*")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
-_day_prefix: dict[int, str] = {}
+WIRE_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: The last moment `yyyy-mm-dd hh:mm:ss` can show (9999-12-31 23:59:59): a later one (or a
 #: non-finite one) is not a time the vendor's clock could ever reach.
 LAST_MOMENT = 253_402_300_799.0
@@ -111,23 +112,17 @@ def encode(envelope: Any) -> bytes:
 
 # -- times -------------------------------------------------------------------------------
 def format_time(moment: float | None) -> str | None:
-    """Unix seconds as `yyyy-mm-dd hh:mm:ss` (the simulator's clock is naive local = UTC).
-
-    Cheap on purpose: a full GetQueueSipStatus formats thousands of these.
-    """
+    """Unix seconds as `yyyy-mm-dd hh:mm:ss` (the simulator's clock is naive local time kept
+    as UTC, so formatting never depends on the machine's time zone)."""
     if moment is None:
         return None
-    seconds = int(moment)
-    day, rest = divmod(seconds, 86400)
-    prefix = _day_prefix.get(day)
-    if prefix is None:
-        prefix = time.strftime("%Y-%m-%d", time.gmtime(day * 86400))
-        if len(_day_prefix) > 4096:
-            _day_prefix.clear()
-        _day_prefix[day] = prefix
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{prefix} {hours:02d}:{minutes:02d}:{secs:02d}"
+    return _format_seconds(int(moment))
+
+
+@lru_cache(maxsize=65_536)
+def _format_seconds(seconds: int) -> str:
+    # Cached: a full GetQueueSipStatus formats thousands of times, mostly the same seconds.
+    return time.strftime(WIRE_FORMAT, time.gmtime(seconds))
 
 
 def parse_time(text: str) -> float | None:
@@ -138,7 +133,7 @@ def parse_time(text: str) -> float | None:
         return None
     year, month, day, hour, minute, second = (int(part) for part in match.groups())
     try:
-        time.strptime(text, "%Y-%m-%d %H:%M:%S")
+        time.strptime(text, WIRE_FORMAT)
     except ValueError:
         return None
     return float(calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)))

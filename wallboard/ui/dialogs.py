@@ -22,6 +22,11 @@ from wallboard.live.snapshot import AgentState
 from wallboard.ui.faces import LOOKS, STATE_ORDER, clean
 
 
+def plain(content: str = "", **options: str) -> Label:
+    """A label whose text is shown as it is: server text (and "[thresholds]") is no markup."""
+    return Label(content, markup=False, **options)
+
+
 @dataclass(frozen=True, slots=True)
 class AgentRequest:
     """What an agent action needs: whose extension, in which queue, under which agent id."""
@@ -56,11 +61,11 @@ class AgentDialog(ModalScreen[AgentRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(self.action_name.capitalize(), classes="dialog-title")
+            yield plain(self.action_name.capitalize(), classes="dialog-title")
             if self.choose_queue:
-                yield Label("Extension")
+                yield plain("Extension")
                 yield Input(self.extnumber, id="ext", restrict=r"[0-9A-Za-z_*#+-]*")
-                yield Label("Queue")
+                yield plain("Queue")
                 yield Select(
                     [(clean(q), q) for q in self.queues],
                     value=self.queue if self.queue in self.queues else Select.NULL,
@@ -68,10 +73,10 @@ class AgentDialog(ModalScreen[AgentRequest | None]):
                     id="queue",
                 )
             else:
-                yield Label(f"Extension {clean(self.extnumber)} in queue {clean(self.queue)}")
-            yield Label("Agent id (crmid)")
+                yield plain(f"Extension {clean(self.extnumber)} in queue {clean(self.queue)}")
+            yield plain("Agent id (crmid)")
             yield Input(self.crmid, id="crmid", restrict=r"[0-9]*", placeholder="digits")
-            yield Label("", id="problem", classes="dialog-problem")
+            yield plain("", id="problem", classes="dialog-problem")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.action_name.capitalize(), variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
@@ -124,7 +129,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(self.question, classes="dialog-question")
+            yield plain(self.question, classes="dialog-question")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", variant="error", id="yes")
                 yield Button("No (n)", id="no")
@@ -163,7 +168,7 @@ class StateFilterDialog(ModalScreen[str | None]):
                 )
             )
         with Vertical(id="dialog", classes="dialog"):
-            yield Label("Show only agents who are…", classes="dialog-title")
+            yield plain("Show only agents who are…", classes="dialog-title")
             yield OptionList(*options, id="states")
 
     def on_mount(self) -> None:

@@ -27,6 +27,11 @@ MEANING = {
 }
 
 
+def plain(content: str = "", **options: str) -> Label:
+    """A label whose text is shown as it is: server text (and "[thresholds]") is no markup."""
+    return Label(content, markup=False, **options)
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "close", "close"),
@@ -39,32 +44,32 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help", classes="dialog"):
-            yield Label("Keys", classes="dialog-title")
+            yield plain("Keys", classes="dialog-title")
             if self.read_only:
-                yield Label(
+                yield plain(
                     "Read-only: the actions that change the floor are off.", classes="help-note"
                 )
             for key in KEYS:
                 if key.changes_floor and self.read_only:
                     continue
                 with Horizontal(classes="help-row"):
-                    yield Label(key.shown, classes="help-key")
-                    yield Label(key.help)
+                    yield plain(key.shown, classes="help-key")
+                    yield plain(key.help)
             for shown, text in PANE_KEYS:
                 with Horizontal(classes="help-row"):
-                    yield Label(shown, classes="help-key")
-                    yield Label(text)
-            yield Label("Agent states", classes="dialog-title")
+                    yield plain(shown, classes="help-key")
+                    yield plain(text)
+            yield plain("Agent states", classes="dialog-title")
             for state in STATE_ORDER:
                 with Horizontal(classes="help-row"):
-                    yield Label(badge(state), classes=f"help-badge -{state.name.lower()}")
-                    yield Label(MEANING[state])
-            yield Label("Time in state turns amber, then red, after", classes="dialog-title")
+                    yield plain(badge(state), classes=f"help-badge -{state.name.lower()}")
+                    yield plain(MEANING[state])
+            yield plain("Time in state turns amber, then red, after", classes="dialog-title")
             for state, (amber, red) in self.thresholds.limits.items():
                 with Horizontal(classes="help-row"):
-                    yield Label(state.value, classes="help-key")
-                    yield Label(f"{duration(amber)} amber, {duration(red)} red")
-            yield Label(
+                    yield plain(state.value, classes="help-key")
+                    yield plain(f"{duration(amber)} amber, {duration(red)} red")
+            yield plain(
                 "Limits: the [thresholds] table of the config file, in seconds.",
                 classes="help-note",
             )
