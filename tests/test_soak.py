@@ -222,7 +222,7 @@ async def soak(
                     result.cycles.append(time.perf_counter() - began)
                     if snap.stale:
                         result.stale.append(snap.error or "stale")
-                    if len(result.cycles) % sample_every == 1:
+                    if (len(result.cycles) - 1) % sample_every == 0:
                         gc.collect()
                         memory = tracemalloc.get_traced_memory()[0] if traced else resident()
                         result.simulated.append(remote.now)
