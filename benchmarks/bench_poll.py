@@ -4,7 +4,7 @@ Runs the simulator on loopback (real uvicorn, real HTTP), points a `LiveFloor` a
 measures steady-state fast cycles (after the first cycle, which also logs in and reads the
 slow lists and the bills). The goal is the same request count for every floor size: the
 fast cycle asks for all queues' agents in one call and all their extensions' call state in
-one comma list (the client is given the batch size the live model documents, `CALL_BATCH`).
+one comma list (the live model asks for batches of `CALL_BATCH`).
 
     python -m benchmarks.bench_poll [--agents 100,500,2000] [--cycles 20] [--json FILE]
 """
@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from wallboard.api.client import WallboardClient
-from wallboard.live.model import CALL_BATCH, LiveFloor
+from wallboard.live.model import LiveFloor
 from wallboard.sim.server import Simulator, serve_in_thread
 
 
@@ -69,9 +69,7 @@ async def measure(agents: int, *, cycles: int, campaigns: int = 2, seed: int = 7
     sim, note = _simulator(agents, campaigns, seed)
     with sim, serve_in_thread(sim, host="127.0.0.1", port=0) as url:
         transport = CountingTransport()
-        async with WallboardClient(
-            url, sim.appid, sim.accesskey, transport=transport, batch_size=CALL_BATCH
-        ) as client:
+        async with WallboardClient(url, sim.appid, sim.accesskey, transport=transport) as client:
             # Slow reads and bills once, in the first cycle; then fast cycles only.
             floor = LiveFloor(
                 client, clock=sim.now, tz=dt.UTC, slow_interval=3600, bills_interval=3600

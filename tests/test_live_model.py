@@ -24,7 +24,7 @@ from fixtures.fake_api import (
 
 from wallboard.api.client import WallboardClient
 from wallboard.live.campaigns import CampaignRegistry
-from wallboard.live.model import CALL_BATCH, LiveFloor
+from wallboard.live.model import LiveFloor
 from wallboard.live.snapshot import AgentState, CampaignStatus
 
 QUEUE_STATUS = "App.Sip_Queue.GetQueueSipStatus"
@@ -168,7 +168,7 @@ async def test_a_fast_cycle_costs_two_requests_whatever_the_floor(
     agents: int, clock: Clock
 ) -> None:
     server = Server(agents=agents, queues=5)
-    async with server.client(batch_size=CALL_BATCH) as client:  # as the model documents
+    async with server.client() as client:  # the client's own batch size is smaller
         floor = LiveFloor(client, clock=clock, tz=dt.UTC)
         await floor.refresh()  # logs in, and reads the slow lists and the bills once
         for _ in range(3):
@@ -461,20 +461,20 @@ async def test_the_server_time_zone_sets_the_bill_window(server: Server, clock: 
     assert (asked["starttime"], asked["endtime"]) == ("2026-01-06 00:00:00", "2026-01-06 23:59:59")
 
 
-async def test_the_client_batches_the_call_states(clock: Clock) -> None:
-    """One batching path, the client's: the model asks for all extensions in one call and
-    the client splits them by its batch_size."""
+async def test_the_client_batches_the_call_states(
+    clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One batching path, the client's: the model asks for batches of CALL_BATCH extensions
+    (whatever the client's own default) and the client splits the list into them."""
+    monkeypatch.setattr("wallboard.live.model.CALL_BATCH", 3)
     server = Server(agents=7, queues=2)
-    async with server.client(batch_size=3) as client:
+    async with server.client() as client:
         floor = LiveFloor(client, clock=clock, tz=dt.UTC)
         await floor.refresh()
         clock.now += 1.5
         mark = server.count()
         snap = await floor.refresh()
     assert sorted(server.since(mark)) == ["GetQueueSipStatus"] + ["GetSipCallStatus"] * 3
-    assert [len(f["extnumber"].split(",")) for f in server.fake.sent(CALL_STATUS)[-3:]] == [
-        3,
-        3,
-        1,
-    ]
+    sizes = [len(f["extnumber"].split(",")) for f in server.fake.sent(CALL_STATUS)[-3:]]
+    assert sizes == [3, 3, 1]
     assert sum(len(q.agents) for q in snap.queues) == 7 and not snap.stale

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from wallboard.api.client import WallboardClient
 from wallboard.live.campaigns import CampaignRegistry
-from wallboard.live.model import CALL_BATCH, LiveFloor
+from wallboard.live.model import LiveFloor
 from wallboard.live.receiver import MAX_BODY, create_receiver, serve_receiver
 from wallboard.live.snapshot import CampaignStatus
 from wallboard.sim.callbacks import CallbackTargets
@@ -66,7 +66,6 @@ async def test_the_simulators_task_callback_ends_the_campaign(tmp_path: Path) ->
                 sim.appid,
                 sim.accesskey,
                 transport=transport,
-                batch_size=CALL_BATCH,
             ) as api:
                 floor = LiveFloor(api, clock=sim.now, registry=registry, tz=dt.UTC)
                 sim.advance(60)

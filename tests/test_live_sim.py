@@ -18,7 +18,7 @@ from wallboard.live.actions import Outcome, Supervisor
 from wallboard.live.audit import AuditLog
 from wallboard.live.bills import day_start
 from wallboard.live.campaigns import CampaignRegistry
-from wallboard.live.model import CALL_BATCH, LiveFloor
+from wallboard.live.model import LiveFloor
 from wallboard.live.snapshot import AgentState, CampaignStatus
 from wallboard.sim.server import Simulator, create_app, serve_in_thread
 
@@ -58,7 +58,6 @@ class Setup:
             sim.accesskey,
             transport=self.transport,
             sleep=_no_sleep,
-            batch_size=CALL_BATCH,
         )
         self.registry = CampaignRegistry(tmp_path / "campaigns.json", clock=sim.now)
         self.floor = LiveFloor(self.client, clock=sim.now, registry=self.registry, tz=UTC)

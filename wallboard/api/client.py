@@ -528,12 +528,17 @@ class WallboardClient:
         data = await self._call(wire, _form(**fields))
         return self._result_of(_service(wire), data)
 
-    async def _batched(self, wire: str, extnumbers: str | Sequence[str | int]) -> list[Any]:
-        """A comma-list call split into batches, run concurrently, answers joined in order."""
+    async def _batched(
+        self, wire: str, extnumbers: str | Sequence[str | int], batch_size: int | None = None
+    ) -> list[Any]:
+        """A comma-list call split into batches, run concurrently, answers joined in order.
+
+        `batch_size` overrides the client's for one call: a poller that wants a fixed number
+        of requests per cycle whatever the floor's size asks for large batches."""
         numbers = extension_list(extnumbers)
         if not numbers:
             return []
-        size = self._batch_size
+        size = batch_size if batch_size and batch_size > 0 else self._batch_size
         chunks = [numbers[start : start + size] for start in range(0, len(numbers), size)]
         gate = asyncio.Semaphore(self._concurrency)
         failed = asyncio.Event()
@@ -817,19 +822,23 @@ class WallboardClient:
             "App.Sip_Sipnum.GetSipnumberInfo", status=status, extnumber=extnumber or None
         )
 
-    async def call_status(self, extnumbers: str | Sequence[str | int]) -> list[ExtensionCallStatus]:
+    async def call_status(
+        self, extnumbers: str | Sequence[str | int], batch_size: int | None = None
+    ) -> list[ExtensionCallStatus]:
         """Call state of many extensions, asked in concurrent batches."""
-        return await self._batched("App.Sip_Status.GetSipCallStatus", extnumbers)
+        return await self._batched("App.Sip_Status.GetSipCallStatus", extnumbers, batch_size)
 
-    async def valid_status(self, extnumbers: str | Sequence[str | int]) -> list[ExtensionValidity]:
+    async def valid_status(
+        self, extnumbers: str | Sequence[str | int], batch_size: int | None = None
+    ) -> list[ExtensionValidity]:
         """Enabled (1016) / disabled (1013) / missing (1012) for many extensions."""
-        return await self._batched("App.Sip_Status.GetSipValidStatus", extnumbers)
+        return await self._batched("App.Sip_Status.GetSipValidStatus", extnumbers, batch_size)
 
     async def register_status(
-        self, extnumbers: str | Sequence[str | int]
+        self, extnumbers: str | Sequence[str | int], batch_size: int | None = None
     ) -> list[ExtensionRegistration]:
         """Registered (1017) or not (1014) for many extensions."""
-        return await self._batched("App.Sip_Status.GetSipRegisterStatus", extnumbers)
+        return await self._batched("App.Sip_Status.GetSipRegisterStatus", extnumbers, batch_size)
 
 
 def _as_int(value: Any) -> int | None:

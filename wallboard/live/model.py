@@ -3,10 +3,9 @@
 Three cadences, each a fixed number of requests:
 - fast (every `fast_interval`, 1.5 s): GetQueueSipStatus for ALL queues in one call (empty
   queuename), and GetSipCallStatus (`client.call_status`) for the extensions in those
-  queues. The client splits the extensions into comma lists of its `batch_size`; give the
-  dashboard's client `WallboardClient(..., batch_size=CALL_BATCH)` (2,500) and a floor of up
-  to 2,500 agents costs two requests per fast cycle, whether it has 100, 500 or 2,000
-  agents. Both requests go out together; the extensions asked for are those of the previous
+  queues. The model asks the client for comma lists of CALL_BATCH (2,500) extensions, so a
+  floor of up to 2,500 agents costs two requests per fast cycle, whether it has 100, 500 or
+  2,000 agents. Both requests go out together; the extensions asked for are those of the previous
   cycle (a newly checked-in agent gets its call state one cycle later), except on the first.
 - slow (every `slow_interval`, 30 s): GetQueueList, GetSipnumberInfo (enabled, registered),
   GetSipRegisterStatus.
@@ -54,7 +53,7 @@ from wallboard.live.words import describe_failure
 
 log = logging.getLogger("wallboard.live")
 
-#: The `batch_size` the live model wants of its client: extensions per GetSipCallStatus and
+#: The batch size the live model asks of its client: extensions per GetSipCallStatus and
 #: GetSipRegisterStatus request. The documents set no limit; 2,500 numbers make a form of
 #: about 25 KB, and a floor of up to 2,500 agents is then one request.
 CALL_BATCH = 2500
@@ -186,8 +185,8 @@ class LiveFloor:
         return mine, calls
 
     async def _call_status(self, extnumbers: Sequence[str]) -> list[ExtensionCallStatus]:
-        """GetSipCallStatus, in the client's batches (one request with batch_size=CALL_BATCH)."""
-        return list(await self._client.call_status(list(extnumbers)))
+        """GetSipCallStatus in batches of CALL_BATCH: one request for most floors."""
+        return list(await self._client.call_status(list(extnumbers), batch_size=CALL_BATCH))
 
     def _in_scope(self, agents: Sequence[QueueAgent]) -> list[QueueAgent]:
         if not self.scope:
@@ -201,7 +200,7 @@ class LiveFloor:
             queue_list, extensions, registrations = await _all(
                 self._client.queues(),
                 self._client.extensions(status=3),
-                self._client.register_status(known) if known else _nothing(),
+                self._client.register_status(known, batch_size=CALL_BATCH) if known else _nothing(),
             )
         except asyncio.CancelledError:
             raise

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import sys
 import tempfile
 import time
@@ -74,6 +75,7 @@ def build_app(
     clock: Callable[[], float] = time.time,
     profile: str | None = None,
     slow_interval: float = 30.0,
+    tz: dt.tzinfo | None = None,
 ) -> Any:
     """The app on a client: LiveFloor and Supervisor wired as the contracts say."""
     from wallboard.live.actions import Supervisor
@@ -90,6 +92,7 @@ def build_app(
         slow_interval=slow_interval,
         read_only=settings.read_only,
         profile=profile,
+        tz=tz,
     )
     supervisor = Supervisor(
         client,
@@ -139,11 +142,18 @@ def demo_server(
     speed: float = 1.0,
     manual_clock: bool = False,
     start: float | None = None,
+    task_callback_url: str | None = None,
 ) -> Iterator[tuple[Any, str]]:
-    """The default scenario served on a free loopback port: yields (simulator, url)."""
+    """The default scenario served on a free loopback port: yields (simulator, url).
+
+    `task_callback_url` is where the simulator posts its task-finished callbacks (the
+    dashboard's own receiver in the demo), as the vendor's server does when configured."""
+    from wallboard.sim.callbacks import CallbackTargets
     from wallboard.sim.server import Simulator, serve_in_thread
 
     options: dict[str, Any] = {} if start is None else {"start": start}
+    if task_callback_url:
+        options["callbacks"] = CallbackTargets(task=task_callback_url)
     sim = Simulator.from_scenario(
         seed=seed,
         agents=agents,
@@ -202,25 +212,48 @@ def run_dashboard(args: argparse.Namespace, demo: bool) -> int:
         assert profile is not None
         registry = CampaignRegistry.default()
         client = WallboardClient(profile.url, profile.appid, profile.accesskey)
-        app = build_app(client, settings, registry=registry, profile=profile.name or None)
-        return asyncio.run(_serve(app, client))
+        app = build_app(
+            client, settings, registry=registry, profile=profile.name or None, tz=profile.tz
+        )
+        try:
+            receiver = _receiver(registry, profile.callback_listen)
+        except OSError as exc:
+            print(f"wallboard: callback_listen: cannot listen ({exc})", file=sys.stderr)
+            return 2
+        with receiver:
+            return asyncio.run(_serve(app, client))
 
-    with (
-        demo_server(
-            seed=args.seed,
-            agents=args.agents,
-            queues=args.queue_count,
-            campaigns=args.campaigns,
-            speed=args.speed,
-        ) as (sim, url),
-        tempfile.TemporaryDirectory(prefix="wallboard-demo-") as scratch,
-    ):
+    with tempfile.TemporaryDirectory(prefix="wallboard-demo-") as scratch:
         # The demo's campaigns live in a scratch registry: they must not join the real one.
         registry = CampaignRegistry(Path(scratch) / "campaigns.json")
-        track_demo_campaigns(sim, registry)
-        client = WallboardClient(url, sim.appid, sim.accesskey)
-        app = build_app(client, settings, registry=registry, audit=AuditLog())
-        return asyncio.run(_serve(app, client))
+        with (
+            _receiver(registry, ("127.0.0.1", 0)) as receiver,
+            demo_server(
+                seed=args.seed,
+                agents=args.agents,
+                queues=args.queue_count,
+                campaigns=args.campaigns,
+                speed=args.speed,
+                task_callback_url=receiver.url if receiver else None,
+            ) as (sim, url),
+        ):
+            track_demo_campaigns(sim, registry)
+            client = WallboardClient(url, sim.appid, sim.accesskey)
+            # The simulated floor keeps its own clock and writes bill times in UTC: "today",
+            # time in state and the campaigns' bills are read on that clock.
+            app = build_app(
+                client, settings, registry=registry, audit=AuditLog(), clock=sim.now, tz=dt.UTC
+            )
+            return asyncio.run(_serve(app, client))
+
+
+def _receiver(registry: Any, listen: tuple[str, int] | None) -> Any:
+    """The task-callback receiver on `listen`, or a do-nothing context when none is set."""
+    if listen is None:
+        return contextlib.nullcontext()
+    from wallboard.live.receiver import serve_receiver
+
+    return serve_receiver(registry, *listen)
 
 
 __all__ = ["Settings", "build_app", "demo_server", "run_dashboard", "settings_from"]
