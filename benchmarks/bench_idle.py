@@ -1,7 +1,7 @@
 """What the dashboard costs the machine it runs on: CPU share at rest, and memory over a day.
 
-    python -m benchmarks.bench_idle [--agents 500] [--seconds 60] [--memory-seconds 45]
-                                    [--memory-speed 640] [--quick] [--json FILE]
+    python -m benchmarks.bench_idle [--agents 500] [--seconds 60] [--memory-seconds 30]
+                                    [--memory-speed 960] [--quick] [--json FILE]
 
 A wall dashboard runs for days on a spare machine, so its idle cost is what matters. Two
 runs, each with the simulated floor in its own process and the dashboard on a real
@@ -11,8 +11,9 @@ pseudo-terminal (as `wallboard` builds it), its CPU time and resident memory rea
    share of one core over `--seconds` (60 s; `--quick`: 15 s) after a 5 s warm-up, and its
    resident memory when that window starts;
 2. a long accelerated run: the same floor at `--memory-speed` times real time for
-   `--memory-seconds` (8 simulated hours by default): resident memory at the start and the
-   end, and the growth per simulated 24 hours (goal: under 20 MB, as for the soak test).
+   `--memory-seconds` (8 simulated hours by default; `--quick`: 4): resident memory at the
+   start and the end, and the growth per simulated 24 hours (goal: under 20 MB, as for the
+   soak test).
 
 Goal for the CPU share: under 3% of a core (issue 4's goal for 2,000 synthetic agents).
 """
@@ -103,14 +104,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=None, help="CPU window (60 s)")
     parser.add_argument("--refresh", type=float, default=1.0)
     parser.add_argument("--memory-seconds", type=float, default=None, help="accelerated run")
-    parser.add_argument("--memory-speed", type=float, default=640.0)
+    parser.add_argument("--memory-speed", type=float, default=960.0)
     parser.add_argument("--quick", action="store_true", help="15 s windows")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE")
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else (15.0 if args.quick else 60.0)
     memory = args.memory_seconds
     if memory is None:
-        memory = 15.0 if args.quick else 45.0
+        memory = 15.0 if args.quick else 30.0
     if not 1 <= args.agents <= 20_000:
         parser.error("--agents must be from 1 to 20,000")
     if not (3 <= seconds <= 3600 and 3 <= memory <= 3600 and 1 <= args.memory_speed <= 5000):

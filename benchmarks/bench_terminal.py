@@ -1,6 +1,6 @@
 """Bytes per second the dashboard writes to a real pseudo-terminal, against a plain redraw.
 
-    python -m benchmarks.bench_terminal [--agents 500] [--seconds 20] [--size 200x60]
+    python -m benchmarks.bench_terminal [--agents 500] [--seconds 15] [--size 200x60]
                                         [--refresh 1] [--quick] [--json FILE]
 
 A wall screen is often a spare machine showing the dashboard over SSH all day, so what the
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a short run (8 s per screen)")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE")
     args = parser.parse_args(argv)
-    seconds = args.seconds if args.seconds is not None else (8.0 if args.quick else 20.0)
+    seconds = args.seconds if args.seconds is not None else (8.0 if args.quick else 15.0)
     if not 1 <= args.agents <= 20_000:
         parser.error("--agents must be from 1 to 20,000")
     if not 3 <= seconds <= 600 or not 0.2 <= args.refresh <= 60:

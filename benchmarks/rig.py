@@ -136,15 +136,17 @@ def served_floor(
             if core is not None and hasattr(os, "sched_setaffinity"):
                 os.sched_setaffinity(0, {core})
 
-        child = subprocess.Popen(
-            argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=pin
-        )
+        errors_path = Path(scratch) / "floor.err"
+        with errors_path.open("w") as errors:
+            child = subprocess.Popen(
+                argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors, preexec_fn=pin
+            )
         try:
             deadline = time.monotonic() + STARTUP_LIMIT
             while not info_path.exists():
                 if child.poll() is not None or time.monotonic() > deadline:
-                    error = child.stderr.read().decode(errors="replace") if child.stderr else ""
-                    raise RuntimeError(f"the simulator did not start: {error.strip()[-500:]}")
+                    error = errors_path.read_text(errors="replace").strip()[-500:]
+                    raise RuntimeError(f"the simulator did not start: {error}")
                 time.sleep(0.05)
             yield ServedFloor(FloorInfo.load(info_path), info_path)
         finally:
@@ -154,8 +156,6 @@ def served_floor(
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
-            if child.stderr:
-                child.stderr.close()
 
 
 # ---------------------------------------------------------------------- the screens
@@ -268,7 +268,7 @@ _SGR = {
 def plain_screen(snapshot: Any, columns: int, lines: int, now: float) -> str:
     """One full screen of the floor as plain ANSI text: the header, the campaigns, then the
     agent tiles (the dashboard's own tile text) as many as fit, every line every time."""
-    from wallboard.ui.faces import MIN_TILE, percent, queue_heading, tile_clock, tile_face
+    from wallboard.ui.faces import MIN_TILE, clean, percent, queue_heading, tile_clock, tile_face
     from wallboard.ui.thresholds import Thresholds
 
     t = snapshot.totals
@@ -280,14 +280,13 @@ def plain_screen(snapshot: Any, columns: int, lines: int, now: float) -> str:
     )
     rows = ["\x1b[1;7m" + header[:columns].ljust(columns) + "\x1b[0m"]
     if snapshot.stale:
-        rows.append("\x1b[1;31m" + f"STALE: {snapshot.error}"[:columns] + "\x1b[0m")
+        rows.append("\x1b[1;31m" + f"STALE: {clean(snapshot.error)}"[:columns] + "\x1b[0m")
     for c in snapshot.campaigns:
-        rows.append(
-            f"{c.name[:24]:<24} {c.status.value:<11} {c.dialled}/{c.total} dialled  "
-            f"{c.answered} answered  {c.dropped} dropped  abandon {percent(c.abandon_rate)}"[
-                :columns
-            ]
+        line = (
+            f"{clean(c.name)[:24]:<24} {c.status.value:<11} {c.dialled}/{c.total} dialled  "
+            f"{c.answered} answered  {c.dropped} dropped  abandon {percent(c.abandon_rate)}"
         )
+        rows.append(line[:columns])
     per_row = max(1, columns // (MIN_TILE + 1))
     thresholds = Thresholds()
     for queue in snapshot.queues:

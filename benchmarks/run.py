@@ -154,7 +154,7 @@ def _json_text(stdout: str) -> str:
 
 def plan(quick: bool) -> list[Job]:
     cycles = "5" if quick else "20"
-    screen = "5" if quick else "10"
+    screen = "5" if quick else "8"
     jobs = [
         Job(
             "poll",

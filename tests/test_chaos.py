@@ -1,7 +1,8 @@
 """Chaos: the dashboard against a simulator that is slow, failing, garbled, cut off and dead.
 
-One headless dashboard (`WallboardApp` in `run_test`) on a real simulator served on loopback
-goes through the failures of a bad day, one after another: latency spikes, `ret 500` for
+One headless dashboard (`WallboardApp` in `run_test`) on a simulator served over loopback by
+a process of its own (as a real server is elsewhere) goes through the failures of a bad
+day, one after another, set while it runs (`--faults`): latency spikes, `ret 500` for
 everything, tokens that die within a second, answers that are not JSON, connections closed
 without an answer, and the server stopped and started again on the same port. In each, the
 supervisor keeps pressing keys and asking for actions. Throughout:
@@ -301,7 +302,7 @@ class Rig:
             self.presses.append((self.phase, key, time.monotonic() - began))
 
     async def snapshot(self, *, stale: bool) -> FloorSnapshot:
-        """Wait, pressing nothing but arrows, for a snapshot that is (or is not) stale."""
+        """Wait, pressing nothing, for a snapshot that is (or is not) stale."""
         deadline = time.monotonic() + WAIT
         while True:
             snap = await self.app.next_snapshot(timeout=WAIT)

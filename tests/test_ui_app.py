@@ -247,7 +247,7 @@ async def test_an_action_in_flight_cannot_be_sent_twice(
         await pilot.pause()
         assert len(client.calls) == 1
         assert [t for t, _m, _s in notes.seen] == ["Refused", "Refused"]
-        assert "still in progress" in notes.text()
+        assert "already in progress" in notes.text()
         client.gate.set()
         await settle(app, pilot)
         await pilot.press("r")

@@ -25,7 +25,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
-from wallboard.live.actions import ActionResult, Outcome, Supervisor, agent_key, campaign_key
+from wallboard.live.actions import ActionResult, Outcome, Supervisor, agent_key
 from wallboard.live.snapshot import AgentState, FloorSnapshot
 from wallboard.ui.agent_grid import AgentGrid
 from wallboard.ui.campaigns_pane import CampaignsPane
@@ -99,7 +99,6 @@ class WallboardApp(App[int]):
         self._polling = False
         self._poll_again = False
         self._poll_timer: Timer | None = None
-        self._in_flight: set[str] = set()
         self._crmids: dict[str, str] = {}
         self.header = FloorHeader(read_only=self.read_only, id="header")
         self.banner = StaleBanner(id="stale")
@@ -328,6 +327,9 @@ class WallboardApp(App[int]):
         view = self._campaign_for("end campaign")
         if view is None:
             return
+        if self.read_only:  # nothing to confirm: the Supervisor refuses it (and audits that)
+            self._campaign_action("end campaign")
+            return
         name = clean(view.name) or view.taskid
 
         def confirmed(yes: bool | None) -> None:
@@ -342,15 +344,15 @@ class WallboardApp(App[int]):
         return True
 
     def _agent_action(self, action: str, *, choose_queue: bool = False) -> None:
-        if self.read_only:
-            self._refused(action, "this dashboard is read-only")
-            return
         agent = self.grid.selected
         if agent is None:
             self._refused(action, "select an agent first")
             return
         crmid = agent.crmid or self._crmids.get(agent.extnumber, "")
-        if not choose_queue and self._busy(agent_key(agent.extnumber, agent.queue), action):
+        request = AgentRequest(agent.extnumber, agent.queue, crmid)
+        if self.read_only or self.supervisor.busy(agent_key(agent.extnumber, agent.queue)):
+            # Asked all the same: the Supervisor refuses it and writes that to the audit log.
+            self._send_agent(action, request)
             return
         if choose_queue or not crmid:
             queues = [q.name for q in self.snapshot.queues] if self.snapshot else []
@@ -364,32 +366,25 @@ class WallboardApp(App[int]):
             )
             self.push_screen(dialog, lambda answer: self._send_agent(action, answer))
             return
-        self._send_agent(action, AgentRequest(agent.extnumber, agent.queue, crmid))
+        self._send_agent(action, request)
 
     def _send_agent(self, action: str, request: AgentRequest | None) -> None:
         if request is None:
             return
-        key = agent_key(request.extnumber, request.queue)
-        if self._busy(key, action):
-            return
-        self._crmids[request.extnumber] = request.crmid
+        if request.crmid:
+            self._crmids[request.extnumber] = request.crmid
         method = {
             "check in": self.supervisor.check_in,
             "check out": self.supervisor.check_out,
             "set busy": self.supervisor.set_busy,
             "set idle": self.supervisor.set_idle,
         }[action]
-        self._launch(key, lambda: method(request.extnumber, request.queue, request.crmid))
+        self._launch(lambda: method(request.extnumber, request.queue, request.crmid))
 
     def _campaign_for(self, action: str) -> Any:
-        if self.read_only:
-            self._refused(action, "this dashboard is read-only")
-            return None
         view = self.campaigns.selected
         if view is None:
             self._refused(action, "no campaign selected")
-            return None
-        if self._busy(campaign_key(view.taskid), action):
             return None
         return view
 
@@ -402,35 +397,26 @@ class WallboardApp(App[int]):
             "resume campaign": self.supervisor.resume_campaign,
             "end campaign": self.supervisor.end_campaign,
         }[action]
-        self._launch(campaign_key(view.taskid), lambda: method(view.taskid))
+        self._launch(lambda: method(view.taskid))
 
-    def _busy(self, key: str, action: str) -> bool:
-        if key in self._in_flight or self.supervisor.busy(key):
-            self._refused(action, "the last action on it is still in progress")
-            return True
-        return False
+    def _launch(self, send: Callable[[], Any]) -> None:
+        """Every request goes to the Supervisor, which alone decides to refuse it (read-only,
+        already in progress) and writes every outcome to the audit log."""
+        self.run_worker(self._act(send), group="actions", exit_on_error=False)
 
-    def _launch(self, key: str, send: Callable[[], Any]) -> None:
-        self._in_flight.add(key)
-        self.run_worker(self._act(key, send), group="actions", exit_on_error=False)
-
-    async def _act(self, key: str, send: Callable[[], Any]) -> None:
+    async def _act(self, send: Callable[[], Any]) -> None:
         try:
             result: ActionResult = await send()
         except Exception as exc:  # the Supervisor never raises; a bug must not crash the wall
-            log.exception("action %s failed", key)
-            result = ActionResult(
-                "action", key, Outcome.FAILED, f"internal error ({type(exc).__name__})"
-            )
-        finally:
-            self._in_flight.discard(key)
-        self.post_message(ActionFinished(key, result))
+            log.exception("action failed")
+            result = ActionResult("action", "", Outcome.FAILED, f"internal error ({exc!r})")
+        self.post_message(ActionFinished(result.target, result))
 
     def on_action_finished(self, message: ActionFinished) -> None:
         result = message.result
         self.notify(
             clean(result.message),
-            title=result.action.capitalize(),
+            title="Refused" if result.outcome is Outcome.REFUSED else result.action.capitalize(),
             severity=_SEVERITY.get(result.outcome, "information"),  # type: ignore[arg-type]
             markup=False,
         )
