@@ -1,14 +1,14 @@
 """Bytes per second the dashboard writes to a real pseudo-terminal, against a plain redraw.
 
     python -m benchmarks.bench_terminal [--agents 500] [--seconds 15] [--size 200x60]
-                                        [--refresh 1] [--quick] [--json FILE]
+                                        [--refresh 1] [--speed 1] [--quick] [--json FILE]
 
 A wall screen is often a spare machine showing the dashboard over SSH all day, so what the
 dashboard writes is what the link carries. Here a simulated floor of `--agents` agents runs
-in real time in its own process (its own churn: calls ringing, answered, ended, agents on
-breaks), and two screens are run on a pseudo-terminal of `--size`, one after the other,
-each for a warm-up and then `--seconds` of steady state, counting every byte read from the
-terminal's master side:
+in its own process, in real time (`--speed` runs it faster, for a busier floor), with its
+own churn: calls ringing, answered, ended, agents on breaks. Two screens are run on a
+pseudo-terminal of `--size`, one after the other, each for a warm-up and then `--seconds`
+of steady state, counting every byte read from the terminal's master side:
 
 - the dashboard, built as `wallboard` builds it, polling every `--refresh` seconds;
 - the baseline: the same live model and the same tile text, written as plain ANSI text,
@@ -33,13 +33,13 @@ WARMUP = 5.0
 
 
 def measure(
-    *, agents: int, seconds: float, size: tuple[int, int], refresh: float
+    *, agents: int, seconds: float, size: tuple[int, int], refresh: float, speed: float = 1.0
 ) -> list[dict[str, Any]]:
     sim_core, screen_core = cores()
     rates: dict[str, float] = {}
     churn = 0.0
     shown = 0
-    with served_floor(agents=agents, core=sim_core) as floor:
+    with served_floor(agents=agents, speed=speed, core=sim_core) as floor:
         for kind in ("dashboard", "baseline"):
             trace = run_screen(
                 kind,
@@ -56,7 +56,7 @@ def measure(
                 shown = int(trace.report.get("agents", 0))
     terminal = f"{size[0]}x{size[1]}"
     note = (
-        f"{agents} agents ({shown} queue rows), {churn:.0f} state changes per poll, "
+        f"{agents} agents ({shown} queue rows) at {speed:g}x, {churn:.0f} state changes per poll, "
         f"{refresh:g} s refresh, {terminal}, {seconds:g} s after {WARMUP:g} s warm-up"
     )
     dashboard, baseline = rates["dashboard"], rates["baseline"]
@@ -108,16 +108,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=None, help="steady state per screen")
     parser.add_argument("--size", type=_size, default=(200, 60), metavar="COLSxLINES")
     parser.add_argument("--refresh", type=float, default=1.0)
+    parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
     parser.add_argument("--quick", action="store_true", help="a short run (8 s per screen)")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE")
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else (8.0 if args.quick else 15.0)
     if not 1 <= args.agents <= 20_000:
         parser.error("--agents must be from 1 to 20,000")
-    if not 3 <= seconds <= 600 or not 0.2 <= args.refresh <= 60:
-        parser.error("--seconds from 3 to 600 and --refresh from 0.2 to 60")
+    if not 3 <= seconds <= 600 or not 0.2 <= args.refresh <= 60 or not 0 < args.speed <= 100:
+        parser.error("--seconds from 3 to 600, --refresh from 0.2 to 60, --speed up to 100")
     try:
-        figures = measure(agents=args.agents, seconds=seconds, size=args.size, refresh=args.refresh)
+        figures = measure(
+            agents=args.agents,
+            seconds=seconds,
+            size=args.size,
+            refresh=args.refresh,
+            speed=args.speed,
+        )
     except RuntimeError as exc:
         print(f"bench_terminal: {exc}", file=sys.stderr)
         return 2
