@@ -29,7 +29,6 @@ import re
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fixtures.child import child_process
 from textual import events
 from textual.worker import Worker, WorkerState
 
@@ -202,32 +202,8 @@ class RemoteSim:
 
 @contextlib.contextmanager
 def remote_sim(**options: Any) -> Iterator[RemoteSim]:
-    with tempfile.TemporaryFile(mode="w+") as errors:
-        child = subprocess.Popen(
-            [sys.executable, __file__, json.dumps(options)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            text=True,
-        )
-        try:
-            assert child.stdout is not None
-            line = child.stdout.readline()
-            if not line:
-                child.wait(15)
-                errors.seek(0)
-                raise RuntimeError(f"the simulator did not start: {errors.read()[-800:]}")
-            yield RemoteSim(child, **json.loads(line))
-        finally:
-            if child.stdin is not None:
-                child.stdin.close()
-            try:
-                child.wait(15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-            if child.stdout is not None:
-                child.stdout.close()
+    with child_process(__file__, options, "the simulator") as (child, about):
+        yield RemoteSim(child, **about)
 
 
 class ChaosApp(WallboardApp):

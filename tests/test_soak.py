@@ -28,7 +28,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.child import child_process
 
 from wallboard.api.client import WallboardClient
 from wallboard.live.actions import Supervisor
@@ -102,32 +102,8 @@ class RemoteFloor:
 
 @contextmanager
 def remote_floor(**options: Any) -> Iterator[RemoteFloor]:
-    with tempfile.TemporaryFile(mode="w+") as errors:
-        child = subprocess.Popen(
-            [sys.executable, __file__, json.dumps(options)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            text=True,
-        )
-        try:
-            assert child.stdout is not None
-            line = child.stdout.readline()
-            if not line:
-                child.wait(15)
-                errors.seek(0)
-                raise RuntimeError(f"the simulated floor did not start: {errors.read()[-800:]}")
-            yield RemoteFloor(child, **json.loads(line))
-        finally:
-            if child.stdin is not None:
-                child.stdin.close()
-            try:
-                child.wait(15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-            if child.stdout is not None:
-                child.stdout.close()
+    with child_process(__file__, options, "the simulated floor") as (child, about):
+        yield RemoteFloor(child, **about)
 
 
 # ---------------------------------------------------------------------- the soak
