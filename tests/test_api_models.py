@@ -244,3 +244,23 @@ def test_the_task_callback_parses_leniently(payload: dict[str, Any]) -> None:
 def test_a_task_callback_with_nulls_or_missing_fields_still_parses() -> None:
     assert TaskFinished.model_validate({"taskid": None, "status": None}) == TaskFinished()
     assert TaskFinished.model_validate({}).status is None
+
+
+def test_values_of_the_documented_type_pass_and_only_the_others_are_coerced() -> None:
+    """The strict first choice must not take a bool for a count or a code, nor let a float
+    or a null through where text or a counter was documented."""
+    agent = QueueAgent.model_validate(
+        {
+            "extnumber": 1001.0,
+            "seatsname": None,
+            "status": True,
+            "state": "1213",
+            "callsanswered": 7,
+            "noanswercount": False,
+            "wrapuptime": "15.0",
+            "queuename": "sales",
+        }
+    )
+    assert (agent.extnumber, agent.seatsname, agent.queuename) == ("1001", "", "sales")
+    assert (agent.status, agent.state) == (None, 1213)
+    assert (agent.callsanswered, agent.noanswercount, agent.wrapuptime) == (7, 0, 15)

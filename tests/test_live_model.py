@@ -478,3 +478,31 @@ async def test_the_client_batches_the_call_states(
     sizes = [len(f["extnumber"].split(",")) for f in server.fake.sent(CALL_STATUS)[-3:]]
     assert sizes == [3, 3, 1]
     assert sum(len(q.agents) for q in snap.queues) == 7 and not snap.stale
+
+
+async def test_campaign_figures_follow_new_numbers_and_new_bills(
+    server: Server, clock: Clock, tmp_path: Path
+) -> None:
+    """Each campaign's numbers are reduced once and reused: a change of its numbers, or new
+    bills for numbers it already had, must still show in its figures."""
+    registry = CampaignRegistry(tmp_path / "campaigns.json", clock=clock)
+    registry.record_created("T1", numbers=["+86 138-0000-0001"], name="spring")
+    server.bill_rows = [
+        _bill(1, "8613800000001", answered=True, ext="1001"),
+        _bill(2, "8613800000002", answered=True, ext=""),
+    ]
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, registry=registry, tz=dt.UTC, bills_interval=1)
+        first = await floor.refresh()
+        registry.add_numbers("T1", ["8613800000002"])
+        clock.now += 1.5
+        added = await floor.refresh()
+        server.bill_rows.append(_bill(3, "86 138 0000 0001", answered=True, ext=""))
+        clock.now += 1.5
+        billed = await floor.refresh()
+    figures = [
+        (c.total, c.dialled, c.answered, c.dropped)
+        for c in (first, added, billed)
+        for c in c.campaigns
+    ]
+    assert figures == [(1, 1, 1, 0), (2, 2, 2, 1), (2, 2, 3, 2)]

@@ -31,7 +31,7 @@ from typing import Any
 
 from wallboard.api.errors import ApiError
 from wallboard.api.models import ExtensionCallStatus, ExtensionRegistration, Queue, QueueAgent
-from wallboard.live.bills import LOOKBACK_DAYS, BillReader, campaign_figures
+from wallboard.live.bills import LOOKBACK_DAYS, BillReader, campaign_figures, number_keys
 from wallboard.live.build import (
     AgentKey,
     ExtensionFacts,
@@ -113,6 +113,9 @@ class LiveFloor:
         self._previous: dict[AgentKey, AgentView] = {}
         self._campaigns_key: tuple[object, ...] | None = None
         self._campaigns: tuple[CampaignView, ...] = ()
+        # Each campaign's numbers reduced to `phone_key`s, with the numbers they came from:
+        # rebuilt only when a task's numbers change, not whenever its bills do.
+        self._number_keys: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
         self._snapshot = FloorSnapshot(taken_at=clock(), read_only=read_only)
 
     def __repr__(self) -> str:
@@ -280,8 +283,9 @@ class LiveFloor:
         if key == self._campaigns_key:
             return self._campaigns
         views = []
-        for task in self.registry.tasks():
-            figures = campaign_figures(task.numbers, self._bills.by_number)
+        tasks = self.registry.tasks()
+        for task in tasks:
+            figures = campaign_figures(self._keys_of(task), self._bills.by_number)
             if figures.dialled and task.status in (
                 CampaignStatus.UNKNOWN,
                 CampaignStatus.NOT_STARTED,
@@ -289,8 +293,20 @@ class LiveFloor:
                 task = self._note_dialling(task.taskid) or task
             views.append(campaign_view(task, figures))
         self._campaigns = order_campaigns(views)
+        tracked = {task.taskid for task in tasks}
+        for taskid in [t for t in self._number_keys if t not in tracked]:
+            del self._number_keys[taskid]
         self._campaigns_key = (self._bills.version, self.registry.stamp)
         return self._campaigns
+
+    def _keys_of(self, task: TrackedTask) -> frozenset[str]:
+        """The task's number keys, from the cache while its numbers are the same."""
+        cached = self._number_keys.get(task.taskid)
+        if cached is not None and (cached[0] is task.numbers or cached[0] == task.numbers):
+            return cached[1]
+        keys = number_keys(task.numbers)
+        self._number_keys[task.taskid] = (task.numbers, keys)
+        return keys
 
     def _note_dialling(self, taskid: str) -> Any:
         assert self.registry is not None
