@@ -181,6 +181,28 @@ def _demo_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _log_to_file() -> None:
+    """Warnings (retries, failed polls) go to `wallboard.log` in the data dir: on the
+    terminal they would scribble over the screen, and lost they would help nobody."""
+    import logging
+    import os
+
+    from wallboard.config import data_dir
+
+    try:
+        folder = data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "wallboard.log"
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
 async def _serve(app: Any, client: Any) -> int:
     async with client:
         await app.run_async()
@@ -207,6 +229,7 @@ def run_dashboard(args: argparse.Namespace, demo: bool) -> int:
     except (ConfigError, ThemeError) as exc:
         print(f"wallboard: {exc}", file=sys.stderr)
         return 2
+    _log_to_file()
 
     if not demo:
         assert profile is not None
