@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from wallboard.api import services
+from wallboard.api.call_command import DOCUMENTED_FIELDS
 from wallboard.sim.floor import Floor
 from wallboard.sim.server import Simulator, create_app
 
@@ -39,65 +40,9 @@ EXAMPLES = int(os.environ.get("WALLBOARD_FUZZ_EXAMPLES", "12"))
 SEED = 3
 LOGIN = "App.Sip_Auth.Login"
 
-#: Each service's documented fields (API-NOTES' table).
+#: Each service's documented fields: the same table `wallboard call` checks fields against.
 FIELDS: dict[str, tuple[str, ...]] = {
-    "App.Sip_Auth.Login": ("appid", "accesskey"),
-    "App.Sip_Auth.Logout": (),
-    "App.Sip_Cdr.GetBill": (
-        "starttime",
-        "endtime",
-        "syncflag",
-        "direction",
-        "callmethod",
-        "currentpage",
-        "itemsperpage",
-        "extnumber",
-        "destnumber",
-        "userid",
-        "memberid",
-        "chengshudu",
-        "customuuid",
-    ),
-    "App.Sip_Cdr.GetRecodeFile": ("filename",),
-    "App.Sip_Yccall.TaskCreat": (
-        "assigntype",
-        "assignagent",
-        "telphone",
-        "taskscale",
-        "disnumber",
-        "taskname",
-    ),
-    "App.Sip_Yccall.TaskAdd": ("taskid", "telphone"),
-    "App.Sip_Yccall.taskDelPhone": ("taskid", "telphone"),
-    "App.Sip_Yccall.TaskSet": ("taskid", "taskstatus"),
-    "App.Sip_Queue.AddQueue": ("queuename", "autocall", "remark", "strategy"),
-    "App.Sip_Queue.EditQueue": (
-        "queuename",
-        "remark",
-        "strategy",
-        "announcefreq",
-        "ringdelay",
-        "maxwaittime",
-        "withnoagenttime",
-        "noagentrejoiningtime",
-        "discardtime",
-    ),
-    "App.Sip_Queue.DelQueue": ("queuename",),
-    "App.Sip_Queue.GetQueueList": ("queuename",),
-    "App.Sip_Queue.GetQueueSipStatus": ("queuename", "extnumber", "state"),
-    "App.Sip_Queue.SetSeatsStatus": ("settype", "extnumber", "crmid", "queuename"),
-    "App.Sip_Queue.SipSignIn": ("queuename", "extnumber", "crmid"),
-    "App.Sip_Queue.SipSignOut": ("queuename", "extnumber", "crmid"),
-    "App.Sip_Extgroup.AddExtgroup": ("name", "status"),
-    "App.Sip_Extgroup.AddExtnumber": ("name", "extnumber"),
-    "App.Sip_Extgroup.DelExtnumber": ("name", "extnumber"),
-    "App.Sip_Extgroup.EditExtnumber": ("name", "extnumber", "state"),
-    "App.Sip_Extgroup.GetGroupExt": ("name", "extnumber"),
-    "App.Sip_Extgroup.GetExtgroupInfo": ("name", "status"),
-    "App.Sip_Sipnum.GetSipnumberInfo": ("status", "extnumber"),
-    "App.Sip_Status.GetSipCallStatus": ("extnumber",),
-    "App.Sip_Status.GetSipValidStatus": ("extnumber",),
-    "App.Sip_Status.GetSipRegisterStatus": ("extnumber",),
+    wire: fields.required + fields.optional for wire, fields in DOCUMENTED_FIELDS.items()
 }
 WIRES = [service.wire for service in services.SERVICES]
 
