@@ -24,6 +24,7 @@ from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
 from wallboard.ui.app import WallboardApp
 from wallboard.ui.commands import FloorCommands
 from wallboard.ui.dialogs import AgentDialog, ConfirmDialog
+from wallboard.ui.floor_header import StaleBanner
 from wallboard.ui.help_screen import HelpScreen
 from wallboard.ui.keys import FLOOR_ACTIONS
 
@@ -371,3 +372,15 @@ async def test_markup_in_server_names_is_shown_as_text(tmp_path: Path) -> None:
         await pilot.pause()
         assert app.is_running and client.calls == []
         assert "[b]q[/]" in app.grid.line_text(0)
+
+
+async def test_a_failed_slow_read_says_the_figures_may_be_behind(tmp_path: Path) -> None:
+    """Agents fresh, but the bills or the queue list failed: not stale, yet not silent."""
+    behind = replace(the_floor(), error="server error in GetBill (500 server error)")
+    app, _floor, _ = scripted_app(tmp_path, [behind])
+    async with app.run_test(size=(80, 24)):
+        await app.wait_for_snapshot()
+        banner = app.query_one(StaleBanner)
+        assert banner.has_class("-shown") and banner.has_class("-behind")
+        assert "figures may be behind" in banner.text and "GetBill" in banner.text
+        assert "showing the last good data" not in banner.text

@@ -263,6 +263,10 @@ class LiveFloor:
             scope=self.scope,
         )
         self._previous = {(a.queue, a.extnumber): a for q in queues for a in q.agents}
+        if self._failures and (self._slow_error or self._bills_error):
+            # The server is back: catch the slow reads and the bills up on the next cycle
+            # rather than after their backed-off retry times.
+            self._slow_due = self._bills_due = float("-inf")
         self._failures = 0
         problems = [p for p in (self._slow_error, self._bills_error) if p]
         self._snapshot = FloorSnapshot(

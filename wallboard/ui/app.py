@@ -167,18 +167,19 @@ class WallboardApp(App[int]):
     async def _poll(self) -> None:
         try:
             snapshot = await self.floor.refresh()
+            delay = float(self.floor.next_delay())
         except Exception as exc:  # refresh never raises; a bug in it must not stop the wall
             log.exception("floor refresh failed")
-            last = self.snapshot or self.floor.snapshot
+            last = self.snapshot or FloorSnapshot(taken_at=self.clock())
             snapshot = replace(last, stale=True, error=f"internal error ({type(exc).__name__})")
+            delay = 5.0
         finally:
             self._polling = False
         self.post_message(SnapshotArrived(snapshot))
         if self._poll_again:
             self._start_poll()
         elif self.is_running:
-            delay = max(0.05, float(self.floor.next_delay()))
-            self._poll_timer = self.set_timer(delay, self._start_poll, name="next poll")
+            self._poll_timer = self.set_timer(max(0.05, delay), self._start_poll, name="next poll")
 
     def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
         if not self.grid.size.width:  # the first poll beat the first layout: draw after it
@@ -420,7 +421,7 @@ class WallboardApp(App[int]):
             severity=_SEVERITY.get(result.outcome, "information"),  # type: ignore[arg-type]
             markup=False,
         )
-        if result.outcome is Outcome.DONE:
+        if result.outcome is not Outcome.REFUSED:  # show what the floor did without waiting
             self.poll_now()
 
 

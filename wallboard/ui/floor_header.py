@@ -234,7 +234,10 @@ class FloorHeader(Vertical):
 
 
 class StaleBanner(Static):
-    """Why the data is stale, in a supervisor's words; hidden while polls succeed."""
+    """Why the data is stale, in a supervisor's words; hidden while polls succeed.
+
+    A failed slow read (the queue list, the bills) leaves the agents fresh but today's
+    figures and the campaigns behind: that shows too, in amber, without "stale"."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
@@ -242,11 +245,15 @@ class StaleBanner(Static):
 
     def show(self, snapshot: FloorSnapshot | None) -> None:
         stale = snapshot is not None and snapshot.stale
+        behind = snapshot is not None and not stale and bool(snapshot.error)
         text = ""
-        if stale and snapshot is not None:
+        if snapshot is not None and stale:
             why = clean(snapshot.error) or "the last poll failed"
             text = f"⚠ showing the last good data: {why}"
-        self.set_class(stale, "-shown")
+        elif snapshot is not None and behind:
+            text = f"⚠ figures may be behind: {clean(snapshot.error)}"
+        self.set_class(stale or behind, "-shown")
+        self.set_class(behind, "-behind")
         if text != self._text:
             self._text = text
             self.update(text)

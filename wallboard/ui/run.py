@@ -234,7 +234,12 @@ def run_dashboard(args: argparse.Namespace, demo: bool) -> int:
     if not demo:
         assert profile is not None
         registry = CampaignRegistry.default()
-        client = WallboardClient(profile.url, profile.appid, profile.accesskey)
+        try:
+            client = WallboardClient(profile.url, profile.appid, profile.accesskey)
+        except ValueError as exc:  # e.g. a url that is not http(s)
+            where = profile.source or "the profile"
+            print(f"wallboard: {where}: url: {exc}", file=sys.stderr)
+            return 2
         app = build_app(
             client, settings, registry=registry, profile=profile.name or None, tz=profile.tz
         )
