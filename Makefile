@@ -1,6 +1,6 @@
 # Two set-up commands, both from a fresh clone with only Python 3.11+:
 #   make demo   - the simulator and the dashboard on it
-#   make test   - the whole test suite (the short soak; WALLBOARD_SLOW=1 for the long one)
+#   make test   - ruff, mypy and the whole test suite (the short soak; WALLBOARD_SLOW=1 for the long one)
 PY ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
@@ -19,6 +19,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q
 
 bench: $(STAMP)
