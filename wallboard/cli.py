@@ -123,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_sim(args)
         if args.command == "track":
-            from wallboard.live.campaigns import run_track
+            from wallboard.commands.track import run_track
 
             return run_track(args)
         from wallboard.ui.run import run_dashboard
