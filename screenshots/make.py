@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from wallboard.ui.seeded import seeded_floor
+from wallboard.commands.seeded import seeded_floor
 
 HERE = Path(__file__).resolve().parent
 

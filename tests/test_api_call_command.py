@@ -13,7 +13,7 @@ from fixtures.fake_api import ACCESSKEY, APPID, TOKEN_PREFIX, FakeApi, ok, serve
 
 from wallboard.api import services
 from wallboard.api.call_command import DOCUMENTED_FIELDS, UsageError, parse_call
-from wallboard.cli import main
+from wallboard.commands import main
 
 PASSWORD = "pa55-do-not-print"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wallboard.cli import build_parser, main
+from wallboard.commands import build_parser, main
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,21 @@ def test_help_exits_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     assert stop.value.code == 0
     assert "demo" in capsys.readouterr().out
+
+
+def test_dashboard_is_also_a_subcommand() -> None:
+    parser = build_parser()
+    bare = parser.parse_args(["--profile", "floor2", "--theme", "high-contrast"])
+    named = parser.parse_args(["dashboard", "--profile", "floor2", "--theme", "high-contrast"])
+    before = parser.parse_args(["--profile", "floor2", "--theme", "high-contrast", "dashboard"])
+    assert bare.command is None and named.command == before.command == "dashboard"
+    for args in (bare, named, before):
+        assert (args.profile, args.theme) == ("floor2", "high-contrast")
+
+
+def test_every_command_has_its_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("dashboard", "demo", "sim", "call", "track"):
+        with pytest.raises(SystemExit) as stop:
+            main([command, "--help"])
+        assert stop.value.code == 0
+        assert f"usage: wallboard {command}" in capsys.readouterr().out

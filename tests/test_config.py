@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from wallboard import config
-from wallboard.config import ConfigError, Profile, load_profile, write_private
+from wallboard.config import ConfigError, write_private
+from wallboard.settings import Profile, load_profile
 
 ENV = (
     "WALLBOARD_URL",
@@ -249,13 +250,13 @@ def test_a_key_in_a_file_others_can_read_is_warned_about(
 ) -> None:
     path = _write(clean_env, TWO)
     path.chmod(0o644)
-    with caplog.at_level(logging.WARNING, logger="wallboard.config"):
+    with caplog.at_level(logging.WARNING, logger="wallboard.settings"):
         load_profile()
     assert "readable by others: chmod 600 it" in caplog.text
     assert stat.S_IMODE(path.stat().st_mode) == 0o644  # warned, not changed
     caplog.clear()
     path.chmod(0o600)
-    with caplog.at_level(logging.WARNING, logger="wallboard.config"):
+    with caplog.at_level(logging.WARNING, logger="wallboard.settings"):
         load_profile()
     assert caplog.text == ""
 

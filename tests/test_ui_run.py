@@ -16,14 +16,23 @@ from pathlib import Path
 
 import pytest
 
-from wallboard.cli import main
+from wallboard.commands import main
 
 
 @pytest.fixture(autouse=True)
 def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("WALLBOARD_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("WALLBOARD_DATA_DIR", str(tmp_path / "data"))
-    for name in ("WALLBOARD_URL", "WALLBOARD_APPID", "WALLBOARD_ACCESSKEY", "WALLBOARD_PROFILE"):
+    for name in (
+        "WALLBOARD_URL",
+        "WALLBOARD_APPID",
+        "WALLBOARD_ACCESSKEY",
+        "WALLBOARD_PROFILE",
+        "WALLBOARD_THEME",
+        "WALLBOARD_REFRESH",
+        "WALLBOARD_QUEUES",
+        "WALLBOARD_READ_ONLY",
+    ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
 
@@ -92,6 +101,30 @@ def test_a_user_theme_file_is_offered(
     (themes / "night.toml").write_text('primary = "#ff00ff"\nbackground = "#000000"\n')
     code, text = run(["demo", "--theme", "neon"], capsys)
     assert code == 2 and "night" in text
+
+
+def test_a_theme_from_the_file_or_the_environment_is_named_when_unknown(
+    capsys: pytest.CaptureFixture[str], private_dirs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = private_dirs / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('theme = "neon"\n')
+    code, text = run(["demo"], capsys)
+    assert code == 2 and f"{config}: 'theme': no theme 'neon'" in text
+    monkeypatch.setenv("WALLBOARD_THEME", "sepia")
+    code, text = run(["demo"], capsys)
+    assert code == 2 and "environment variable WALLBOARD_THEME: no theme 'sepia'" in text
+    code, text = run(["demo", "--theme", "mauve"], capsys)  # the command line wins
+    assert code == 2 and "--theme: no theme 'mauve'" in text
+
+
+def test_a_bad_setting_in_the_environment_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WALLBOARD_REFRESH", "0")
+    code, text = run(["demo"], capsys)
+    assert code == 2 and len(text.strip().splitlines()) == 1
+    assert "environment variable WALLBOARD_REFRESH: 'refresh' must be from 0.2" in text
 
 
 def read_until(fd: int, needle: bytes, deadline: float) -> bytes:

@@ -1,29 +1,19 @@
-"""`wallboard call SERVICE [field=value ...]`: one API call, its data printed as JSON.
-
-For a supervisor or an integrator checking what the server says, with the same login,
-retries and parsing as the dashboard, so what it prints is what the dashboard sees (an
-extension's password included: it is gone). Fields are checked against the documents first,
-so a typo is a clear message instead of a puzzling answer from the server.
+"""One API call from text: a service's name and `field=value` pairs, checked against the
+documents before anything is sent, so a typo is a clear message instead of a puzzling answer
+from the server. `wallboard call` (in `wallboard.commands.call`) is built on this.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import difflib
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel
 
 from wallboard.api import services
-from wallboard.api.client import WallboardClient, phone_entries
-from wallboard.api.errors import ApiError
-from wallboard.config import ConfigError, Profile, load_profile
+from wallboard.api.client import phone_entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +164,7 @@ def _telphone(value: str) -> str:
         raise UsageError(str(exc)) from None
 
 
-def to_jsonable(result: Any) -> Any:
+def to_jsonable(result: object) -> object:
     """The parsed answer as plain JSON values (models dumped, so no password or token)."""
     if isinstance(result, BaseModel):
         return result.model_dump(mode="json")
@@ -183,31 +173,4 @@ def to_jsonable(result: Any) -> Any:
     return result
 
 
-async def _one_call(profile: Profile, service: services.Service, form: dict[str, str]) -> Any:
-    async with WallboardClient(profile.url, profile.appid, profile.accesskey) as client:
-        return await client.call(service.wire, form)
-
-
-def run_call(args: argparse.Namespace) -> int:
-    """Run `wallboard call`; 0 on success, 1 when the call failed, 2 for a usage mistake."""
-    try:
-        service, form = parse_call(args.service, list(getattr(args, "fields", []) or []))
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    config = getattr(args, "config", None)
-    try:
-        profile = load_profile(getattr(args, "profile", None), Path(config) if config else None)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        result = asyncio.run(_one_call(profile, service, form))
-    except ApiError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except ValueError as exc:  # the profile's url cannot be used
-        print(f"error: {profile.source}: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(to_jsonable(result), indent=2, ensure_ascii=False))
-    return 0
+__all__ = ["DOCUMENTED_FIELDS", "Fields", "UsageError", "parse_call", "to_jsonable"]

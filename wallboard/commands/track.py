@@ -6,12 +6,29 @@ import argparse
 import sys
 from pathlib import Path
 
-from wallboard.live.campaigns import CampaignFileError, CampaignRegistry, read_numbers
+from wallboard.commands.options import Subparsers, add_profile_options
 
 
-def run_track(args: argparse.Namespace) -> int:
+def add_parser(subparsers: Subparsers) -> None:
+    track = subparsers.add_parser("track", help="track a predictive task on the campaigns pane")
+    add_profile_options(track, top=False)
+    track.add_argument("taskid")
+    track.add_argument(
+        "--numbers",
+        default=None,
+        metavar="FILE",
+        help="the task's numbers, one a line (for progress and remaining)",
+    )
+    track.add_argument("--name", default=None, help="a name to show for the task")
+    track.add_argument("--assigned-to", default="", help="the queue, extension or group")
+    track.add_argument("--forget", action="store_true", help="stop tracking the task")
+
+
+def run(args: argparse.Namespace) -> int:
     """`wallboard track TASKID [--numbers FILE] [--name] [--assigned-to] [--forget]`."""
-    taskid = str(getattr(args, "taskid", "") or "").strip()
+    from wallboard.live.campaigns import CampaignFileError, CampaignRegistry, read_numbers
+
+    taskid = str(args.taskid or "").strip()
     if not taskid:
         _error("wallboard track: a task id is needed")
         return 2
@@ -19,19 +36,19 @@ def run_track(args: argparse.Namespace) -> int:
     if registry.problem:
         _error(f"warning: {registry.problem}")
     try:
-        if getattr(args, "forget", False):
+        if args.forget:
             if registry.forget(taskid):
                 print(f"task {taskid} is no longer tracked")
                 return 0
             _error(f"wallboard track: task {taskid} was not tracked")
             return 1
         numbers = None
-        if getattr(args, "numbers", None):
+        if args.numbers:
             numbers = read_numbers(Path(args.numbers))
         task = registry.track(
             taskid,
-            name=getattr(args, "name", None),
-            assigned_to=getattr(args, "assigned_to", None) or None,
+            name=args.name,
+            assigned_to=args.assigned_to or None,
             numbers=numbers,
         )
     except CampaignFileError as exc:
@@ -48,3 +65,6 @@ def run_track(args: argparse.Namespace) -> int:
 
 def _error(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+__all__ = ["add_parser", "run"]

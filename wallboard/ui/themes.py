@@ -1,11 +1,12 @@
-"""Themes: TOML files mapped onto Textual's `Theme`, from the project and the user's config dir.
+"""Themes: Textual `Theme`s built from the documents of theme files.
 
 A wall screen in a bright room needs more contrast than a supervisor's laptop, and some
-floors colour their states their own way; so themes are files, not code. The project ships
-`themes/default.toml` and `themes/high-contrast.toml`; a file in
-`config_dir()/themes/` adds a theme or replaces one of the same name. A file holds Textual's
-theme fields and a `[variables]` table, where `state-idle`, `state-talking`, ... colour the
-agent states (see `STATE_VARIABLES` for the full list and their defaults):
+floors colour their states their own way; so themes are files, not code. wallboard ships
+`default` and `high-contrast` inside the package; a file in the config dir's `themes/` adds a
+theme or replaces one of the same name. The files are read by `wallboard.settings` (the one
+TOML reader); this module turns their documents into themes. A file holds Textual's theme
+fields and a `[variables]` table, where `state-idle`, `state-talking`, ... colour the agent
+states (see `STATE_VARIABLES` for the full list and their defaults):
 
     name = "default"
     dark = true
@@ -16,17 +17,16 @@ agent states (see `STATE_VARIABLES` for the full list and their defaults):
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-DEFAULT_THEME = "default"
+from wallboard.config import ThemeError
+from wallboard.settings import DEFAULT_THEME, ThemeFile
 
 #: Colours of the agent states and the time ramp; a theme may override any of them.
 STATE_VARIABLES: Mapping[str, str] = MappingProxyType(
@@ -61,44 +61,14 @@ _COLOUR_FIELDS = (
 _KNOWN = {f.name for f in fields(Theme)}
 
 
-class ThemeError(Exception):
-    """A theme file cannot be used; the message names the file and the key."""
-
-
-def project_theme_dirs() -> list[Path]:
-    """Where the shipped themes are: `themes/` beside the package (a checkout or editable
-    install), or inside the package when it was installed with its data."""
-    here = Path(__file__).resolve().parent
-    return [here.parent.parent / "themes", here.parent / "themes"]
-
-
-def user_theme_dir() -> Path:
-    from wallboard.config import config_dir
-
-    return config_dir() / "themes"
-
-
-def theme_from_toml(path: Path) -> Theme:
-    """Read one theme file; a theme's name defaults to the file's name."""
-    try:
-        with path.open("rb") as stream:
-            document = tomllib.load(stream)
-    except tomllib.TOMLDecodeError as exc:
-        raise ThemeError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ThemeError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ThemeError(f"{path}: not UTF-8 text") from None
-    return theme_from_mapping(document, str(path), default_name=path.stem)
-
-
-def theme_from_mapping(document: Mapping[str, Any], where: str, *, default_name: str) -> Theme:
+def theme_from_mapping(document: Mapping[str, object], where: str, *, default_name: str) -> Theme:
+    """One theme from a theme file's document; `where` names the file in messages."""
     unknown = sorted(set(document) - _KNOWN)
     if unknown:
         raise ThemeError(
             f"{where}: unknown key {unknown[0]!r} (theme keys: {', '.join(sorted(_KNOWN))})"
         )
-    values: dict[str, Any] = {"name": default_name}
+    values: dict[str, object] = {"name": default_name}
     for key, value in document.items():
         if key in _COLOUR_FIELDS:
             values[key] = _colour(value, f"{where}: {key!r}")
@@ -118,10 +88,10 @@ def theme_from_mapping(document: Mapping[str, Any], where: str, *, default_name:
             values[key] = _variables(value, where)
     if "primary" not in values:
         raise ThemeError(f"{where}: no 'primary' colour (every theme needs one)")
-    return Theme(**values)
+    return Theme(**values)  # type: ignore[arg-type]
 
 
-def _colour(value: Any, what: str) -> str:
+def _colour(value: object, what: str) -> str:
     if not isinstance(value, str):
         raise ThemeError(f'{what} must be a colour in quotes, e.g. "#2f81f7"')
     try:
@@ -131,7 +101,7 @@ def _colour(value: Any, what: str) -> str:
     return value
 
 
-def _variables(value: Any, where: str) -> dict[str, str]:
+def _variables(value: object, where: str) -> dict[str, str]:
     if not isinstance(value, dict):
         raise ThemeError(f"{where}: 'variables' must be a [variables] table")
     out: dict[str, str] = {}
@@ -144,18 +114,23 @@ def _variables(value: Any, where: str) -> dict[str, str]:
     return out
 
 
-def load_themes(dirs: Iterable[Path] | None = None) -> dict[str, Theme]:
-    """Every theme from the project's and the user's theme dirs; later dirs win by name."""
-    if dirs is None:
-        dirs = [*project_theme_dirs(), user_theme_dir()]
+def themes_from(files: Iterable[ThemeFile]) -> dict[str, Theme]:
+    """The themes of theme files, by name; a later file replaces an earlier one's theme."""
     themes: dict[str, Theme] = {}
-    for directory in dirs:
-        if not directory.is_dir():
-            continue
-        for path in sorted(directory.glob("*.toml")):
-            theme = theme_from_toml(path)
-            themes[theme.name] = theme
+    for file in files:
+        theme = theme_from_mapping(file.document, str(file.path), default_name=file.path.stem)
+        themes[theme.name] = theme
     return themes
+
+
+def load_themes(dirs: Sequence[Path] | None = None) -> dict[str, Theme]:
+    """Every theme of the shipped and the user's theme dirs.
+
+    For the app until it is handed its themes by the composition root; new code reads the
+    files with `wallboard.settings.read_theme_files` and builds them with `themes_from`."""
+    from wallboard.settings import read_theme_files
+
+    return themes_from(read_theme_files(dirs))
 
 
 __all__ = [
@@ -163,8 +138,6 @@ __all__ = [
     "STATE_VARIABLES",
     "ThemeError",
     "load_themes",
-    "project_theme_dirs",
     "theme_from_mapping",
-    "theme_from_toml",
-    "user_theme_dir",
+    "themes_from",
 ]

@@ -1,5 +1,6 @@
 """A seeded demo floor with a stopped clock: the same screen every time, for the screenshots
-in `screenshots/` and the snapshot tests.
+of the README and the snapshot tests (a composition of its own: simulator, client, live
+model, supervisor and screen).
 
 The simulator runs on a manual clock, warmed up for a few simulated minutes so that calls,
 pauses and bills exist; the dashboard's clock is pinned to the simulator's, and "today" is
@@ -10,11 +11,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from textual.theme import Theme
+
+from wallboard.api.client import WallboardClient
+from wallboard.commands.dashboard import shipped_themes
+from wallboard.commands.demo import demo_server, track_demo_campaigns
+from wallboard.live.actions import Supervisor
+from wallboard.live.audit import AuditLog
+from wallboard.live.campaigns import CampaignRegistry
+from wallboard.live.model import LiveFloor
+from wallboard.sim.server import Simulator
 from wallboard.ui.app import WallboardApp
 from wallboard.ui.thresholds import Thresholds
 
@@ -22,8 +32,29 @@ from wallboard.ui.thresholds import Thresholds
 class SeededApp(WallboardApp):
     """The dashboard that also closes its client when it stops (it is the only user)."""
 
-    def __init__(self, client: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        client: WallboardClient,
+        floor: LiveFloor,
+        supervisor: Supervisor,
+        *,
+        theme: str,
+        clock: Callable[[], float],
+        queues: Sequence[str] | None,
+        thresholds: Thresholds | None,
+        read_only: bool,
+        themes: Mapping[str, Theme],
+    ) -> None:
+        super().__init__(
+            floor,
+            supervisor,
+            theme=theme,
+            clock=clock,
+            queues=queues,
+            thresholds=thresholds,
+            read_only=read_only,
+            themes=themes,
+        )
         self.client = client
 
     async def on_unmount(self) -> None:
@@ -32,7 +63,7 @@ class SeededApp(WallboardApp):
 
 @dataclass
 class SeededFloor:
-    sim: Any  # wallboard.sim.server.Simulator
+    sim: Simulator
     url: str
     now: float
     directory: Path
@@ -46,12 +77,6 @@ class SeededFloor:
         thresholds: Thresholds | None = None,
     ) -> SeededApp:
         """A new dashboard on this floor (each app gets its own client)."""
-        from wallboard.api.client import WallboardClient
-        from wallboard.live.actions import Supervisor
-        from wallboard.live.audit import AuditLog
-        from wallboard.live.campaigns import CampaignRegistry
-        from wallboard.live.model import LiveFloor
-
         client = WallboardClient(self.url, self.sim.appid, self.sim.accesskey)
         registry = CampaignRegistry(self.directory / "campaigns.json")
         floor = LiveFloor(
@@ -79,6 +104,7 @@ class SeededFloor:
             queues=queues,
             thresholds=thresholds,
             read_only=read_only,
+            themes=shipped_themes(),  # a user's theme files must not change a picture
         )
 
 
@@ -93,9 +119,6 @@ def seeded_floor(
     warm_up: float = 300.0,
 ) -> Iterator[SeededFloor]:
     """The default scenario on loopback, `warm_up` simulated seconds in, clock stopped."""
-    from wallboard.live.campaigns import CampaignRegistry
-    from wallboard.ui.run import demo_server, track_demo_campaigns
-
     with demo_server(
         seed=seed, agents=agents, queues=queues, campaigns=campaigns, manual_clock=True
     ) as (sim, url):

@@ -1,0 +1,211 @@
+"""`wallboard` (or `wallboard dashboard`): the floor screen on a real server, a profile's.
+
+Everything that can be wrong before the screen opens (the config file, the profile, the
+theme, the thresholds) is said in one line on stderr with exit code 2, never a traceback.
+Once the screen is open, failures are the screen's business: stale data and a banner.
+The wiring itself (`build_app`) is shared with the demo, the screenshots and the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from wallboard.commands.options import (
+    Subparsers,
+    add_dashboard_options,
+    add_profile_options,
+    command_line,
+)
+from wallboard.config import ConfigError, ThemeError, data_dir
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from textual.theme import Theme
+
+    from wallboard.api.client import WallboardClient
+    from wallboard.live.audit import AuditLog
+    from wallboard.live.campaigns import CampaignRegistry
+    from wallboard.live.receiver import RunningReceiver
+    from wallboard.settings import Settings
+    from wallboard.ui.app import WallboardApp
+
+
+def add_parser(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "dashboard", help="open the floor screen on a profile's server (the default command)"
+    )
+    add_profile_options(parser, top=False)
+    add_dashboard_options(parser, top=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the floor screen on the profile's server; returns the exit code."""
+    import asyncio
+
+    from wallboard.api.client import WallboardClient
+    from wallboard.live.campaigns import CampaignRegistry
+    from wallboard.settings import load_settings
+
+    try:
+        settings = load_settings(command_line(args), need_profile=True)
+        themes = checked_themes(settings)
+    except ConfigError as exc:
+        print(f"wallboard: {exc}", file=sys.stderr)
+        return 2
+    profile = settings.profile
+    assert profile is not None  # need_profile
+    log_to_file()
+    registry = CampaignRegistry.default()
+    try:
+        client = WallboardClient(profile.url, profile.appid, profile.accesskey)
+    except ValueError as exc:  # e.g. a url that is not http(s)
+        print(f"wallboard: {profile.source or 'the profile'}: url: {exc}", file=sys.stderr)
+        return 2
+    app = build_app(
+        client,
+        settings,
+        registry=registry,
+        profile=profile.name or None,
+        tz=profile.tz,
+        themes=themes,
+    )
+    try:
+        receiver = callback_receiver(registry, profile.callback_listen)
+    except OSError as exc:
+        print(f"wallboard: callback_listen: cannot listen ({exc})", file=sys.stderr)
+        return 2
+    with receiver:
+        return asyncio.run(serve(app, client))
+
+
+def checked_themes(settings: Settings) -> Mapping[str, Theme]:
+    """The themes of the theme files; ThemeError when the chosen theme is not among them
+    (nor one of Textual's own)."""
+    from textual.theme import BUILTIN_THEMES
+
+    from wallboard.settings import read_theme_files
+    from wallboard.ui.themes import themes_from
+
+    themes = themes_from(read_theme_files())
+    if settings.theme not in themes and settings.theme not in BUILTIN_THEMES:
+        known = ", ".join(sorted(themes)) or "none found"
+        origin = settings.origins.get("theme", "theme")
+        raise ThemeError(
+            f"{origin}: no theme {settings.theme!r} (themes: {known}; or a Textual theme)"
+        )
+    return themes
+
+
+def shipped_themes() -> Mapping[str, Theme]:
+    """The themes that come with wallboard, without the user's: the same screen anywhere."""
+    from wallboard.config import shipped_theme_dir
+    from wallboard.settings import read_theme_files
+    from wallboard.ui.themes import themes_from
+
+    return themes_from(read_theme_files([shipped_theme_dir()]))
+
+
+def build_app(
+    client: WallboardClient,
+    settings: Settings,
+    *,
+    registry: CampaignRegistry | None = None,
+    audit: AuditLog | None = None,
+    clock: Callable[[], float] = time.time,
+    profile: str | None = None,
+    slow_interval: float = 30.0,
+    tz: dt.tzinfo | None = None,
+    themes: Mapping[str, Theme] | None = None,
+) -> WallboardApp:
+    """The app on a client: the live model and the supervisor wired as the contracts say.
+
+    `themes` are the theme files' themes (`checked_themes`); None: the shipped ones only."""
+    from wallboard.live.actions import Supervisor
+    from wallboard.live.audit import AuditLog
+    from wallboard.live.model import LiveFloor
+    from wallboard.ui.app import WallboardApp
+    from wallboard.ui.thresholds import Thresholds
+
+    floor = LiveFloor(
+        client,
+        queues=settings.queues,
+        registry=registry,
+        clock=clock,
+        fast_interval=settings.refresh,
+        slow_interval=slow_interval,
+        read_only=settings.read_only,
+        profile=profile,
+        tz=tz,
+    )
+    supervisor = Supervisor(
+        client,
+        audit if audit is not None else AuditLog(),
+        read_only=settings.read_only,
+        registry=registry,
+        profile=profile,
+    )
+    return WallboardApp(
+        floor,
+        supervisor,
+        theme=settings.theme,
+        clock=clock,
+        queues=settings.queues,
+        thresholds=Thresholds.from_names(settings.thresholds.by_state_name()),
+        read_only=settings.read_only,
+        themes=shipped_themes() if themes is None else themes,
+    )
+
+
+def callback_receiver(
+    registry: CampaignRegistry, listen: tuple[str, int] | None
+) -> AbstractContextManager[RunningReceiver | None]:
+    """The task-callback receiver on `listen`, or a do-nothing context when none is set.
+    Raises OSError when the address cannot be used."""
+    if listen is None:
+        return contextlib.nullcontext()
+    from wallboard.live.receiver import serve_receiver
+
+    return serve_receiver(registry, *listen)
+
+
+def log_to_file() -> None:
+    """Warnings (retries, failed polls) go to `wallboard.log` in the data dir: on the
+    terminal they would scribble over the screen, and lost they would help nobody."""
+    try:
+        folder = data_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "wallboard.log"
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
+async def serve(app: WallboardApp, client: WallboardClient) -> int:
+    """Run the screen until it quits, then close the client's connections."""
+    async with client:
+        await app.run_async()
+    return app.return_code or 0
+
+
+__all__ = [
+    "add_parser",
+    "build_app",
+    "callback_receiver",
+    "checked_themes",
+    "run",
+    "shipped_themes",
+]

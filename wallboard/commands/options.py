@@ -1,0 +1,84 @@
+"""The options several commands share, and the command line's layer of the settings.
+
+The profile and dashboard options may be given before or after the subcommand
+(`wallboard --read-only demo` and `wallboard demo --read-only` mean the same): on a
+subcommand their defaults are suppressed, so that an option given before it is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
+
+if TYPE_CHECKING:
+    from wallboard.settings import CommandLine
+
+#: What `ArgumentParser.add_subparsers()` returns: each command module adds its parser to it.
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def csv_list(value: str) -> list[str]:
+    """`a, b,c` -> ["a", "b", "c"]."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def add_profile_options(parser: argparse.ArgumentParser, top: bool = True) -> None:
+    unset = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--profile", default=unset, help="profile name in config.toml (or WALLBOARD_PROFILE)"
+    )
+    parser.add_argument(
+        "--config",
+        default=unset,
+        metavar="PATH",
+        help="config file (default: the user config dir's config.toml)",
+    )
+
+
+def add_dashboard_options(parser: argparse.ArgumentParser, top: bool = True) -> None:
+    """The screen's options; each overrides the config file and the environment."""
+    unset = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--queues", type=csv_list, default=unset, metavar="A,B", help="show only these queues"
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="hide and refuse every action that changes the floor",
+    )
+    parser.add_argument(
+        "--theme", default=unset, help="theme name: default, high-contrast, or your own"
+    )
+    parser.add_argument(
+        "--refresh",
+        type=float,
+        default=unset,
+        metavar="SECONDS",
+        help="fast poll interval (default 1.5 s)",
+    )
+
+
+def command_line(args: argparse.Namespace) -> CommandLine:
+    """The settings' command-line layer from parsed arguments (absent options: not set)."""
+    from wallboard.settings import CommandLine
+
+    config = getattr(args, "config", None)
+    return CommandLine(
+        config=Path(config) if config else None,
+        profile=getattr(args, "profile", None),
+        theme=getattr(args, "theme", None),
+        refresh=getattr(args, "refresh", None),
+        queues=getattr(args, "queues", None),
+        read_only=bool(getattr(args, "read_only", False)),
+    )
+
+
+__all__ = [
+    "Subparsers",
+    "add_dashboard_options",
+    "add_profile_options",
+    "command_line",
+    "csv_list",
+]

@@ -1,0 +1,726 @@
+"""The settings of one run of wallboard, typed, checked and loaded once.
+
+Everything a command may be told comes from four layers, and the order is written here and
+nowhere else:
+
+    defaults  <  the config file  <  the environment  <  the command line
+
+The config file (`config.toml` in the config dir, or `--config PATH`) holds named server
+profiles, because a call floor may have several accounts (a test server, production), and
+the dashboard's own options:
+
+    default = "floor"                   # the profile used when none is named
+    theme = "default"                   # or "high-contrast", a user theme, a Textual theme
+    refresh = 1.5                       # seconds between the fast polls
+    queues = ["sales", "support"]       # show only these queues (default: all)
+    read_only = false                   # hide and refuse every action that changes the floor
+
+    [profiles.floor]
+    url = "https://pbx.example.com:8080"
+    appid = "8f3c..."
+    accesskey_env = "FLOOR_ACCESSKEY"   # or: accesskey = "..." (then chmod 600 the file)
+    tz = "Asia/Shanghai"                # optional: the server's time zone
+    callback_listen = "0.0.0.0:8090"    # optional: receive the server's callbacks here
+
+    [thresholds]                        # [amber, red] seconds in a state before a tile ramps
+    idle = [120, 300]
+    ringing = [15, 25]
+    talking = [600, 1200]
+    wrapup = [60, 120]                  # "wrap-up" is accepted too
+    paused = [300, 900]
+
+`tz` is the IANA name of the time zone the server writes its times in: "today" is the
+server's day, so a dashboard in another zone needs it; without it, this machine's zone is
+used. `callback_listen` is the `host:port` where the dashboard listens for the server's task
+callbacks; without it, no port is opened.
+
+`[agents]`, `[alerts]`, `[wall]` and `[redis]` are sections for features that read them;
+each is optional and every key has a default.
+
+The environment overrides the file: `WALLBOARD_URL`, `WALLBOARD_APPID`, `WALLBOARD_ACCESSKEY`,
+`WALLBOARD_TZ`, `WALLBOARD_CALLBACK_LISTEN` (of the chosen profile), `WALLBOARD_PROFILE`,
+`WALLBOARD_THEME`, `WALLBOARD_REFRESH`, `WALLBOARD_QUEUES` (a comma list) and
+`WALLBOARD_READ_ONLY` (1/0, true/false, yes/no). Every mistake is a `ConfigError` whose one
+line names the file and the key, the environment variable, or the option to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import stat
+import zoneinfo
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
+
+from wallboard.config import (
+    ConfigError,
+    ThemeError,
+    config_path,
+    read_toml,
+    shipped_theme_dir,
+    user_theme_dir,
+)
+
+log = logging.getLogger("wallboard.settings")
+
+ENV_URL = "WALLBOARD_URL"
+ENV_APPID = "WALLBOARD_APPID"
+ENV_ACCESSKEY = "WALLBOARD_ACCESSKEY"
+ENV_PROFILE = "WALLBOARD_PROFILE"
+ENV_TZ = "WALLBOARD_TZ"
+ENV_CALLBACK_LISTEN = "WALLBOARD_CALLBACK_LISTEN"
+ENV_THEME = "WALLBOARD_THEME"
+ENV_REFRESH = "WALLBOARD_REFRESH"
+ENV_QUEUES = "WALLBOARD_QUEUES"
+ENV_READ_ONLY = "WALLBOARD_READ_ONLY"
+
+DEFAULT_THEME = "default"
+DEFAULT_REFRESH = 1.5
+REFRESH_RANGE = (0.2, 3600.0)
+
+#: Environment variables that override the chosen profile's keys.
+PROFILE_OVERRIDES = (
+    ("url", ENV_URL),
+    ("appid", ENV_APPID),
+    ("accesskey", ENV_ACCESSKEY),
+    ("tz", ENV_TZ),
+    ("callback_listen", ENV_CALLBACK_LISTEN),
+)
+#: Environment variables that override the dashboard's options.
+DASHBOARD_OVERRIDES = (
+    ("theme", ENV_THEME),
+    ("refresh", ENV_REFRESH),
+    ("queues", ENV_QUEUES),
+    ("read_only", ENV_READ_ONLY),
+)
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
+def _complain(message: str) -> PydanticCustomError:
+    """A validation failure whose text is ours: the message formatter prefixes the key."""
+    return PydanticCustomError("wallboard", message)
+
+
+# The field types. Each checks its input itself, so every mistake says what to write instead
+# of pydantic's generic "Input should be ...".
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise _complain("must be text in quotes")
+    return value.strip()
+
+
+def _appid(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return _text(value)
+
+
+def _profile_name(value: object) -> str:
+    if not isinstance(value, str):
+        raise _complain("must be a profile name in quotes")
+    return value.strip()
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise _complain("must be true or false")
+
+
+def _seconds(value: object) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise _complain("must be a number of seconds")
+
+
+def _refresh(value: object) -> float:
+    seconds = _seconds(value)
+    low, high = REFRESH_RANGE
+    if not low <= seconds <= high:
+        raise _complain(f"must be from {low:g} to {high:g} seconds")
+    return seconds
+
+
+def _fraction(value: object) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
+        return float(value)
+    raise _complain("must be a fraction from 0 to 1, e.g. 0.03 for 3%")
+
+
+def _queues(value: object) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        names = [part.strip() for part in value.split(",")]
+    elif isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        names = [item.strip() for item in value]
+    else:
+        raise _complain('must be a list of queue names, e.g. ["sales", "support"]')
+    kept = tuple(name for name in names if name)
+    return kept or None
+
+
+def _limit(value: object) -> tuple[int, int]:
+    """An `[amber, red]` pair of whole seconds, amber no later than red."""
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise _complain("must be two whole seconds, [amber, red], e.g. [120, 300]")
+    amber, red = value
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (amber, red)):
+        raise _complain("must be two whole seconds, [amber, red], e.g. [120, 300]")
+    if amber < 0 or red < amber:
+        raise _complain(f"must be [amber, red] with 0 <= amber <= red, not {[amber, red]}")
+    return int(amber), int(red)
+
+
+Text = Annotated[str, BeforeValidator(_text)]
+Secret = Annotated[SecretStr, BeforeValidator(_text)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Refresh = Annotated[float, BeforeValidator(_refresh)]
+Seconds = Annotated[float, BeforeValidator(_seconds)]
+Fraction = Annotated[float, BeforeValidator(_fraction)]
+Queues = Annotated[tuple[str, ...] | None, BeforeValidator(_queues)]
+Limit = Annotated[tuple[int, int], BeforeValidator(_limit)]
+
+_SECTION = ConfigDict(extra="forbid", frozen=True)
+
+M = TypeVar("M", bound=BaseModel)
+#: Where a key of a layer is, for messages: (the place with ": ", the key as shown).
+_Placer = Callable[[tuple[str | int, ...]], tuple[str, str]]
+
+
+class ProfileSection(BaseModel):
+    """One `[profiles.NAME]` section as written; `resolve_profile` turns it into a Profile."""
+
+    model_config = _SECTION
+
+    url: Text | None = None
+    appid: Annotated[str, BeforeValidator(_appid)] | None = None
+    accesskey: Secret | None = None
+    accesskey_env: Text | None = None
+    tz: Text | None = None
+    callback_listen: Text | None = None
+
+
+class ThresholdSettings(BaseModel):
+    """`[thresholds]`: seconds in a state before a tile's time turns amber, then red.
+
+    Floors differ (a collections floor talks longer than a survey floor), so each state's
+    limits can be set; the defaults are common wallboard practice: a ring past 15 s is about
+    to be missed, an idle agent past 2 minutes on a predictive floor means a starved dialler."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    idle: Limit = (120, 300)
+    ringing: Limit = (15, 25)
+    talking: Limit = (600, 1200)
+    wrapup: Limit = Field(default=(60, 120), validation_alias=AliasChoices("wrapup", "wrap-up"))
+    paused: Limit = (300, 900)
+
+    def by_state_name(self) -> dict[str, tuple[int, int]]:
+        """The limits keyed by the state's name (idle, ringing, talking, wrapup, paused)."""
+        return {
+            "idle": self.idle,
+            "ringing": self.ringing,
+            "talking": self.talking,
+            "wrapup": self.wrapup,
+            "paused": self.paused,
+        }
+
+
+class AgentSettings(BaseModel):
+    """`[agents]`: `names` is a file of agent names by extension (relative paths are read
+    from the config dir)."""
+
+    model_config = _SECTION
+
+    names: Text | None = None
+
+
+class AlertSettings(BaseModel):
+    """`[alerts]`: when the screen calls for attention beyond colour."""
+
+    model_config = _SECTION
+
+    bell: Flag = False
+    abandon_rate: Fraction = 0.03
+
+
+class WallSettings(BaseModel):
+    """`[wall]`: a screen on a wall, read from across the room, nobody at the keyboard."""
+
+    model_config = _SECTION
+
+    page_seconds: Seconds = 15.0
+
+
+class RedisSettings(BaseModel):
+    """`[redis]`: a shared collector, so that many screens cost the server one poller."""
+
+    model_config = _SECTION
+
+    url: Text | None = None
+    prefix: Text = "wallboard"
+
+
+class DashboardOptions(BaseModel):
+    """The options the file, the environment and the command line may each set; None:
+    not set at this layer."""
+
+    model_config = _SECTION
+
+    theme: Text | None = None
+    refresh: Refresh | None = None
+    queues: Queues = None
+    read_only: Flag | None = None
+
+
+class ConfigDocument(DashboardOptions):
+    """The config file as written."""
+
+    default: Annotated[str, BeforeValidator(_profile_name)] | None = None
+    profiles: dict[str, ProfileSection] = Field(default_factory=dict)
+    thresholds: ThresholdSettings = ThresholdSettings()
+    agents: AgentSettings = AgentSettings()
+    alerts: AlertSettings = AlertSettings()
+    wall: WallSettings = WallSettings()
+    redis: RedisSettings = RedisSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What it takes to reach one server. The accesskey never shows in a repr."""
+
+    url: str
+    appid: str
+    accesskey: str = field(repr=False)
+    name: str = ""
+    source: str = ""  # where it came from, for messages: a file, or "environment"
+    tz: dt.tzinfo | None = None  # the server's time zone; None: this machine's
+    callback_listen: tuple[str, int] | None = None  # (host, port) for the callback receiver
+
+    def __repr__(self) -> str:
+        return (
+            f"Profile(name={self.name!r}, url={self.url!r}, appid={self.appid!r}, "
+            f"accesskey='***', source={self.source!r}, tz={self.tz!r}, "
+            f"callback_listen={self.callback_listen!r})"
+        )
+
+
+class Settings(BaseModel):
+    """Everything a run was told, after the four layers: what the composition root wires."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    config_file: Path | None = None
+    profile: Profile | None = None
+    theme: str = DEFAULT_THEME
+    refresh: float = DEFAULT_REFRESH
+    queues: tuple[str, ...] | None = None
+    read_only: bool = False
+    thresholds: ThresholdSettings = ThresholdSettings()
+    agents: AgentSettings = AgentSettings()
+    alerts: AlertSettings = AlertSettings()
+    wall: WallSettings = WallSettings()
+    redis: RedisSettings = RedisSettings()
+    #: Where each dashboard option was set ("default", a file, an environment variable or an
+    #: option), so that a later check (is there such a theme?) can name it.
+    origins: Mapping[str, str] = Field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandLine:
+    """The command line's layer: None (or False for `read_only`) where it said nothing."""
+
+    config: Path | None = None
+    profile: str | None = None
+    theme: str | None = None
+    refresh: float | None = None
+    queues: Sequence[str] | None = None
+    read_only: bool = False
+
+
+def load_settings(
+    command_line: CommandLine | None = None,
+    *,
+    need_profile: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """The settings of this run: defaults < config file < environment < command line.
+
+    `need_profile` resolves the server profile too (the demo needs none, so a config file
+    without one is fine there). Raises ConfigError with a one-line message.
+    """
+    line = command_line or CommandLine()
+    env = os.environ if environ is None else environ
+    explicit = line.config is not None
+    file = Path(line.config).expanduser() if line.config is not None else config_path()
+    if file.is_file():
+        document = _validated(ConfigDocument, read_toml(file), _file_place(file))
+    elif explicit:
+        raise ConfigError(f"{file}: no such config file")
+    else:
+        document = ConfigDocument()
+
+    chosen: dict[str, object] = {}
+    origins: dict[str, str] = {}
+    file_layer = document.model_dump(include={"theme", "refresh", "queues", "read_only"})
+    env_layer = _validated(
+        DashboardOptions,
+        {key: env[var] for key, var in DASHBOARD_OVERRIDES if env.get(var, "").strip()},
+        _env_place(dict(DASHBOARD_OVERRIDES)),
+    ).model_dump()
+    cli_layer = _validated(
+        DashboardOptions,
+        {
+            "theme": line.theme,
+            "refresh": line.refresh,
+            "queues": list(line.queues) if line.queues is not None else None,
+            "read_only": line.read_only or None,
+        },
+        _option_place,
+    ).model_dump()
+    env_names = dict(DASHBOARD_OVERRIDES)
+    for key in ("theme", "refresh", "queues", "read_only"):
+        for layer, origin in (
+            (cli_layer, f"--{key.replace('_', '-')}"),
+            (env_layer, f"environment variable {env_names[key]}"),
+            (file_layer, f"{file}: {key!r}"),
+        ):
+            if layer.get(key) is not None:
+                chosen[key] = layer[key]
+                origins[key] = origin
+                break
+        else:
+            origins[key] = "default"
+
+    profile = None
+    if need_profile:
+        name = (line.profile or env.get(ENV_PROFILE, "")).strip() or None
+        profile = resolve_profile(
+            document if file.is_file() else None, file, name, env, explicit=explicit
+        )
+    return Settings(
+        config_file=file,
+        profile=profile,
+        theme=chosen.get("theme") or DEFAULT_THEME,
+        refresh=chosen.get("refresh") or DEFAULT_REFRESH,
+        queues=chosen.get("queues"),
+        read_only=bool(chosen.get("read_only", False)),
+        thresholds=document.thresholds,
+        agents=document.agents,
+        alerts=document.alerts,
+        wall=document.wall,
+        redis=document.redis,
+        origins=origins,
+    )
+
+
+def load_profile(
+    name: str | None = None, path: Path | None = None, *, environ: Mapping[str, str] | None = None
+) -> Profile:
+    """The server profile alone: `--profile NAME`, `--config PATH` and the environment.
+
+    `name` defaults to `WALLBOARD_PROFILE`, then the file's `default`, then the only profile
+    in the file. Without a config file, the environment alone must give url, appid and
+    accesskey. An explicit `path` must exist.
+    """
+    settings = load_settings(CommandLine(config=path, profile=name), environ=environ)
+    assert settings.profile is not None
+    return settings.profile
+
+
+def resolve_profile(
+    document: ConfigDocument | None,
+    file: Path,
+    name: str | None,
+    env: Mapping[str, str],
+    *,
+    explicit: bool = False,
+) -> Profile:
+    """The chosen profile of a (checked) config file, overridden by the environment."""
+    values: dict[str, str] = {}
+    origins: dict[str, str] = {}  # optional keys set by the environment, for messages
+    where = "environment"
+    chosen = name or ""
+    if document is not None:
+        chosen, values = _profile_values(document, name, file, env)
+        where = f"{file} [profiles.{chosen}]"
+    elif explicit:
+        raise ConfigError(f"{file}: no such config file")
+    elif name:
+        raise ConfigError(
+            f"{file}: no such config file, so there is no profile {name!r} "
+            f"(create it, or set {ENV_URL}, {ENV_APPID} and {ENV_ACCESSKEY})"
+        )
+    for key, variable in PROFILE_OVERRIDES:
+        override = env.get(variable, "").strip()
+        if override:
+            values[key] = override
+            if key in ("tz", "callback_listen"):
+                origins[key] = f"environment variable {variable}"
+    for key, variable in (("url", ENV_URL), ("appid", ENV_APPID), ("accesskey", ENV_ACCESSKEY)):
+        if not values.get(key):
+            if document is not None:
+                raise ConfigError(f"{where}: no {key!r} (set it there, or set {variable})")
+            raise ConfigError(
+                f"{file}: no config file and {variable} is not set: give {key!r} in a "
+                f"profile there or set {ENV_URL}, {ENV_APPID} and {ENV_ACCESSKEY}"
+            )
+    _check_url(values["url"], where)
+    return Profile(
+        url=values["url"],
+        appid=values["appid"],
+        accesskey=values["accesskey"],
+        name=chosen,
+        source=where,
+        tz=_zone(values["tz"], origins.get("tz", where)) if values.get("tz") else None,
+        callback_listen=(
+            _listen_address(values["callback_listen"], origins.get("callback_listen", where))
+            if values.get("callback_listen")
+            else None
+        ),
+    )
+
+
+def _profile_values(
+    document: ConfigDocument, name: str | None, file: Path, env: Mapping[str, str]
+) -> tuple[str, dict[str, str]]:
+    profiles = document.profiles
+    if name is None:
+        if document.default:
+            name = document.default
+        elif len(profiles) == 1:
+            name = next(iter(profiles))
+        elif not profiles:
+            return "", {}
+        else:
+            names = ", ".join(sorted(profiles))
+            raise ConfigError(
+                f"{file}: several profiles ({names}) and no 'default': choose one with "
+                f'--profile or set default = "NAME"'
+            )
+    section = profiles.get(name)
+    if section is None:
+        known = ", ".join(sorted(profiles)) or "none"
+        raise ConfigError(f"{file}: no profile {name!r} (profiles: {known})")
+    where = f"{file} [profiles.{name}]"
+    values = {
+        key: value
+        for key, value in (
+            ("url", section.url),
+            ("appid", section.appid),
+            ("accesskey", section.accesskey.get_secret_value() if section.accesskey else None),
+            ("tz", section.tz),
+            ("callback_listen", section.callback_listen),
+        )
+        if value is not None
+    }
+    if values.get("accesskey"):
+        _warn_if_readable(file)
+    variable = section.accesskey_env or ""
+    if variable:
+        if values.get("accesskey"):
+            raise ConfigError(f"{where}: give 'accesskey' or 'accesskey_env', not both")
+        secret = env.get(variable, "").strip()
+        if not secret and not env.get(ENV_ACCESSKEY, "").strip():
+            raise ConfigError(f"{where}: 'accesskey_env' names {variable}, which is not set")
+        values["accesskey"] = secret
+    return name, values
+
+
+# Theme files: read here (the one TOML reader), turned into Textual themes by the screen.
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeFile:
+    """One theme file as read: the screen builds the theme from `document`."""
+
+    path: Path
+    document: Mapping[str, object]
+
+
+def theme_dirs() -> list[Path]:
+    """The shipped themes, then the user's (a user file replaces a shipped one by name)."""
+    return [shipped_theme_dir(), user_theme_dir()]
+
+
+def read_theme_files(dirs: Sequence[Path] | None = None) -> list[ThemeFile]:
+    """Every `*.toml` of `dirs`, in order (later files win by name when themes are built)."""
+    files: list[ThemeFile] = []
+    for directory in theme_dirs() if dirs is None else dirs:
+        if directory.is_dir():
+            for path in sorted(directory.glob("*.toml")):
+                files.append(ThemeFile(path, read_toml(path, ThemeError)))
+    return files
+
+
+# Messages: a pydantic error becomes one line naming the place (file and section, an
+# environment variable, an option) and the key.
+
+
+def _file_place(file: Path) -> _Placer:
+    def place(loc: tuple[str | int, ...]) -> tuple[str, str]:
+        section = ".".join(str(part) for part in loc[:-1])
+        where = f"{file} [{section}]" if section else f"{file}"
+        return f"{where}: ", repr(str(loc[-1])) if loc else ""
+
+    return place
+
+
+def _env_place(variables: Mapping[str, str]) -> _Placer:
+    def place(loc: tuple[str | int, ...]) -> tuple[str, str]:
+        key = str(loc[0]) if loc else ""
+        return f"environment variable {variables.get(key, key)}: ", repr(key)
+
+    return place
+
+
+def _option_place(loc: tuple[str | int, ...]) -> tuple[str, str]:
+    key = str(loc[0]) if loc else ""
+    return "", "--" + key.replace("_", "-")
+
+
+_SECTIONS: Mapping[str, type[BaseModel]] = {
+    "thresholds": ThresholdSettings,
+    "agents": AgentSettings,
+    "alerts": AlertSettings,
+    "wall": WallSettings,
+    "redis": RedisSettings,
+}
+
+
+def _validated(model: type[M], data: Mapping[str, object], place: _Placer) -> M:
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ConfigError(_message(model, exc, place)) from None
+
+
+def _message(model: type[BaseModel], exc: ValidationError, place: _Placer) -> str:
+    error = exc.errors(include_url=False)[0]
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    prefix, name = place(loc)
+    dotted = ".".join(str(part) for part in loc)
+    if kind == "extra_forbidden":
+        known = _known_keys(model, loc[:-1])
+        keys = f"{', '.join(known[:-1])} or {known[-1]}" if len(known) > 1 else "".join(known)
+        return f"{prefix}unknown key {name} (use {keys})"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        outer = prefix.split(" [", 1)[0].rstrip(": ")
+        if loc == ("profiles",):
+            return f"{outer}: 'profiles' must be a table of [profiles.NAME] sections"
+        if len(loc) == 2 and loc[0] == "profiles":
+            return f"{outer}: {dotted!r} must be a [{dotted}] section"
+        return f"{outer}: {dotted!r} must be a [{dotted}] table"
+    text = error["msg"] if kind == "wallboard" else f"is not valid: {error['msg']}"
+    return f"{prefix}{name} {text}"
+
+
+def _known_keys(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
+    if not loc:
+        section: type[BaseModel] = model
+    elif loc[0] == "profiles":
+        section = ProfileSection
+    else:
+        section = _SECTIONS.get(str(loc[0]), model)
+    return list(section.model_fields)
+
+
+def _zone(name: str, where: str) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        shown = name if len(name) <= 40 else name[:37] + "..."
+        raise ConfigError(
+            f"{where}: 'tz' {shown!r} is not a time zone name "
+            f"(use an IANA name such as 'Asia/Shanghai', 'Europe/London' or 'UTC')"
+        ) from None
+
+
+def _listen_address(text: str, where: str) -> tuple[str, int]:
+    """`host:port`, `[v6 address]:port` too; port 1-65535."""
+    host, sep, port = text.strip().rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if (
+        not sep
+        or not host
+        or any(ch.isspace() or ch in "/[]" for ch in host)
+        or not port.isdigit()
+        or not 1 <= int(port) <= 65535
+    ):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise ConfigError(
+            f"{where}: 'callback_listen' must look like host:port, such as '0.0.0.0:8090' "
+            f"(got {shown!r})"
+        )
+    return host, int(port)
+
+
+def _check_url(url: str, where: str) -> None:
+    scheme, sep, rest = url.partition("://")
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    if not sep or scheme.lower() not in ("http", "https") or not host or " " in url:
+        shown = "" if "@" in url else f" (got {url!r})"
+        raise ConfigError(f"{where}: 'url' must look like http://host:port{shown}")
+
+
+def _warn_if_readable(file: Path) -> None:
+    """A key kept in the file should be readable by its owner alone; say so, change nothing."""
+    if os.name != "posix":
+        return
+    try:
+        mode = file.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        log.warning("%s holds an accesskey and is readable by others: chmod 600 it", file)
+
+
+__all__ = [
+    "DEFAULT_THEME",
+    "AgentSettings",
+    "AlertSettings",
+    "CommandLine",
+    "ConfigDocument",
+    "ConfigError",
+    "Profile",
+    "ProfileSection",
+    "RedisSettings",
+    "Settings",
+    "ThemeFile",
+    "ThresholdSettings",
+    "WallSettings",
+    "load_profile",
+    "load_settings",
+    "read_theme_files",
+    "resolve_profile",
+    "theme_dirs",
+]
