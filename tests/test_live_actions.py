@@ -21,7 +21,16 @@ from fixtures.fake_api import (
 )
 
 from wallboard.api.client import WallboardClient
-from wallboard.live.actions import Outcome, Supervisor, agent_key, campaign_key
+from wallboard.api.codes import SetType, TaskStatus
+from wallboard.api.services import find
+from wallboard.live.actions import (
+    Outcome,
+    Subject,
+    Supervisor,
+    SupervisorAction,
+    agent_key,
+    campaign_key,
+)
 from wallboard.live.audit import AuditLog
 from wallboard.live.campaigns import CampaignRegistry
 from wallboard.live.snapshot import CampaignStatus
@@ -156,7 +165,7 @@ async def test_an_action_in_flight_is_not_sent_twice(floor: Floor) -> None:
     floor.fake.handlers[SIGN_OUT] = slow_sign_out
     first = asyncio.create_task(floor.supervisor.check_out("1001", "queue-1", "10"))
     await asyncio.wait_for(arrived.wait(), 5)
-    key = agent_key("1001", "queue-1")
+    key = agent_key(queue="queue-1", extnumber="1001")
     assert floor.supervisor.busy(key)
 
     again = await floor.supervisor.check_out("1001", "queue-1", "10")
@@ -282,3 +291,60 @@ def test_audit_entries_can_be_read_back(tmp_path: Path) -> None:
     assert [e["action"] for e in entries] == ["check in", "check out"]
     assert "token" not in entries[0]
     assert audit.entries(limit=1)[0]["code"] == 1003
+
+
+def test_every_action_names_a_documented_service_that_changes_the_floor() -> None:
+    for action in SupervisorAction:
+        service = find(action.service)
+        assert service is not None and service.wire == action.service, action
+        assert service.mutation, f"{action.label} calls {service.short}, which changes nothing"
+        assert str(action) == action.label and f"{action}" == action.label
+    by_value = {a.settype: a for a in SupervisorAction if a.settype is not None}
+    assert by_value == {
+        SetType.BUSY: SupervisorAction.SET_BUSY,
+        SetType.IDLE: SupervisorAction.SET_IDLE,
+    }
+    statuses = {a.taskstatus: a for a in SupervisorAction if a.taskstatus is not None}
+    assert statuses == {
+        TaskStatus.OPEN: SupervisorAction.RESUME_CAMPAIGN,
+        TaskStatus.PAUSE: SupervisorAction.PAUSE_CAMPAIGN,
+        TaskStatus.END: SupervisorAction.END_CAMPAIGN,
+    }
+
+
+@pytest.mark.parametrize("action", [a for a in SupervisorAction if a.subject is Subject.AGENT])
+async def test_an_agent_action_by_its_row_is_the_named_call(
+    floor: Floor, action: SupervisorAction
+) -> None:
+    ((wire, extra, message),) = [
+        (wire, extra, message)
+        for method, wire, extra, message in AGENT_ACTIONS
+        if method == action.name.lower()
+    ]
+    result = await floor.supervisor.act_on_agent(action, "1001", "queue-1", "10")
+    assert (result.action, result.outcome, result.message) == (action, Outcome.DONE, message)
+    assert floor.sent(wire) == [
+        {"queuename": "queue-1", "extnumber": "1001", "crmid": "10", **extra}
+    ]
+    assert floor.lines()[0]["action"] == action.label
+
+
+async def test_a_row_on_the_wrong_subject_is_refused_unsent(floor: Floor) -> None:
+    wrong = [
+        await floor.supervisor.act_on_agent(SupervisorAction.PAUSE_CAMPAIGN, "1001", "q", "10"),
+        await floor.supervisor.act_on_campaign(SupervisorAction.CHECK_OUT, "T1"),
+    ]
+    assert [r.outcome for r in wrong] == [Outcome.REFUSED, Outcome.REFUSED]
+    assert floor.fake.requests == []
+
+
+async def test_the_supervisor_remembers_the_agent_id_typed_for_an_extension(
+    floor: Floor,
+) -> None:
+    assert floor.supervisor.crmid("1001") == ""
+    await floor.supervisor.set_busy("1001", "queue-1", "ten")  # refused: not remembered
+    assert floor.supervisor.crmid("1001") == ""
+    await floor.supervisor.set_busy(" 1001 ", "queue-1", " 10 ")
+    assert floor.supervisor.crmid("1001") == "10"
+    assert floor.supervisor.crmid("1001", "42") == "42"  # the server's own answer wins
+    assert floor.supervisor.crmid("1002") == ""

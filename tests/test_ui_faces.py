@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 from test_ui_support import T0, agent, campaign
 
-from wallboard.config import ConfigError
+from wallboard.config import ConfigError, ThemeError, shipped_theme_dir
 from wallboard.live.snapshot import AgentState, CampaignStatus, QueueView
+from wallboard.settings import CommandLine, load_settings
 from wallboard.ui.campaigns_pane import campaign_lines
 from wallboard.ui.faces import (
     LOOKS,
@@ -26,8 +27,8 @@ from wallboard.ui.faces import (
     tile_face,
 )
 from wallboard.ui.floor_header import abandon_level
-from wallboard.ui.themes import ThemeError, load_themes, project_theme_dirs, theme_from_toml
-from wallboard.ui.thresholds import Ramp, Thresholds, load_thresholds, thresholds_from
+from wallboard.ui.themes import load_themes
+from wallboard.ui.thresholds import Ramp, Thresholds
 
 
 def test_a_talking_tile_shows_everything_a_supervisor_reads() -> None:
@@ -117,13 +118,20 @@ def test_time_in_state_ramps_at_the_supervisors_thresholds() -> None:
     assert limits.ramp(AgentState.IDLE, 120) is Ramp.AMBER
     assert limits.ramp(AgentState.IDLE, 300) is Ramp.RED
     assert limits.ramp(AgentState.OFFLINE, 10**6) is Ramp.OK
-    custom = thresholds_from({"talking": [60, 90]}, "test")
+    custom = Thresholds.from_names({"talking": (60, 90)})
     assert custom.ramp(AgentState.TALKING, 61) is Ramp.AMBER
     assert custom.ramp(AgentState.IDLE, 121) is Ramp.AMBER  # defaults kept
 
 
+def load_thresholds(path: Path) -> Thresholds:
+    """The thresholds a dashboard started with `--config path` draws with."""
+    settings = load_settings(CommandLine(config=path), need_profile=False, environ={})
+    return Thresholds.from_names(settings.thresholds.by_state_name())
+
+
 def test_thresholds_come_from_the_config_file(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
+    path.write_text("")
     assert load_thresholds(path) == Thresholds()
     path.write_text("[thresholds]\nidle = [10, 20]\npaused = [1, 2]\n")
     loaded = load_thresholds(path)
@@ -211,7 +219,7 @@ def test_progress_bar_reads_without_colour() -> None:
 
 
 def test_shipped_themes_load_and_colour_every_state() -> None:
-    themes = load_themes(project_theme_dirs())
+    themes = load_themes([shipped_theme_dir()])
     assert {"default", "high-contrast"} <= set(themes)
     for theme in themes.values():
         assert {f"state-{s.name.lower()}" for s in AgentState} <= set(theme.variables)
@@ -222,7 +230,7 @@ def test_a_user_theme_file_adds_or_replaces_a_theme(tmp_path: Path) -> None:
         'primary = "#ff0000"\n[variables]\nstate-idle = "#00ff00"\n'
     )
     (tmp_path / "default.toml").write_text('name = "default"\nprimary = "#123456"\n')
-    themes = load_themes([*project_theme_dirs(), tmp_path])
+    themes = load_themes([shipped_theme_dir(), tmp_path])
     assert themes["mine"].variables["state-idle"] == "#00ff00"
     assert themes["default"].primary == "#123456"
 
@@ -244,6 +252,6 @@ def test_bad_theme_files_name_the_file_and_key(tmp_path: Path, text: str, compla
     path = tmp_path / "bad.toml"
     path.write_text(text)
     with pytest.raises(ThemeError) as caught:
-        theme_from_toml(path)
+        load_themes([tmp_path])
     assert str(path) in str(caught.value)
     assert complaint in str(caught.value)

@@ -248,3 +248,29 @@ async def test_a_tile_that_changed_out_of_view_is_current_when_scrolled_back(
         await pilot.press("home")
         await pilot.pause()
         assert "RING" in app.export_screenshot()
+
+
+async def test_a_new_theme_recolours_the_tiles_headings_and_campaigns(tmp_path: Path) -> None:
+    """The widgets keep their styles between frames; a change of theme must reach them."""
+    app, _floor, _client = scripted_app(tmp_path, [snapshot(floor(2), [campaign()])])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        column = app.grid.query(TileColumn).first()
+
+        def colours() -> tuple[object, ...]:
+            tile = column.render_line(2)  # the first tile's second line: time, badge, number
+            heading = column.render_line(0)
+            pane = app.campaigns.render_line(0)
+            header = app.header.parts[0].render_line(0)
+            return tuple(
+                segment.style for strip in (tile, heading, pane, header) for segment in strip
+            )
+
+        before = colours()
+        app.theme = "high-contrast"
+        await pilot.pause()
+        after = colours()
+        assert len(after) == len(before) and after != before
+        app.theme = "default"
+        await pilot.pause()
+        assert colours() == before

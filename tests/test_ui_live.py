@@ -15,14 +15,15 @@ import pytest
 from textual.widgets import Select
 
 from wallboard.api.client import WallboardClient
+from wallboard.commands.dashboard import build_app
+from wallboard.commands.demo import demo_server, track_demo_campaigns
 from wallboard.live.audit import AuditLog
 from wallboard.live.campaigns import CampaignRegistry
 from wallboard.live.snapshot import AgentState, AgentView
+from wallboard.settings import Settings
 from wallboard.sim.server import Simulator, serve_in_thread
 from wallboard.ui.app import WallboardApp
 from wallboard.ui.dialogs import AgentDialog, ConfirmDialog
-from wallboard.ui.run import Settings, build_app, demo_server, track_demo_campaigns
-from wallboard.ui.thresholds import Thresholds
 
 TASK_RUNNING, TASK_PAUSED, TASK_OVER = 1026, 1027, 1028
 
@@ -41,7 +42,7 @@ async def rig(tmp_path: Path, *, read_only: bool = False) -> AsyncIterator[Rig]:
         track_demo_campaigns(sim, registry)
         sim.advance(120)
         now = sim.now()
-        settings = Settings(None, read_only, "default", 3600.0, Thresholds())
+        settings = Settings(read_only=read_only, theme="default", refresh=3600.0)
         audit = tmp_path / "audit.jsonl"
         async with WallboardClient(url, sim.appid, sim.accesskey) as client:
             app = build_app(
@@ -164,7 +165,7 @@ async def test_a_dead_simulator_leaves_stale_data_and_recovery_needs_no_key(
 ) -> None:
     sim = Simulator.from_scenario(seed=7, manual_clock=True)
     now = [sim.now()]
-    settings = Settings(None, False, "default", 0.2, Thresholds())
+    settings = Settings(theme="default", refresh=0.2)
     port = free_port()
     server = contextlib.ExitStack()
     url = server.enter_context(serve_in_thread(sim, port=port))
@@ -206,7 +207,7 @@ async def test_the_demo_floor_is_on_screen_within_three_seconds(
     tmp_path: Path, size: tuple[int, int]
 ) -> None:
     with demo_server(seed=7) as (sim, url):
-        settings = Settings(None, False, "default", 1.5, Thresholds())
+        settings = Settings(theme="default", refresh=1.5)
         async with WallboardClient(url, sim.appid, sim.accesskey) as client:
             app = build_app(client, settings, audit=AuditLog(tmp_path / "a.jsonl"))
             loop = asyncio.get_running_loop()

@@ -12,8 +12,8 @@ import pytest
 from test_ui_support import agent, campaign, scripted_app, snapshot
 from textual.widgets import Input
 
+from wallboard.commands.seeded import SeededFloor, seeded_floor
 from wallboard.live.snapshot import AgentState, FloorTotals
-from wallboard.ui.seeded import SeededFloor, seeded_floor
 
 
 @pytest.fixture

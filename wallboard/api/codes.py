@@ -7,6 +7,7 @@ shown as their number (`describe`).
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 
@@ -87,6 +88,33 @@ CALL_END: dict[int, Code] = _table(
 ALL: dict[int, Code] = {**TRANSPORT, **BUSINESS, **CALL_END}
 
 
+# The values a request sends: named once, so that no `1` or `3` in a call means two things.
+# They are ints (IntEnum): the form field is the digit, as the documents show.
+
+
+class SetType(enum.IntEnum):
+    """SetSeatsStatus's `settype`: how the agent shows in the queue."""
+
+    BUSY = 1  # show busy (paused): takes no queue calls
+    IDLE = 2  # show idle: takes queue calls again
+
+
+class TaskStatus(enum.IntEnum):
+    """TaskSet's `taskstatus`: what to do with a predictive task."""
+
+    OPEN = 1  # start, or resume, dialling
+    PAUSE = 2  # stop dialling new numbers for now
+    END = 3  # end the task for good
+
+
+class AssignType(enum.IntEnum):
+    """TaskCreat's `assigntype`: who takes the task's answered calls."""
+
+    EXTENSION = 1
+    QUEUE = 2
+    GROUP = 3
+
+
 def describe(code: int | str | None) -> str:
     """A short label for any code; an unknown one is shown as its number, never an error."""
     if code is None or code == "":
@@ -101,7 +129,23 @@ def describe(code: int | str | None) -> str:
 
 def lookup(code: int | str | None) -> Code | None:
     """The documented entry for a code, or None when the documents do not list it."""
-    try:
-        return ALL.get(int(code))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    if code is None:
         return None
+    try:
+        return ALL.get(int(code))
+    except ValueError:
+        return None
+
+
+__all__ = [
+    "ALL",
+    "BUSINESS",
+    "CALL_END",
+    "TRANSPORT",
+    "AssignType",
+    "Code",
+    "SetType",
+    "TaskStatus",
+    "describe",
+    "lookup",
+]

@@ -1,5 +1,10 @@
 """The supervisor's actions on the floor: check in/out, busy/idle, pause/resume/end a campaign.
 
+Every action is a row of one table, `SupervisorAction`: its label (the audit log's and the
+notifications' word), the service it calls, and the documented value it sends (settype,
+taskstatus). The screen, the keys and the audit log all name an action by its row, never by
+a string of its own.
+
 Each action returns an `ActionResult` and never raises, so a key press can only ever end in a
 notification. Three rules hold for every action, whatever screen calls it:
 - a read-only dashboard refuses it without sending anything;
@@ -17,9 +22,10 @@ import enum
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
 from wallboard.api import errors
+from wallboard.api.codes import AssignType, SetType, TaskStatus
 from wallboard.live.audit import AuditLog, current_user
 from wallboard.live.campaigns import CampaignRegistry
 from wallboard.live.states import Q_CHECKED_IN
@@ -27,8 +33,120 @@ from wallboard.live.words import describe_failure
 
 log = logging.getLogger("wallboard.live.actions")
 
-#: The code SipSignIn answers when the extension is already in the queue: the goal is met.
-ALREADY_CHECKED_IN = Q_CHECKED_IN
+#: (queue, extnumber): one agent in one queue. An extension checked into two queues is two
+#: agents here, with two tiles and two independent actions in flight.
+AgentKey = tuple[str, str]
+
+
+def agent_key(queue: str, extnumber: str) -> AgentKey:
+    """The one key of an agent in a queue: its tile on the grid, its action in flight."""
+    return (queue, extnumber)
+
+
+def campaign_key(taskid: str) -> str:
+    """The in-flight key of actions on one campaign."""
+    return f"campaign:{taskid.strip()}"
+
+
+class Subject(enum.Enum):
+    """What an action is done to: it decides what the action needs to be sent."""
+
+    AGENT = "agent"  # an extension in a queue, under an agent id (crmid)
+    CAMPAIGN = "campaign"  # a predictive task, by its taskid
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """One row of the table of actions (see `SupervisorAction`)."""
+
+    label: str  # the action in words: the audit log's "action", the notification's title
+    service: str  # the wire name of the service it calls
+    subject: Subject
+    done: str  # the notification when the server did it: {ext} {queue} {target} {taskid}
+    settype: SetType | None = None  # SetSeatsStatus's value, for busy/idle
+    taskstatus: TaskStatus | None = None  # TaskSet's value, for the campaign actions
+    already_done: frozenset[int] = frozenset()  # codes that say the goal was already met
+
+
+class SupervisorAction(enum.StrEnum):
+    """Every action a supervisor can take, with what it sends. Its value is its label, so
+    it reads as "check in" in the audit log, in a notification and in an f-string."""
+
+    service: str
+    subject: Subject
+    done: str
+    settype: SetType | None
+    taskstatus: TaskStatus | None
+    already_done: frozenset[int]
+
+    def __new__(cls, row: ActionRow) -> SupervisorAction:
+        member = str.__new__(cls, row.label)
+        member._value_ = row.label
+        member.service = row.service
+        member.subject = row.subject
+        member.done = row.done
+        member.settype = row.settype
+        member.taskstatus = row.taskstatus
+        member.already_done = row.already_done
+        return member
+
+    CHECK_IN = ActionRow(
+        "check in",
+        "App.Sip_Queue.SipSignIn",
+        Subject.AGENT,
+        "checked {ext} into {queue}",
+        # SipSignIn's answer when the extension is already in the queue: the goal is met.
+        already_done=frozenset({Q_CHECKED_IN}),
+    )
+    CHECK_OUT = ActionRow(
+        "check out", "App.Sip_Queue.SipSignOut", Subject.AGENT, "checked {ext} out of {queue}"
+    )
+    SET_BUSY = ActionRow(
+        "set busy",
+        "App.Sip_Queue.SetSeatsStatus",
+        Subject.AGENT,
+        "{ext} shows busy in {queue}",
+        settype=SetType.BUSY,
+    )
+    SET_IDLE = ActionRow(
+        "set idle",
+        "App.Sip_Queue.SetSeatsStatus",
+        Subject.AGENT,
+        "{ext} shows idle in {queue}",
+        settype=SetType.IDLE,
+    )
+    PAUSE_CAMPAIGN = ActionRow(
+        "pause campaign",
+        "App.Sip_Yccall.TaskSet",
+        Subject.CAMPAIGN,
+        "paused {target}",
+        taskstatus=TaskStatus.PAUSE,
+    )
+    RESUME_CAMPAIGN = ActionRow(
+        "resume campaign",
+        "App.Sip_Yccall.TaskSet",
+        Subject.CAMPAIGN,
+        "resumed {target}",
+        taskstatus=TaskStatus.OPEN,
+    )
+    END_CAMPAIGN = ActionRow(
+        "end campaign",
+        "App.Sip_Yccall.TaskSet",
+        Subject.CAMPAIGN,
+        "ended {target}",
+        taskstatus=TaskStatus.END,
+    )
+    CREATE_CAMPAIGN = ActionRow(
+        "create campaign",
+        "App.Sip_Yccall.TaskCreat",
+        Subject.CAMPAIGN,
+        "created campaign {taskid}",
+    )
+
+    @property
+    def label(self) -> str:
+        """The action in words: "check in", "pause campaign"."""
+        return self.value
 
 
 class Outcome(enum.Enum):
@@ -42,7 +160,7 @@ class Outcome(enum.Enum):
 class ActionResult:
     """What became of one action, in words for a notification."""
 
-    action: str  # "check in", "pause campaign", ...
+    action: SupervisorAction
     target: str  # "1001 in queue-1", "campaign 2026010509..."
     outcome: Outcome
     message: str
@@ -53,38 +171,47 @@ class ActionResult:
         return self.outcome is Outcome.DONE
 
 
-def agent_key(extnumber: str, queue: str) -> str:
-    """The in-flight key of actions on one agent in one queue."""
-    return f"agent:{extnumber.strip()}:{queue.strip()}"
+class CreatedTask(Protocol):
+    """What the supervisor reads of TaskCreat's answer."""
 
+    @property
+    def taskid(self) -> str: ...
 
-def campaign_key(taskid: str) -> str:
-    """The in-flight key of actions on one campaign."""
-    return f"campaign:{taskid.strip()}"
+    @property
+    def invaliddata(self) -> Sequence[object]: ...
 
 
 class FloorClient(Protocol):
     """The part of `WallboardClient` the supervisor's actions use."""
 
-    async def sign_in(self, queuename: str, extnumber: str, crmid: str | int) -> Any: ...
-    async def sign_out(self, queuename: str, extnumber: str, crmid: str | int) -> Any: ...
+    async def sign_in(self, queuename: str, extnumber: str, crmid: str | int) -> object: ...
+    async def sign_out(self, queuename: str, extnumber: str, crmid: str | int) -> object: ...
     async def set_agent_status(
         self, settype: int, extnumber: str, crmid: str | int, queuename: str
-    ) -> Any: ...
-    async def set_task(self, taskid: str, taskstatus: int) -> Any: ...
+    ) -> object: ...
+    async def set_task(self, taskid: str, taskstatus: int) -> object: ...
     async def create_task(
         self,
         assigntype: int,
         assignagent: str,
-        telphone: Sequence[Any],
+        telphone: Sequence[str],
         taskscale: str = "1:1",
         disnumber: str | Sequence[str] = "",
         taskname: str | None = None,
-    ) -> Any: ...
+    ) -> CreatedTask: ...
+
+
+InFlightKey = AgentKey | str  # an agent in a queue, or `campaign_key(taskid)`
+Answer = TypeVar("Answer")
+Details = dict[str, object]
 
 
 class Supervisor:
-    """The actions a supervisor takes from the dashboard, with their safety rules."""
+    """The actions a supervisor takes from the dashboard, with their safety rules.
+
+    It also remembers the agent id (crmid) last typed for each extension: the server's
+    agent rows do not always carry it, and a supervisor who typed it once for an action
+    should not be asked again for the next one."""
 
     def __init__(
         self,
@@ -102,74 +229,111 @@ class Supervisor:
         self.user = user or current_user()
         self.registry = registry
         self._profile = profile
-        self._in_flight: set[str] = set()
+        self._in_flight: set[InFlightKey] = set()
+        self._crmids: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"Supervisor(user={self.user!r}, read_only={self.read_only})"
 
-    def busy(self, key: str) -> bool:
+    def busy(self, key: InFlightKey) -> bool:
         """An action with this key (`agent_key`, `campaign_key`) is in flight."""
         return key in self._in_flight
 
+    def crmid(self, extnumber: str, known: str = "") -> str:
+        """The agent id to send for an extension: the one the server reported (`known`),
+        else the one last typed for it, else "" (the screen then asks for it)."""
+        return known or self._crmids.get(extnumber.strip(), "")
+
     # ------------------------------------------------------------------ agents
+
+    async def act_on_agent(
+        self, action: SupervisorAction, extnumber: str, queue: str, crmid: str | int
+    ) -> ActionResult:
+        """Any action on an agent in a queue (check in/out, busy, idle), by its row."""
+        ext = str(extnumber or "").strip()
+        queue = str(queue or "").strip()
+        agent_id = str(crmid if crmid is not None else "").strip()
+        target = f"{ext or '?'} in {queue or '?'}"
+        details: Details = {"extnumber": ext, "queue": queue, "crmid": agent_id}
+        problem = None
+        if action.subject is not Subject.AGENT:
+            problem = f"{action.label} is not an action on an agent"
+        elif not ext:
+            problem = "no extension chosen"
+        elif not queue:
+            problem = "no queue chosen"
+        elif not agent_id:
+            problem = "the agent id (crmid) is needed"
+        elif not agent_id.isdigit():
+            problem = f"the agent id (crmid) must be a number, not {agent_id[:20]!r}"
+        if problem:
+            return self._finish(action, target, Outcome.REFUSED, problem, details=details)
+        self._crmids[ext] = agent_id
+
+        result, _ = await self._send(
+            action,
+            target,
+            agent_key(queue, ext),
+            lambda: self._agent_request(action, ext, queue, agent_id),
+            details=details,
+        )
+        if result is not None:
+            return result
+        done = action.done.format(ext=ext, queue=queue, target=target, taskid="")
+        return self._finish(action, target, Outcome.DONE, done, details=details)
 
     async def check_in(self, extnumber: str, queue: str, crmid: str | int) -> ActionResult:
         """SipSignIn: put the agent's extension into the queue."""
-        return await self._agent_action(
-            "check in",
-            extnumber,
-            queue,
-            crmid,
-            lambda e, q, c: self._client.sign_in(queuename=q, extnumber=e, crmid=c),
-            done="checked {ext} into {queue}",
-        )
+        return await self.act_on_agent(SupervisorAction.CHECK_IN, extnumber, queue, crmid)
 
     async def check_out(self, extnumber: str, queue: str, crmid: str | int) -> ActionResult:
         """SipSignOut: take the agent's extension out of the queue."""
-        return await self._agent_action(
-            "check out",
-            extnumber,
-            queue,
-            crmid,
-            lambda e, q, c: self._client.sign_out(queuename=q, extnumber=e, crmid=c),
-            done="checked {ext} out of {queue}",
-        )
+        return await self.act_on_agent(SupervisorAction.CHECK_OUT, extnumber, queue, crmid)
 
     async def set_busy(self, extnumber: str, queue: str, crmid: str | int) -> ActionResult:
-        """SetSeatsStatus settype 1: the agent shows busy (paused) in the queue."""
-        return await self._agent_action(
-            "set busy",
-            extnumber,
-            queue,
-            crmid,
-            lambda e, q, c: self._client.set_agent_status(1, extnumber=e, crmid=c, queuename=q),
-            done="{ext} shows busy in {queue}",
-        )
+        """SetSeatsStatus busy: the agent shows busy (paused) in the queue."""
+        return await self.act_on_agent(SupervisorAction.SET_BUSY, extnumber, queue, crmid)
 
     async def set_idle(self, extnumber: str, queue: str, crmid: str | int) -> ActionResult:
-        """SetSeatsStatus settype 2: the agent shows idle (takes calls) in the queue."""
-        return await self._agent_action(
-            "set idle",
-            extnumber,
-            queue,
-            crmid,
-            lambda e, q, c: self._client.set_agent_status(2, extnumber=e, crmid=c, queuename=q),
-            done="{ext} shows idle in {queue}",
-        )
+        """SetSeatsStatus idle: the agent shows idle (takes calls) in the queue."""
+        return await self.act_on_agent(SupervisorAction.SET_IDLE, extnumber, queue, crmid)
 
     # ------------------------------------------------------------------ campaigns
 
+    async def act_on_campaign(self, action: SupervisorAction, taskid: str) -> ActionResult:
+        """Any TaskSet action on a campaign (pause, resume, end), by its row."""
+        task = str(taskid or "").strip()
+        target = f"campaign {task or '?'}"
+        status = action.taskstatus
+        details: Details = {"taskid": task, "taskstatus": None if status is None else int(status)}
+        if status is None or not task:
+            why = "no campaign chosen" if status is not None else f"{action.label} is no TaskSet"
+            return self._finish(action, target, Outcome.REFUSED, why, details=details)
+        result, _ = await self._send(
+            action,
+            target,
+            campaign_key(task),
+            lambda: self._client.set_task(task, status),
+            details=details,
+            on_code=lambda code: self._record(lambda reg: reg.apply_code(task, code)),
+        )
+        if result is not None:
+            return result
+        self._record(lambda reg: reg.apply_taskset(task, status))
+        done = action.done.format(ext="", queue="", target=target, taskid=task)
+        return self._finish(action, target, Outcome.DONE, done, details=details)
+
     async def pause_campaign(self, taskid: str) -> ActionResult:
-        """TaskSet 2: stop dialling new numbers of the task for now."""
-        return await self._campaign_action("pause campaign", taskid, 2, "paused")
+        """TaskSet pause: stop dialling new numbers of the task for now."""
+        return await self.act_on_campaign(SupervisorAction.PAUSE_CAMPAIGN, taskid)
 
     async def resume_campaign(self, taskid: str) -> ActionResult:
-        """TaskSet 1: (re)start dialling the task's numbers."""
-        return await self._campaign_action("resume campaign", taskid, 1, "resumed")
+        """TaskSet open: (re)start dialling the task's numbers."""
+        return await self.act_on_campaign(SupervisorAction.RESUME_CAMPAIGN, taskid)
 
     async def end_campaign(self, taskid: str) -> ActionResult:
-        """TaskSet 3: end the task for good (the screen asks for confirmation first)."""
-        return await self._campaign_action("end campaign", taskid, 3, "ended")
+        """TaskSet end: end the task for good (the screen asks for confirmation first)."""
+        return await self.act_on_campaign(SupervisorAction.END_CAMPAIGN, taskid)
 
     async def create_campaign(
         self,
@@ -182,10 +346,10 @@ class Supervisor:
         name: str = "",
     ) -> ActionResult:
         """TaskCreat; the new task goes into the registry with its numbers, to be tracked."""
+        action = SupervisorAction.CREATE_CAMPAIGN
         target = f"new campaign for {assignagent.strip() or '?'}"
-        action = "create campaign"
         problem = None
-        if assigntype not in (1, 2, 3):
+        if assigntype not in set(AssignType):
             problem = "assign type must be 1 (extension), 2 (queue) or 3 (group)"
         elif not assignagent.strip():
             problem = "say which extension, queue or group the campaign dials for"
@@ -195,7 +359,7 @@ class Supervisor:
             return self._finish(action, target, Outcome.REFUSED, problem)
         key = campaign_key(f"new:{assignagent.strip()}")
 
-        async def send() -> Any:
+        async def send() -> CreatedTask:
             return await self._client.create_task(
                 assigntype,
                 assignagent.strip(),
@@ -206,10 +370,10 @@ class Supervisor:
             )
 
         result, answer = await self._send(action, target, key, send)
-        if result is not None:
-            return result
-        taskid = str(getattr(answer, "taskid", "") or "")
-        invalid = list(getattr(answer, "invaliddata", []) or [])
+        if result is not None or answer is None:
+            return result or self._finish(action, target, Outcome.FAILED, "no answer")
+        taskid = str(answer.taskid or "")
+        invalid = list(answer.invaliddata or [])
         if self.registry is not None and taskid:
             refused = {
                 str(item.get("phone", item)) if isinstance(item, dict) else str(item)
@@ -222,110 +386,55 @@ class Supervisor:
                 )
             )
         extra = f"; {len(invalid)} numbers refused by the server" if invalid else ""
-        return self._finish(
-            action,
-            target,
-            Outcome.DONE,
-            f"created campaign {taskid}{extra}",
-            details={"taskid": taskid},
-        )
+        done = action.done.format(ext="", queue="", target=target, taskid=taskid) + extra
+        return self._finish(action, target, Outcome.DONE, done, details={"taskid": taskid})
 
     # ------------------------------------------------------------------ internals
 
-    async def _agent_action(
-        self,
-        action: str,
-        extnumber: str,
-        queue: str,
-        crmid: str | int,
-        call: Callable[[str, str, str], Awaitable[Any]],
-        *,
-        done: str,
-    ) -> ActionResult:
-        ext = str(extnumber or "").strip()
-        queue = str(queue or "").strip()
-        agent_id = str(crmid if crmid is not None else "").strip()
-        target = f"{ext or '?'} in {queue or '?'}"
-        details = {"extnumber": ext, "queue": queue, "crmid": agent_id}
-        problem = None
-        if not ext:
-            problem = "no extension chosen"
-        elif not queue:
-            problem = "no queue chosen"
-        elif not agent_id:
-            problem = "the agent id (crmid) is needed"
-        elif not agent_id.isdigit():
-            problem = f"the agent id (crmid) must be a number, not {agent_id[:20]!r}"
-        if problem:
-            return self._finish(action, target, Outcome.REFUSED, problem, details=details)
-
-        result, _ = await self._send(
-            action,
-            target,
-            agent_key(ext, queue),
-            lambda: call(ext, queue, agent_id),
-            details=details,
-            accept={ALREADY_CHECKED_IN} if action == "check in" else frozenset(),
-        )
-        if result is not None:
-            return result
-        return self._finish(
-            action, target, Outcome.DONE, done.format(ext=ext, queue=queue), details=details
-        )
-
-    async def _campaign_action(
-        self, action: str, taskid: str, taskstatus: int, verb: str
-    ) -> ActionResult:
-        task = str(taskid or "").strip()
-        target = f"campaign {task or '?'}"
-        details = {"taskid": task, "taskstatus": taskstatus}
-        if not task:
-            return self._finish(
-                action, target, Outcome.REFUSED, "no campaign chosen", details=details
+    def _agent_request(
+        self, action: SupervisorAction, ext: str, queue: str, crmid: str
+    ) -> Awaitable[object]:
+        """The client call of an agent action, chosen by the row's service and value."""
+        client = self._client
+        if action.settype is not None:
+            return client.set_agent_status(
+                action.settype, extnumber=ext, crmid=crmid, queuename=queue
             )
-        result, _ = await self._send(
-            action,
-            target,
-            campaign_key(task),
-            lambda: self._client.set_task(task, taskstatus),
-            details=details,
-            on_code=lambda code: self._record(lambda reg: reg.apply_code(task, code)),
-        )
-        if result is not None:
-            return result
-        self._record(lambda reg: reg.apply_taskset(task, taskstatus))
-        return self._finish(action, target, Outcome.DONE, f"{verb} {target}", details=details)
+        if action is SupervisorAction.CHECK_IN:
+            return client.sign_in(queuename=queue, extnumber=ext, crmid=crmid)
+        if action is SupervisorAction.CHECK_OUT:
+            return client.sign_out(queuename=queue, extnumber=ext, crmid=crmid)
+        raise ValueError(f"{action.label} has no request on an agent")  # pragma: no cover
 
     async def _send(
         self,
-        action: str,
+        action: SupervisorAction,
         target: str,
-        key: str,
-        send: Callable[[], Awaitable[Any]],
+        key: InFlightKey,
+        send: Callable[[], Awaitable[Answer]],
         *,
-        details: dict[str, Any] | None = None,
-        accept: frozenset[int] | set[int] = frozenset(),
+        details: Details | None = None,
         on_code: Callable[[int], None] | None = None,
-    ) -> tuple[ActionResult | None, Any]:
+    ) -> tuple[ActionResult | None, Answer | None]:
         """Send one action under the safety rules: (a final result, None) or (None, answer)."""
         if self.read_only:
             message = "refused: this dashboard is read-only"
             return self._finish(action, target, Outcome.REFUSED, message, details=details), None
         if key in self._in_flight:
-            message = f"{action} of {target} is already in progress"
+            message = f"{action.label} of {target} is already in progress"
             return self._finish(action, target, Outcome.REFUSED, message, details=details), None
         self._in_flight.add(key)
         try:
             answer = await send()
         except errors.OutcomeUnknown as exc:
-            message = f"{action} of {target}: {describe_failure(exc, profile=self._profile)}"
+            message = f"{action.label} of {target}: {describe_failure(exc, profile=self._profile)}"
             return self._finish(
                 action, target, Outcome.UNKNOWN, message, code=exc.code, details=details
             ), None
         except errors.ApiError as exc:
             if exc.code is not None and on_code is not None:
                 on_code(exc.code)
-            if exc.code is not None and exc.code in accept:
+            if exc.code is not None and exc.code in action.already_done:
                 message = f"{target}: already done ({exc.code} {exc.message})"
                 return self._finish(
                     action, target, Outcome.DONE, message, code=exc.code, details=details
@@ -337,17 +446,17 @@ class Supervisor:
                 action,
                 target,
                 Outcome.FAILED,
-                f"could not {action} {target}: {reason}",
+                f"could not {action.label} {target}: {reason}",
                 code=exc.code,
                 details=details,
             ), None
         except Exception as exc:  # never let a key press end in a traceback
-            log.exception("%s of %s failed unexpectedly", action, target)
+            log.exception("%s of %s failed unexpectedly", action.label, target)
             return self._finish(
                 action,
                 target,
                 Outcome.FAILED,
-                f"could not {action} {target}: {describe_failure(exc)}",
+                f"could not {action.label} {target}: {describe_failure(exc)}",
                 details=details,
             ), None
         finally:
@@ -365,17 +474,17 @@ class Supervisor:
 
     def _finish(
         self,
-        action: str,
+        action: SupervisorAction,
         target: str,
         outcome: Outcome,
         message: str,
         *,
         code: int | None = None,
-        details: dict[str, Any] | None = None,
+        details: Details | None = None,
     ) -> ActionResult:
         try:
             self._audit.append(
-                action=action,
+                action=action.label,
                 target=target,
                 outcome=outcome.value,
                 code=code,
@@ -391,9 +500,14 @@ class Supervisor:
 
 __all__ = [
     "ActionResult",
+    "ActionRow",
+    "AgentKey",
+    "CreatedTask",
     "FloorClient",
     "Outcome",
+    "Subject",
     "Supervisor",
+    "SupervisorAction",
     "agent_key",
     "campaign_key",
 ]

@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 log = logging.getLogger("wallboard.live.audit")
 
@@ -66,11 +65,11 @@ class AuditLog:
         code: int | None = None,
         message: str = "",
         user: str | None = None,
-        details: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
+        details: Mapping[str, object] | None = None,
+    ) -> dict[str, object]:
         """Write one entry and return it. Raises OSError when the file cannot be written."""
         stamp = dt.datetime.fromtimestamp(self._clock()).astimezone()
-        entry: dict[str, Any] = {
+        entry: dict[str, object] = {
             "ts": stamp.isoformat(timespec="seconds"),
             "user": user or self.user,
             "action": action,
@@ -94,7 +93,7 @@ class AuditLog:
                 os.close(handle)
         return entry
 
-    def entries(self, limit: int | None = None) -> list[dict[str, Any]]:
+    def entries(self, limit: int | None = None) -> list[dict[str, object]]:
         """The entries written so far (the last `limit` of them), skipping damaged lines."""
         try:
             lines = self.path.read_text(encoding="utf-8").splitlines()
@@ -102,7 +101,7 @@ class AuditLog:
             return []
         if limit is not None:
             lines = lines[-limit:] if limit > 0 else []
-        found: list[dict[str, Any]] = []
+        found: list[dict[str, object]] = []
         for line in lines:
             try:
                 item = json.loads(line)

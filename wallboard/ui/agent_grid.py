@@ -25,10 +25,10 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer
 from textual.geometry import Region, Size
-from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from wallboard.live.actions import AgentKey, agent_key
 from wallboard.live.snapshot import AgentState, AgentView, FloorSnapshot, QueueView
 from wallboard.ui.faces import (
     BADGE_X,
@@ -44,9 +44,10 @@ from wallboard.ui.faces import (
     tile_clock,
     tile_face,
 )
+from wallboard.ui.messages import Edge
+from wallboard.ui.styles import BASE, ComponentStyles
 from wallboard.ui.thresholds import Ramp, Thresholds
 
-AgentKey = tuple[str, str]  # (queue, extnumber): an agent in two queues has two tiles
 TILE_LINES = 2
 GAP = 1
 _HEADING = -1
@@ -58,6 +59,7 @@ _RAMP_STYLE = {
     Ramp.AMBER: "agent-grid--time-amber",
     Ramp.RED: "agent-grid--time-red",
 }
+_STATE_STYLE = {state: f"agent-grid--state-{state.name.lower()}" for state in AgentState}
 COMPONENTS: frozenset[str] = frozenset(
     {
         "agent-grid--tile",
@@ -69,7 +71,7 @@ COMPONENTS: frozenset[str] = frozenset(
         "agent-grid--note",
         "agent-grid--number",
         *_RAMP_STYLE.values(),
-        *(f"agent-grid--state-{state.name.lower()}" for state in AgentState),
+        *_STATE_STYLE.values(),
     }
 )
 
@@ -80,10 +82,6 @@ class _Section:
     agents: Sequence[AgentView]  # the queue's agents that pass the filters, in order
     top: int  # line of the heading
     note: str = ""  # shown instead of tiles when there are none
-
-
-def agent_key(agent: AgentView) -> AgentKey:
-    return (agent.queue, agent.extnumber)
 
 
 def matches(agent: AgentView, text: str, state: AgentState | None) -> bool:
@@ -105,7 +103,7 @@ class TileColumn(Widget):
         super().__init__()
         self.grid = grid
         self.index = index
-        self.styles_table: dict[str, Style] | None = None
+        self.style_cache = ComponentStyles(self, COMPONENTS)
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         start, end = self.grid._column_span(self.index)
@@ -116,15 +114,7 @@ class TileColumn(Widget):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self.styles_table = None
-
-    def table(self) -> dict[str, Style]:
-        if self.styles_table is None:
-            get = self.get_component_rich_style
-            table = {name: get(name) for name in COMPONENTS}
-            table["base"] = self.rich_style
-            self.styles_table = table
-        return self.styles_table
+        self.style_cache.clear()
 
     def render_line(self, y: int) -> Strip:
         return self.grid.column_line(self, y)
@@ -146,18 +136,6 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         Binding("pageup", "page(-1)", "page up", show=False),
         Binding("pagedown", "page(1)", "page down", show=False),
     ]
-
-    class Edge(Message):
-        """The cursor was asked to move past the grid's edge (to another pane)."""
-
-        def __init__(self, grid: AgentGrid, direction: str) -> None:
-            super().__init__()
-            self.grid = grid
-            self.direction = direction  # "left", "right", "up", "down"
-
-        @property
-        def control(self) -> AgentGrid:
-            return self.grid
 
     def __init__(
         self,
@@ -220,7 +198,7 @@ class AgentGrid(ScrollableContainer, can_focus=True):
 
     def select(self, queue: str, extnumber: str) -> bool:
         """Put the cursor on an agent's tile, if it is shown."""
-        key = (queue, extnumber)
+        key = agent_key(queue, extnumber)
         if key not in self._where:
             return False
         self._move_cursor(key)
@@ -228,7 +206,7 @@ class AgentGrid(ScrollableContainer, can_focus=True):
 
     def tile_text(self, queue: str, extnumber: str) -> tuple[str, str] | None:
         """The two lines a tile shows now (for tests and scripts)."""
-        key = (queue, extnumber)
+        key = agent_key(queue, extnumber)
         if key not in self._where or self.snapshot is None:
             return None
         section, index = self._where[key]
@@ -238,7 +216,7 @@ class AgentGrid(ScrollableContainer, can_focus=True):
 
     def line_text(self, y: int) -> str:
         """Line `y` of the whole grid as text, across its columns (for tests)."""
-        return "".join(self.column_line(column, y).text for column in self._columns)
+        return "".join(self.column_line(each, y).text for each in self._columns)
 
     # ------------------------------------------------------------------ layout
 
@@ -325,7 +303,7 @@ class AgentGrid(ScrollableContainer, can_focus=True):
             if section.note:
                 lines.append((number, _NOTE, 0))
             for index, agent in enumerate(section.agents):
-                where[(agent.queue, agent.extnumber)] = (number, index)
+                where[agent_key(agent.queue, agent.extnumber)] = (number, index)
             rows = -(-len(section.agents) // columns)
             lines.extend((number, row, sub) for row in range(rows) for sub in range(TILE_LINES))
         self._sections, self._lines, self._where = sections, lines, where
@@ -333,14 +311,16 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         self._tile, self._shape = tile, shape
         self._headings = [None] * len(sections)
         self._drawn_clocks.clear()
+        if len(self._faces) > len(where):  # agents who left: their faces are never drawn again
+            self._faces = {key: face for key, face in self._faces.items() if key in where}
         self._fix_cursor()
         if len(self._columns) != columns:
-            for column in self._columns:
-                column.remove()
+            for tile_column in self._columns:
+                tile_column.remove()
             self._columns = [TileColumn(self, index) for index in range(columns)]
             self.mount_all(self._columns)
-        for column in self._columns:
-            column.refresh(layout=True)
+        for tile_column in self._columns:
+            tile_column.refresh(layout=True)
 
     def _heading_strip(self, section: _Section, width: int) -> Strip:
         text = queue_heading(section.queue, len(section.agents), width)
@@ -368,14 +348,14 @@ class AgentGrid(ScrollableContainer, can_focus=True):
             heading = self._heading_strip(section, width)
             if heading.text != old.text:
                 self._headings[index] = heading
-                for column in columns:
-                    start, end = self._column_span(column.index)
+                for tile_column in columns:
+                    start, end = self._column_span(tile_column.index)
                     if heading.crop(start, end).text != old.crop(start, end).text:
-                        column.refresh(Region(0, section.top, end - start, 1))
+                        tile_column.refresh(Region(0, section.top, end - start, 1))
         dirty: dict[int, list[Region]] = {}
         redrawn: set[AgentKey] = set()
         for _number, agent in changed:
-            key = (agent.queue, agent.extnumber)
+            key = agent_key(agent.queue, agent.extnumber)
             column, y = self._tile_place(key)
             cached = self._faces.get(key)
             if y + TILE_LINES <= top or y >= bottom or cached is None:
@@ -394,15 +374,15 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         taken_at = self.snapshot.taken_at if self.snapshot is not None else 0.0
         drawn_clocks = self._drawn_clocks
         for agent in self._visible_agents(top, bottom):
-            key = (agent.queue, agent.extnumber)
+            key = agent_key(agent.queue, agent.extnumber)
             drawn = drawn_clocks.get(key)
             if key in redrawn or (drawn is not None and taken_at < drawn.until):
                 continue
             if drawn != self._clock(agent):
                 column, y = self._tile_place(key)
                 dirty.setdefault(column, []).append(Region(0, y + 1, TIME_CELLS, 1))
-        for column, regions in dirty.items():
-            columns[column].refresh(*regions)
+        for index, regions in dirty.items():
+            columns[index].refresh(*regions)
 
     def _visible_agents(self, top: int, bottom: int) -> Iterable[AgentView]:
         seen: set[tuple[int, int]] = set()
@@ -437,16 +417,16 @@ class AgentGrid(ScrollableContainer, can_focus=True):
 
     # ------------------------------------------------------------------ drawing
 
-    def column_line(self, column: TileColumn, y: int) -> Strip:
+    def column_line(self, tile_column: TileColumn, y: int) -> Strip:
         """Line `y` of one column: its slice of a heading, or its tile's line."""
-        styles = column.table()
-        start, end = self._column_span(column.index)
+        styles = tile_column.style_cache.table()
+        start, end = self._column_span(tile_column.index)
         width = end - start
         if y >= len(self._lines) or self.snapshot is None:
-            return Strip.blank(width, styles["base"])
+            return Strip.blank(width, styles[BASE])
         section, row, sub = self._lines[y]
         if row == _BLANK:
-            return Strip.blank(width, styles["base"])
+            return Strip.blank(width, styles[BASE])
         if row == _HEADING:
             heading_strip = self._headings[section]
             if heading_strip is None:
@@ -463,14 +443,14 @@ class AgentGrid(ScrollableContainer, can_focus=True):
             return Strip([Segment(text, styles["agent-grid--note"])]).adjust_cell_length(
                 width, styles["agent-grid--note"]
             )
-        index = row * self.columns + column.index
+        index = row * self.columns + tile_column.index
         agents = self._sections[section].agents
         if index >= len(agents):
-            return Strip.blank(width, styles["base"])
+            return Strip.blank(width, styles[BASE])
         return self._tile_line(agents[index], sub, width, styles)
 
     def _tile_line(self, agent: AgentView, sub: int, width: int, styles: dict[str, Style]) -> Strip:
-        key = (agent.queue, agent.extnumber)
+        key = agent_key(agent.queue, agent.extnumber)
         face = self._face(key, agent)
         if sub == 0:
             cursor = key == self._cursor
@@ -486,11 +466,11 @@ class AgentGrid(ScrollableContainer, can_focus=True):
             self._drawn_clocks[key] = clock
             segments = [  # few segments: each one costs a colour change on the wire
                 Segment(clock.time + " ", styles[_RAMP_STYLE[clock.ramp]]),
-                Segment(badge(face.state), styles[f"agent-grid--state-{face.state.name.lower()}"]),
+                Segment(badge(face.state), styles[_STATE_STYLE[face.state]]),
                 Segment(" " + face.number, styles["agent-grid--number"]),
             ]
         if width > face.width:
-            segments.append(Segment(" " * (width - face.width), styles["base"]))
+            segments.append(Segment(" " * (width - face.width), styles[BASE]))
         return Strip(segments, max(width, face.width)).crop(0, width)
 
     # ------------------------------------------------------------------ cursor
@@ -536,7 +516,7 @@ class AgentGrid(ScrollableContainer, can_focus=True):
                 dx > 0 and (column == per_row - 1 or step >= len(agents))
             )
             if at_edge:
-                self.post_message(self.Edge(self, "left" if dx < 0 else "right"))
+                self.post_message(Edge(self, "left" if dx < 0 else "right"))
                 return
             target = (section, step)
         else:
@@ -548,10 +528,11 @@ class AgentGrid(ScrollableContainer, can_focus=True):
             else:
                 target = self._next_section(section, column, dy)
             if target is None:
-                self.post_message(self.Edge(self, "up" if dy < 0 else "down"))
+                self.post_message(Edge(self, "up" if dy < 0 else "down"))
                 return
         number, position = target
-        self._move_cursor(agent_key(self._sections[number].agents[position]))
+        chosen = self._sections[number].agents[position]
+        self._move_cursor(agent_key(chosen.queue, chosen.extnumber))
 
     def _next_section(self, section: int, column: int, dy: int) -> tuple[int, int] | None:
         per_row = self.columns
@@ -590,7 +571,7 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         agents = self._sections[section].agents
         index = row * self.columns + column
         if row >= 0 and index < len(agents):
-            self._move_cursor(agent_key(agents[index]))
+            self._move_cursor(agent_key(agents[index].queue, agents[index].extnumber))
             self.focus()
 
     def on_resize(self, _event: events.Resize) -> None:
@@ -607,8 +588,8 @@ class AgentGrid(ScrollableContainer, can_focus=True):
 
     def _restyle_cursor(self) -> None:
         """The cursor is drawn brighter while the grid has focus (`:focus` in the TCSS)."""
-        for column in self._columns:
-            column.styles_table = None
+        for tile_column in self._columns:
+            tile_column.style_cache.clear()
         if self._cursor is not None and self._cursor in self._where:
             self._refresh_tile(self._cursor)
 
@@ -645,4 +626,4 @@ def _span(pieces: list[tuple[int, int]]) -> tuple[int, int]:
     return min(a for a, _ in pieces), max(b for _, b in pieces)
 
 
-__all__ = ["AgentGrid", "AgentKey", "TileColumn", "agent_key", "matches"]
+__all__ = ["AgentGrid", "TileColumn", "matches"]

@@ -12,21 +12,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Literal, Protocol
 
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
+from textual.command import Provider
 from textual.containers import Container
 from textual.screen import ModalScreen
+from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
-from wallboard.live.actions import ActionResult, Outcome, Supervisor, agent_key
-from wallboard.live.snapshot import AgentState, FloorSnapshot
+from wallboard.live.actions import (
+    ActionResult,
+    Outcome,
+    Subject,
+    Supervisor,
+    SupervisorAction,
+    agent_key,
+)
+from wallboard.live.snapshot import AgentState, CampaignView, FloorSnapshot
 from wallboard.ui.agent_grid import AgentGrid
 from wallboard.ui.campaigns_pane import CampaignsPane
 from wallboard.ui.commands import FloorCommands
@@ -41,17 +50,24 @@ from wallboard.ui.faces import clean, state_counts
 from wallboard.ui.floor_header import FloorHeader, StaleBanner
 from wallboard.ui.help_screen import HelpScreen
 from wallboard.ui.keys import FLOOR_ACTIONS, bindings
-from wallboard.ui.messages import ActionFinished, SnapshotArrived
+from wallboard.ui.messages import ActionFinished, Edge, SnapshotArrived
 from wallboard.ui.themes import DEFAULT_THEME, STATE_VARIABLES, load_themes
 from wallboard.ui.thresholds import Thresholds
 
 log = logging.getLogger("wallboard.ui")
 
-_SEVERITY = {
+Severity = Literal["information", "warning", "error"]
+_SEVERITY: dict[Outcome, Severity] = {
     Outcome.DONE: "information",
     Outcome.FAILED: "error",
     Outcome.REFUSED: "warning",
     Outcome.UNKNOWN: "warning",
+}
+#: Checking in asks which queue: an extension goes into a queue of the supervisor's choice.
+ASKS_FOR_QUEUE = frozenset({SupervisorAction.CHECK_IN})
+#: Actions that cannot be undone are confirmed first: (what it means, the yes button).
+CONFIRMED_FIRST: dict[SupervisorAction, tuple[str, str]] = {
+    SupervisorAction.END_CAMPAIGN: ("Its remaining numbers will not be dialled.", "End it"),
 }
 
 
@@ -71,8 +87,12 @@ class WallboardApp(App[int]):
 
     CSS_PATH = Path(__file__).with_name("wallboard.tcss")  # absolute: subclasses live anywhere
     TITLE = "wallboard"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
-    COMMANDS: ClassVar[set[Any]] = {*App.COMMANDS, FloorCommands}
+    # Not a ClassVar to mypy: Textual declares it `ClassVar[...] | None`, an instance variable.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
+        *App.COMMANDS,
+        FloorCommands,
+    }
     BINDINGS: ClassVar[list[BindingType]] = [*bindings()]
 
     def __init__(
@@ -85,7 +105,10 @@ class WallboardApp(App[int]):
         queues: Sequence[str] | None = None,
         thresholds: Thresholds | None = None,
         read_only: bool | None = None,
+        themes: Mapping[str, Theme] | None = None,
     ) -> None:
+        """`themes`: the theme files' themes, by name, as the composition root read them;
+        None reads the theme files here."""
         super().__init__()
         self.floor = floor
         self.supervisor = supervisor
@@ -99,7 +122,6 @@ class WallboardApp(App[int]):
         self._polling = False
         self._poll_again = False
         self._poll_timer: Timer | None = None
-        self._crmids: dict[str, str] = {}
         self.header = FloorHeader(read_only=self.read_only, id="header")
         self.banner = StaleBanner(id="stale")
         self.grid = AgentGrid(id="grid", thresholds=self.thresholds, scope=self.queues)
@@ -108,7 +130,7 @@ class WallboardApp(App[int]):
             id="filter-input", placeholder="extension or name; enter keeps it, esc clears"
         )
         self.filter_line = Static(id="filters", markup=False)
-        for custom in load_themes().values():
+        for custom in (load_themes() if themes is None else themes).values():
             self.register_theme(custom)
         wanted = theme or DEFAULT_THEME
         if wanted not in self.available_themes:
@@ -223,16 +245,13 @@ class WallboardApp(App[int]):
 
     # ------------------------------------------------------------------ panes
 
-    @on(AgentGrid.Edge)
-    def _grid_edge(self, event: AgentGrid.Edge) -> None:
-        toward = "right" if self.screen.has_class("-wide") else "down"
-        if event.direction == toward:
+    @on(Edge)
+    def _edge(self, event: Edge) -> None:
+        """The campaigns pane lies right of the grid on a wide screen, below it otherwise."""
+        wide = self.screen.has_class("-wide")
+        if event.pane is self.grid and event.direction == ("right" if wide else "down"):
             self.campaigns.focus()
-
-    @on(CampaignsPane.Edge)
-    def _campaigns_edge(self, event: CampaignsPane.Edge) -> None:
-        back = "left" if self.screen.has_class("-wide") else "up"
-        if event.direction == back:
+        elif event.pane is self.campaigns and event.direction == ("left" if wide else "up"):
             self.grid.focus()
 
     # ------------------------------------------------------------------ filters
@@ -303,58 +322,54 @@ class WallboardApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.thresholds, read_only=self.read_only))
 
-    def action_quit(self) -> None:
+    async def action_quit(self) -> None:
         self.exit(0)
 
+    # The keys' actions (`keys.KEYS`): each sends its row of the supervisor's actions.
+
     def action_check_in(self) -> None:
-        self._agent_action("check in", choose_queue=True)
+        self.act(SupervisorAction.CHECK_IN)
 
     def action_check_out(self) -> None:
-        self._agent_action("check out")
+        self.act(SupervisorAction.CHECK_OUT)
 
     def action_set_busy(self) -> None:
-        self._agent_action("set busy")
+        self.act(SupervisorAction.SET_BUSY)
 
     def action_set_idle(self) -> None:
-        self._agent_action("set idle")
+        self.act(SupervisorAction.SET_IDLE)
 
     def action_pause_campaign(self) -> None:
-        self._campaign_action("pause campaign")
+        self.act(SupervisorAction.PAUSE_CAMPAIGN)
 
     def action_resume_campaign(self) -> None:
-        self._campaign_action("resume campaign")
+        self.act(SupervisorAction.RESUME_CAMPAIGN)
 
     def action_end_campaign(self) -> None:
-        view = self._campaign_for("end campaign")
-        if view is None:
-            return
-        if self.read_only:  # nothing to confirm: the Supervisor refuses it (and audits that)
-            self._campaign_action("end campaign")
-            return
-        name = clean(view.name) or view.taskid
+        self.act(SupervisorAction.END_CAMPAIGN)
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._campaign_action("end campaign")
+    def act(self, action: SupervisorAction) -> None:
+        """Start one of the supervisor's actions on the selected agent or campaign."""
+        if action.subject is Subject.AGENT:
+            self._agent_action(action)
+        else:
+            self._campaign_action(action)
 
-        question = f"End campaign {name}? Its remaining numbers will not be dialled."
-        self.push_screen(ConfirmDialog(question, yes="End it"), confirmed)
+    def _refused(self, action: SupervisorAction, why: str) -> None:
+        self.notify(f"{action.label}: {why}", title="Refused", severity="warning", markup=False)
 
-    def _refused(self, action: str, why: str) -> bool:
-        self.notify(f"{action}: {why}", title="Refused", severity="warning", markup=False)
-        return True
-
-    def _agent_action(self, action: str, *, choose_queue: bool = False) -> None:
+    def _agent_action(self, action: SupervisorAction) -> None:
         agent = self.grid.selected
         if agent is None:
             self._refused(action, "select an agent first")
             return
-        crmid = agent.crmid or self._crmids.get(agent.extnumber, "")
+        crmid = self.supervisor.crmid(agent.extnumber, agent.crmid)
         request = AgentRequest(agent.extnumber, agent.queue, crmid)
-        if self.read_only or self.supervisor.busy(agent_key(agent.extnumber, agent.queue)):
+        if self.read_only or self.supervisor.busy(agent_key(agent.queue, agent.extnumber)):
             # Asked all the same: the Supervisor refuses it and writes that to the audit log.
             self._send_agent(action, request)
             return
+        choose_queue = action in ASKS_FOR_QUEUE
         if choose_queue or not crmid:
             queues = [q.name for q in self.snapshot.queues] if self.snapshot else []
             dialog = AgentDialog(
@@ -369,48 +384,58 @@ class WallboardApp(App[int]):
             return
         self._send_agent(action, request)
 
-    def _send_agent(self, action: str, request: AgentRequest | None) -> None:
+    def _send_agent(self, action: SupervisorAction, request: AgentRequest | None) -> None:
         if request is None:
             return
-        if request.crmid:
-            self._crmids[request.extnumber] = request.crmid
-        method = {
-            "check in": self.supervisor.check_in,
-            "check out": self.supervisor.check_out,
-            "set busy": self.supervisor.set_busy,
-            "set idle": self.supervisor.set_idle,
-        }[action]
-        self._launch(lambda: method(request.extnumber, request.queue, request.crmid))
+        supervisor = self.supervisor
+        self._launch(
+            action,
+            lambda: supervisor.act_on_agent(
+                action, request.extnumber, request.queue, request.crmid
+            ),
+        )
 
-    def _campaign_for(self, action: str) -> Any:
+    def _campaign_action(self, action: SupervisorAction) -> None:
         view = self.campaigns.selected
         if view is None:
             self._refused(action, "no campaign selected")
-            return None
-        return view
-
-    def _campaign_action(self, action: str) -> None:
-        view = self._campaign_for(action)
-        if view is None:
             return
-        method = {
-            "pause campaign": self.supervisor.pause_campaign,
-            "resume campaign": self.supervisor.resume_campaign,
-            "end campaign": self.supervisor.end_campaign,
-        }[action]
-        self._launch(lambda: method(view.taskid))
+        if action in CONFIRMED_FIRST and not self.read_only:
+            # (Read-only: nothing to confirm, the Supervisor refuses it and audits that.)
+            self._confirm(action, view)
+            return
+        self._send_campaign(action, view)
 
-    def _launch(self, send: Callable[[], Any]) -> None:
+    def _confirm(self, action: SupervisorAction, view: CampaignView) -> None:
+        name = clean(view.name) or view.taskid
+        meaning, yes = CONFIRMED_FIRST[action]
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self._send_campaign(action, view)
+
+        question = f"{action.label.capitalize()} {name}? {meaning}"
+        self.push_screen(ConfirmDialog(question, yes=yes), confirmed)
+
+    def _send_campaign(self, action: SupervisorAction, view: CampaignView) -> None:
+        supervisor = self.supervisor
+        self._launch(action, lambda: supervisor.act_on_campaign(action, view.taskid))
+
+    def _launch(
+        self, action: SupervisorAction, send: Callable[[], Awaitable[ActionResult]]
+    ) -> None:
         """Every request goes to the Supervisor, which alone decides to refuse it (read-only,
         already in progress) and writes every outcome to the audit log."""
-        self.run_worker(self._act(send), group="actions", exit_on_error=False)
+        self.run_worker(self._act(action, send), group="actions", exit_on_error=False)
 
-    async def _act(self, send: Callable[[], Any]) -> None:
+    async def _act(
+        self, action: SupervisorAction, send: Callable[[], Awaitable[ActionResult]]
+    ) -> None:
         try:
-            result: ActionResult = await send()
+            result = await send()
         except Exception as exc:  # the Supervisor never raises; a bug must not crash the wall
-            log.exception("action failed")
-            result = ActionResult("action", "", Outcome.FAILED, f"internal error ({exc!r})")
+            log.exception("%s failed", action.label)
+            result = ActionResult(action, "", Outcome.FAILED, f"internal error ({exc!r})")
         self.post_message(ActionFinished(result.target, result))
 
     def on_action_finished(self, message: ActionFinished) -> None:
@@ -418,7 +443,7 @@ class WallboardApp(App[int]):
         self.notify(
             clean(result.message),
             title="Refused" if result.outcome is Outcome.REFUSED else result.action.capitalize(),
-            severity=_SEVERITY.get(result.outcome, "information"),  # type: ignore[arg-type]
+            severity=_SEVERITY[result.outcome],
             markup=False,
         )
         if result.outcome is not Outcome.REFUSED:  # show what the floor did without waiting

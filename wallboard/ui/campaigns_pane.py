@@ -12,17 +12,17 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from wallboard.live.snapshot import CampaignStatus, CampaignView, FloorSnapshot
 from wallboard.ui.faces import clean, fit, percent, progress_bar
 from wallboard.ui.floor_header import abandon_level
+from wallboard.ui.messages import Direction, Edge
+from wallboard.ui.styles import BASE, ComponentStyles
 
 Piece = tuple[str, str]  # (text, component class)
 WIDE = 70  # from this width a campaign takes two lines
@@ -133,13 +133,8 @@ def last_difference(old: list[Piece], new: list[Piece]) -> int:
     return 0
 
 
-EMPTY = "no campaigns tracked: `wallboard track TASKID` adds one"
-
-
-class CampaignsPane(ScrollView, can_focus=True):
-    """Tracked campaigns; up/down (or j/k) choose the one that p, r and e act on."""
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
+COMPONENTS: frozenset[str] = frozenset(
+    {
         "campaigns--name",
         "campaigns--cursor",
         "campaigns--text",
@@ -149,6 +144,14 @@ class CampaignsPane(ScrollView, can_focus=True):
         "campaigns--red",
         *_STATUS_CLASS.values(),
     }
+)
+EMPTY = "no campaigns tracked: `wallboard track TASKID` adds one"
+
+
+class CampaignsPane(ScrollView, can_focus=True):
+    """Tracked campaigns; up/down (or j/k) choose the one that p, r and e act on."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(COMPONENTS)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(-1)", "up", show=False),
@@ -157,24 +160,12 @@ class CampaignsPane(ScrollView, can_focus=True):
         Binding("right,l", "edge('right')", "right", show=False),
     ]
 
-    class Edge(Message):
-        """The cursor was asked to leave the pane (towards the agent grid)."""
-
-        def __init__(self, pane: CampaignsPane, direction: str) -> None:
-            super().__init__()
-            self.pane = pane
-            self.direction = direction
-
-        @property
-        def control(self) -> CampaignsPane:
-            return self.pane
-
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.campaigns: tuple[CampaignView, ...] = ()
         self._cursor: str | None = None  # taskid
         self._lines: list[list[Piece]] = []
-        self._styles: dict[str, Style] | None = None
+        self.style_cache = ComponentStyles(self, COMPONENTS)
         self.border_title = "Campaigns"
 
     @property
@@ -225,20 +216,16 @@ class CampaignsPane(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._styles = None
+        self.style_cache.clear()
 
     def render_line(self, y: int) -> Strip:
-        if self._styles is None:
-            self._styles = {
-                name: self.get_component_rich_style(name) for name in self.COMPONENT_CLASSES
-            }
-            self._styles["base"] = self.rich_style
+        styles = self.style_cache.table()
         width = self.scrollable_content_region.width
         line = round(self.scroll_offset.y) + y
         if not 0 <= line < len(self._lines):
-            return Strip.blank(width, self._styles["base"])
-        segments = [Segment(text, self._styles[style]) for text, style in self._lines[line]]
-        return Strip(segments).adjust_cell_length(width, self._styles["base"])
+            return Strip.blank(width, styles[BASE])
+        segments = [Segment(text, styles[style]) for text, style in self._lines[line]]
+        return Strip(segments).adjust_cell_length(width, styles[BASE])
 
     def _cursor_index(self) -> int:
         for index, view in enumerate(self.campaigns):
@@ -257,14 +244,14 @@ class CampaignsPane(ScrollView, can_focus=True):
         index = self._cursor_index()
         target = index + step
         if not 0 <= target < len(self.campaigns):
-            self.post_message(self.Edge(self, "up" if step < 0 else "down"))
+            self.post_message(Edge(self, "up" if step < 0 else "down"))
             return
         self._cursor = self.campaigns[target].taskid
         self._relayout()
         self._scroll_to_cursor()
 
-    def action_edge(self, direction: str) -> None:
-        self.post_message(self.Edge(self, direction))
+    def action_edge(self, direction: Direction) -> None:
+        self.post_message(Edge(self, direction))
 
     def on_click(self, event: events.Click) -> None:
         if not self.campaigns or not self._lines:

@@ -18,13 +18,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
+from wallboard.live.actions import SupervisorAction
 from wallboard.live.snapshot import AgentState
 from wallboard.ui.faces import LOOKS, STATE_ORDER, clean
 
 
-def plain(content: str = "", **options: str) -> Label:
+def plain(content: str = "", *, id: str | None = None, classes: str | None = None) -> Label:
     """A label whose text is shown as it is: server text (and "[thresholds]") is no markup."""
-    return Label(content, markup=False, **options)
+    return Label(content, markup=False, id=id, classes=classes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ class AgentDialog(ModalScreen[AgentRequest | None]):
 
     def __init__(
         self,
-        action: str,
+        action: SupervisorAction,
         *,
         extnumber: str,
         queue: str,
@@ -52,7 +53,7 @@ class AgentDialog(ModalScreen[AgentRequest | None]):
         choose_queue: bool = False,
     ) -> None:
         super().__init__()
-        self.action_name = action
+        self.supervisor_action = action
         self.extnumber = extnumber
         self.queue = queue
         self.crmid = crmid
@@ -61,7 +62,7 @@ class AgentDialog(ModalScreen[AgentRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield plain(self.action_name.capitalize(), classes="dialog-title")
+            yield plain(self.supervisor_action.label.capitalize(), classes="dialog-title")
             if self.choose_queue:
                 yield plain("Extension")
                 yield Input(self.extnumber, id="ext", restrict=r"[0-9A-Za-z_*#+-]*")
@@ -78,7 +79,7 @@ class AgentDialog(ModalScreen[AgentRequest | None]):
             yield Input(self.crmid, id="crmid", restrict=r"[0-9]*", placeholder="digits")
             yield plain("", id="problem", classes="dialog-problem")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.action_name.capitalize(), variant="primary", id="ok")
+                yield Button(self.supervisor_action.label.capitalize(), variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
@@ -185,4 +186,11 @@ class StateFilterDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-__all__ = ["ALL_STATES", "AgentDialog", "AgentRequest", "ConfirmDialog", "StateFilterDialog"]
+__all__ = [
+    "ALL_STATES",
+    "AgentDialog",
+    "AgentRequest",
+    "ConfirmDialog",
+    "StateFilterDialog",
+    "plain",
+]

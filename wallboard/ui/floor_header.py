@@ -13,7 +13,6 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
-from rich.style import Style
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Region, Size
@@ -23,6 +22,7 @@ from textual.widgets import Static
 
 from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
 from wallboard.ui.faces import LOOKS, clean, percent
+from wallboard.ui.styles import BASE, ComponentStyles
 
 #: Data younger than this (seconds) is "updated just now".
 FRESH = 2.0
@@ -81,11 +81,18 @@ class HeaderLines(Widget):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = set(_COMPONENTS)
 
-    def __init__(self, header: FloorHeader, lines: tuple[tuple[str, ...], ...], **kw: str):
-        super().__init__(**kw)
+    def __init__(
+        self,
+        header: FloorHeader,
+        lines: tuple[tuple[str, ...], ...],
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
         self.header = header
         self.lines = lines
-        self._styles: dict[str, Style] | None = None
+        self.style_cache = ComponentStyles(self, _COMPONENTS, prefix="header--")
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         lines = range(len(self.lines))
@@ -93,7 +100,7 @@ class HeaderLines(Widget):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._styles = None
+        self.style_cache.clear()
 
     def pieces(self, y: int) -> list[tuple[str, str]]:
         """Line `y` as (text, style name) pieces, each figure with its trailing space."""
@@ -122,20 +129,16 @@ class HeaderLines(Widget):
         return end
 
     def render_line(self, y: int) -> Strip:
-        if self._styles is None:
-            get = self.get_component_rich_style
-            self._styles = {name.split("--")[1]: get(name) for name in _COMPONENTS}
-            self._styles["base"] = self.rich_style
-        styles = self._styles
+        styles = self.style_cache.table()
         width = self.size.width
         if y >= len(self.lines):
-            return Strip.blank(width, styles["base"])
+            return Strip.blank(width, styles[BASE])
         segments = [Segment(text, styles[style]) for text, style in self.pieces(y)]
         strip = Strip(segments)
         if self.has_class("-right"):
             pad = max(0, width - strip.cell_length)
-            strip = Strip([Segment(" " * pad, styles["base"]), *segments])
-        return strip.crop(0, width).adjust_cell_length(width, styles["base"])
+            strip = Strip([Segment(" " * pad, styles[BASE]), *segments])
+        return strip.crop(0, width).adjust_cell_length(width, styles[BASE])
 
 
 class FloorHeader(Vertical):

@@ -8,9 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label
 
 from wallboard.live.snapshot import AgentState
+from wallboard.ui.dialogs import plain
 from wallboard.ui.faces import STATE_ORDER, badge, duration
 from wallboard.ui.keys import KEYS, PANE_KEYS
 from wallboard.ui.thresholds import Thresholds
@@ -25,11 +25,6 @@ MEANING = {
     AgentState.OFFLINE: "phone not registered, or extension missing",
     AgentState.DISABLED: "extension disabled",
 }
-
-
-def plain(content: str = "", **options: str) -> Label:
-    """A label whose text is shown as it is: server text (and "[thresholds]") is no markup."""
-    return Label(content, markup=False, **options)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -1,11 +1,14 @@
 """The supervisor's keys, in one table: the bindings, the help screen and the command
-palette are all made from it, so they cannot disagree."""
+palette are all made from it, so they cannot disagree. A key that changes the floor names
+its row of the supervisor's actions (`SupervisorAction`); its app action is that row's name."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from textual.binding import Binding
+
+from wallboard.live.actions import SupervisorAction
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,19 +18,32 @@ class Key:
     action: str  # the app's action_* name
     label: str  # the footer's word
     help: str  # the help screen's and the palette's sentence
-    changes_floor: bool = False  # refused and hidden when read-only
+    floor: SupervisorAction | None = None  # the action it sends: refused, hidden when read-only
     in_footer: bool = True
     in_palette: bool = True
 
+    @property
+    def changes_floor(self) -> bool:
+        return self.floor is not None
+
+
+def floor_key(keys: str, action: SupervisorAction, label: str, help: str) -> Key:
+    """A key that sends one of the supervisor's actions: `action_check_in` for CHECK_IN."""
+    return Key(keys, keys, action.name.lower(), label, help, floor=action)
+
 
 KEYS: tuple[Key, ...] = (
-    Key("c", "c", "check_in", "in", "Check an agent into a queue", True),
-    Key("o", "o", "check_out", "out", "Check the selected agent out of its queue", True),
-    Key("b", "b", "set_busy", "busy", "Set the selected agent busy (paused) in its queue", True),
-    Key("i", "i", "set_idle", "idle", "Set the selected agent idle (taking calls) again", True),
-    Key("p", "p", "pause_campaign", "pause", "Pause the selected campaign", True),
-    Key("r", "r", "resume_campaign", "resume", "Resume the selected campaign", True),
-    Key("e", "e", "end_campaign", "end", "End the selected campaign (asks first)", True),
+    floor_key("c", SupervisorAction.CHECK_IN, "in", "Check an agent into a queue"),
+    floor_key("o", SupervisorAction.CHECK_OUT, "out", "Check the selected agent out of its queue"),
+    floor_key(
+        "b", SupervisorAction.SET_BUSY, "busy", "Set the selected agent busy (paused) in its queue"
+    ),
+    floor_key(
+        "i", SupervisorAction.SET_IDLE, "idle", "Set the selected agent idle (taking calls) again"
+    ),
+    floor_key("p", SupervisorAction.PAUSE_CAMPAIGN, "pause", "Pause the selected campaign"),
+    floor_key("r", SupervisorAction.RESUME_CAMPAIGN, "resume", "Resume the selected campaign"),
+    floor_key("e", SupervisorAction.END_CAMPAIGN, "end", "End the selected campaign (asks first)"),
     Key("slash", "/", "filter", "filter", "Filter agents by extension or name"),
     Key("s", "s", "state_filter", "state", "Show only agents in one state", in_footer=False),
     Key("escape", "esc", "clear_filters", "clear", "Clear the filters", in_footer=False),
@@ -54,4 +70,4 @@ def bindings() -> list[Binding]:
     ]
 
 
-__all__ = ["FLOOR_ACTIONS", "KEYS", "PANE_KEYS", "Key", "bindings"]
+__all__ = ["FLOOR_ACTIONS", "KEYS", "PANE_KEYS", "Key", "bindings", "floor_key"]

@@ -1,11 +1,16 @@
-"""Typed messages from the dashboard's workers to its widgets: data flows one way, by mail."""
+"""Typed messages from the dashboard's workers and panes: data flows one way, by mail."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from textual.message import Message
+from textual.widget import Widget
 
 from wallboard.live.actions import ActionResult
 from wallboard.live.snapshot import FloorSnapshot
+
+Direction = Literal["left", "right", "up", "down"]
 
 
 class SnapshotArrived(Message):
@@ -25,4 +30,18 @@ class ActionFinished(Message):
         self.result = result
 
 
-__all__ = ["ActionFinished", "SnapshotArrived"]
+class Edge(Message):
+    """A pane's cursor was asked to move past the pane's edge: the app may move the focus
+    to the pane that lies that way (the agent grid and the campaigns pane both send it)."""
+
+    def __init__(self, pane: Widget, direction: Direction) -> None:
+        super().__init__()
+        self.pane = pane
+        self.direction = direction
+
+    @property
+    def control(self) -> Widget:
+        return self.pane
+
+
+__all__ = ["ActionFinished", "Direction", "Edge", "SnapshotArrived"]
