@@ -814,10 +814,14 @@ async def test_get_bill_filters(living: Wire) -> None:
     for name in ("userid", "memberid", "customuuid", "chengshudu"):
         value = talked[name]
         assert await ids(**{name: value}) == expected(lambda b, n=name, v=value: b[n] == v)
-    for method in (2, 5):
+    methods = sorted({bill["callmethod"] for bill in every})
+    assert {2, 5} <= set(methods)
+    for method in methods:
         assert await ids(callmethod=method) == expected(lambda b, m=method: b["callmethod"] == m)
-    assert await ids(direction=1) == set()  # the floor only calls out
-    assert await ids(direction=2) == expected(lambda b: True)
+    # GetBill: "direction | ... 1 in / 2 out / 3 all" (API-NOTES 14: inbound is "callin").
+    assert await ids(direction=1) == expected(lambda b: b["direction"] == "callin")
+    assert await ids(direction=2) == expected(lambda b: b["direction"] == "callout")
+    assert await ids(direction=3) == expected(lambda b: True)
     window = ("2026-01-05 09:10:00", "2026-01-05 09:20:00")
     in_window = await ids(starttime=window[0], endtime=window[1])
     assert in_window == expected(lambda b: window[0] <= b["starttime"] <= window[1])

@@ -3,6 +3,9 @@ runner, determinism, secrets, and `wallboard sim` on the command line."""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -19,13 +22,20 @@ from typing import Any
 import httpx
 import pytest
 
-from wallboard import cli
 from wallboard.api.client import WallboardClient
-from wallboard.api.errors import NoAnswer, OutcomeUnknown
+from wallboard.api.errors import (
+    AppidExpired,
+    IpNotAuthorised,
+    ModuleNotLicensed,
+    NoAnswer,
+    OutcomeUnknown,
+)
+from wallboard.commands import sim as commands_sim
+from wallboard.sim import faults as faults_module
 from wallboard.sim import server as sim_server
 from wallboard.sim.faults import Faults, FaultSpecError
 from wallboard.sim.floor import Floor
-from wallboard.sim.scenario import DEFAULT_START
+from wallboard.sim.scenario import DEFAULT_START, scenario_names
 from wallboard.sim.server import Simulator, create_app, serve_in_thread
 
 
@@ -69,7 +79,9 @@ def served() -> Iterator[tuple[Simulator, httpx.Client]]:
 # -- the clock -----------------------------------------------------------------------------
 def test_real_clock_runs_speed_times_faster_and_the_floor_catches_up_on_a_request() -> None:
     clock = FakeClock()
-    sim = Simulator.from_scenario(seed=5, agents=12, speed=60, real_clock=clock)
+    sim = Simulator.from_scenario(
+        seed=5, agents=12, speed=60, real_clock=clock, start=DEFAULT_START
+    )
     assert sim.now() == DEFAULT_START and sim.floor.now == DEFAULT_START
     clock.now += 10
     assert sim.now() == DEFAULT_START + 600
@@ -96,7 +108,7 @@ def test_manual_clock_only_moves_on_advance() -> None:
 
 
 def test_the_floor_moves_while_serving_without_requests() -> None:
-    sim = Simulator.from_scenario(seed=5, agents=12, speed=600)
+    sim = Simulator.from_scenario(seed=5, agents=12, speed=600, start=DEFAULT_START)
     reached = threading.Event()
     sim.floor.schedule(DEFAULT_START + 120, reached.set)  # runs once the floor gets there
     with serve_in_thread(sim):
@@ -140,6 +152,7 @@ async def test_fields_may_come_in_the_query_string_and_as_file_parts(
         "assigntype": (None, "2"),
         "assignagent": (None, next(iter(sim.floor.queues))),
         "taskscale": (None, "1:1"),
+        "disnumber": (None, ""),
         "telphone": ("numbers.json", numbers, "application/json"),  # PHP's CURLFile
     }
     answer = (await http.post("/", files=files)).json()
@@ -192,7 +205,7 @@ async def test_latency_fault_waits_exactly_its_latency_and_only_when_set(
     async def pause(seconds: float) -> None:
         waits.append(seconds)
 
-    monkeypatch.setattr(sim_server, "_pause", pause)
+    monkeypatch.setattr(faults_module, "_pause", pause)
     sim.faults.latency = 0.15
     token_of((await http.post("/", data=login_form(sim))).json())
     assert waits == [0.15]
@@ -366,6 +379,13 @@ def test_secrets_stay_out_of_reprs_and_messages() -> None:
 
 
 # -- `wallboard sim` -------------------------------------------------------------------------
+def sim_command(argv: list[str]) -> int:
+    """`wallboard sim ...` through the subcommand's own parser and runner."""
+    parser = argparse.ArgumentParser(prog="wallboard")
+    commands_sim.add_parser(parser.add_subparsers(dest="command"))
+    return commands_sim.run(parser.parse_args(argv))
+
+
 class Lines:
     """A process's output, line by line, read by a thread so that waits can time out."""
 
@@ -444,7 +464,7 @@ def test_wallboard_sim_prints_how_to_connect_starts_fast_and_stops_on_ctrl_c() -
 def test_wallboard_sim_explains_bad_arguments(
     arguments: list[str], says: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["sim", *arguments]) == 2
+    assert sim_command(["sim", *arguments]) == 2
     err = capsys.readouterr().err
     assert err.startswith("wallboard sim: ") and says in err and "Traceback" not in err
 
@@ -454,7 +474,7 @@ def test_wallboard_sim_explains_a_port_in_use(capsys: pytest.CaptureFixture[str]
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        assert cli.main(["sim", "--port", str(port)]) == 1
+        assert sim_command(["sim", "--port", str(port)]) == 1
     err = capsys.readouterr().err
     assert f"cannot listen on 127.0.0.1:{port}" in err
 
@@ -462,3 +482,173 @@ def test_wallboard_sim_explains_a_port_in_use(capsys: pytest.CaptureFixture[str]
 def test_simulator_refuses_a_clock_that_does_not_run() -> None:
     with pytest.raises(ValueError, match="speed"):
         Simulator(Floor(seed=1, start=DEFAULT_START), speed=0)
+
+
+# -- account refusals by fault switch ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("switch", "ret", "error"),
+    [
+        ("appid_expired", 602, AppidExpired),
+        ("unlicensed", 603, ModuleNotLicensed),
+        ("ip_denied", 604, IpNotAuthorised),
+    ],
+)
+async def test_account_refusals_are_switched_on_and_off_by_a_fault(
+    asgi: tuple[Simulator, httpx.AsyncClient, FakeClock],
+    switch: str,
+    ret: int,
+    error: type[Exception],
+) -> None:
+    """The documents' global codes: "602 | appid authorization has expired", "603 | Module
+    not licensed", "604 | IP is not authorized"."""
+    sim, http, _ = asgi
+    token = token_of((await http.post("/", data=login_form(sim))).json())
+    setattr(sim.faults, switch, 1.0)
+    for form in (login_form(sim), queue_list(token)):
+        answer = (await http.post("/", data=form)).json()
+        assert answer["ret"] == ret and answer["data"] == [] and answer["msg"]
+    transport = httpx.ASGITransport(app=create_app(sim))
+    client = WallboardClient("http://sim.test", sim.appid, sim.accesskey, transport=transport)
+    async with client:
+        with pytest.raises(error):
+            await client.queues()
+    setattr(sim.faults, switch, 0.0)
+    assert (await http.post("/", data=queue_list(token))).json()["ret"] == 200
+    assert sim.stats()["faults"] == {switch: 3}
+
+
+def test_fault_specs_read_the_account_refusals() -> None:
+    faults = Faults.parse("appid_expired=1,unlicensed=0.5,ip_denied=0.25")
+    assert (faults.appid_expired, faults.unlicensed, faults.ip_denied) == (1, 0.5, 0.25)
+    assert faults.active
+    assert faults.describe() == "appid_expired=1,unlicensed=0.5,ip_denied=0.25"
+    with pytest.raises(FaultSpecError, match="share"):
+        Faults.parse("unlicensed=2")
+
+
+# -- what the simulated CRM made, and what the server was asked -------------------------------
+def test_tasks_are_immutable_records_of_the_floors_campaigns() -> None:
+    sim = Simulator.from_scenario(seed=7, agents=20, campaigns=3, manual_clock=True)
+    tasks = sim.tasks()
+    assert [task.taskid for task in tasks] == list(sim.floor.tasks)
+    for task in tasks:
+        held = sim.floor.tasks[task.taskid]
+        assert (task.name, task.assignagent, task.status) == (
+            held.name,
+            held.assignagent,
+            held.status,
+        )
+        assert task.numbers == tuple(held.numbers) and task.numbers
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        tasks[0].status = 1028  # type: ignore[misc]
+    sim.advance(600)
+    assert sim.tasks()[0].numbers != tasks[0].numbers  # a new list: the old one stays as it was
+
+
+async def test_stats_count_requests_per_service_since_start(
+    asgi: tuple[Simulator, httpx.AsyncClient, FakeClock],
+) -> None:
+    sim, http, clock = asgi
+    token = token_of((await http.post("/", data=login_form(sim))).json())
+    for _ in range(3):
+        await http.post("/", data=queue_list(token))
+    await http.post("/", data={"service": "App.Nope.Nothing", "token": token})
+    sim.faults.error500 = 1.0
+    await http.post("/", data=queue_list(token))
+    clock.now += 12.5
+    response = await http.get("/_sim/stats")  # never faulted itself
+    assert response.status_code == 200
+    assert response.json() == {
+        "requests": 5,
+        "services": {
+            "(unknown)": 1,
+            "App.Sip_Auth.Login": 1,
+            "App.Sip_Queue.GetQueueList": 3,
+        },
+        "faults": {"error500": 1},
+        "uptime": 12.5,
+        "now": "2026-01-05 09:00:00",
+    }
+
+
+# -- `wallboard sim` under every fault -------------------------------------------------------
+def test_wallboard_sim_keeps_its_credentials_names_its_tasks_and_logs_no_traceback() -> None:
+    """`--accesskey` and `--appid` survive a restart; `task:` lines name the campaigns; with
+    every fault on, the simulator's own log (its stderr) shows no traceback."""
+    faults = (
+        "latency=0.001,error500=0.15,malformed=0.15,drop=0.3,"
+        "appid_expired=0.05,unlicensed=0.05,ip_denied=0.05,expire=0.5"
+    )
+    argv = ["sim", "--port", "0", "--campaigns", "3", "--appid", "crm-7", "--faults", faults]
+    code = (
+        "import argparse, sys\n"
+        "from wallboard.commands import sim\n"
+        "parser = argparse.ArgumentParser(prog='wallboard')\n"
+        "sim.add_parser(parser.add_subparsers(dest='command'))\n"
+        "sys.exit(sim.run(parser.parse_args(sys.argv[1:])))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "WALLBOARD_SIM_ACCESSKEY": "kept-key-1"},
+    )
+    try:
+        output = Lines(proc.stdout)
+        lines = output.take(7, timeout=15)
+        keys = [line.split(": ", 1)[0] for line in lines[:6]]
+        assert keys[:6] == ["url", "appid", "accesskey", "task", "task", "task"]
+        assert lines[6].startswith("# ")
+        url, appid, accesskey = (line.split(": ", 1)[1] for line in lines[:3])
+        assert (appid, accesskey) == ("crm-7", "kept-key-1")
+        tasks = {line.split(": ", 1)[1] for line in lines[3:6]}
+        outcomes: set[str] = set()
+        with httpx.Client(base_url=url, timeout=5.0) as http:
+            form = {"service": "App.Sip_Auth.Login", "appid": appid, "accesskey": accesskey}
+            for i in range(120):
+                try:
+                    response = http.post("/", data=form if i % 3 else queue_list("stale"))
+                    outcomes.add(str(json.loads(response.content)["ret"]))
+                except json.JSONDecodeError:
+                    outcomes.add("malformed")
+                except httpx.TransportError:
+                    outcomes.add("dropped")
+            for _ in range(5):  # bodies no client should send, under the same faults
+                with contextlib.suppress(httpx.TransportError):
+                    http.post("/", content=b"\x00junk", headers={"content-type": "text/plain"})
+                with contextlib.suppress(httpx.TransportError):
+                    http.post("/", data={"padding": "x"}, files={"f": ("a", b"\xff\xfe")})
+            stats = http.get("/_sim/stats").json()
+        assert {"dropped", "malformed", "200", "500", "600", "602", "603", "604"} <= outcomes
+        assert stats["services"]["App.Sip_Auth.Login"] > 0 and stats["faults"]["drop"] > 0
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+        output.rest(timeout=5)
+        err = proc.stderr.read() if proc.stderr else ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "Exception" not in err and "ERROR" not in err, err
+    assert len(tasks) == 3
+
+
+def test_wallboard_sim_lists_and_takes_the_named_scenarios(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = argparse.ArgumentParser(prog="wallboard")
+    commands_sim.add_parser(parser.add_subparsers(dest="command"))
+    with pytest.raises(SystemExit):
+        parser.parse_args(["sim", "--help"])
+    shown = capsys.readouterr().out
+    for name in scenario_names():
+        assert f"  {name}: " in shown
+    options = commands_sim.options_from(parser.parse_args(["sim", "--scenario", "calm"]))
+    assert options.scenario == "calm"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["sim", "--scenario", "nope"])
+    assert "invalid choice: 'nope'" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="unknown scenario"):
+        Simulator.from_scenario(agents=4, manual_clock=True, scenario="nope")

@@ -11,13 +11,13 @@ import datetime as dt
 import math
 import os
 import sys
+import textwrap
 import urllib.parse
 import zoneinfo
+from typing import TYPE_CHECKING
 
-from wallboard.sim.callbacks import CallbackTargets
-from wallboard.sim.faults import Faults, FaultSpecError
-from wallboard.sim.main import MAX_AGENTS, MAX_QUEUES, SimOptions, run_sim
-from wallboard.sim.server import DEMO_APPID
+if TYPE_CHECKING:  # the simulator is imported when the command runs, not to list options
+    from wallboard.sim.main import SimOptions
 
 #: Where `--accesskey` may come from instead of the command line (which others can read).
 ACCESSKEY_ENV = "WALLBOARD_SIM_ACCESSKEY"
@@ -31,11 +31,15 @@ class OptionError(ValueError):
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `sim` and all its options to the `wallboard` command's subcommands."""
+    from wallboard.sim.scenario import describe_scenarios, scenario_names
+
     sim = subparsers.add_parser(
         "sim",
         help="run the call-floor simulator (the vendor API on loopback)",
-        description="Serve the vendor's API on a simulated call floor. Prints url:, appid:, "
+        description="Serve the vendor's API on a simulated call floor. Prints url:, appid:,\n"
         "accesskey: and one task: line per campaign it created, then serves until Ctrl+C.",
+        epilog="scenarios (--scenario):\n" + _indented(describe_scenarios()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8080, help="0 picks a free port")
@@ -43,6 +47,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     sim.add_argument("--queues", type=int, default=3)
     sim.add_argument("--campaigns", type=int, default=2)
     sim.add_argument("--seed", type=int, default=7)
+    sim.add_argument(
+        "--scenario",
+        default="default",
+        choices=scenario_names(),
+        metavar="NAME",
+        help=f"the floor to simulate: {', '.join(scenario_names())} (listed below)",
+    )
     sim.add_argument(
         "--speed",
         type=float,
@@ -77,7 +88,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="share of answer fields (0-1) sent as a sloppy server does: numbers as "
         'strings, strings as numbers, null for "", "" for 0, lists as keyed objects',
     )
-    sim.add_argument("--appid", default=DEMO_APPID, help=f"the account's appid ({DEMO_APPID})")
+    sim.add_argument("--appid", default=None, help="the account's appid (default: wallboard-demo)")
     sim.add_argument(
         "--accesskey",
         default=None,
@@ -91,8 +102,20 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     sim.add_argument("--task-callback-url", default=None, help="task completion callbacks")
 
 
+def _indented(text: str) -> str:
+    return "\n".join(
+        textwrap.fill(line, width=88, initial_indent="  ", subsequent_indent="      ")
+        for line in text.splitlines()
+    )
+
+
 def options_from(args: argparse.Namespace) -> SimOptions:
     """The parsed arguments as `SimOptions`; OptionError names the first bad one."""
+    from wallboard.sim.callbacks import CallbackTargets
+    from wallboard.sim.faults import Faults, FaultSpecError
+    from wallboard.sim.main import MAX_AGENTS, MAX_QUEUES, SimOptions
+    from wallboard.sim.server import DEMO_APPID
+
     if not 1 <= args.agents <= MAX_AGENTS:
         raise OptionError(f"--agents must be from 1 to {MAX_AGENTS:,}")
     if not 1 <= args.queues <= MAX_QUEUES:
@@ -117,7 +140,7 @@ def options_from(args: argparse.Namespace) -> SimOptions:
     except FaultSpecError as exc:
         raise OptionError(f"--faults: {exc}") from None
     tz = _zone(args.tz)
-    appid = args.appid.strip()
+    appid = DEMO_APPID if args.appid is None else args.appid.strip()
     if not appid:
         raise OptionError("--appid must not be empty")
     accesskey = args.accesskey if args.accesskey is not None else os.environ.get(ACCESSKEY_ENV)
@@ -130,6 +153,7 @@ def options_from(args: argparse.Namespace) -> SimOptions:
         queues=args.queues,
         campaigns=args.campaigns,
         seed=args.seed,
+        scenario=args.scenario,
         speed=args.speed,
         faults=faults,
         callbacks=CallbackTargets(
@@ -181,4 +205,6 @@ def run(args: argparse.Namespace) -> int:
     except OptionError as exc:
         print(f"wallboard sim: {exc}", file=sys.stderr)
         return 2
+    from wallboard.sim.main import run_sim
+
     return run_sim(options)

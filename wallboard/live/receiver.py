@@ -14,14 +14,10 @@ a network: no body, however broken, raises out of here.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import socket
-import threading
 from collections.abc import Mapping
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -31,6 +27,7 @@ from starlette.routing import Route
 from starlette.types import Message
 
 from wallboard.live.campaigns import CampaignRegistry, callback_detail, read_task_callback
+from wallboard.serving import ServerThread, start_in_thread
 
 log = logging.getLogger("wallboard.live.receiver")
 
@@ -146,53 +143,29 @@ async def _form_detail(request: Request, body: bytes) -> str | bytes | None:
 class RunningReceiver:
     """A receiver served by uvicorn in a thread of its own; `stop()` ends it."""
 
-    def __init__(
-        self, server: uvicorn.Server, thread: threading.Thread, sock: socket.socket
-    ) -> None:
-        self._server = server
-        self._thread = thread
-        self._socket = sock
-        host, port = sock.getsockname()[:2]
+    def __init__(self, running: ServerThread) -> None:
+        self._running = running
+        host, port = running.socket.getsockname()[:2]
         self.host: str = host
         self.port: int = port
-        shown = f"[{host}]" if ":" in host else host
-        self.url = f"http://{shown}:{port}/"
+        self.url = running.url + "/"
 
     def __repr__(self) -> str:
         return f"RunningReceiver(url={self.url!r}, running={self.running})"
 
     @property
     def running(self) -> bool:
-        return self._thread.is_alive()
+        return self._running.running
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop listening and wait for the thread (a request under way may finish)."""
-        self._server.should_exit = True
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            self._server.force_exit = True
-            self._thread.join(timeout)
-        self._socket.close()
+        self._running.stop(timeout)
 
     def __enter__(self) -> RunningReceiver:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
-
-
-class _Server(uvicorn.Server):
-    """uvicorn, telling the thread that started it when it is serving (or has failed)."""
-
-    def __init__(self, config: uvicorn.Config, ready: threading.Event) -> None:
-        super().__init__(config)
-        self.ready = ready
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        try:
-            await super().startup(sockets=sockets)
-        finally:
-            self.ready.set()
 
 
 def serve_receiver(
@@ -203,43 +176,17 @@ def serve_receiver(
     Returns once it is listening. Raises OSError when the address cannot be used (a port
     taken, a host not on this machine), RuntimeError when the server does not start.
     """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(64)
-        sock.setblocking(False)
-    except OSError:
-        sock.close()
-        raise
-    config = uvicorn.Config(
-        create_receiver(registry),
-        lifespan="off",
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=2,
-    )
-    ready = threading.Event()
-    server = _Server(config, ready)
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(server.serve(sockets=[sock]))
-        except BaseException as exc:  # SystemExit from a failed startup too
-            failure.append(exc)
-            ready.set()
-
-    thread = threading.Thread(target=run, name="wallboard-callback-receiver", daemon=True)
-    thread.start()
-    if not ready.wait(10.0) or not server.started:
-        server.should_exit = True
-        thread.join(5.0)
-        sock.close()
-        reason = f"{type(failure[0]).__name__}" if failure else "timed out"
-        raise RuntimeError(f"the callback receiver did not start ({reason})")
-    return RunningReceiver(server, thread, sock)
+        running = start_in_thread(
+            create_receiver(registry),
+            host,
+            port,
+            lifespan="off",
+            name="wallboard-callback-receiver",
+        )
+    except RuntimeError as exc:
+        raise RuntimeError(f"the callback receiver did not start: {exc}") from None
+    return RunningReceiver(running)
 
 
 __all__ = ["MAX_BODY", "RunningReceiver", "create_receiver", "serve_receiver"]

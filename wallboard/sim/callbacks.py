@@ -21,6 +21,8 @@ from typing import Any
 
 import httpx
 
+from wallboard.sim.drift import Drift
+
 log = logging.getLogger(__name__)
 
 KINDS = ("ext", "bill", "task")
@@ -82,6 +84,7 @@ class CallbackDispatcher:
         backoff: float = 0.5,
         max_backoff: float = 8.0,
         timeout: float = 5.0,
+        drift: Drift | None = None,
     ) -> None:
         if capacity < 1 or attempts < 1:
             raise ValueError("capacity and attempts must be at least 1")
@@ -93,6 +96,7 @@ class CallbackDispatcher:
         self._backoff = backoff
         self._max_backoff = max_backoff
         self._timeout = timeout
+        self._drift = drift if drift is not None and drift.active else None
         self._counts = dict.fromkeys(("queued", "delivered", "retried", "failed", "dropped"), 0)
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -119,6 +123,8 @@ class CallbackDispatcher:
         url = self.targets.url_for(kind)
         if url is None or self._stopping:
             return
+        if self._drift is not None:
+            payload = self._drift.payload(payload)
         try:
             detail = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         except (TypeError, ValueError):

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from wallboard.api.services import MAX_NUMBERS_PER_CALL, SERVICES
 from wallboard.sim.auth import Gate, Verdict
-from wallboard.sim.entities import QUEUE_SETTINGS, FloorError
+from wallboard.sim.entities import QUEUE_SETTINGS, TASK_PAUSED, TASK_RUNNING, FloorError
 from wallboard.sim.faults import Faults
 from wallboard.sim.floor import Floor
 from wallboard.sim.recordings import RecordingLinks
@@ -222,6 +222,9 @@ def task_creat(ctx: Context) -> dict[str, Any]:
     assignagent = f.text("assignagent")
     telphone = f.json_array("telphone", limit=MAX_NUMBERS_PER_CALL)
     scale = f.ratio("taskscale")
+    # "disnumber | string | yes | ... (empty means random)": required, but may be empty.
+    if not f.sent("disnumber"):
+        raise BadRequest("Illegal request: missing required parameter disnumber")
     disnumbers = f.csv("disnumber", required=False, limit=1000)
     name = f.text("taskname", required=False)
     taskid, invalid = ctx.floor.create_task(
@@ -247,10 +250,21 @@ def task_del_phone(ctx: Context) -> dict[str, Any]:
     return success("删除成功", now=ctx.now)
 
 
+#: TaskSet asked for what the task already is: 1 open on a running task answers 1026 ("in
+#: progress"), 2 pause on a paused one 1027 ("pause"), as the table of task codes says.
+_ALREADY = {
+    1: (TASK_RUNNING, "task {} is already in progress"),
+    2: (TASK_PAUSED, "task {} is already paused"),
+}
+
+
 @_service("App.Sip_Yccall.TaskSet", "set failed")
 def task_set(ctx: Context) -> dict[str, Any]:
     taskid = ctx.fields.text("taskid")
     status = ctx.fields.integer("taskstatus", 1, 3)
+    already = _ALREADY.get(status)
+    if already is not None and ctx.floor.task_status(taskid) == already[0]:
+        raise BusinessFailure(already[0], "set failed", already[1].format(taskid))
     ctx.floor.set_task(taskid, status)
     return success("successfully set", now=ctx.now)
 
@@ -309,7 +323,7 @@ def set_seats_status(ctx: Context) -> dict[str, Any]:
     f = ctx.fields
     settype = f.integer("settype", 1, 2)
     extnumber = f.text("extnumber")
-    crmid = f.text("crmid", limit=64)
+    crmid = f.digits("crmid")  # "crmid | int | yes | agent id"
     queuename = f.text("queuename")
     ctx.floor.set_seat_status(queuename, extnumber, crmid, settype == 1)
     return success("successfully set", now=ctx.now)
@@ -318,7 +332,8 @@ def set_seats_status(ctx: Context) -> dict[str, Any]:
 @_service("App.Sip_Queue.SipSignIn", "check in failed")
 def sip_sign_in(ctx: Context) -> dict[str, Any]:
     f = ctx.fields
-    queuename, extnumber, crmid = f.text("queuename"), f.text("extnumber"), f.text("crmid")
+    queuename, extnumber = f.text("queuename"), f.text("extnumber")
+    crmid = f.digits("crmid")  # "crmid | int | yes | Employee seat number"
     ctx.floor.sign_in(queuename, extnumber, crmid)
     return success("check in successful", now=ctx.now)
 
@@ -326,7 +341,18 @@ def sip_sign_in(ctx: Context) -> dict[str, Any]:
 @_service("App.Sip_Queue.SipSignOut", "checkout failed")
 def sip_sign_out(ctx: Context) -> dict[str, Any]:
     f = ctx.fields
-    queuename, extnumber, crmid = f.text("queuename"), f.text("extnumber"), f.text("crmid")
+    queuename, extnumber = f.text("queuename"), f.text("extnumber")
+    crmid = f.digits("crmid")  # "crmid | int | yes | Employee seat number"
+    queue = ctx.floor.queues.get(queuename)
+    member = queue.members.get(extnumber) if queue is not None else None
+    if member is not None and member.crmid != crmid:
+        # The agent who checked in is the one who checks out: another agent id is refused
+        # as a check exception (1002) and the extension stays checked in.
+        raise BusinessFailure(
+            1002,
+            "checkout failed",
+            f"extension {extnumber} is checked into {queuename} under another crmid",
+        )
     ctx.floor.sign_out(queuename, extnumber, crmid)
     return success("checkout successful", now=ctx.now)
 
@@ -335,8 +361,10 @@ def sip_sign_out(ctx: Context) -> dict[str, Any]:
 @_service("App.Sip_Extgroup.AddExtgroup", "add failed")
 def add_extgroup(ctx: Context) -> dict[str, Any]:
     name = ctx.fields.text("name")
-    status = ctx.fields.integer("status", 0, 1, default=1)
-    ctx.floor.add_group(name, status)
+    # "status | string | no | Whether to enable: 1 enable 0 disable 2 all". "All" says
+    # nothing for a group that does not exist yet: it is created enabled, as by default.
+    status = ctx.fields.integer("status", 0, 2, default=1)
+    ctx.floor.add_group(name, 1 if status == 2 else status)
     return success("Added successfully", now=ctx.now)
 
 
@@ -372,7 +400,11 @@ def get_group_ext(ctx: Context) -> dict[str, Any]:
 @_service("App.Sip_Extgroup.GetExtgroupInfo", "get failed")
 def get_extgroup_info(ctx: Context) -> dict[str, Any]:
     name = ctx.fields.text("name")
-    rows = ctx.floor.group_rows(name, ctx.fields.integer("status", 0, 2, default=2))
+    status = ctx.fields.integer("status", 0, 2, default=2)
+    if name not in ctx.floor.groups:
+        # As GetGroupExt answers for the same unknown name: a check exception.
+        raise BusinessFailure(1002, "get failed", f"group {name} does not exist")
+    rows = ctx.floor.group_rows(name, status)
     return success("get success", rows, now=ctx.now)
 
 

@@ -1,44 +1,51 @@
 """The simulator: the vendor's API over HTTP on top of a simulated floor.
 
-`Simulator` ties the floor to a clock (real time times `speed`, or a manual clock that only
-moves on `advance()` for tests), the accounts and tokens, the faults and the callbacks.
-`create_app` serves it as a Starlette app (`POST /` with a `service` field, as the documents
-say), and `serve_in_thread` runs that app on uvicorn on loopback for tests and the demo.
+`Simulator` ties the floor to a clock (real time times `speed` from a start, by default
+now, or a manual clock that only moves on `advance()` for tests), the server's time zone,
+the accounts and tokens, the faults, the drift and the callbacks. `create_app` serves it as
+a Starlette app: `POST /` with a `service` field, as the documents say, wrapped in the fault
+middleware; `GET /_sim/stats` with the requests counted per service. `serve_in_thread` runs
+that app on uvicorn on loopback for tests and the demo (`wallboard.serving` does the
+serving).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import datetime as dt
 import logging
 import math
 import secrets
-import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from wallboard import serving
+from wallboard.serving import AppServer, bind, url_of
 from wallboard.sim import handlers
 from wallboard.sim.auth import Gate
 from wallboard.sim.callbacks import CallbackDispatcher, CallbackTargets
-from wallboard.sim.faults import Faults
+from wallboard.sim.drift import Drift
+from wallboard.sim.faults import FaultInjection, Faults, send_json
 from wallboard.sim.floor import EVENT_KINDS, Floor, FloorEvent
 from wallboard.sim.recordings import PATH_PREFIX, RecordingLinks, recording_wav
 from wallboard.sim.scenario import DEFAULT_START, build_floor
-from wallboard.sim.wire import BadRequest, encode, refusal
+from wallboard.sim.wire import BadRequest, encode, format_time, refusal, server_zone
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +54,47 @@ DEMO_APPID = "wallboard-demo"
 MAX_BODY = 16 * 1024 * 1024
 #: How often (real seconds) the background task moves the floor to "now" while serving.
 TICK = 0.2
-#: How the `latency` fault waits (a seam, so that tests need not wait in real time).
-_pause: Callable[[float], Awaitable[None]] = asyncio.sleep
+#: The share of answer fields that drift when a Simulator is given no `drift` (a seam: the
+#: test suite's `--drift` switch sets it for the client's and the dashboard's tests).
+DEFAULT_DRIFT = 0.0
+#: Where the request counts are served.
+STATS_PATH = "/_sim/stats"
+#: What the counts call a request whose `service` names no documented call.
+UNKNOWN_SERVICE = "(unknown)"
+
+__all__ = [
+    "AppServer",
+    "SimTask",
+    "Simulator",
+    "bind",
+    "create_app",
+    "serve_app_in_thread",
+    "serve_in_thread",
+    "url_of",
+    "uvicorn_server",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SimTask:
+    """A predictive task as the simulated CRM made it: what a demo needs to track it.
+
+    `numbers` are the numbers not yet done; `status` is 1025-1028."""
+
+    taskid: str
+    name: str
+    assignagent: str
+    numbers: tuple[str, ...]
+    status: int
 
 
 class Simulator:
     """A floor, its clock, its accounts, faults and callbacks: everything but the HTTP.
 
-    Thread-safe: the server's thread and a test's thread may both use it; every touch of the
-    floor happens under `lock`.
+    The clock: real time times `speed` from the floor's start, or a manual clock that only
+    moves on `advance()` (for tests). Times on the wire are written in `tz`, the server's
+    zone (None: this machine's). Thread-safe: the server's thread and a test's thread may
+    both use it; every touch of the floor happens under `lock`.
     """
 
     def __init__(
@@ -70,14 +109,24 @@ class Simulator:
         callbacks: CallbackTargets | CallbackDispatcher | None = None,
         callback_transport: httpx.AsyncBaseTransport | None = None,
         real_clock: Callable[[], float] = time.monotonic,
+        tz: dt.tzinfo | None = dt.UTC,
+        drift: Drift | float | None = None,
     ) -> None:
-        if not speed > 0:
+        if not speed > 0 or speed == math.inf:
             raise ValueError("speed must be a number above 0")
+        if not appid.strip():
+            raise ValueError("the appid must not be empty")
+        if accesskey is not None and not accesskey.strip():
+            raise ValueError("the accesskey must not be empty")
         self.floor = floor
         self.speed = speed
         self.manual_clock = manual_clock
+        self.tz = tz
         self.lock = threading.RLock()
         self.faults = faults if isinstance(faults, Faults) else Faults.parse(faults)
+        if not isinstance(drift, Drift):
+            drift = Drift(DEFAULT_DRIFT if drift is None else drift, seed=self.faults.seed)
+        self.drift = drift
         self.gate = Gate()
         self.appid = appid
         self.accesskey = accesskey or secrets.token_hex(16)
@@ -86,9 +135,17 @@ class Simulator:
         self._real_clock = real_clock
         self._origin_real = real_clock()
         self._origin_sim = floor.now
+        self._requests: collections.Counter[str] = collections.Counter()
+        self._faults_fired: collections.Counter[str] = collections.Counter()
         self.callbacks: CallbackDispatcher | None = None
         if isinstance(callbacks, CallbackTargets) and callbacks.any:
-            callbacks = CallbackDispatcher(callbacks, transport=callback_transport)
+            callbacks = CallbackDispatcher(
+                callbacks,
+                transport=callback_transport,
+                # Its own dice: callbacks are encoded on the floor's thread, answers on the
+                # server's.
+                drift=Drift(drift.rate, seed=drift.seed + 1),
+            )
         if isinstance(callbacks, CallbackDispatcher):
             self.callbacks = callbacks
             callbacks.start()
@@ -110,17 +167,28 @@ class Simulator:
         campaigns: int = 2,
         speed: float = 1.0,
         faults: Faults | str = "",
-        start: float = DEFAULT_START,
+        start: float | None = None,
         manual_clock: bool = False,
+        scenario: str = "default",
         **options: Any,
     ) -> Simulator:
         """The default floor of `wallboard.sim.scenario`, served with these settings.
 
-        `options` are the constructor's: appid, accesskey, callbacks, callback_transport,
-        real_clock. Faults given as text get dice seeded from `seed`.
-        """
+        `start` (unix seconds) is where the floor's clock begins: by default now, so that
+        "today" is today; a manual clock without a start begins at the scenario's reference
+        Monday (`DEFAULT_START`), so that a test replays exactly. `scenario` names one of
+        `wallboard.sim.scenario.SCENARIOS` (ValueError for another). `options` are the
+        constructor's: appid, accesskey, callbacks, callback_transport, real_clock, tz,
+        drift. Faults given as text get dice seeded from `seed`."""
+        if start is None:
+            start = DEFAULT_START if manual_clock else float(int(time.time()))
         floor = build_floor(
-            seed=seed, agents=agents, queues=queues, campaigns=campaigns, start=start
+            seed=seed,
+            agents=agents,
+            queues=queues,
+            campaigns=campaigns,
+            start=start,
+            scenario=scenario,
         )
         if isinstance(faults, str):
             faults = Faults.parse(faults, seed=seed)
@@ -141,7 +209,7 @@ class Simulator:
         """Move simulated time forward by `seconds` and run the floor up to it."""
         if not 0 <= seconds < math.inf:
             raise ValueError("time only moves forward, by a finite number of seconds")
-        with self.lock:
+        with self.lock, server_zone(self.tz):
             if self.manual_clock:
                 self.floor.advance_to(self.floor.now + seconds)
             else:
@@ -152,16 +220,58 @@ class Simulator:
         """Run the floor up to the clock's "now" (a no-op on a manual clock)."""
         if self.manual_clock:
             return
-        with self.lock:
+        with self.lock, server_zone(self.tz):
             self.floor.advance_to(self.now())
+
+    def format_time(self, moment: float | None) -> str | None:
+        """A moment as the server writes it (`yyyy-mm-dd hh:mm:ss` in its zone)."""
+        with server_zone(self.tz):
+            return format_time(moment)
 
     # -- requests -------------------------------------------------------------------------
     def handle(self, fields: Mapping[str, str], base_url: str = "") -> dict[str, Any]:
-        """Answer one request's form fields with the envelope (no HTTP, no faults)."""
-        with self.lock:
+        """Answer one request's form fields with the envelope (no HTTP, no faults, no
+        drift); counted in `stats()`."""
+        route = handlers.find_route(str(fields.get("service", "")))
+        with self.lock, server_zone(self.tz):
+            self._requests[route.wire if route else UNKNOWN_SERVICE] += 1
             if not self.manual_clock:
                 self.floor.advance_to(self.now())
             return handlers.dispatch(self, fields, base_url)
+
+    # -- what the simulated CRM made, and what the server was asked ------------------------
+    def tasks(self) -> list[SimTask]:
+        """The floor's predictive tasks, oldest first, as immutable records."""
+        with self.lock:
+            return [
+                SimTask(
+                    taskid=task.taskid,
+                    name=task.name,
+                    assignagent=task.assignagent,
+                    numbers=tuple(task.numbers),
+                    status=task.status,
+                )
+                for task in self.floor.tasks.values()
+            ]
+
+    def fault_fired(self, name: str) -> None:
+        """Count one fault (the fault middleware calls this)."""
+        with self.lock:
+            self._faults_fired[name] += 1
+
+    def stats(self) -> dict[str, Any]:
+        """Requests per service since start (those a fault answered in the floor's place
+        are under `faults`), for `GET /_sim/stats`."""
+        with self.lock:
+            services = dict(sorted(self._requests.items()))
+            fired = dict(sorted(self._faults_fired.items()))
+        return {
+            "requests": sum(services.values()),
+            "services": services,
+            "faults": fired,
+            "uptime": round(self._real_clock() - self._origin_real, 3),
+            "now": self.format_time(self.now()),
+        }
 
     # -- callbacks ------------------------------------------------------------------------
     def _on_floor_event(self, event: FloorEvent) -> None:
@@ -181,69 +291,28 @@ class Simulator:
 
 
 # -- HTTP ---------------------------------------------------------------------------------
-#: Open connections of the servers this module runs, so that the `drop` fault can close
-#: one without an answer: (client address, server address) -> transport.
-_CONNECTIONS: dict[tuple[Any, Any], asyncio.Transport] = {}
-
-
-class _TrackedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, remembering each connection's transport (for `drop`)."""
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._wallboard_key = _address_key(transport)
-        if self._wallboard_key is not None:
-            _CONNECTIONS[self._wallboard_key] = transport
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        key = getattr(self, "_wallboard_key", None)
-        if key is not None:
-            _CONNECTIONS.pop(key, None)
-        super().connection_lost(exc)
-
-
-def _address_key(transport: asyncio.BaseTransport) -> tuple[Any, Any] | None:
-    peer = transport.get_extra_info("peername")
-    local = transport.get_extra_info("sockname")
-    if not isinstance(peer, tuple) or not isinstance(local, tuple):
-        return None
-    return (str(peer[0]), int(peer[1])), (str(local[0]), int(local[1]))
-
-
 class _Api:
-    """`POST /`: one service call. A raw ASGI endpoint: the hot path stays small."""
+    """`POST /`: one service call. A raw ASGI endpoint: the hot path stays small. Faults
+    are not its business (`FaultInjection` wraps the app); drift is, as part of encoding."""
 
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         sim = self.sim
-        faults = sim.faults
         try:
             fields = await _read_form(scope, receive)
         except BadRequest as exc:
-            await _send_json(send, encode(refusal(400, exc.message)))
+            await send_json(send, encode(refusal(400, exc.message)))
             return
-        if faults.active:
-            if faults.latency > 0:
-                await _pause(faults.latency)
-            if faults.roll(faults.error500):
-                await _send_json(send, encode(refusal(500, "server error")))
-                return
         try:
-            envelope = sim.handle(fields, _base_url(scope))
+            envelope: Mapping[str, Any] = sim.handle(fields, _base_url(scope))
         except Exception:
             log.exception("the simulated floor failed")
             envelope = refusal(500, "server error")
-        if faults.active:
-            # After the work is done: the client cannot know whether its call took effect.
-            if faults.roll(faults.drop):
-                await _drop(scope, receive)
-                return
-            if faults.roll(faults.malformed):
-                await _send_json(send, encode(envelope)[:-7])
-                return
-        await _send_json(send, encode(envelope))
+        if sim.drift.active:
+            envelope = sim.drift.envelope(envelope)
+        await send_json(send, encode(envelope))
 
 
 async def _read_form(scope: Scope, receive: Receive) -> dict[str, str]:
@@ -328,43 +397,6 @@ def _base_url(scope: Scope) -> str:
     return f"{scope.get('scheme', 'http')}://{host}"
 
 
-async def _send_json(send: Send, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-type", b"application/json; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _drop(scope: Scope, receive: Receive) -> None:
-    """Close the connection without an answer, as a dying server or a cut line does."""
-    client, server = scope.get("client"), scope.get("server")
-    transport = None
-    if client and server and None not in (client[1], server[1]):  # in process: no port
-        transport = _CONNECTIONS.get(
-            ((str(client[0]), int(client[1])), (str(server[0]), int(server[1])))
-        )
-    if transport is None:
-        # In process (httpx's ASGITransport) there is no connection to cut, and an app that
-        # returns without an answer trips an assertion in httpx rather than a transport
-        # error. Raise what httpx raises when a real server hangs up before answering, so a
-        # client meets the same error as over a socket. (A server other than ours answers
-        # 500 instead.)
-        raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
-    transport.close()
-    # Wait for uvicorn to see the connection go, so that it does not answer in our place.
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(2.0):
-            while (await receive())["type"] != "http.disconnect":
-                pass
-
-
 def create_app(sim: Simulator) -> Starlette:
     """The simulator as an ASGI app; its lifespan runs the clock and the callbacks."""
 
@@ -386,6 +418,9 @@ def create_app(sim: Simulator) -> Starlette:
             headers={"content-disposition": f'attachment; filename="{link.filename}"'},
         )
 
+    async def stats(request: Request) -> Response:
+        return JSONResponse(sim.stats())
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ticker = None if sim.manual_clock else asyncio.create_task(_tick(sim))
@@ -400,9 +435,11 @@ def create_app(sim: Simulator) -> Starlette:
     routes = [
         Route("/", _Api(sim), methods=["POST"]),
         Route("/", info, methods=["GET"]),
+        Route(STATS_PATH, stats, methods=["GET"]),
         Route(PATH_PREFIX + "{key}", recording, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    faults = Middleware(FaultInjection, faults=lambda: sim.faults, fired=sim.fault_fired)
+    return Starlette(routes=routes, middleware=[faults], lifespan=lifespan)
 
 
 async def _tick(sim: Simulator) -> None:
@@ -416,100 +453,29 @@ async def _tick(sim: Simulator) -> None:
 
 
 # -- running it ---------------------------------------------------------------------------
-def bind(host: str, port: int) -> socket.socket:
-    """A listening socket (port 0 picks a free one); OSError when the port is taken."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto
-    # says TCP, and without it every answer waits for a delayed ACK (40 ms).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(512)
-    except OSError:
-        sock.close()
-        raise
-    sock.setblocking(False)
-    return sock
-
-
-def url_of(sock: socket.socket) -> str:
-    host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
-
-
-class AppServer(uvicorn.Server):
-    """uvicorn's server, with `ready`: set once it has started (or given up starting), so
-    that a thread waiting for it needs no polling."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        try:
-            await super().startup(sockets=sockets)
-        finally:
-            self.ready.set()
-
-
-def app_server(app: Any, *, lifespan: str = "on") -> AppServer:
-    """An `AppServer` for any ASGI app, quiet, tracking connections for the `drop` fault."""
-    config = uvicorn.Config(
-        app,
-        http=_TrackedH11Protocol,
-        lifespan=lifespan,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=2,
-    )
-    return AppServer(config)
-
-
 def uvicorn_server(sim: Simulator) -> AppServer:
-    return app_server(create_app(sim))
+    """A uvicorn server for `sim` (serve it with `server.serve(sockets=[bind(...)])`)."""
+    return serving.app_server(create_app(sim))
 
 
 @contextlib.contextmanager
 def serve_app_in_thread(
-    app: Any, host: str = "127.0.0.1", port: int = 0, *, lifespan: str = "on"
+    app: Any, host: str = "127.0.0.1", port: int = 0, *, lifespan: serving.Lifespan = "on"
 ) -> Iterator[str]:
-    """Serve any ASGI app with uvicorn in a background thread (a callback receiver in a
-    test, say); yields the base URL, stops on exit."""
-    sock = bind(host, port)
-    server = app_server(app, lifespan=lifespan)
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(server.serve(sockets=[sock]))
-        except BaseException as exc:  # reported to the caller below
-            failure.append(exc)
-        finally:
-            server.ready.set()  # it never got as far as starting
-
-    thread = threading.Thread(target=run, name="wallboard-sim-server", daemon=True)
-    thread.start()
-    server.ready.wait(10.0)
-    if not server.started:
-        server.should_exit = True
-        thread.join(5.0)
-        sock.close()
-        raise RuntimeError(f"the simulator did not start: {failure[0] if failure else 'timeout'}")
-    try:
-        yield url_of(sock)
-    finally:
-        server.should_exit = True
-        thread.join(5.0)
-        if thread.is_alive():
-            server.force_exit = True
-            thread.join(5.0)
-        sock.close()
+    """Serve any ASGI app (a callback receiver in a test, say) in a background thread;
+    yields the base URL, stops on exit."""
+    with serving.serve_in_thread(app, host, port, lifespan=lifespan) as url:
+        yield url
 
 
 @contextlib.contextmanager
 def serve_in_thread(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve `sim` with uvicorn in a background thread; yields the base URL, stops on exit."""
-    with serve_app_in_thread(create_app(sim), host, port) as url:
-        yield url
+    try:
+        running = serving.start_in_thread(create_app(sim), host, port, name="wallboard-sim")
+    except RuntimeError as exc:
+        raise RuntimeError(f"the simulator did not start: {exc}") from None
+    try:
+        yield running.url
+    finally:
+        running.stop()

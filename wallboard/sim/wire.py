@@ -9,12 +9,15 @@ with a message that names the field; the values of secret fields are never echoe
 from __future__ import annotations
 
 import calendar
+import contextlib
+import contextvars
+import datetime as dt
 import json
 import logging
 import math
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -111,23 +114,50 @@ def encode(envelope: Any) -> bytes:
 
 
 # -- times -------------------------------------------------------------------------------
+#: The zone the server writes its times in (`--tz`), for the request being answered. UTC
+#: outside a simulator (the floor's own tests); `None` is this machine's zone.
+_ZONE: contextvars.ContextVar[dt.tzinfo | None] = contextvars.ContextVar(
+    "wallboard_sim_zone", default=dt.UTC
+)
+
+
+@contextlib.contextmanager
+def server_zone(zone: dt.tzinfo | None) -> Iterator[None]:
+    """Within this block, times are written and read in `zone` (None: this machine's).
+
+    The simulator enters it around every touch of the floor, so that the rows, bills and
+    callbacks the floor formats come out in the server's zone without the floor knowing."""
+    token = _ZONE.set(zone)
+    try:
+        yield
+    finally:
+        _ZONE.reset(token)
+
+
+def current_zone() -> dt.tzinfo | None:
+    return _ZONE.get()
+
+
 def format_time(moment: float | None) -> str | None:
-    """Unix seconds as `yyyy-mm-dd hh:mm:ss` (the simulator's clock is naive local time kept
-    as UTC, so formatting never depends on the machine's time zone)."""
+    """Unix seconds as `yyyy-mm-dd hh:mm:ss` in the server's zone (see `server_zone`)."""
     if moment is None:
         return None
-    return _format_seconds(int(moment))
+    return _format_seconds(int(moment), _ZONE.get())
 
 
 @lru_cache(maxsize=65_536)
-def _format_seconds(seconds: int) -> str:
+def _format_seconds(seconds: int, zone: dt.tzinfo | None) -> str:
     # Cached: a full GetQueueSipStatus formats thousands of times, mostly the same seconds.
-    return time.strftime(WIRE_FORMAT, time.gmtime(seconds))
+    if zone is dt.UTC:
+        return time.strftime(WIRE_FORMAT, time.gmtime(seconds))
+    if zone is None:
+        return time.strftime(WIRE_FORMAT, time.localtime(seconds))
+    return dt.datetime.fromtimestamp(seconds, zone).strftime(WIRE_FORMAT)
 
 
 def parse_time(text: str) -> float | None:
-    """`yyyy-mm-dd hh:mm:ss` as unix seconds (the inverse of `format_time`), or None when it
-    is not a real moment."""
+    """`yyyy-mm-dd hh:mm:ss` in the server's zone as unix seconds (the inverse of
+    `format_time`), or None when it is not a real moment."""
     match = _DATE.fullmatch(text)
     if match is None:
         return None
@@ -136,7 +166,17 @@ def parse_time(text: str) -> float | None:
         time.strptime(text, WIRE_FORMAT)
     except ValueError:
         return None
-    return float(calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)))
+    return moment_in(dt.datetime(year, month, day, hour, minute, second), _ZONE.get())
+
+
+def moment_in(wall: dt.datetime, zone: dt.tzinfo | None) -> float:
+    """A wall-clock time (naive) in `zone` (None: this machine's) as unix seconds."""
+    if zone is dt.UTC:
+        return float(calendar.timegm(wall.timetuple()))
+    try:
+        return wall.replace(tzinfo=zone).timestamp() if zone else wall.timestamp()
+    except (OverflowError, OSError, ValueError):  # beyond what the platform's clock holds
+        return float(calendar.timegm(wall.timetuple()))
 
 
 # -- request fields ----------------------------------------------------------------------
@@ -170,6 +210,20 @@ class Fields:
     def has(self, name: str) -> bool:
         value = self._raw.get(name)
         return value is not None and value.strip() != ""
+
+    def sent(self, name: str) -> bool:
+        """The field is in the request, even empty (a required field that may be blank)."""
+        return name in self._raw
+
+    def digits(self, name: str, *, limit: int = 20) -> str:
+        """A required whole number kept as its text (an id such as `crmid`): digits only,
+        at most `limit` of them."""
+        value = self.text(name, limit=limit)
+        if not value.isascii() or not value.isdigit():
+            raise BadRequest(
+                f"Illegal request: {name} must be a whole number, got {_shown(name, value)}"
+            )
+        return value
 
     def text(self, name: str, *, required: bool = True, default: str = "", limit: int = 255) -> str:
         value = self._raw.get(name)
