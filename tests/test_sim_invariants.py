@@ -65,7 +65,8 @@ class Watch:
             if ext in self.legs:
                 self.fail(f"{ext} rung for {uuid} while on {self.legs[ext]}")
             self.legs[ext] = uuid
-            if p["isbleg"] == "false":
+            queue_call = p["method"] == "5" or p["direction"] == "callin"
+            if p["isbleg"] == "false" and queue_call:
                 self._offer(ext)
         elif status == "answer":
             if self.legs.get(ext) != uuid:
@@ -92,11 +93,22 @@ class Watch:
 
     def _bill(self, bill: Bill) -> None:
         ringing = self.released.pop(bill.uuid, set())
+        self._every_bill(bill)
         if not bill.abandoned:
             return
         self.abandoned += 1
+        if bill.answertime is None or bill.extnumber:
+            self.fail(f"abandoned bill {bill.id} without an answertime or with an extension")
+        if bill.direction != "callout" or not bill.taskid:
+            return  # an incoming call: its queue is not on the bill
         pool = self.floor.tasks[bill.taskid].pool
         assert pool is not None
+        if bill.hangupdirection == 10041:
+            # The customer hung up on their own: maybe while one agent's phone rang for them
+            # and another had just freed up. Never later than the queue would drop them.
+            if bill.billsec > pool.discardtime + 1:
+                self.fail(f"customer of {bill.id} gave up after discardtime")
+            return
         # Agents the dropped call was still ringing were not free: the drop freed them.
         free = [
             m.extnumber
@@ -106,10 +118,32 @@ class Watch:
         if free:
             self.fail(f"call {bill.id} dropped while {free} were free")
 
+    def _every_bill(self, bill: Bill) -> None:
+        """Fields agree with the call method and direction (API-NOTES decisions 8, 9, 14)."""
+        if bill.callmethod not in (1, 2, 3, 4, 5, 6):
+            self.fail(f"bill {bill.id} has callmethod {bill.callmethod}")
+        if bill.direction == "callin" and bill.callmethod != 6:
+            self.fail(f"incoming bill {bill.id} not through the IVR (callmethod 6)")
+        if bill.callmethod in (1, 2, 3, 4) and not bill.extnumber:
+            self.fail(f"bill {bill.id} of an extension's call has no extension")
+        if bill.callmethod == 6 and bill.direction == "callout" and bill.extnumber:
+            self.fail(f"IVR call {bill.id} names an extension")
+        if bill.recordfilename and not (bill.extnumber and bill.answertime is not None):
+            self.fail(f"bill {bill.id} has a recording though nobody of ours talked")
+
 
 def check_states(floor: Floor) -> list[str]:
     """What GetQueueSipStatus and GetSipCallStatus show agrees with the calls in progress."""
     problems = []
+    holders: Counter[str] = Counter()  # an extension is on one call at most
+    for call in floor.calls.values():
+        held = {m.ext.extnumber for m in call.offers}
+        held |= {e.extnumber for e in (call.ext, call.peer) if e is not None}
+        for extnumber in held:
+            holders[extnumber] += 1
+            if floor.extensions[extnumber].call is not call:
+                problems.append(f"{extnumber} is on call {call.seq} that it does not show")
+    problems += [f"{e} is on {n} calls at once" for e, n in holders.items() if n > 1]
     predictive = [c for c in floor.calls.values() if c.task is not None]
     if sum(t.active for t in floor.tasks.values()) != len(predictive):
         problems.append("tasks' active calls differ from the calls in progress")
@@ -140,8 +174,9 @@ def outcome(bill: Bill) -> str:
 
 
 def check_books(floor: Floor, *, agents_stayed: bool) -> None:
-    """After every call is over: the bills agree with the tasks, the counters and agents."""
-    assert not floor.calls
+    """After every predictive call is over (the people may still be placing and taking
+    calls of other kinds): the bills agree with the tasks, the counters and agents."""
+    assert not [c for c in floor.calls.values() if c.method == 5]
     predictive = [b for b in floor.bills if b.callmethod == 5]
     for task in floor.tasks.values():
         mine = [b for b in predictive if b.taskid == task.taskid]
@@ -169,11 +204,24 @@ def check_books(floor: Floor, *, agents_stayed: bool) -> None:
         assert b.duration >= 0 and 0 <= b.billsec <= b.duration
         assert (b.answer_after is None) == (b.billsec == 0 and b.answertime is None)
     if agents_stayed:  # GetQueueSipStatus's counts agree with the bills
-        for queue in floor.queues.values():
-            tasks = {t.taskid for t in floor.tasks.values() if t.pool is queue.pool}
-            taken = Counter(b.extnumber for b in predictive if b.taskid in tasks and b.extnumber)
-            for row in floor.queue_agents(queue.name):
-                assert row["callsanswered"] == taken[row["extnumber"]], row
+        queue_tasks = {t.taskid for t in floor.tasks.values() if t.pool and t.pool.queue}
+        # an agent's queue calls: the queues' predictive calls and the calls that rang in
+        # (an incoming bill does not name its queue: count per agent over all queues)
+        taken = Counter(
+            b.extnumber
+            for b in floor.bills
+            if b.extnumber and (b.taskid in queue_tasks or b.direction == "callin")
+        )
+        for call in floor.calls.values():  # taken, still talking
+            if call.agent is not None:
+                taken[call.agent.extnumber] += 1
+        answered: Counter[str] = Counter()
+        for row in floor.queue_agents():
+            answered[row["extnumber"]] += row["callsanswered"]
+        assert +answered == taken
+        for b in floor.bills:
+            if b.direction == "callin" and b.extnumber:  # taken by someone in a queue
+                assert any(m.pool.queue for m in floor.extensions[b.extnumber].members), b
 
 
 def test_a_working_day_keeps_every_invariant() -> None:
@@ -263,6 +311,10 @@ OPERATION = st.one_of(
     st.tuples(st.just("remove"), st.integers(0, 60)),
     st.tuples(st.just("strategy"), st.integers(1, 8)),
     st.tuples(st.just("group"), st.integers(0, 5), st.booleans()),
+    st.tuples(st.just("api"), st.integers(0, 5), st.booleans()),
+    st.tuples(st.just("colleague"), st.integers(0, 5), st.integers(0, 5)),
+    st.tuples(st.just("ring_in"), st.integers(0, 3)),
+    st.tuples(st.just("ivr"), st.integers(0, 3)),
 )
 
 
@@ -335,4 +387,13 @@ def _apply(floor: Floor, op: tuple[Any, ...], exts: list[str], taskid: str, adde
         floor.edit_queue("q", "q", strategy=args[0])
     elif kind == "group":
         floor.edit_group_ext("g", exts[args[0]], "busy" if args[1] else "idle")
+    elif kind == "api":
+        floor.place_api_call(exts[args[0]], "0201234567", double=args[1])
+    elif kind == "colleague":
+        floor.place_extension_call(exts[args[0]], exts[args[1]])
+    elif kind == "ring_in":
+        for i in range(args[0] + 1):
+            floor.ring_in("q", f"0301234{i:03d}")
+    elif kind == "ivr":
+        floor.place_ivr_call(f"040123{args[0]:04d}")
     return added

@@ -14,7 +14,14 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from wallboard.sim.entities import NUMBER_DONE, TaskNumber
+from wallboard.sim.entities import (
+    DIRECTION_IN,
+    DIRECTION_OUT,
+    DIRECTION_WORDS,
+    METHOD_PREDICTIVE,
+    NUMBER_DONE,
+    TaskNumber,
+)
 from wallboard.sim.wire import format_time
 
 
@@ -55,6 +62,7 @@ class Bill:
     number: TaskNumber = field(repr=False)
     queried: bool = False
     seed: int = field(default=0, repr=False)
+    direction_code: int = DIRECTION_OUT  # 1 in, 2 out (GetBill's filter values)
 
     # -- derived fields ---------------------------------------------------------------
     @property
@@ -79,7 +87,8 @@ class Bill:
 
     @property
     def direction(self) -> str:
-        return "callout"
+        """ "callin" or "callout", as rows show it (a bill callback's `type`)."""
+        return DIRECTION_WORDS[self.direction_code]
 
     @property
     def userid(self) -> str:
@@ -107,8 +116,12 @@ class Bill:
 
     @property
     def abandoned(self) -> bool:
-        """The customer answered and no agent took the call (API-NOTES decision 9)."""
-        return self.answer_after is not None and not self.extnumber
+        """The customer answered and no agent took the call (API-NOTES decision 9): a
+        predictive call or one that rang into a queue. An IVR call nobody was meant to
+        take is not abandoned."""
+        if self.answer_after is None or self.extnumber:
+            return False
+        return self.callmethod == METHOD_PREDICTIVE or self.direction_code == DIRECTION_IN
 
     @property
     def recordfilename(self) -> str:
@@ -129,7 +142,7 @@ class Bill:
             "endtime": format_time(self.endtime),
             "duration": self.duration,
             "billsec": self.billsec,
-            "direction": "callout",
+            "direction": self.direction,
             "callmethod": self.callmethod,
             "userid": number.userid,
             "memberid": number.memberid,
@@ -147,7 +160,7 @@ class Bill:
         record = self.recordfilename
         number = self.number
         return {
-            "type": "callout",
+            "type": self.direction,
             "callmethod": self.callmethod,
             "starttime": format_time(self.start),
             "answertime": format_time(self.answertime) or "",
@@ -217,6 +230,7 @@ class BillBook(Sequence[Bill]):
         self._duration = array("q")
         self._answer = array("q")  # seconds to the customer's answer, -1 when unanswered
         self._method = array("B")
+        self._way = array("B")  # direction: 1 in, 2 out
         self._direction = array("H")
         self._cause = array("H")
         self._queried = bytearray()
@@ -270,6 +284,7 @@ class BillBook(Sequence[Bill]):
             number=TaskNumber(self._phone[i], 0.0, *self._custom[i], state=NUMBER_DONE),
             queried=bool(self._queried[i]),
             seed=self.seed,
+            direction_code=self._way[i],
         )
 
     def append(
@@ -287,6 +302,7 @@ class BillBook(Sequence[Bill]):
         crmid: str,
         taskid: str,
         number: TaskNumber,
+        direction: int = DIRECTION_OUT,
     ) -> int:
         """Store a finished call; returns its bill id (the next one)."""
         self._seq.append(seq)
@@ -296,6 +312,7 @@ class BillBook(Sequence[Bill]):
             self._longest = duration
         self._answer.append(-1 if answer_after is None else answer_after)
         self._method.append(callmethod)
+        self._way.append(direction)
         self._direction.append(hangupdirection)
         self._cause.append(hangupcause)
         self._queried.append(0)
@@ -318,8 +335,6 @@ class BillBook(Sequence[Bill]):
         bill lasts longer than the longest one stored so far, so only that window of the
         end-ordered columns is scanned (a fixed bound would miss a customer left waiting for
         a whole day). syncflag 1 marks the returned page as queried."""
-        if wanted.direction == 1:  # the simulated floor only calls out
-            return 0, []
         starts, durations = self._start, self._duration
         ends = range(len(self))
 
@@ -330,6 +345,8 @@ class BillBook(Sequence[Bill]):
         hi = bisect.bisect_right(ends, wanted.end + self._longest, key=end_of)
         first_ok, last_ok = wanted.start, wanted.end
         syncflag, callmethod = wanted.syncflag, wanted.callmethod
+        way = wanted.direction if wanted.direction in (DIRECTION_IN, DIRECTION_OUT) else 0
+        ways = self._way
         exts = wanted.extnumbers
         queried, methods, ext_col = self._queried, self._method, self._ext
         phones, customs = self._phone, self._custom
@@ -342,6 +359,8 @@ class BillBook(Sequence[Bill]):
             if (syncflag == 1 and queried[i]) or (syncflag == 2 and not queried[i]):
                 continue
             if callmethod and methods[i] != callmethod:
+                continue
+            if way and ways[i] != way:
                 continue
             if exts and ext_col[i] not in exts:
                 continue

@@ -27,18 +27,21 @@ MISSED = _documented(_B, 1212)  # assigned a call and did not answer (shown for 
 WAITING = _documented(_B, 1213)  # idle, waiting for a call (also during wrap-up)
 RECEIVING = _documented(_B, 1214)  # the agent's phone is ringing with a queue call
 ANSWERED = _documented(_B, 1215)  # talking
+REJECTED = _documented(_B, 1216)  # rejected a queue call (shown for a few seconds)
 PAUSED = _documented(_B, 1217)  # shows busy
 
 # Extension call state, as GetSipCallStatus reports it.
 EXT_MISSING = _documented(_B, 1012)
 EXT_DISABLED = _documented(_B, 1013)
 EXT_UNREGISTERED = _documented(_B, 1014)
+EXT_NOT_IN_CALL = _documented(_B, 1015)  # the moment a call is torn down
 EXT_ENABLED = _documented(_B, 1016)
 EXT_REGISTERED = _documented(_B, 1017)
 EXT_IDLE = _documented(_B, 1201)
 EXT_RINGING = _documented(_B, 1202)
 EXT_OFF_HOOK = _documented(_B, 1203)
 EXT_IN_CALL = _documented(_B, 1204)
+EXT_REJECTED = _documented(_B, 1205)  # the extension rejected the call that rang it
 
 # Task status.
 TASK_MISSING = _documented(_B, 1024)
@@ -47,9 +50,18 @@ TASK_RUNNING = _documented(_B, 1026)
 TASK_PAUSED = _documented(_B, 1027)
 TASK_OVER = _documented(_B, 1028)
 
-# Call methods (a bill's callmethod, a callback's method).
-METHOD_MANUAL = 2
+# Call methods (a bill's callmethod, a callback's method; API-NOTES decision 14).
+METHOD_EXTENSION = 1  # extension to extension
+METHOD_MANUAL = 2  # the agent dials by hand
+METHOD_API = 3  # the CRM asks the platform to call: the agent's phone rings, then the customer
+METHOD_API_DOUBLE = 4  # the same, both legs called by the platform ("double call")
 METHOD_PREDICTIVE = 5
+METHOD_IVR = 6  # IVR / group calls: inbound calls through the IVR, IVR notification calls
+
+# A call's direction: GetBill's filter values and the words bills and callbacks show.
+DIRECTION_IN = 1
+DIRECTION_OUT = 2
+DIRECTION_WORDS = {DIRECTION_IN: "callin", DIRECTION_OUT: "callout"}
 
 # How a call ended: a bill's hangupcause and hangupdirection.
 _E = codes.CALL_END
@@ -92,6 +104,7 @@ class Extension:
     idle_since: float = 0.0  # start of the current idle spell: the last call's end, or login
     ready_at: float = 0.0  # wrap-up: not offered a queue call before this time
     talk_seconds: float = 0.0  # total talk time, for "shortest call time" ringing
+    rejected_until: float = 0.0  # GetSipCallStatus shows 1205 until then
     manual_calls: int = 0  # GetQueueSipStatus's externalcallscount
     members: list[Member] = field(default_factory=list)  # every queue/group/task pool it is in
 
@@ -115,6 +128,7 @@ class Member:
     lastassigntime: float | None = None
     seatschangetime: float | None = None
     missed_until: float = 0.0
+    missed_code: int = MISSED  # 1212 let it ring out, 1216 rejected: shown until missed_until
     priority: int = 0  # ringing strategy 8: lower rings first
     joined: int = 0  # order of joining, for sequential and round-robin ringing
 
@@ -144,6 +158,14 @@ class Pool:
     next_join: int = 0
     rr_last: int = -1  # round robin: `joined` of the member rung last
     rr_task: int = 0
+    # What the dialler looks ahead at: members talking on this pool's calls (extnumber ->
+    # (member, connected at)) and members in wrap-up after one (extnumber -> (member, ready at)).
+    talking: dict[str, tuple[Member, float]] = field(default_factory=dict)
+    wrapping: dict[str, tuple[Member, float]] = field(default_factory=dict)
+    pacing: bool = False  # a pacing tick is scheduled
+    # the talkers' share of agents freeing soon, as worked out at (second, talkers)
+    freeing_key: tuple[int, int] = (-1, -1)
+    freeing_talk: float = 0.0
 
 
 #: EditQueue's settings and the values each may take, inclusive (AddQueue's strategy too):
@@ -242,6 +264,10 @@ class TaskNumber:
     state: int = NUMBER_PENDING
 
 
+#: A typical consumer outbound list: roughly a third of dials reach a person.
+DEFAULT_ANSWER_SHARE = 0.38
+
+
 @dataclass(slots=True, eq=False)
 class Task:
     """A predictive task: numbers, pacing `scale` (a idle agents : b calls) and a status."""
@@ -253,6 +279,7 @@ class Task:
     scale: tuple[int, int]
     disnumbers: list[str]
     status: int = TASK_NOT_STARTED
+    answer_share: float = DEFAULT_ANSWER_SHARE  # how often its customers answer
     pool: Pool | None = field(default=None, repr=False)
     # phone -> number, for the numbers not yet done (a done one lives on in its bill)
     numbers: dict[str, TaskNumber] = field(default_factory=dict, repr=False)
@@ -295,3 +322,6 @@ class Call:
     offers: list[Member] = field(default_factory=list)
     offered_at: float = 0.0
     deadline: float = 0.0  # answered + discardtime: dropped after it unless an agent rings
+    direction: int = DIRECTION_OUT
+    ext_ringing: bool = False  # `ext`'s phone rings (an API call's first leg)
+    peer: Extension | None = None  # the called extension of an extension-to-extension call

@@ -12,17 +12,20 @@ from typing import Any
 
 from wallboard.sim.entities import (
     ANSWERED,
+    DIRECTION_WORDS,
     EXT_DISABLED,
     EXT_ENABLED,
     EXT_IDLE,
     EXT_IN_CALL,
     EXT_MISSING,
+    EXT_NOT_IN_CALL,
     EXT_OFF_HOOK,
     EXT_REGISTERED,
+    EXT_REJECTED,
     EXT_RINGING,
     EXT_UNREGISTERED,
-    METHOD_MANUAL,
     RECEIVING,
+    STAGE_DIALLING,
     STAGE_TALKING,
     WAITING,
     Extension,
@@ -34,6 +37,9 @@ from wallboard.sim.entities import (
 from wallboard.sim.wire import format_time
 
 #: GetQueueSipStatus's `state` filter: 0 any, 1 idle, 2 waiting, 3 receiving, 4 talking.
+#: How long GetSipCallStatus shows a finished call's extension as 1015 (not in a call).
+TEARDOWN_SECONDS = 1.0
+
 _STATE_FILTER: dict[int, int | None] = {0: None, 1: WAITING, 2: WAITING, 3: RECEIVING, 4: ANSWERED}
 
 
@@ -62,8 +68,12 @@ class Rows:
         return (self._queue(name),) if name else self.queues.values()
 
     def call_state(self, extnumber: str) -> dict[str, Any]:
-        """The GetSipCallStatus row: status 1012/1013/1014/1201/1202/1203/1204, caller, callee,
-        disnumber, direction, channel, idleduration, callduration (seconds or None)."""
+        """The GetSipCallStatus row: status 1012/1013/1014/1201-1205/1015, caller, callee,
+        disnumber, direction, channel, idleduration, callduration (seconds or None).
+
+        1205 (rejected) shows for a few seconds after the extension rejected a call that
+        rang it, or its customer rejected its call; 1015 (not in a call) for the second a
+        finished call takes to be torn down, before the phone shows idle (1201) again."""
         row: dict[str, Any] = {
             "extnumber": extnumber,
             "status": EXT_MISSING,
@@ -85,23 +95,32 @@ class Rows:
             row["status"] = EXT_UNREGISTERED
             return row
         call = ext.call
+        now = self.now
         if call is None:
-            row["status"] = EXT_IDLE
-            row["idleduration"] = int(self.now - ext.idle_since)
+            if now < ext.rejected_until:
+                row["status"] = EXT_REJECTED
+            elif ext.last_call_end is not None and now - ext.last_call_end < TEARDOWN_SECONDS:
+                row["status"] = EXT_NOT_IN_CALL
+            else:
+                row["status"] = EXT_IDLE
+            row["idleduration"] = int(now - ext.idle_since)
             row["callduration"] = 0
             return row
-        row["caller"] = extnumber
-        row["callee"] = call.destnumber
+        if call.peer is ext and call.ext is not None:
+            row["caller"], row["callee"] = call.ext.extnumber, extnumber
+        else:
+            row["caller"], row["callee"] = extnumber, call.destnumber
         row["disnumber"] = call.disnumber
-        row["direction"] = "callout"
+        row["direction"] = DIRECTION_WORDS[call.direction]
         row["channel"] = f"sofia/internal/{extnumber}-{call.seq:08x}"
-        if call.stage == STAGE_TALKING and call.ext is ext:
+        if call.stage == STAGE_TALKING and (call.ext is ext or call.peer is ext):
             row["status"] = EXT_IN_CALL
             row["idleduration"] = 0
-            row["callduration"] = int(self.now - (call.connected_at or self.now))
+            row["callduration"] = int(now - (call.connected_at or now))
         else:
-            row["status"] = EXT_OFF_HOOK if call.method == METHOD_MANUAL else EXT_RINGING
-            row["idleduration"] = int(self.now - ext.idle_since)
+            dialling_out = call.ext is ext and not call.ext_ringing and call.stage == STAGE_DIALLING
+            row["status"] = EXT_OFF_HOOK if dialling_out else EXT_RINGING
+            row["idleduration"] = int(now - ext.idle_since)
             row["callduration"] = 0
         return row
 
