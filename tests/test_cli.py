@@ -46,8 +46,26 @@ def test_dashboard_is_also_a_subcommand() -> None:
 
 
 def test_every_command_has_its_help(capsys: pytest.CaptureFixture[str]) -> None:
-    for command in ("dashboard", "demo", "sim", "call", "track"):
+    for command in ("dashboard", "demo", "sim", "call", "track", "status"):
         with pytest.raises(SystemExit) as stop:
             main([command, "--help"])
         assert stop.value.code == 0
         assert f"usage: wallboard {command}" in capsys.readouterr().out
+
+
+def test_status_takes_the_profile_and_the_queues_before_or_after() -> None:
+    parser = build_parser()
+    before = parser.parse_args(["--profile", "floor2", "--queues", "a,b", "status", "--json"])
+    after = parser.parse_args(["status", "--profile", "floor2", "--queues", "a, b"])
+    assert before.command == after.command == "status"
+    assert before.profile == after.profile == "floor2"
+    assert before.queues == after.queues == ["a", "b"]
+    assert before.json and not after.json
+
+
+def test_status_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["status", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "exit codes: 0 fresh data; 1 the server could not be read" in text
+    assert "2 a configuration mistake" in text

@@ -4,15 +4,24 @@ and private files for secrets."""
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
+import logging.handlers
 import os
+import re
 import stat
 import zoneinfo
 from pathlib import Path
 
 import pytest
 
-from wallboard import config
+from wallboard import config, settings
+from wallboard.commands.logfile import (
+    LOG_BACKUPS,
+    LOG_BYTES,
+    PrivateRotatingFileHandler,
+    log_handler,
+)
 from wallboard.config import ConfigError, write_private
 from wallboard.settings import Profile, load_profile
 
@@ -25,6 +34,8 @@ ENV = (
     "WALLBOARD_DATA_DIR",
     "WALLBOARD_TZ",
     "WALLBOARD_CALLBACK_LISTEN",
+    "WALLBOARD_CALLBACK_PATH",
+    "WALLBOARD_CALLBACK_ALLOW",
     "FLOOR_KEY",
 )
 
@@ -35,6 +46,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         monkeypatch.delenv(name, raising=False)
     home = tmp_path / "config"
     monkeypatch.setenv("WALLBOARD_CONFIG_DIR", str(home))
+    monkeypatch.setenv("WALLBOARD_DATA_DIR", str(tmp_path / "data"))  # the callback secret
     return home
 
 
@@ -70,6 +82,7 @@ def test_dirs_follow_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 
 def test_dirs_default_to_platformdirs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WALLBOARD_CONFIG_DIR")
+    monkeypatch.delenv("WALLBOARD_DATA_DIR")
     assert config.config_dir().name == "wallboard"
     assert config.data_dir().name == "wallboard"
 
@@ -199,7 +212,7 @@ BAD: list[tuple[str, str | None, str]] = [
     (
         "[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey='k'\ncallback_listen='h:99999'\n",
         None,
-        "'callback_listen' must look like host:port, such as '0.0.0.0:8090' (got 'h:99999')",
+        "'callback_listen' must look like host:port, such as '127.0.0.1:8090' (got 'h:99999')",
     ),
     ("profiles = 3\n", None, "'profiles' must be a table"),
     ("[profiles]\na = 3\n", "a", "'profiles.a' must be a [profiles.a] section"),
@@ -245,20 +258,30 @@ def test_a_url_with_a_password_is_not_echoed(clean_env: Path) -> None:
     assert "pw123" not in str(caught.value)
 
 
-def test_a_key_in_a_file_others_can_read_is_warned_about(
-    clean_env: Path, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
+def test_a_key_in_a_file_others_can_read_is_refused_with_the_fix(
+    clean_env: Path, mode: int
 ) -> None:
     path = _write(clean_env, TWO)
-    path.chmod(0o644)
-    with caplog.at_level(logging.WARNING, logger="wallboard.settings"):
+    path.chmod(mode)
+    with pytest.raises(ConfigError) as caught:
         load_profile()
-    assert "readable by others: chmod 600 it" in caplog.text
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # warned, not changed
-    caplog.clear()
+    text = str(caught.value)
+    assert text.startswith(f"{path}: holds an accesskey and others can read it")
+    assert f"(mode {mode:04o})" in text and f"chmod 600 {path}" in text
+    assert "test-key" not in text
+    assert stat.S_IMODE(path.stat().st_mode) == mode  # refused, not changed behind one's back
     path.chmod(0o600)
-    with caplog.at_level(logging.WARNING, logger="wallboard.settings"):
-        load_profile()
-    assert caplog.text == ""
+    assert load_profile().accesskey == "test-key"
+
+
+def test_a_readable_file_without_a_key_is_fine(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(clean_env, TWO.replace('accesskey = "test-key"', 'accesskey_env = "FLOOR_KEY"'))
+    path.chmod(0o644)
+    monkeypatch.setenv("FLOOR_KEY", "from-env")
+    assert load_profile().accesskey == "from-env"
 
 
 def test_write_private_makes_an_owner_only_file(tmp_path: Path) -> None:
@@ -283,11 +306,11 @@ def test_the_server_time_zone_and_the_callback_address(clean_env: Path) -> None:
     _write(
         clean_env,
         "[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey='k'\n"
-        "tz = 'Asia/Shanghai'\ncallback_listen = '0.0.0.0:8090'\n",
+        "tz = 'Asia/Shanghai'\ncallback_listen = '10.1.2.3:8090'\n",
     )
     profile = load_profile()
     assert profile.tz == zoneinfo.ZoneInfo("Asia/Shanghai")
-    assert profile.callback_listen == ("0.0.0.0", 8090)
+    assert profile.callback_listen == ("10.1.2.3", 8090)
     noon = dt.datetime(2026, 1, 5, 4, 0, tzinfo=dt.UTC)
     assert noon.astimezone(profile.tz).hour == 12
     assert "Asia/Shanghai" in repr(profile) and "'k'" not in repr(profile)
@@ -327,3 +350,150 @@ def test_the_environment_sets_them_and_is_named_when_wrong(
     monkeypatch.setenv("WALLBOARD_TZ", "Europe/Nowhere")
     with pytest.raises(ConfigError, match=r"^environment variable WALLBOARD_TZ: 'tz'"):
         load_profile()
+
+
+# ---------------------------------------------------------------------- the callback receiver
+
+KEYED = "[profiles.a]\nurl='http://a:1'\nappid='a'\naccesskey='k'\n"
+
+
+def test_a_callback_path_is_made_once_and_kept_private(clean_env: Path, tmp_path: Path) -> None:
+    _write(clean_env, KEYED + "callback_listen = '127.0.0.1:8090'\n")
+    profile = load_profile()
+    assert profile.callback_path is not None
+    assert re.fullmatch(r"/[A-Za-z0-9_\-]{32}", profile.callback_path)
+    kept = tmp_path / "data" / config.CALLBACK_PATH_FILE
+    assert kept.read_text(encoding="utf-8").strip() == profile.callback_path
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
+    assert load_profile().callback_path == profile.callback_path  # the same on every run
+    assert profile.callback_path not in repr(profile)
+    assert profile.callback_allow == settings.LOOPBACK  # default: this machine only
+
+
+def test_no_receiver_no_secret(clean_env: Path, tmp_path: Path) -> None:
+    _write(clean_env, KEYED)
+    assert load_profile().callback_path is None
+    assert not (tmp_path / "data").exists()  # nothing written for a receiver that never runs
+
+
+def test_a_readable_callback_secret_is_refused(clean_env: Path, tmp_path: Path) -> None:
+    _write(clean_env, KEYED + "callback_listen = '127.0.0.1:8090'\n")
+    kept = tmp_path / "data" / config.CALLBACK_PATH_FILE
+    write_private(kept, "/" + "x" * 32)
+    kept.chmod(0o644)
+    with pytest.raises(ConfigError, match=rf"mode 0644\): run chmod 600 {re.escape(str(kept))}"):
+        load_profile()
+
+
+def test_the_profile_sets_the_path_and_the_sources(clean_env: Path, tmp_path: Path) -> None:
+    _write(
+        clean_env,
+        KEYED + "callback_listen = '10.1.2.3:8090'\ncallback_path = 'abcdefghij_KLMNOP-0123'\n"
+        "callback_allow = ['10.1.2.40', '10.9.0.0/16', '2001:db8::/32']\n",
+    )
+    profile = load_profile()
+    assert profile.callback_path == "/abcdefghij_KLMNOP-0123"
+    assert [str(n) for n in profile.callback_allow] == [
+        "10.1.2.40/32",
+        "10.9.0.0/16",
+        "2001:db8::/32",
+    ]
+    assert ipaddress.ip_address("10.9.200.1") in profile.callback_allow[1]
+    assert not (tmp_path / "data").exists()  # a path of one's own: nothing generated
+
+
+def test_the_environment_sets_the_path_and_the_sources(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(clean_env, KEYED + "callback_allow = ['10.1.2.40']\n")
+    monkeypatch.setenv("WALLBOARD_CALLBACK_ALLOW", "192.0.2.7, 198.51.100.0/24")
+    monkeypatch.setenv("WALLBOARD_CALLBACK_PATH", "/from-the-environment-0001")
+    profile = load_profile()
+    assert [str(n) for n in profile.callback_allow] == ["192.0.2.7/32", "198.51.100.0/24"]
+    assert profile.callback_path == "/from-the-environment-0001"
+    monkeypatch.setenv("WALLBOARD_CALLBACK_ALLOW", "192.0.2.7, everyone")
+    with pytest.raises(
+        ConfigError,
+        match=r"^environment variable WALLBOARD_CALLBACK_ALLOW: 'callback_allow' 'everyone' is "
+        r"not an address or a network",
+    ):
+        load_profile()
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("callback_path = 'short'", "'callback_path' must be 16 or more letters"),
+        ("callback_path = '/has/slashes/in/it/x'", "'callback_path' must be 16 or more"),
+        ("callback_allow = ['10.1.2.300']", "'callback_allow' '10.1.2.300' is not an address"),
+        ("callback_allow = []", "'callback_allow' is empty"),
+        ("callback_allow = 8", "'callback_allow' must be a list of addresses"),
+    ],
+)
+def test_callback_mistakes_name_the_file_and_the_key(
+    clean_env: Path, line: str, message: str
+) -> None:
+    path = _write(clean_env, KEYED + line + "\n")
+    with pytest.raises(ConfigError) as caught:
+        load_profile()
+    assert str(caught.value).startswith(str(path)) and message in str(caught.value)
+
+
+def test_the_documented_example_listens_on_no_wildcard() -> None:
+    assert settings.__doc__ is not None
+    assert "0.0.0.0" not in settings.__doc__ and "callback_allow" in settings.__doc__
+
+
+# ---------------------------------------------------------------------- private dirs, the log
+
+
+def test_dirs_are_made_private(tmp_path: Path) -> None:
+    made = config.ensure_private_dir(tmp_path / "new" / "wallboard")
+    assert stat.S_IMODE(made.stat().st_mode) == 0o700
+    ours = tmp_path / "old" / "wallboard"
+    ours.mkdir(parents=True)
+    ours.chmod(0o755)
+    config.ensure_private_dir(ours)  # wallboard's own dir, left open by an older version
+    assert stat.S_IMODE(ours.stat().st_mode) == 0o700
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    config.ensure_private_dir(shared)  # named in the environment: not ours to close
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+
+
+def test_the_log_rotates_and_every_file_is_private(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "wallboard.log"
+    handler = log_handler(path)
+    assert isinstance(handler, logging.handlers.RotatingFileHandler)
+    assert (handler.maxBytes, handler.backupCount) == (LOG_BYTES, LOG_BACKUPS)
+    handler.close()
+    small = PrivateRotatingFileHandler(path, maxBytes=2000, backupCount=2, encoding="utf-8")
+    logger = logging.getLogger("wallboard.test.rotation")
+    logger.propagate = False
+    logger.addHandler(small)
+    previous = os.umask(0)  # even with nothing masked, every file is the owner's alone
+    try:
+        for line in range(200):
+            logger.warning("poll failed: server unreachable (%03d) %s", line, "x" * 40)
+    finally:
+        os.umask(previous)
+        logger.removeHandler(small)
+        small.close()
+    files = sorted(p.name for p in path.parent.iterdir())
+    assert files == ["wallboard.log", "wallboard.log.1", "wallboard.log.2"]
+    for name in files:
+        assert (path.parent / name).stat().st_size <= 2000
+        assert stat.S_IMODE((path.parent / name).stat().st_mode) == 0o600
+    assert "(199)" in path.read_text(encoding="utf-8")
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_an_old_open_log_is_closed_to_others(tmp_path: Path) -> None:
+    path = tmp_path / "wallboard.log"
+    path.write_text("old\n", encoding="utf-8")
+    path.chmod(0o644)
+    handler = log_handler(path)
+    handler.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

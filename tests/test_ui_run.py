@@ -8,6 +8,7 @@ import os
 import pty
 import select
 import signal
+import stat
 import struct
 import sys
 import termios
@@ -127,6 +128,23 @@ def test_a_bad_setting_in_the_environment_is_one_line(
     assert "environment variable WALLBOARD_REFRESH: 'refresh' must be from 0.2" in text
 
 
+@pytest.mark.parametrize("argv", [[], ["demo"], ["status"]])
+def test_a_key_others_can_read_is_refused_before_anything_starts(
+    capsys: pytest.CaptureFixture[str], private_dirs: Path, argv: list[str]
+) -> None:
+    config = private_dirs / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        '[profiles.floor]\nurl = "http://127.0.0.1:1"\nappid = "a"\naccesskey = "k"\n'
+    )
+    config.chmod(0o644)
+    code, text = run(argv, capsys)
+    assert code == 2 and len(text.strip().splitlines()) == 1
+    assert f"{config}: holds an accesskey and others can read it (mode 0644)" in text
+    assert f"chmod 600 {config}" in text
+    assert not (private_dirs / "data").exists()  # refused before anything was written
+
+
 def read_until(fd: int, needle: bytes, deadline: float) -> bytes:
     seen = b""
     while time.monotonic() < deadline:
@@ -182,3 +200,5 @@ def test_wallboard_demo_in_a_real_terminal(private_dirs: Path) -> None:
         os.close(fd)
     audit = private_dirs / "data"
     assert not any(audit.glob("campaigns.json"))  # the demo's tasks stay out of the registry
+    assert stat.S_IMODE(audit.stat().st_mode) == 0o700  # made by the demo, its owner's alone
+    assert stat.S_IMODE((audit / "wallboard.log").stat().st_mode) == 0o600

@@ -9,18 +9,27 @@ this module only knows where they are, how to read TOML, and how to write a priv
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
+import stat
 import tempfile
 import tomllib
 from pathlib import Path
 
 import platformdirs
 
+log = logging.getLogger("wallboard.config")
+
 APP_NAME = "wallboard"
 ENV_CONFIG_DIR = "WALLBOARD_CONFIG_DIR"
 ENV_DATA_DIR = "WALLBOARD_DATA_DIR"
 CONFIG_FILE = "config.toml"
 THEMES_DIR = "themes"
+#: The task-callback receiver's secret path, when the profile sets none (in the data dir).
+CALLBACK_PATH_FILE = "callback_path"
+#: Mode bits that let anyone but the owner at a file or a directory.
+OTHERS = stat.S_IRWXG | stat.S_IRWXO
 
 
 class ConfigError(Exception):
@@ -60,6 +69,62 @@ def user_theme_dir() -> Path:
 def shipped_theme_dir() -> Path:
     """The themes that come with wallboard, inside the package so that a wheel has them."""
     return Path(__file__).resolve().parent / THEMES_DIR
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """`path`, created if missing, readable by its owner alone (0700), and returned.
+
+    The data dir holds the audit log, the log and the callback secret; the config dir holds
+    accesskeys. A new directory is made 0700. An existing one is closed to others only when
+    it is wallboard's own (named `wallboard`, owned by this user): a directory named in the
+    environment may be shared or someone's home, and is left as it is. Raises OSError when
+    the directory cannot be made."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name == "posix" and path.name == APP_NAME:
+        info = path.stat()
+        if info.st_mode & OTHERS and info.st_uid == os.getuid():
+            os.chmod(path, 0o700)
+            log.info("%s was open to others (mode %04o): now 0700", path, info.st_mode & 0o777)
+    return path
+
+
+def others_can_read(path: Path) -> int | None:
+    """The file's permission bits when anyone but its owner may use it, else None."""
+    if os.name != "posix":
+        return None
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    return mode if mode & OTHERS else None
+
+
+def stored_callback_path(folder: Path | None = None) -> str:
+    """The receiver's secret path kept in `folder` (the data dir): made once, at random
+    (`secrets.token_urlsafe`), written 0600, and the same on every later run.
+
+    Raises ConfigError when it cannot be read or written, or when others can read it."""
+    path = (data_dir() if folder is None else Path(folder)) / CALLBACK_PATH_FILE
+    try:
+        if path.is_file():
+            mode = others_can_read(path)
+            if mode is not None:
+                raise ConfigError(
+                    f"{path}: holds the callback secret and others can read it "
+                    f"(mode {mode:04o}): run chmod 600 {path}"
+                )
+            kept = path.read_text(encoding="utf-8").strip()
+            if kept.startswith("/") and len(kept) > 16:
+                return kept
+        made = "/" + secrets.token_urlsafe(24)
+        ensure_private_dir(path.parent)
+        write_private(path, made + "\n")
+        return made
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot keep the callback secret: {exc.strerror or exc}"
+        ) from None
 
 
 def read_toml(path: Path, error: type[ConfigError] = ConfigError) -> dict[str, object]:
@@ -102,13 +167,17 @@ def write_private(path: Path, text: str) -> None:
 
 
 __all__ = [
+    "CALLBACK_PATH_FILE",
     "ConfigError",
     "ThemeError",
     "config_dir",
     "config_path",
     "data_dir",
+    "ensure_private_dir",
+    "others_can_read",
     "read_toml",
     "shipped_theme_dir",
+    "stored_callback_path",
     "user_theme_dir",
     "write_private",
 ]

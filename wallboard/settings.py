@@ -20,7 +20,9 @@ the dashboard's own options:
     appid = "8f3c..."
     accesskey_env = "FLOOR_ACCESSKEY"   # or: accesskey = "..." (then chmod 600 the file)
     tz = "Asia/Shanghai"                # optional: the server's time zone
-    callback_listen = "0.0.0.0:8090"    # optional: receive the server's callbacks here
+    callback_listen = "10.1.2.3:8090"   # optional: receive the server's callbacks here
+    callback_allow = ["10.1.2.40"]      # who may post them (default: this machine only)
+    callback_path = "/kT3...long-random"  # optional: the secret path (default: made for you)
 
     [thresholds]                        # [amber, red] seconds in a state before a tile ramps
     idle = [120, 300]
@@ -32,13 +34,22 @@ the dashboard's own options:
 `tz` is the IANA name of the time zone the server writes its times in: "today" is the
 server's day, so a dashboard in another zone needs it; without it, this machine's zone is
 used. `callback_listen` is the `host:port` where the dashboard listens for the server's task
-callbacks; without it, no port is opened.
+callbacks; without it, no port is opened. Listen on the one address the server can reach,
+never on every interface. `callback_allow` lists the addresses or networks
+(`"10.1.2.0/24"`) callbacks may come from (default: loopback only), and `callback_path` is
+the secret path they must be posted to: without one, a random path is made once and kept
+in the data dir (`callback_path`, mode 0600); give the server `http://HOST:PORT/PATH`.
+
+A file that holds an accesskey must be readable by its owner alone: one that others can
+read is refused, with the fix (`chmod 600 FILE`). `accesskey_env` keeps the key out of the
+file altogether.
 
 `[agents]`, `[alerts]`, `[wall]` and `[redis]` are sections for features that read them;
 each is optional and every key has a default.
 
 The environment overrides the file: `WALLBOARD_URL`, `WALLBOARD_APPID`, `WALLBOARD_ACCESSKEY`,
-`WALLBOARD_TZ`, `WALLBOARD_CALLBACK_LISTEN` (of the chosen profile), `WALLBOARD_PROFILE`,
+`WALLBOARD_TZ`, `WALLBOARD_CALLBACK_LISTEN`, `WALLBOARD_CALLBACK_PATH`,
+`WALLBOARD_CALLBACK_ALLOW` (a comma list; all of the chosen profile), `WALLBOARD_PROFILE`,
 `WALLBOARD_THEME`, `WALLBOARD_REFRESH`, `WALLBOARD_QUEUES` (a comma list) and
 `WALLBOARD_READ_ONLY` (1/0, true/false, yes/no). Every mistake is a `ConfigError` whose one
 line names the file and the key, the environment variable, or the option to fix.
@@ -47,9 +58,9 @@ line names the file and the key, the environment variable, or the option to fix.
 from __future__ import annotations
 
 import datetime as dt
-import logging
+import ipaddress
 import os
-import stat
+import re
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,12 +82,12 @@ from wallboard.config import (
     ConfigError,
     ThemeError,
     config_path,
+    others_can_read,
     read_toml,
     shipped_theme_dir,
+    stored_callback_path,
     user_theme_dir,
 )
-
-log = logging.getLogger("wallboard.settings")
 
 ENV_URL = "WALLBOARD_URL"
 ENV_APPID = "WALLBOARD_APPID"
@@ -84,6 +95,8 @@ ENV_ACCESSKEY = "WALLBOARD_ACCESSKEY"
 ENV_PROFILE = "WALLBOARD_PROFILE"
 ENV_TZ = "WALLBOARD_TZ"
 ENV_CALLBACK_LISTEN = "WALLBOARD_CALLBACK_LISTEN"
+ENV_CALLBACK_PATH = "WALLBOARD_CALLBACK_PATH"
+ENV_CALLBACK_ALLOW = "WALLBOARD_CALLBACK_ALLOW"
 ENV_THEME = "WALLBOARD_THEME"
 ENV_REFRESH = "WALLBOARD_REFRESH"
 ENV_QUEUES = "WALLBOARD_QUEUES"
@@ -93,6 +106,15 @@ DEFAULT_THEME = "default"
 DEFAULT_REFRESH = 1.5
 REFRESH_RANGE = (0.2, 3600.0)
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+#: Where task callbacks may come from when the profile does not say: this machine only.
+LOOPBACK: tuple[Network, ...] = (
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("::1/128"),
+)
+#: A callback path the profile sets: a secret, so long enough not to be guessed, and plain.
+CALLBACK_PATH_SHAPE = re.compile(r"/[A-Za-z0-9_\-]{16,200}")
+
 #: Environment variables that override the chosen profile's keys.
 PROFILE_OVERRIDES = (
     ("url", ENV_URL),
@@ -100,6 +122,8 @@ PROFILE_OVERRIDES = (
     ("accesskey", ENV_ACCESSKEY),
     ("tz", ENV_TZ),
     ("callback_listen", ENV_CALLBACK_LISTEN),
+    ("callback_path", ENV_CALLBACK_PATH),
+    ("callback_allow", ENV_CALLBACK_ALLOW),
 )
 #: Environment variables that override the dashboard's options.
 DASHBOARD_OVERRIDES = (
@@ -186,6 +210,15 @@ def _queues(value: object) -> tuple[str, ...] | None:
     return kept or None
 
 
+def _text_list(value: object) -> str:
+    """A list of text (or one comma list), kept as one comma list: checked when resolved."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return ",".join(item.strip() for item in value)
+    raise _complain('must be a list of addresses or networks, e.g. ["10.1.2.40", "10.9.0.0/16"]')
+
+
 def _limit(value: object) -> tuple[int, int]:
     """An `[amber, red]` pair of whole seconds, amber no later than red."""
     if not isinstance(value, list | tuple) or len(value) != 2:
@@ -225,6 +258,8 @@ class ProfileSection(BaseModel):
     accesskey_env: Text | None = None
     tz: Text | None = None
     callback_listen: Text | None = None
+    callback_path: Text | None = None
+    callback_allow: Annotated[str, BeforeValidator(_text_list)] | None = None
 
 
 class ThresholdSettings(BaseModel):
@@ -323,12 +358,18 @@ class Profile:
     source: str = ""  # where it came from, for messages: a file, or "environment"
     tz: dt.tzinfo | None = None  # the server's time zone; None: this machine's
     callback_listen: tuple[str, int] | None = None  # (host, port) for the callback receiver
+    # The secret path callbacks must be posted to (set whenever `callback_listen` is).
+    callback_path: str | None = field(default=None, repr=False)
+    # The addresses callbacks may come from; by default this machine only.
+    callback_allow: tuple[Network, ...] = LOOPBACK
 
     def __repr__(self) -> str:
+        path = "'***'" if self.callback_path else "None"
         return (
             f"Profile(name={self.name!r}, url={self.url!r}, appid={self.appid!r}, "
             f"accesskey='***', source={self.source!r}, tz={self.tz!r}, "
-            f"callback_listen={self.callback_listen!r})"
+            f"callback_listen={self.callback_listen!r}, callback_path={path}, "
+            f"callback_allow={tuple(str(n) for n in self.callback_allow)!r})"
         )
 
 
@@ -382,6 +423,7 @@ def load_settings(
     file = Path(line.config).expanduser() if line.config is not None else config_path()
     if file.is_file():
         document = _validated(ConfigDocument, read_toml(file), _file_place(file))
+        _refuse_if_others_can_read(file, document)
     elif explicit:
         raise ConfigError(f"{file}: no such config file")
     else:
@@ -482,7 +524,7 @@ def resolve_profile(
         override = env.get(variable, "").strip()
         if override:
             values[key] = override
-            if key in ("tz", "callback_listen"):
+            if key not in ("url", "appid", "accesskey"):
                 origins[key] = f"environment variable {variable}"
     for key, variable in (("url", ENV_URL), ("appid", ENV_APPID), ("accesskey", ENV_ACCESSKEY)):
         if not values.get(key):
@@ -493,6 +535,18 @@ def resolve_profile(
                 f"profile there or set {ENV_URL}, {ENV_APPID} and {ENV_ACCESSKEY}"
             )
     _check_url(values["url"], where)
+    listen = (
+        _listen_address(values["callback_listen"], origins.get("callback_listen", where))
+        if values.get("callback_listen")
+        else None
+    )
+    path = (
+        _callback_path(values["callback_path"], origins.get("callback_path", where))
+        if values.get("callback_path")
+        else None
+    )
+    if path is None and listen is not None:
+        path = stored_callback_path()
     return Profile(
         url=values["url"],
         appid=values["appid"],
@@ -500,10 +554,12 @@ def resolve_profile(
         name=chosen,
         source=where,
         tz=_zone(values["tz"], origins.get("tz", where)) if values.get("tz") else None,
-        callback_listen=(
-            _listen_address(values["callback_listen"], origins.get("callback_listen", where))
-            if values.get("callback_listen")
-            else None
+        callback_listen=listen,
+        callback_path=path,
+        callback_allow=(
+            _networks(values["callback_allow"], origins.get("callback_allow", where))
+            if "callback_allow" in values  # set, even to nothing: then it is a mistake
+            else LOOPBACK
         ),
     )
 
@@ -538,11 +594,11 @@ def _profile_values(
             ("accesskey", section.accesskey.get_secret_value() if section.accesskey else None),
             ("tz", section.tz),
             ("callback_listen", section.callback_listen),
+            ("callback_path", section.callback_path),
+            ("callback_allow", section.callback_allow),
         )
         if value is not None
     }
-    if values.get("accesskey"):
-        _warn_if_readable(file)
     variable = section.accesskey_env or ""
     if variable:
         if values.get("accesskey"):
@@ -678,7 +734,7 @@ def _listen_address(text: str, where: str) -> tuple[str, int]:
     ):
         shown = text if len(text) <= 40 else text[:37] + "..."
         raise ConfigError(
-            f"{where}: 'callback_listen' must look like host:port, such as '0.0.0.0:8090' "
+            f"{where}: 'callback_listen' must look like host:port, such as '127.0.0.1:8090' "
             f"(got {shown!r})"
         )
     return host, int(port)
@@ -692,20 +748,53 @@ def _check_url(url: str, where: str) -> None:
         raise ConfigError(f"{where}: 'url' must look like http://host:port{shown}")
 
 
-def _warn_if_readable(file: Path) -> None:
-    """A key kept in the file should be readable by its owner alone; say so, change nothing."""
-    if os.name != "posix":
+def _callback_path(text: str, where: str) -> str:
+    """The receiver's secret path as the profile gives it: `/` and 16 or more letters,
+    digits, `-` or `_` (a leading `/` may be left out)."""
+    path = "/" + text.strip().lstrip("/")
+    if not CALLBACK_PATH_SHAPE.fullmatch(path):
+        raise ConfigError(
+            f"{where}: 'callback_path' must be 16 or more letters, digits, '-' or '_' "
+            f"(it is a secret; leave it out and one is made for you)"
+        )
+    return path
+
+
+def _networks(text: str, where: str) -> tuple[Network, ...]:
+    """`callback_allow`: addresses (`10.1.2.40`) or networks (`10.1.2.0/24`), v4 or v6."""
+    networks: list[Network] = []
+    for part in (item.strip() for item in text.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            shown = part if len(part) <= 40 else part[:37] + "..."
+            raise ConfigError(
+                f"{where}: 'callback_allow' {shown!r} is not an address or a network "
+                f"(use e.g. '10.1.2.40' or '10.1.2.0/24')"
+            ) from None
+    if not networks:
+        raise ConfigError(f"{where}: 'callback_allow' is empty: leave it out for loopback only")
+    return tuple(networks)
+
+
+def _refuse_if_others_can_read(file: Path, document: ConfigDocument) -> None:
+    """A file that holds an accesskey must be its owner's alone: refused, with the fix,
+    before anything starts (a warning would be painted over by the screen at once)."""
+    if not any(section.accesskey is not None for section in document.profiles.values()):
         return
-    try:
-        mode = file.stat().st_mode
-    except OSError:
-        return
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        log.warning("%s holds an accesskey and is readable by others: chmod 600 it", file)
+    mode = others_can_read(file)
+    if mode is not None:
+        raise ConfigError(
+            f"{file}: holds an accesskey and others can read it (mode {mode:04o}): "
+            f"run chmod 600 {file} (or use accesskey_env)"
+        )
 
 
 __all__ = [
     "DEFAULT_THEME",
+    "LOOPBACK",
     "AgentSettings",
     "AlertSettings",
     "CommandLine",

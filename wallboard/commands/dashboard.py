@@ -11,20 +11,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import logging
-import os
 import sys
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from wallboard.commands.logfile import log_to_file
 from wallboard.commands.options import (
     Subparsers,
     add_dashboard_options,
     add_profile_options,
     command_line,
 )
-from wallboard.config import ConfigError, ThemeError, data_dir
+from wallboard.config import ConfigError, ThemeError, data_dir, ensure_private_dir
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -63,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     profile = settings.profile
     assert profile is not None  # need_profile
+    if not private_data_dir():
+        return 2
     log_to_file()
     registry = CampaignRegistry.default()
     try:
@@ -85,6 +86,17 @@ def run(args: argparse.Namespace) -> int:
         return 2
     with receiver:
         return asyncio.run(serve(app, client))
+
+
+def private_data_dir() -> bool:
+    """Make the data dir (audit log, campaigns, log, callback secret) its owner's alone
+    before anything writes to it; False, with one line on stderr, when it cannot be made."""
+    try:
+        ensure_private_dir(data_dir())
+    except OSError as exc:
+        print(f"wallboard: data dir {data_dir()}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def checked_themes(settings: Settings) -> Mapping[str, Theme]:
@@ -177,23 +189,6 @@ def callback_receiver(
     return serve_receiver(registry, *listen)
 
 
-def log_to_file() -> None:
-    """Warnings (retries, failed polls) go to `wallboard.log` in the data dir: on the
-    terminal they would scribble over the screen, and lost they would help nobody."""
-    try:
-        folder = data_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "wallboard.log"
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError:
-        handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.WARNING)
-
-
 async def serve(app: WallboardApp, client: WallboardClient) -> int:
     """Run the screen until it quits, then close the client's connections."""
     async with client:
@@ -206,6 +201,7 @@ __all__ = [
     "build_app",
     "callback_receiver",
     "checked_themes",
+    "private_data_dir",
     "run",
     "shipped_themes",
 ]

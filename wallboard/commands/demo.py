@@ -20,9 +20,10 @@ from wallboard.commands.dashboard import (
     build_app,
     callback_receiver,
     checked_themes,
-    log_to_file,
+    private_data_dir,
     serve,
 )
+from wallboard.commands.logfile import log_to_file
 from wallboard.commands.options import Subparsers, add_dashboard_options, command_line
 from wallboard.config import ConfigError
 
@@ -61,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
         themes = checked_themes(settings)
     except ConfigError as exc:
         print(f"wallboard: {exc}", file=sys.stderr)
+        return 2
+    if not private_data_dir():
         return 2
     log_to_file()
     with tempfile.TemporaryDirectory(prefix="wallboard-demo-") as scratch:

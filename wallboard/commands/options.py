@@ -36,12 +36,21 @@ def add_profile_options(parser: argparse.ArgumentParser, top: bool = True) -> No
     )
 
 
+def add_queues_option(parser: argparse.ArgumentParser, top: bool = True) -> None:
+    """`--queues A,B`: every figure is about these queues only."""
+    parser.add_argument(
+        "--queues",
+        type=csv_list,
+        default=None if top else argparse.SUPPRESS,
+        metavar="A,B",
+        help="show only these queues",
+    )
+
+
 def add_dashboard_options(parser: argparse.ArgumentParser, top: bool = True) -> None:
     """The screen's options; each overrides the config file and the environment."""
     unset = None if top else argparse.SUPPRESS
-    parser.add_argument(
-        "--queues", type=csv_list, default=unset, metavar="A,B", help="show only these queues"
-    )
+    add_queues_option(parser, top)
     parser.add_argument(
         "--read-only",
         action="store_true",
@@ -79,6 +88,7 @@ __all__ = [
     "Subparsers",
     "add_dashboard_options",
     "add_profile_options",
+    "add_queues_option",
     "command_line",
     "csv_list",
 ]

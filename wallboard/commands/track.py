@@ -26,11 +26,14 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """`wallboard track TASKID [--numbers FILE] [--name] [--assigned-to] [--forget]`."""
+    from wallboard.commands.dashboard import private_data_dir
     from wallboard.live.campaigns import CampaignFileError, CampaignRegistry, read_numbers
 
     taskid = str(args.taskid or "").strip()
     if not taskid:
         _error("wallboard track: a task id is needed")
+        return 2
+    if not private_data_dir():
         return 2
     registry = CampaignRegistry.default()
     if registry.problem:
