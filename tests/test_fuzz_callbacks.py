@@ -51,9 +51,12 @@ STATUS = st.one_of(
     st.sampled_from([3, "3", " 3 ", 1024, "1025", 1026, 1027, "1028", 0, -3, "3.0", 3.0]), JSON
 )
 TASKID = st.one_of(st.sampled_from([*TRACKED, " T1 ", "t1", "OTHER", ""]), JSON)
+#: The company of the server's Login, as the receiver is told it.
+COMPANY = "9027"
+COMPANYCODE = st.one_of(st.sampled_from([COMPANY, 9027, " 9027 ", 9027.0, "9028", ""]), JSON)
 PAYLOAD_DICT = st.one_of(
     st.fixed_dictionaries(
-        {}, optional={"taskid": TASKID, "companycode": JSON, "status": STATUS, "x": JSON}
+        {}, optional={"taskid": TASKID, "companycode": COMPANYCODE, "status": STATUS, "x": JSON}
     ),
     st.dictionaries(st.text(max_size=8), JSON, max_size=4),
 )
@@ -191,11 +194,14 @@ def callback_body(draw: st.DrawFn) -> bytes:
     return draw(st.text(max_size=60)).encode()
 
 
+CALLBACK_PATH = "/fuzz-0123456789abcdef"
+
+
 async def _post_callback(app: Any, content_type: str, body: bytes) -> httpx.Response:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://receiver.test") as http:
         headers = {"content-type": content_type} if content_type else {}
-        return await http.post("/", content=body, headers=headers)
+        return await http.post(CALLBACK_PATH, content=body, headers=headers)
 
 
 @settings(
@@ -213,11 +219,13 @@ def test_the_receiver_answers_any_post_and_changes_only_a_tracked_task(
         for taskid in TRACKED:
             registry.track(taskid, status=CampaignStatus.RUNNING)
         before = {task.taskid: task for task in registry.tasks()}
-        response = asyncio.run(_post_callback(create_receiver(registry), content_type, body))
-        assert response.status_code in (200, 400, 413), response.text
+        receiver = create_receiver(registry, path=CALLBACK_PATH, company_code=lambda: COMPANY)
+        response = asyncio.run(_post_callback(receiver, content_type, body))
+        assert response.status_code in (200, 400, 403, 413), response.text
         assert response.text.strip(), "an answer says why"
         after = {task.taskid: task for task in CampaignRegistry(path).tasks()}
         changed = [taskid for taskid in TRACKED if after[taskid] != before[taskid]]
         assert set(after) == set(before) and len(changed) <= 1
         if changed:
             assert response.status_code == 200 and changed[0] in response.text
+            assert COMPANY in body.decode("utf-8", "replace")  # it carried the company code

@@ -35,7 +35,7 @@ from wallboard.sim import faults as faults_module
 from wallboard.sim import server as sim_server
 from wallboard.sim.faults import Faults, FaultSpecError
 from wallboard.sim.floor import Floor
-from wallboard.sim.scenario import DEFAULT_START, scenario_names
+from wallboard.sim.scenario import DEFAULT_START, SCENARIOS, scenario_names
 from wallboard.sim.server import Simulator, create_app, serve_in_thread
 
 
@@ -467,6 +467,36 @@ def test_wallboard_sim_explains_bad_arguments(
     assert sim_command(["sim", *arguments]) == 2
     err = capsys.readouterr().err
     assert err.startswith("wallboard sim: ") and says in err and "Traceback" not in err
+
+
+def test_the_command_line_names_the_simulators_scenarios() -> None:
+    """`wallboard sim` lists the scenarios without loading the simulator: its own list must
+    be the simulator's, and its help still describes each one."""
+    assert tuple(scenario_names()) == commands_sim.SCENARIO_NAMES
+    parser = argparse.ArgumentParser(prog="wallboard")
+    subparsers = parser.add_subparsers(dest="command")
+    commands_sim.add_parser(subparsers)
+    help_text = subparsers.choices["sim"].format_help()
+    for name, spec in SCENARIOS.items():
+        assert f"  {name}: {spec.description.split()[0]}" in help_text
+    assert parser.parse_args(["sim", "--scenario", "surge"]).scenario == "surge"
+
+
+def test_building_the_command_line_loads_no_simulator_nor_web_stack() -> None:
+    """Every `wallboard` command builds the whole command line: it must not pay for the
+    simulator, Starlette, uvicorn, httpx or Textual (each command imports what it runs)."""
+    probe = (
+        "import sys\n"
+        "from wallboard.commands import build_parser\n"
+        "build_parser()\n"
+        "heavy = ('wallboard.sim', 'starlette', 'uvicorn', 'httpx', 'textual')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy[1:]"
+        " or m.startswith(heavy[0])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 def test_wallboard_sim_explains_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:

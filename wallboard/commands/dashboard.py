@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from wallboard.commands.logfile import log_to_file
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from wallboard.live.audit import AuditLog
     from wallboard.live.campaigns import CampaignRegistry
     from wallboard.live.receiver import RunningReceiver
-    from wallboard.settings import Settings
+    from wallboard.settings import Network, Settings
     from wallboard.ui.app import WallboardApp
 
 
@@ -80,9 +80,18 @@ def run(args: argparse.Namespace) -> int:
         themes=themes,
     )
     try:
-        receiver = callback_receiver(registry, profile.callback_listen)
+        receiver = callback_receiver(
+            registry,
+            profile.callback_listen,
+            company_code=lambda: client.company_code,
+            path=profile.callback_path,
+            allow=profile.callback_allow,
+        )
     except OSError as exc:
         print(f"wallboard: callback_listen: cannot listen ({exc})", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # a path or an allowed network the receiver cannot use
+        print(f"wallboard: callback receiver: {exc}", file=sys.stderr)
         return 2
     with receiver:
         return asyncio.run(serve(app, client))
@@ -178,15 +187,30 @@ def build_app(
 
 
 def callback_receiver(
-    registry: CampaignRegistry, listen: tuple[str, int] | None
+    registry: CampaignRegistry,
+    listen: tuple[str, int] | None,
+    *,
+    company_code: Callable[[], str | None],
+    path: str | None = None,
+    allow: Iterable[Network] = (),
 ) -> AbstractContextManager[RunningReceiver | None]:
     """The task-callback receiver on `listen`, or a do-nothing context when none is set.
-    Raises OSError when the address cannot be used."""
+
+    It takes callbacks only on the secret `path` (None: a fresh one, for the demo, whose
+    simulator is handed `receiver.url`), from `allow` (empty: loopback only), carrying the
+    `company_code` of the client's Login. Raises OSError when the address cannot be used,
+    ValueError when the path or a network cannot."""
     if listen is None:
         return contextlib.nullcontext()
-    from wallboard.live.receiver import serve_receiver
+    from wallboard.live.receiver import LOOPBACK, serve_receiver
 
-    return serve_receiver(registry, *listen)
+    return serve_receiver(
+        registry,
+        *listen,
+        company_code=company_code,
+        path=path,
+        allow=tuple(allow) or LOOPBACK,
+    )
 
 
 async def serve(app: WallboardApp, client: WallboardClient) -> int:

@@ -66,10 +66,17 @@ def run(args: argparse.Namespace) -> int:
     if not private_data_dir():
         return 2
     log_to_file()
+    client: WallboardClient | None = None
+
+    def company_code() -> str | None:
+        """The company of the demo client's Login: the simulator's task callbacks carry it."""
+        return client.company_code if client is not None else None
+
     with tempfile.TemporaryDirectory(prefix="wallboard-demo-") as scratch:
         registry = CampaignRegistry(Path(scratch) / "campaigns.json")
         with (
-            callback_receiver(registry, ("127.0.0.1", 0)) as receiver,
+            # receiver.url holds the fresh secret path: the simulator posts there.
+            callback_receiver(registry, ("127.0.0.1", 0), company_code=company_code) as receiver,
             demo_server(
                 seed=args.seed,
                 agents=args.agents,

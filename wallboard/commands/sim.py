@@ -1,7 +1,9 @@
 """`wallboard sim`: the simulator's command line, read into `SimOptions` and run.
 
 Bad options get one line on stderr naming the option, and exit code 2; the simulator itself
-(`wallboard.sim.main.run_sim`) knows nothing of arguments.
+(`wallboard.sim.main.run_sim`) knows nothing of arguments. Building the command line imports
+nothing of the simulator (every `wallboard` command builds it): the simulator is imported
+when the command runs, and the scenarios' descriptions when `wallboard sim --help` prints.
 """
 
 from __future__ import annotations
@@ -23,23 +25,39 @@ if TYPE_CHECKING:  # the simulator is imported when the command runs, not to lis
 ACCESSKEY_ENV = "WALLBOARD_SIM_ACCESSKEY"
 START_FORMAT = "%Y-%m-%d %H:%M:%S"
 _CALLBACK_OPTIONS = ("callback_url", "ext_callback_url", "bill_callback_url", "task_callback_url")
+#: The simulator's scenarios, default first: `wallboard.sim.scenario.SCENARIOS` has them (a
+#: test holds the two together), named here so that `--scenario` needs no simulator loaded.
+SCENARIO_NAMES = ("default", "calm", "lunch", "surge")
+#: The epilog of `wallboard sim --help`, filled in with each scenario's description when
+#: the help is printed (`_SimHelpFormatter`).
+_SCENARIOS_EPILOG = "scenarios (--scenario): " + ", ".join(SCENARIO_NAMES)
 
 
 class OptionError(ValueError):
     """An option that cannot be used; the message names it and says why."""
 
 
+class _SimHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """The help's formatter: it puts each scenario's description in the epilog, so that only
+    printing `wallboard sim --help` imports the scenarios."""
+
+    def add_text(self, text: str | None) -> None:
+        if text == _SCENARIOS_EPILOG:
+            from wallboard.sim.scenario import describe_scenarios
+
+            text = "scenarios (--scenario):\n" + _indented(describe_scenarios())
+        super().add_text(text)
+
+
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `sim` and all its options to the `wallboard` command's subcommands."""
-    from wallboard.sim.scenario import describe_scenarios, scenario_names
-
     sim = subparsers.add_parser(
         "sim",
         help="run the call-floor simulator (the vendor API on loopback)",
         description="Serve the vendor's API on a simulated call floor. Prints url:, appid:,\n"
         "accesskey: and one task: line per campaign it created, then serves until Ctrl+C.",
-        epilog="scenarios (--scenario):\n" + _indented(describe_scenarios()),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_SCENARIOS_EPILOG,
+        formatter_class=_SimHelpFormatter,
     )
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8080, help="0 picks a free port")
@@ -50,9 +68,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     sim.add_argument(
         "--scenario",
         default="default",
-        choices=scenario_names(),
+        choices=SCENARIO_NAMES,
         metavar="NAME",
-        help=f"the floor to simulate: {', '.join(scenario_names())} (listed below)",
+        help=f"the floor to simulate: {', '.join(SCENARIO_NAMES)} (listed below)",
     )
     sim.add_argument(
         "--speed",
@@ -99,7 +117,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     sim.add_argument("--callback-url", default=None, help="post every callback here")
     sim.add_argument("--ext-callback-url", default=None, help="extension call state callbacks")
     sim.add_argument("--bill-callback-url", default=None, help="bill callbacks")
-    sim.add_argument("--task-callback-url", default=None, help="task completion callbacks")
+    sim.add_argument(
+        "--task-callback-url",
+        default=None,
+        help="task completion callbacks (a dashboard's receiver: http://HOST:PORT plus its "
+        "secret callback_path)",
+    )
 
 
 def _indented(text: str) -> str:
