@@ -3,22 +3,31 @@ server gives its pages in, and a fresh window at midnight."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gc
 import tracemalloc
+from collections.abc import Iterable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wallboard.api.models import Bill, BillPage
 from wallboard.live.bills import (
     BillReader,
-    CallRecord,
+    CallFigures,
+    NumberTally,
     campaign_figures,
+    counts,
     is_outbound,
+    number_keys,
     server_text,
     was_answered,
     was_dropped,
 )
+from wallboard.live.campaigns import phone_key
+from wallboard.live.counted import CountedBills
 
 UTC = dt.UTC
 NINE = dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC).timestamp()
@@ -93,7 +102,7 @@ async def test_only_new_pages_are_read_with_syncflag_3() -> None:
     source.add(700, answered=False)  # fills page 3, spills onto page 4
     assert await reader.read(source, NINE + 20)
     assert [r["currentpage"] for r in source.requests] == [3, 4]
-    assert len(reader.bills) == 3200
+    assert reader.read_count == 3200
     assert reader.today.answered == 2500 and reader.today.dialled == 3200
 
 
@@ -102,9 +111,9 @@ async def test_a_read_is_bounded_and_continues_next_time() -> None:
     source.add(35)
     reader = BillReader(tz=UTC, page_size=10, max_pages=2)
     await reader.read(source, NINE)
-    assert len(source.requests) == 2 and len(reader.bills) == 20 and not reader.complete
+    assert len(source.requests) == 2 and reader.read_count == 20 and not reader.complete
     await reader.read(source, NINE + 1)
-    assert len(reader.bills) == 35 and reader.complete
+    assert reader.read_count == 35 and reader.complete
     assert [r["currentpage"] for r in source.requests] == [1, 2, 3, 4]
 
 
@@ -113,10 +122,10 @@ async def test_pages_that_shift_are_read_again_from_the_start() -> None:
     source.add(25)
     reader = BillReader(tz=UTC, page_size=10)
     await reader.read(source, NINE)
-    assert len(reader.bills) == 25
+    assert reader.read_count == 25
     source.add(3, ext="", number="13800000009")  # new bills arrive on page 1
     await reader.read(source, NINE + 1)
-    assert len(reader.bills) == 28 and reader.complete
+    assert reader.read_count == 28 and reader.complete
     assert reader.today.dropped == 3
 
 
@@ -130,7 +139,7 @@ async def test_a_new_day_starts_a_new_window() -> None:
     tomorrow = NINE + 15 * 3600 + 60  # 2026-01-06 00:01
     assert await reader.read(source, tomorrow)
     assert source.requests[-1]["starttime"] == "2026-01-06 00:00:00"
-    assert reader.today.answered == 2 and len(reader.bills) == 2
+    assert reader.today.answered == 2 and reader.read_count == 2
 
 
 async def test_a_running_campaign_stretches_the_window_back_but_not_the_day() -> None:
@@ -138,10 +147,11 @@ async def test_a_running_campaign_stretches_the_window_back_but_not_the_day() ->
     source.add(4, at="2026-01-04 15:00:00", number="13800000001")
     source.add(1, at="2026-01-05 08:00:00", number="13800000001")
     reader = BillReader(tz=UTC)
+    reader.follow({"13800000001"})
     yesterday = NINE - 86400
     await reader.read(source, NINE, since=[yesterday])
     assert source.requests[-1]["starttime"] == server_text(yesterday, UTC)
-    assert len(reader.by_number["13800000001"]) == 5  # the campaign sees all its calls
+    assert reader.tally("13800000001") == NumberTally(5, 5, 0)  # the campaign sees all its calls
     assert reader.today.answered == 1  # the day only its own
 
 
@@ -168,12 +178,15 @@ async def test_only_predictive_calls_count() -> None:
     source.add(6, ext="1001", number="13800000002", method=2)  # manual
     source.add(2, ext="1002", number="1003", method=1)  # agent to agent
     reader = BillReader(tz=UTC)
+    numbers = number_keys(["13800000001", "13800000002"])
+    reader.follow(numbers)
     await reader.read(source, NINE)
     assert {r["callmethod"] for r in source.requests} == {5}
     today = reader.today
     assert (today.dialled, today.answered, today.dropped) == (4, 4, 3)
-    figures = campaign_figures(["13800000001", "13800000002"], reader.by_number)
+    figures = reader.figures(numbers)
     assert (figures.dialled, figures.answered, figures.dropped) == (1, 4, 3)
+    assert figures == campaign_figures(numbers, _by_number(source.rows))
 
 
 class WireBills:
@@ -210,9 +223,10 @@ class WireBills:
         )
 
 
-async def test_the_reader_keeps_records_not_bills() -> None:
-    """A week's window on a big floor holds hundreds of thousands of bills: each is kept as a
-    small record (some 300 bytes), not as its model (some 1.5 KB traced, more resident)."""
+async def test_the_reader_keeps_totals_not_bills() -> None:
+    """A week's window on a big floor holds hundreds of thousands of bills: the reader keeps
+    the day's totals and which bills it counted (runs of ids: a few bytes for them all),
+    never a record per bill (some 300 bytes each, which made 86 MB a simulated day)."""
     count = 10_000
     source = WireBills(count)
     reader = BillReader(tz=UTC, page_size=1000, max_pages=count // 1000)
@@ -225,10 +239,144 @@ async def test_the_reader_keeps_records_not_bills() -> None:
         kept = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
-    assert reader.complete and len(reader.bills) == count
-    assert all(type(record) is CallRecord for record in reader.bills)
-    assert kept / count < 600, f"{kept / count:.0f} bytes kept a bill"
+    assert reader.complete and reader.read_count == count
+    assert kept < 16_000, f"{kept} bytes kept for {count:,} bills"
     dropped = sum(1 for i in range(1, count + 1) if i % 7 == 0 and i % 3)
     expected = (count, count - count // 3, dropped)
     today = reader.today
     assert (today.dialled, today.answered, today.dropped) == expected
+
+
+async def test_numbers_followed_later_are_counted_back() -> None:
+    """A campaign tracked (or topped up) once the day's bills were counted: its numbers' bills
+    already read are counted again from page 1, with the pages each read has left after the
+    new ones, while the day's figures go on as before and count nothing twice."""
+    source = Bills()
+    source.add(25, number="13800000001")
+    source.add(5, ext="", number="13800000002")  # dropped
+    reader = BillReader(tz=UTC, page_size=10, max_pages=2)
+    reader.follow({"13800000001"})
+    await reader.read(source, NINE)
+    await reader.read(source, NINE + 1)
+    assert reader.complete and reader.figures({"13800000002"}) == CallFigures()
+    assert reader.follow({"13800000001", "13800000002"})
+    assert reader.recounting and not reader.complete
+    assert not reader.follow({"13800000002", "13800000001"})  # the same numbers: nothing to do
+
+    source.add(1, ext="", number="13800000002")  # a new bill while the recount runs
+    source.requests.clear()
+    reads = 0
+    while not reader.complete and reads < 10:
+        await reader.read(source, NINE + 2 + reads)
+        reads += 1
+    pages = [r["currentpage"] for r in source.requests]
+    assert pages == [4, 1, 4, 2, 4, 3, 4, 4]  # the new page first, then the window again
+    assert reader.figures({"13800000002"}) == CallFigures(dialled=1, answered=6, dropped=6)
+    assert reader.figures({"13800000001"}) == CallFigures(dialled=1, answered=25, dropped=0)
+    assert reader.today == CallFigures(dialled=31, answered=31, dropped=6)
+    assert reader.read_count == 31
+
+    assert reader.follow({"13800000001"})  # the campaign no longer has that number
+    assert reader.tally("13800000002") is None
+    assert reader.figures({"13800000002"}) == CallFigures()
+
+
+def _by_number(rows: Iterable[Bill]) -> dict[str, list[Bill]]:
+    """The recount's input: every bill by its number, as the reader once kept them."""
+    by_number: dict[str, list[Bill]] = {}
+    for bill in rows:
+        by_number.setdefault(phone_key(bill.destnumber), []).append(bill)
+    return by_number
+
+
+NUMBERS = ("13800000001", "+86 138-0000-0002", "8613800000002", "13800000003", "1004")
+TIMES = ("2026-01-04 23:59:59", "2026-01-05 00:00:00", "2026-01-05 08:00:00")
+
+
+@st.composite
+def arrivals(draw: st.DrawFn) -> list[list[Bill]]:
+    """Bills with ids in any order (some without one), arriving in batches."""
+    ids = draw(st.lists(st.integers(1, 300), unique=True, max_size=60))
+    rows = []
+    for n, bill_id in enumerate(ids):
+        rows.append(
+            Bill(
+                id=None if draw(st.integers(0, 9)) == 0 else bill_id,
+                starttime=draw(st.sampled_from(TIMES)),
+                answertime="2026-01-05 08:00:05" if draw(st.booleans()) else "",
+                endtime=f"2026-01-05 09:{n // 60:02d}:{n % 60:02d}",  # tells id-less bills apart
+                extnumber=draw(st.sampled_from(["", "1001", "000000"])),
+                destnumber=draw(st.sampled_from(NUMBERS)),
+                direction=draw(st.sampled_from(["callout", "callin", ""])),
+                callmethod=draw(st.sampled_from([5, 5, 2, None])),
+            )
+        )
+    cuts = sorted(draw(st.lists(st.integers(0, len(rows)), max_size=4)))
+    return [rows[a:b] for a, b in zip([0, *cuts], [*cuts, len(rows)], strict=True)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    batches=arrivals(),
+    follows=st.lists(st.sets(st.sampled_from(NUMBERS)), min_size=1, max_size=5),
+    newest_first=st.booleans(),
+    page_size=st.integers(1, 6),
+    max_pages=st.integers(1, 3),
+)
+def test_running_totals_equal_a_recount(
+    batches: list[list[Bill]],
+    follows: list[set[str]],
+    newest_first: bool,
+    page_size: int,
+    max_pages: int,
+) -> None:
+    """Whatever the order of pages, however often a bill is read again, and whichever numbers
+    start or stop being followed on the way, the running totals are what counting every bill
+    of the window once gives."""
+    source = Bills(newest_first=newest_first)
+    reader = BillReader(tz=UTC, page_size=page_size, max_pages=max_pages)
+    since = [NINE - 86400]
+
+    async def run() -> None:
+        for step, batch in enumerate(batches):
+            source.rows.extend(batch)
+            reader.follow(number_keys(follows[step % len(follows)]))
+            await reader.read(source, NINE + step, since)
+        for extra in range(500):
+            if reader.complete:
+                break
+            await reader.read(source, NINE + 100 + extra, since)
+
+    asyncio.run(run())
+    rows = source.rows
+    assert reader.complete and reader.read_count == len(rows)
+    today = [bill for bill in rows if counts(bill) and bill.starttime >= "2026-01-05 00:00:00"]
+    assert reader.today == CallFigures(
+        len(today), sum(map(was_answered, today)), sum(map(was_dropped, today))
+    )
+    followed = number_keys(follows[(len(batches) - 1) % len(follows)])
+    by_number = _by_number(rows)
+    for numbers in [followed, *({key} for key in followed)]:
+        assert reader.figures(numbers) == campaign_figures(numbers, by_number)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(-5, 60),
+            st.integers(2**62, 2**64),
+            st.tuples(st.sampled_from(TIMES), st.sampled_from(NUMBERS)),
+        )
+    )
+)
+def test_counted_bills_is_a_set(keys: list[int | tuple[str, str]]) -> None:
+    counted, plain = CountedBills(), set()
+    for key in keys:
+        assert counted.add(key) == (key not in plain)
+        plain.add(key)
+        assert key in counted and len(counted) == len(plain)
+    ints = sorted(k for k in plain if isinstance(k, int) and -(2**63) < k < 2**63 - 1)
+    runs = sum(1 for i, k in enumerate(ints) if i == 0 or ints[i - 1] != k - 1)
+    assert counted.runs == runs  # consecutive ids share one run
+    assert all((k in counted) == (k in plain) for k in range(-8, 64))

@@ -131,6 +131,26 @@ def test_dialling_starts_an_unstarted_task_only(data_dir: Path) -> None:
     assert registry.note_dialling("T2").status is CampaignStatus.PAUSED  # type: ignore[union-attr]
 
 
+def test_the_live_models_report_is_one_write(data_dir: Path) -> None:
+    """After a poll cycle, the live model reports every task the bills show dialling at once:
+    one write for all, the unstarted ones only, untracked ids ignored."""
+    registry = CampaignRegistry.default(clock=lambda: 2000.0)
+    registry.record_created("T1", numbers=["1001"])
+    registry.track("T2")
+    registry.track("T3", status=CampaignStatus.PAUSED)
+    changed = registry.note_dialling_all(["T1", "T2", "T3", "gone"])
+    assert [t.taskid for t in changed] == ["T1", "T2"]
+    again = CampaignRegistry.default()
+    assert [t.status for t in again.tasks()] == [
+        CampaignStatus.RUNNING,
+        CampaignStatus.RUNNING,
+        CampaignStatus.PAUSED,
+    ]
+    assert again.get("T1").updated_at == 2000.0  # type: ignore[union-attr]
+    stamp = registry.stamp
+    assert registry.note_dialling_all(["T1", "T2"]) == () and registry.stamp == stamp
+
+
 def test_two_processes_do_not_lose_each_others_changes(data_dir: Path) -> None:
     dashboard = CampaignRegistry.default()
     dashboard.track("T1")

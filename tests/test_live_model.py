@@ -23,6 +23,7 @@ from fixtures.fake_api import (
 )
 
 from wallboard.api.client import WallboardClient
+from wallboard.live import campaigns
 from wallboard.live.campaigns import CampaignRegistry
 from wallboard.live.model import LiveFloor
 from wallboard.live.snapshot import AgentState, CampaignStatus
@@ -506,3 +507,64 @@ async def test_campaign_figures_follow_new_numbers_and_new_bills(
         for c in c.campaigns
     ]
     assert figures == [(1, 1, 1, 0), (2, 2, 2, 1), (2, 2, 3, 2)]
+
+
+async def test_building_a_snapshot_writes_nothing(
+    server: Server, clock: Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawing is pure: the snapshot shows at once what the bills teach (both campaigns are
+    dialling); the registry learns it after the snapshot is out, in one write, once."""
+    registry = CampaignRegistry(tmp_path / "campaigns.json", clock=clock)
+    registry.record_created("T1", numbers=["13800000001"])
+    registry.record_created("T2", numbers=["13800000002"])
+    server.bill_rows = [
+        _bill(1, "13800000001", answered=True, ext="1001"),
+        _bill(2, "13800000002", answered=False, ext=""),
+    ]
+    writes: list[tuple[CampaignStatus, ...]] = []
+    write = campaigns.write_private
+
+    def watched(path: Path, text: str) -> None:
+        writes.append(tuple(c.status for c in floor.snapshot.campaigns))  # what was out then
+        write(path, text)
+
+    monkeypatch.setattr(campaigns, "write_private", watched)
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, registry=registry, tz=dt.UTC, bills_interval=1)
+        snap = await floor.refresh()
+        assert [c.status for c in snap.campaigns] == [CampaignStatus.RUNNING] * 2
+        assert writes == [(CampaignStatus.RUNNING,) * 2]  # after the snapshot, one write
+        assert {t.status for t in registry.tasks()} == {CampaignStatus.RUNNING}
+        for _ in range(3):
+            clock.now += 1.5
+            snap = await floor.refresh()
+    assert len(writes) == 1 and [c.status for c in snap.campaigns] == [CampaignStatus.RUNNING] * 2
+
+
+async def test_a_registry_that_cannot_be_written_leaves_the_snapshot_alone(
+    server: Server,
+    clock: Clock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    registry = CampaignRegistry(tmp_path / "campaigns.json", clock=clock)
+    registry.record_created("T1", numbers=["13800000001"])
+    server.bill_rows = [_bill(1, "13800000001", answered=True, ext="1001")]
+    tries: list[Path] = []
+
+    def full(path: Path, text: str) -> None:
+        tries.append(path)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(campaigns, "write_private", full)
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, registry=registry, tz=dt.UTC, bills_interval=1)
+        for _ in range(3):
+            snap = await floor.refresh()
+            clock.now += 1.5
+    assert not snap.stale and snap.error is None
+    assert snap.campaigns[0].status is CampaignStatus.RUNNING  # what the bills say
+    assert registry.get("T1").status is CampaignStatus.NOT_STARTED  # type: ignore[union-attr]
+    assert len(tries) == 1  # tried once, not every cycle
+    assert "campaign registry not updated" in caplog.text

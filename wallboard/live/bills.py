@@ -11,25 +11,29 @@ from the bills (GetBill). They are read:
   most a week back) to the end of today, so the figures are "today" plus whole campaigns.
   A campaign that ended keeps the window, so its figures do not change when it ends; one
   whose start is not known (tracked, not created here) is read the whole week back;
-- page by page (1,000 bills a page), remembering the bills already read by id and the first
-  page not yet read in full, so that each read asks only for the new pages. The documents do
-  not say in which order pages come: when the ids read do not add up to the server's total
-  (pages shifted because new bills came first), the reader starts again from page 1, a bounded
-  number of pages per read, until they do.
+- page by page (1,000 bills a page), remembering which bills were counted (by id) and the
+  first page not yet read in full, so that each read asks only for the new pages. The
+  documents do not say in which order pages come: when the ids read do not add up to the
+  server's total (pages shifted because new bills came first), the reader starts again from
+  page 1, a bounded number of pages per read, until they do.
 
 A call is "answered" when the customer answered it (it has an answertime), and "dropped"
 (abandoned) when the customer answered and no agent took it: no extension on the bill
 (API-NOTES decision 9). Abandon rate = dropped / answered, the figure outbound rules cap at 3%.
 
-The reader keeps a `CallRecord` per bill, never the bill itself: a window of up to a week on a
-big floor holds hundreds of thousands of bills, and a bill model costs some 3.6 KB where the
-figures need a number and four yes/no answers.
+The reader keeps running totals, never the bills: a window of up to a week on a big floor
+holds hundreds of thousands of bills (a bill model costs some 3.6 KB, even a small record of
+one some 300 bytes), where the figures need the day's three counts and, for each number of
+the tracked campaigns, its calls, answered and dropped (`NumberTally`, kept packed in one
+int: some 40 bytes a number, fixed when the campaign is tracked, not growing with the day).
+Each bill is added once: `CountedBills` remembers, in a few bytes for the whole window, which
+were. A number that starts being followed later (a campaign tracked or topped up) is counted
+back by reading the window again, a few pages at a time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -37,6 +41,7 @@ from typing import Any, Protocol
 
 from wallboard.api.models import Bill, BillPage
 from wallboard.live.campaigns import phone_key
+from wallboard.live.counted import CountedBills
 
 PAGE_SIZE = 1000  # the documented maximum itemsperpage
 MAX_PAGES_PER_READ = 10  # a read never costs more than this; the rest comes next time
@@ -100,9 +105,9 @@ def is_outbound(bill: Bill) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class CallRecord:
-    """What the figures need of one bill, kept in its place (the model is dropped once read)."""
+    """What the figures need of one bill, while it is added to them (then both are dropped)."""
 
-    number: str  # the customer's number, as `phone_key` (interned: shared by its calls)
+    number: str  # the customer's number, as `phone_key`
     counts: bool  # an outgoing predictive call (`counts`)
     answered: bool  # `was_answered`
     dropped: bool  # `was_dropped`
@@ -114,7 +119,7 @@ def call_record(bill: Bill | CallRecord, day_from: str = "") -> CallRecord:
     if isinstance(bill, CallRecord):
         return bill
     return CallRecord(
-        number=sys.intern(phone_key(bill.destnumber)),
+        number=phone_key(bill.destnumber),
         counts=counts(bill),
         answered=was_answered(bill),
         dropped=was_dropped(bill),
@@ -166,6 +171,37 @@ class CallFigures:
         return 0.0 if self.answered <= 0 else self.dropped / self.answered
 
 
+@dataclass(frozen=True, slots=True)
+class NumberTally:
+    """The calls to one number that count (outgoing, predictive): what its campaign needs."""
+
+    calls: int = 0
+    answered: int = 0
+    dropped: int = 0
+
+
+# A number's tally packed in one int, 21 bits a field (calls, answered, dropped): a dict of
+# ints is the smallest map of a campaign's numbers, and the common tallies (up to four calls)
+# share one int object each.
+_SHIFT = 21
+_FIELD = (1 << _SHIFT) - 1
+_COMMON = {
+    value: value
+    for calls in range(1, 5)
+    for answered in range(calls + 1)
+    for dropped in range(answered + 1)
+    for value in [calls | answered << _SHIFT | dropped << 2 * _SHIFT]
+}
+
+
+def _packed(call: CallRecord) -> int:
+    return 1 | call.answered << _SHIFT | call.dropped << 2 * _SHIFT
+
+
+def _unpacked(value: int) -> NumberTally:
+    return NumberTally(value & _FIELD, value >> _SHIFT & _FIELD, value >> 2 * _SHIFT)
+
+
 def drop_budget(answered: int, dropped: int) -> int:
     """More drops that still fit under 3% of the calls answered so far (never below 0).
 
@@ -188,7 +224,8 @@ def campaign_figures(
     by_number: Mapping[str, Sequence[CallRecord | Bill]],
 ) -> CallFigures:
     """A campaign's figures from the bills of its numbers: dialled counts numbers, answered
-    and dropped count calls (a number dialled twice and answered twice counts twice).
+    and dropped count calls (a number dialled twice and answered twice counts twice). The
+    recount that the reader's running tallies (`BillReader.figures`) must always agree with.
 
     `numbers` may be the campaign's numbers as given, or a frozenset from `number_keys`
     (taken as already reduced, so a caller can reduce them once and reuse them).
@@ -211,7 +248,16 @@ def campaign_figures(
 
 
 class BillReader:
-    """The bills of one window, read a few new pages at a time."""
+    """The figures of one window of bills: read a few new pages at a time, each bill added
+    once to running totals, then dropped.
+
+    Kept: the day's totals, a tally for each number of the tracked campaigns (`follow` says
+    which numbers those are), and which bills were counted (`CountedBills`: a few bytes for
+    the whole window). So memory follows the campaigns' numbers, not the day's calls.
+
+    A bill is taken to be final once read (it records a call that ended): if the server sent
+    the same id again with other fields, the first reading counts.
+    """
 
     def __init__(
         self,
@@ -225,22 +271,24 @@ class BillReader:
         self.max_pages = max_pages
         self.window: tuple[str, str] | None = None
         self.total = 0  # the server's totalitems for the window
-        self.version = 0  # bumps whenever the bills read change
-        self._bills: dict[Any, CallRecord] = {}
-        self._by_number: dict[str, list[CallRecord]] = {}
+        self.version = 0  # bumps whenever the figures change
+        self._counted = CountedBills()
+        self._following: frozenset[str] = frozenset()
+        self._tallies: dict[str, int] = {}  # every followed number: its packed tally
+        self._recount: _Recount | None = None
         self._next_page = 1
         self._day_from = ""
         self._day = CallFigures()
 
     @property
-    def bills(self) -> tuple[CallRecord, ...]:
-        """A record of every bill of the window read so far."""
-        return tuple(self._bills.values())
+    def read_count(self) -> int:
+        """Distinct bills of the window counted so far."""
+        return len(self._counted)
 
-    @property
-    def by_number(self) -> Mapping[str, list[CallRecord]]:
-        """Bill records by the customer's number (`phone_key` of destnumber)."""
-        return self._by_number
+    def tally(self, number: str) -> NumberTally | None:
+        """A followed number's calls (`phone_key`); None when it is not followed."""
+        value = self._tallies.get(number)
+        return None if value is None else _unpacked(value)
 
     @property
     def today(self) -> CallFigures:
@@ -248,9 +296,57 @@ class BillReader:
         return self._day
 
     @property
+    def recounting(self) -> bool:
+        """Numbers newly followed are being counted back over the window already read."""
+        return self._recount is not None
+
+    @property
     def complete(self) -> bool:
-        """Every bill of the window has been read (as far as the last answer said)."""
-        return self.window is not None and len(self._bills) >= self.total
+        """Every bill of the window has been counted (as far as the last answer said)."""
+        return self.window is not None and len(self._counted) >= self.total and not self.recounting
+
+    def figures(self, numbers: AbstractSet[str]) -> CallFigures:
+        """A campaign's figures from its numbers (`number_keys`; followed ones only)."""
+        values = [value for value in map(self._tallies.get, numbers) if value]
+        return CallFigures(
+            dialled=len(values),
+            answered=sum(value >> _SHIFT & _FIELD for value in values),
+            dropped=sum(value >> 2 * _SHIFT for value in values),
+        )
+
+    def follow(self, numbers: AbstractSet[str]) -> bool:
+        """The numbers (`phone_key`s) whose calls are tallied: the tracked campaigns'.
+
+        A number no longer followed loses its tally. A number newly followed once bills were
+        counted is counted back: the window is read again from its first page, with the pages
+        a read has left after the new bills, until every bill has been seen again; meanwhile
+        its tally grows (`recounting`). True when anything changed.
+        """
+        wanted = frozenset(numbers)  # the same object when given a frozenset
+        if wanted is self._following or wanted == self._following:
+            return False
+        before = self._following
+        self._following = wanted
+        tallies = self._tallies
+        for gone in before - wanted:
+            del tallies[gone]
+        added = wanted - before
+        tallies.update(dict.fromkeys(added, 0))
+        recount = self._recount
+        if recount is not None:
+            recount.numbers &= wanted
+        if added and len(self._counted):
+            # One pass for every number still to count back, from page 1: a number's bills
+            # can only be told apart by reading them, so its tally starts again too.
+            waiting = set(added)
+            if recount is not None:
+                waiting |= recount.numbers
+                tallies.update(dict.fromkeys(recount.numbers, 0))
+            recount = self._recount = _Recount(waiting)
+        if recount is not None and not recount.numbers:
+            self._recount = None
+        self.version += 1
+        return True
 
     def window_for(self, now: float, since: Iterable[float] = ()) -> tuple[str, str, str]:
         """(start, end, day start) as server text: today, stretched back to cover `since`."""
@@ -263,9 +359,10 @@ class BillReader:
         )
 
     async def read(self, source: BillSource, now: float, since: Iterable[float] = ()) -> bool:
-        """Read what is new (at most `max_pages` pages); True when the bills changed.
+        """Read what is new (at most `max_pages` pages), then count back for newly followed
+        numbers with the pages left; True when the figures changed.
 
-        Raises the client's errors; what was read before the error is kept.
+        Raises the client's errors; what was counted before the error is kept.
         """
         start, end, day_from = self.window_for(now, since)
         changed = False
@@ -274,20 +371,15 @@ class BillReader:
             changed = True
         page = self._next_page
         started_over = False
-        for _ in range(self.max_pages):
-            answer = await source.bills(
-                start,
-                end,
-                syncflag=3,
-                direction=DIRECTION_OUT,
-                callmethod=METHOD_PREDICTIVE,
-                currentpage=page,
-                itemsperpage=self.page_size,
-            )
-            self.total = answer.totalitems
-            changed |= self._add(answer.bills)
+        pages = 0
+        # A recount always has a page of each read, so that it ends even while bills pour in.
+        budget = self.max_pages - 1 if self._recount is not None else self.max_pages
+        while pages < budget:
+            answer = await self._page(source, page)
+            pages += 1
+            changed |= self._fold(answer.bills)
             full = len(answer.bills) >= self.page_size
-            if len(self._bills) >= self.total:
+            if len(self._counted) >= self.total:
                 self._next_page = page + 1 if full else page
                 break
             if full and page * self.page_size < self.total:
@@ -300,47 +392,105 @@ class BillReader:
                 break
             started_over = True
             self._next_page = page = 1
+        if self._recount is not None:
+            changed |= await self._count_back(source, self.max_pages - pages)
         if changed:
             self.version += 1
+        return changed
+
+    async def _page(self, source: BillSource, page: int) -> BillPage:
+        assert self.window is not None
+        answer = await source.bills(
+            *self.window,
+            syncflag=3,
+            direction=DIRECTION_OUT,
+            callmethod=METHOD_PREDICTIVE,
+            currentpage=page,
+            itemsperpage=self.page_size,
+        )
+        self.total = answer.totalitems
+        return answer
+
+    async def _count_back(self, source: BillSource, pages: int) -> bool:
+        """Read the window again from the recount's page on, for the newly followed numbers."""
+        recount = self._recount
+        assert recount is not None
+        changed = False
+        started_over = False
+        for _ in range(pages):
+            answer = await self._page(source, recount.page)
+            changed |= self._fold(answer.bills, recount)
+            if len(recount.seen) >= self.total:
+                self._recount = None  # every bill seen again: the new numbers' tallies are whole
+                return True
+            if len(answer.bills) >= self.page_size and recount.page * self.page_size < self.total:
+                recount.page += 1
+                continue
+            if started_over:
+                break
+            started_over = True
+            recount.page = 1
         return changed
 
     def _reset(self, start: str, end: str, day_from: str) -> None:
         self.window = (start, end)
         self._day_from = day_from
-        self._bills = {}
-        self._by_number = {}
+        self._counted = CountedBills()
+        self._tallies = dict.fromkeys(self._following, 0)
+        self._recount = None  # the whole window is read afresh: every number from the start
         self._next_page = 1
         self.total = 0
         self._day = CallFigures()
 
-    def _add(self, bills: Iterable[Bill]) -> bool:
+    def _fold(self, bills: Iterable[Bill], recount: _Recount | None = None) -> bool:
+        """Add each bill not counted before to the day and to its number's tally.
+
+        During a recount, a bill already counted is added to the tally of a newly followed
+        number once more, the first time it is seen again (`_Recount.tallied` says which).
+        """
         changed = False
+        pending = self._recount
         for bill in bills:
             key = bill_key(bill)
-            record = call_record(bill, self._day_from)
-            old = self._bills.get(key)
-            if old == record:
-                continue
-            changed = True
-            if old is not None:
-                self._count(old, -1)
-                number = self._by_number.get(old.number, [])
-                if old in number:
-                    number.remove(old)
-            self._bills[key] = record
-            self._by_number.setdefault(record.number, []).append(record)
-            self._count(record, +1)
+            if recount is not None:
+                recount.seen.add(key)
+            if self._counted.add(key):
+                changed = True
+                call = call_record(bill, self._day_from)
+                if not call.counts:
+                    continue
+                if call.today:
+                    day = self._day
+                    self._day = CallFigures(
+                        day.dialled + 1, day.answered + call.answered, day.dropped + call.dropped
+                    )
+                if call.number in self._tallies:
+                    self._tally(call)
+                    if pending is not None and call.number in pending.numbers:
+                        pending.tallied.add(key)
+            elif pending is not None:
+                call = call_record(bill)
+                if call.counts and call.number in pending.numbers and pending.tallied.add(key):
+                    self._tally(call)
+                    changed = True
         return changed
 
-    def _count(self, call: CallRecord, sign: int) -> None:
-        if not call.counts or not call.today:
-            return
-        day = self._day
-        self._day = CallFigures(
-            dialled=day.dialled + sign,
-            answered=day.answered + (sign if call.answered else 0),
-            dropped=day.dropped + (sign if call.dropped else 0),
-        )
+    def _tally(self, call: CallRecord) -> None:
+        value = self._tallies[call.number] + _packed(call)
+        self._tallies[call.number] = _COMMON.get(value, value)
+
+
+class _Recount:
+    """Numbers newly followed, counted back over the window: which bills this pass has seen
+    (it is over when that is all of them), and which were added to those numbers' tallies."""
+
+    __slots__ = ("numbers", "page", "seen", "tallied")
+
+    def __init__(self, numbers: set[str]) -> None:
+        self.numbers = numbers
+        self.page = 1
+        self.seen = CountedBills()
+        self.tallied = CountedBills()
 
 
 __all__ = [
@@ -348,6 +498,7 @@ __all__ = [
     "BillReader",
     "CallFigures",
     "CallRecord",
+    "NumberTally",
     "agent_of",
     "call_record",
     "campaign_figures",

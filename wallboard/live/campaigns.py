@@ -6,6 +6,13 @@ track (`wallboard track TASKID`), and learns each task's state from what it did 
 TaskSet answers, the task codes 1024-1028), from the task callback, and from the bills of the
 task's numbers. The file is JSON in the user data dir, replaced atomically on every change and
 re-read when another process (`wallboard track` beside a running dashboard) changed it.
+
+`CampaignRegistry` is the file's one owner: nothing else reads or writes it, and it writes
+only on explicit events, each a method here: a task tracked or forgotten (`wallboard track`),
+a supervisor's action the server accepted (TaskCreat, TaskAdd, taskDelPhone, TaskSet, a task
+code), the task callback, and the live model's report, after a poll cycle, that a task's
+numbers are being dialled. Drawing never writes: the live model builds its snapshots from the
+tasks as read, and reports what it learnt once the snapshot is out.
 """
 
 from __future__ import annotations
@@ -31,9 +38,11 @@ from wallboard.live.snapshot import CampaignStatus
 from wallboard.live.states import T_MISSING, T_NOT_STARTED, T_OVER, T_PAUSED, T_RUNNING
 
 try:  # POSIX: serialise read-modify-write between processes
-    import fcntl
+    from fcntl import LOCK_EX, LOCK_UN, flock
+
+    _flock: Callable[[int, int], None] | None = flock
 except ImportError:  # pragma: no cover - Windows: within one process only
-    fcntl = None  # type: ignore[assignment]
+    _flock = None
 
 log = logging.getLogger("wallboard.live.campaigns")
 
@@ -54,6 +63,9 @@ STATUS_BY_TASKSET: dict[int, CampaignStatus] = {
     2: CampaignStatus.PAUSED,
     3: CampaignStatus.OVER,
 }
+
+#: What a task can be before its numbers are seen dialled (then it has started).
+_NOT_STARTED = (CampaignStatus.UNKNOWN, CampaignStatus.NOT_STARTED)
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{1,30}$")
 
@@ -292,12 +304,24 @@ class CampaignRegistry:
     def note_dialling(self, taskid: str) -> TrackedTask | None:
         """Bills of the task's numbers appeared: a task not known to have started has."""
         task = self.get(taskid)
-        if task is None or task.status not in (
-            CampaignStatus.UNKNOWN,
-            CampaignStatus.NOT_STARTED,
-        ):
+        if task is None or task.status not in _NOT_STARTED:
             return task
         return self._set_status(taskid, CampaignStatus.RUNNING)
+
+    def note_dialling_all(self, taskids: Iterable[str]) -> tuple[TrackedTask, ...]:
+        """`note_dialling` for several tasks in one write (the live model's report after a
+        poll cycle); returns the tasks that changed."""
+        keys = [_taskid(taskid) for taskid in taskids]
+        changed: list[TrackedTask] = []
+        with self._edit() as tasks:
+            now = self.clock()
+            for key in keys:
+                task = tasks.get(key)
+                if task is not None and task.status in _NOT_STARTED:
+                    task = replace(task, status=CampaignStatus.RUNNING, updated_at=now)
+                    tasks[key] = task
+                    changed.append(task)
+        return tuple(changed)
 
     # ------------------------------------------------------------------ internals
 
@@ -345,16 +369,16 @@ class CampaignRegistry:
 
     @contextlib.contextmanager
     def _file_lock(self) -> Iterator[None]:
-        if fcntl is None:
+        if _flock is None:  # pragma: no cover - Windows
             yield
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            _flock(lock.fileno(), LOCK_EX)
             try:
                 yield
             finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+                _flock(lock.fileno(), LOCK_UN)
 
     def _file_stamp(self) -> tuple[int, int] | None:
         try:
@@ -430,7 +454,7 @@ def _parse_registry(text: str) -> dict[str, TrackedTask]:
     return tasks
 
 
-def callback_detail(payload: Mapping[str, Any] | str | bytes) -> Mapping[str, Any] | None:
+def callback_detail(payload: object) -> Mapping[str, Any] | None:
     """The JSON object a callback carries, however it came: already parsed, as JSON text, or
     as a form whose `detail` field holds the JSON (`{"detail": ...}` or `detail=...` text).
     None when there is no JSON object in it; never raises."""

@@ -10,7 +10,14 @@ Three cadences, each a fixed number of requests:
 - slow (every `slow_interval`, 30 s): GetQueueList, GetSipnumberInfo (enabled, registered),
   GetSipRegisterStatus.
 - bills (every `bills_interval`, 10 s): the new pages of GetBill (see `bills.py`), at most
-  three pages a cycle; while a long day is being caught up, every fast cycle reads more.
+  three pages a cycle; while a long day is being caught up, every fast cycle reads more. The
+  reader keeps running totals (the day's, and each tracked campaign number's), not the bills;
+  the numbers of a campaign tracked or topped up later are counted back over the window.
+
+Building a snapshot is pure: it writes no file and changes no registry. The campaign
+registry is read once at the start of a cycle; what the bills teach it (a campaign not known
+to have started is dialling) is shown at once, and written to the registry by the poll loop
+after the snapshot is out, once a task, all tasks in one write.
 
 `refresh()` never raises. When the fast reads fail, the last good snapshot stays, marked
 stale, with the reason in a supervisor's words, and `next_delay()` backs off exponentially
@@ -27,11 +34,17 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from wallboard.api.errors import ApiError
-from wallboard.api.models import ExtensionCallStatus, ExtensionRegistration, Queue, QueueAgent
-from wallboard.live.bills import LOOKBACK_DAYS, BillReader, campaign_figures, number_keys
+from wallboard.api.models import (
+    Extension,
+    ExtensionCallStatus,
+    ExtensionRegistration,
+    Queue,
+    QueueAgent,
+)
+from wallboard.live.bills import LOOKBACK_DAYS, BillReader, BillSource, number_keys
 from wallboard.live.build import (
     AgentKey,
     ExtensionFacts,
@@ -61,6 +74,26 @@ MAX_BACKOFF = 30.0
 #: Bill pages read in one cycle at most: a long day is caught up over several cycles rather
 #: than holding up one snapshot.
 BILL_PAGES_PER_CYCLE = 3
+#: What a task's status says when the bills show its numbers dialled: it has started.
+NOT_YET_DIALLING = (CampaignStatus.UNKNOWN, CampaignStatus.NOT_STARTED)
+
+
+class FloorSource(BillSource, Protocol):
+    """The reads the live model makes: the API client, or anything that answers like it."""
+
+    async def queue_agents(self) -> Sequence[QueueAgent]: ...
+
+    async def call_status(
+        self, extnumbers: Sequence[str], batch_size: int | None = None
+    ) -> Sequence[ExtensionCallStatus]: ...
+
+    async def queues(self) -> Sequence[Queue]: ...
+
+    async def extensions(self, status: int = 3) -> Sequence[Extension]: ...
+
+    async def register_status(
+        self, extnumbers: Sequence[str], batch_size: int | None = None
+    ) -> Sequence[ExtensionRegistration]: ...
 
 
 class LiveFloor:
@@ -69,7 +102,7 @@ class LiveFloor:
 
     def __init__(
         self,
-        client: Any,
+        client: FloorSource,
         *,
         queues: Sequence[str] | None = None,
         registry: CampaignRegistry | None = None,
@@ -116,6 +149,11 @@ class LiveFloor:
         # Each campaign's numbers reduced to `phone_key`s, with the numbers they came from:
         # rebuilt only when a task's numbers change, not whenever its bills do.
         self._number_keys: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
+        self._followed: tuple[tuple[frozenset[str], ...], frozenset[str]] = ((), frozenset())
+        # Tasks the bills show dialling while the registry says otherwise (the last views'),
+        # and those of them already reported to the registry (once a task).
+        self._dialling: tuple[str, ...] = ()
+        self._reported: set[str] = set()
         self._snapshot = FloorSnapshot(taken_at=clock(), read_only=read_only)
 
     def __repr__(self) -> str:
@@ -133,12 +171,18 @@ class LiveFloor:
         """Fast cycles failed in a row (0 while the server answers)."""
         return self._failures
 
+    @property
+    def bills_read(self) -> bool:
+        """Every bill of the window is counted: the day's and campaigns' figures are whole,
+        not catching up (after a start, a new day, or a campaign tracked)."""
+        return self._bills.complete
+
     def next_delay(self) -> float:
         """Seconds until the next refresh: the interval, or an exponential backoff while the
         fast reads fail (1.5 s, 3, 6, 12, 24, then 30 s at most)."""
         if self._failures == 0:
             return self.fast_interval
-        return min(self._max_backoff, self.fast_interval * 2 ** (self._failures - 1))
+        return min(self._max_backoff, self.fast_interval * 2.0 ** (self._failures - 1))
 
     async def refresh(self) -> FloorSnapshot:
         """One fast cycle, plus the slow reads and bills when due. Never raises."""
@@ -158,8 +202,11 @@ class LiveFloor:
 
     async def _cycle(self) -> None:
         now = self._clock()
+        tasks = self.registry.tasks() if self.registry is not None else ()
+        if self._bills.follow(self._numbers_of(tasks)) and self._bills.recounting:
+            self._bills_due = min(self._bills_due, now)  # count the new numbers back now
         slow = self._slow() if now >= self._slow_due else None
-        bills = self._read_bills(now) if now >= self._bills_due else None
+        bills = self._read_bills(now, tasks) if now >= self._bills_due else None
         side = [job for job in (slow, bills) if job is not None]
         outcome = await asyncio.gather(self._fast(), *side, return_exceptions=True)
         fast = outcome[0]
@@ -168,17 +215,20 @@ class LiveFloor:
                 raise result
         if isinstance(fast, BaseException):
             raise fast
+        if fast is None:  # pragma: no cover - typing: the side jobs are the ones that give None
+            raise RuntimeError("the fast read gave no answer")
         agents, calls = fast
         taken_at = self._clock()
-        self._publish(agents, calls, taken_at)
+        self._publish(agents, calls, taken_at, tasks)
+        self._report_dialling()
 
     async def _fast(self) -> tuple[list[QueueAgent], dict[str, ExtensionCallStatus]]:
         asked = list(self._extensions)
+        call_rows: Sequence[ExtensionCallStatus] = []
         if asked:
             agents, call_rows = await _all(self._client.queue_agents(), self._call_status(asked))
         else:
             agents = await self._client.queue_agents()
-            call_rows = []
         mine = self._in_scope(agents)
         shown = list(dict.fromkeys(row.extnumber.strip() for row in mine if row.extnumber.strip()))
         if not asked and shown:
@@ -221,12 +271,8 @@ class LiveFloor:
         self._slow_error = None
         self._slow_due = self._clock() + self.slow_interval
 
-    async def _read_bills(self, now: float) -> None:
-        since = [
-            task.bills_since
-            for task in (self.registry.tasks() if self.registry is not None else ())
-            if _holds_the_window(task, now)
-        ]
+    async def _read_bills(self, now: float, tasks: Sequence[TrackedTask]) -> None:
+        since = [task.bills_since for task in tasks if _holds_the_window(task, now)]
         try:
             await self._bills.read(self._client, now, since)
         except asyncio.CancelledError:
@@ -246,13 +292,41 @@ class LiveFloor:
         )
 
     def _retry_after(self, failures: int, interval: float) -> float:
-        return min(interval, self.fast_interval * 2 ** (failures - 1))
+        return min(interval, self.fast_interval * 2.0 ** (failures - 1))
 
     # ------------------------------------------------------------------ the snapshot
+    # Pure: from what the reads brought and the registry's tasks as the cycle began. Nothing
+    # here writes a file or changes the registry.
 
     def _publish(
-        self, agents: list[QueueAgent], calls: dict[str, ExtensionCallStatus], taken_at: float
+        self,
+        agents: list[QueueAgent],
+        calls: dict[str, ExtensionCallStatus],
+        taken_at: float,
+        tasks: Sequence[TrackedTask],
     ) -> None:
+        queues = self._queue_views(agents, calls, taken_at)
+        if self._failures and (self._slow_error or self._bills_error):
+            # The server is back: catch the slow reads and the bills up on the next cycle
+            # rather than after their backed-off retry times.
+            self._slow_due = self._bills_due = float("-inf")
+        self._failures = 0
+        problems = [p for p in (self._slow_error, self._bills_error) if p]
+        self._snapshot = FloorSnapshot(
+            taken_at=taken_at,
+            queues=_reuse_unchanged(queues, self._snapshot.queues),
+            campaigns=self._campaign_views(tasks),
+            totals=floor_totals(queues, self._bills.today),
+            stale=False,
+            error="; ".join(problems) or None,
+            read_only=self.read_only,
+        )
+
+    def _queue_views(
+        self, agents: list[QueueAgent], calls: dict[str, ExtensionCallStatus], taken_at: float
+    ) -> tuple[QueueView, ...]:
+        """The queues and their agents from this cycle's answers (and the last cycle's views,
+        which say since when each agent is in its state)."""
         queues = build_queues(
             agents,
             calls,
@@ -263,45 +337,41 @@ class LiveFloor:
             scope=self.scope,
         )
         self._previous = {(a.queue, a.extnumber): a for q in queues for a in q.agents}
-        if self._failures and (self._slow_error or self._bills_error):
-            # The server is back: catch the slow reads and the bills up on the next cycle
-            # rather than after their backed-off retry times.
-            self._slow_due = self._bills_due = float("-inf")
-        self._failures = 0
-        problems = [p for p in (self._slow_error, self._bills_error) if p]
-        self._snapshot = FloorSnapshot(
-            taken_at=taken_at,
-            queues=_reuse_unchanged(queues, self._snapshot.queues),
-            campaigns=self._campaign_views(),
-            totals=floor_totals(queues, self._bills.today),
-            stale=False,
-            error="; ".join(problems) or None,
-            read_only=self.read_only,
-        )
+        return queues
 
-    def _campaign_views(self) -> tuple[CampaignView, ...]:
-        """Campaign figures, recomputed only when the bills or the registry changed."""
+    def _campaign_views(self, tasks: Sequence[TrackedTask]) -> tuple[CampaignView, ...]:
+        """Campaign figures, recomputed only when the figures or the tasks changed.
+
+        A task the registry does not know to have started, whose numbers the bills show
+        dialled, is shown running; the registry learns it after the cycle
+        (`_report_dialling`)."""
         if self.registry is None:
             return ()
-        key = (self._bills.version, self.registry.stamp)
+        key = (self._bills.version, tuple(tasks))
         if key == self._campaigns_key:
             return self._campaigns
         views = []
-        tasks = self.registry.tasks()
+        dialling = []
         for task in tasks:
-            figures = campaign_figures(self._keys_of(task), self._bills.by_number)
-            if figures.dialled and task.status in (
-                CampaignStatus.UNKNOWN,
-                CampaignStatus.NOT_STARTED,
-            ):
-                task = self._note_dialling(task.taskid) or task
+            figures = self._bills.figures(self._keys_of(task))
+            if figures.dialled and task.status in NOT_YET_DIALLING:
+                task = replace(task, status=CampaignStatus.RUNNING)
+                dialling.append(task.taskid)
             views.append(campaign_view(task, figures))
         self._campaigns = order_campaigns(views)
-        tracked = {task.taskid for task in tasks}
-        for taskid in [t for t in self._number_keys if t not in tracked]:
-            del self._number_keys[taskid]
-        self._campaigns_key = (self._bills.version, self.registry.stamp)
+        self._dialling = tuple(dialling)
+        self._campaigns_key = key
         return self._campaigns
+
+    def _numbers_of(self, tasks: Sequence[TrackedTask]) -> frozenset[str]:
+        """Every tracked campaign's numbers (`phone_key`s): those whose bills are tallied."""
+        keys = tuple(self._keys_of(task) for task in tasks)
+        if keys != self._followed[0]:
+            self._followed = (keys, frozenset().union(*keys))
+            tracked = {task.taskid for task in tasks}
+            for taskid in [t for t in self._number_keys if t not in tracked]:
+                del self._number_keys[taskid]
+        return self._followed[1]
 
     def _keys_of(self, task: TrackedTask) -> frozenset[str]:
         """The task's number keys, from the cache while its numbers are the same."""
@@ -312,13 +382,22 @@ class LiveFloor:
         self._number_keys[task.taskid] = (task.numbers, keys)
         return keys
 
-    def _note_dialling(self, taskid: str) -> Any:
-        assert self.registry is not None
+    # ------------------------------------------------------------------ after a cycle
+
+    def _report_dialling(self) -> None:
+        """Tell the registry which tasks the bills show dialling: after the snapshot is out,
+        all in one write, once a task. A failed write is logged and not tried again while the
+        task stays as it is (the snapshot shows it running all the same; the next start of
+        the dashboard learns it again from the bills)."""
+        self._reported &= set(self._dialling)
+        news = [taskid for taskid in self._dialling if taskid not in self._reported]
+        if not news or self.registry is None:
+            return
+        self._reported.update(news)
         try:
-            return self.registry.note_dialling(taskid)
+            self.registry.note_dialling_all(news)
         except (OSError, ValueError) as exc:
             log.warning("campaign registry not updated: %s", exc)
-            return None
 
     def _failed(self, exc: BaseException) -> None:
         self._failures += 1
