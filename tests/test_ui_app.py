@@ -4,11 +4,13 @@ overlap, every key's action through the Supervisor, read-only, the palette and h
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 from test_ui_support import (
     T0,
     RecordingClient,
@@ -18,7 +20,7 @@ from test_ui_support import (
     scripted_app,
     snapshot,
 )
-from textual.widgets import Input, Select
+from textual.widgets import Input, Label, Select
 
 from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
 from wallboard.ui.app import WallboardApp
@@ -77,11 +79,13 @@ def figure(app: WallboardApp, name: str) -> str:
 
 async def test_header_shows_the_floor_figures_and_the_age(tmp_path: Path) -> None:
     app, _floor, _client = scripted_app(tmp_path, [the_floor()])
-    async with app.run_test(size=(80, 24)):
+    async with app.run_test(size=(160, 24)):
         await app.wait_for_snapshot()
+        assert figure(app, "agents") == "agents:"
         assert figure(app, "idle") == "○ 3 idle"
         assert figure(app, "offline") == "× 4 offline"
-        assert figure(app, "calls") == "calls 7"
+        assert figure(app, "calls") == "in progress 7 │"
+        assert figure(app, "finished") == "finished calls today:"
         assert figure(app, "answered") == "answered 400"
         assert figure(app, "dropped") == "dropped 11"
         assert figure(app, "abandon") == "abandon 2.8%"
@@ -92,6 +96,49 @@ async def test_header_shows_the_floor_figures_and_the_age(tmp_path: Path) -> Non
         assert figure(app, "updated") == "updated just now"
         app.header.show_age(app.snapshot, T0 + 300)
         assert figure(app, "updated") == "updated 5 min ago"
+
+
+def header_lines(app: WallboardApp) -> list[str]:
+    return ["".join(text for text, _style in part.pieces(0)) for part in app.header.parts]
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 160])
+async def test_every_state_has_a_header_count_that_fits_the_width(
+    tmp_path: Path, width: int
+) -> None:
+    """Missed and disabled agents are counted too, and the words shrink to fit rather than
+    the line being cut off (READ-ONLY first: it is never the part that is cut)."""
+    totals = replace(TOTALS, missed=5, disabled=6)
+    app, _floor, _client = scripted_app(tmp_path, [the_floor(totals)], read_only=True)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        states, today, age = header_lines(app)
+        assert states.startswith("READ-ONLY ")
+        for glyph, count in zip("○◎●◐‖!×⊘", (3, 1, 7, 2, 1, 5, 4, 6), strict=True):
+            assert f"{glyph}{count}" in states.replace(" ", "")
+        assert cell_len(states.rstrip()) <= width
+        if width >= 80:  # line two shrinks as far as 80 columns, then is cut at the right
+            assert cell_len(today.rstrip()) + cell_len(age) <= width
+            assert "7 │" in today and "answered 400" in today and "abandon 2.8%" in today
+        if width >= 160:
+            assert "! 5 missed" in states and "⊘ 6 disabled" in states
+            assert "in progress 7 │ finished calls today: answered 400" in today
+
+
+async def test_an_abandon_rate_over_no_answered_calls_reads_no_rate(tmp_path: Path) -> None:
+    """Nothing answered is no abandon rate, not 0.0%: in the header and in a campaign."""
+    quiet = the_floor(replace(TOTALS, answered_today=0, dropped_today=0))
+    quiet = replace(quiet, campaigns=(campaign(answered=0, dropped=0, abandon_rate=0.0),))
+    app, _floor, _client = scripted_app(tmp_path, [quiet])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        assert figure(app, "abandon") == "abandon –"
+        assert app.header.abandon == ""
+        screen = app.export_screenshot()
+        assert "abandon –" in app.campaigns.render_line(1).text
+        assert "0.0%" not in screen
 
 
 async def test_stale_data_stays_with_its_age_and_the_reason(tmp_path: Path) -> None:
@@ -256,9 +303,16 @@ async def test_an_action_in_flight_cannot_be_sent_twice(
         assert [c[1]["taskstatus"] for c in client.calls] == [2, 1]
 
 
+def audited(tmp_path: Path) -> list[dict[str, Any]]:
+    path = tmp_path / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
 async def test_read_only_hides_and_refuses_every_action(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The floor's keys are hidden, and a floor key pressed all the same (or an action
+    called by name) is refused aloud and written to the audit log, as the README says."""
     app, _floor, client = scripted_app(tmp_path, [the_floor()], read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
         notes = Notes(app, monkeypatch)
@@ -271,16 +325,46 @@ async def test_read_only_hides_and_refuses_every_action(
         assert not shown & FLOOR_ACTIONS
         await pilot.press("c", "o", "b", "i", "p", "r", "e")
         await settle(app, pilot)
-        assert isinstance(app.screen, type(app.screen)) and not isinstance(
-            app.screen, ConfirmDialog
-        )
+        assert not isinstance(app.screen, ConfirmDialog | AgentDialog)
+        assert len(notes.seen) == len(FLOOR_ACTIONS)
+        lines = audited(tmp_path)
+        assert [line["outcome"] for line in lines] == ["refused"] * len(FLOOR_ACTIONS)
+        assert [line["action"] for line in lines] == [
+            "check in", "check out", "set busy", "set idle",
+            "pause campaign", "resume campaign", "end campaign",
+        ]  # fmt: skip
+        assert lines[1]["target"] == "1001 in sales" and lines[4]["target"] == "campaign T1"
         for action in sorted(FLOOR_ACTIONS):  # even when called by name
             getattr(app, f"action_{action}")()
         await settle(app, pilot)
         assert client.calls == []
-        assert len(notes.seen) == len(FLOOR_ACTIONS)
-        assert all("read-only" in m for _t, m, _s in notes.seen)
+        assert len(notes.seen) == len(audited(tmp_path)) == 2 * len(FLOOR_ACTIONS)
+        assert all(t == "Refused" and "read-only" in m for t, m, _s in notes.seen)
+        assert all("read-only" in line["message"] for line in audited(tmp_path))
         assert figure(app, "mode") == "READ-ONLY"
+
+
+async def test_read_only_refuses_with_nothing_selected_and_ignores_typing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No agent or campaign on screen: still refused as read-only, and audited. A floor
+    key typed into the filter is text, not an action."""
+    app, _floor, client = scripted_app(tmp_path, [snapshot({})], read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        notes = Notes(app, monkeypatch)
+        await app.wait_for_snapshot()
+        await pilot.press("o", "e")
+        await settle(app, pilot)
+        assert [m for _t, m, _s in notes.seen] == [
+            "check out not sent: this dashboard is read-only",
+            "end campaign not sent: this dashboard is read-only",
+        ]
+        assert [line["outcome"] for line in audited(tmp_path)] == ["refused", "refused"]
+        await pilot.press("slash", "c", "o")
+        await settle(app, pilot)
+        assert app.filter_input.value == "co"
+        assert len(notes.seen) == 2 and len(audited(tmp_path)) == 2
+        assert client.calls == []
 
 
 async def test_the_palette_offers_every_action_by_name(tmp_path: Path) -> None:
@@ -310,6 +394,8 @@ async def test_question_mark_opens_the_help_and_escape_closes_it(tmp_path: Path)
         await app.wait_for_snapshot()
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
+        said = " ".join(str(label.render()) for label in app.screen.query(Label))
+        assert "What the figures count" in said and "counts once" in said
         app.poll_now()  # the floor keeps updating behind a dialog
         await app.next_snapshot()
         await pilot.pause(1.1)  # and the age ticks

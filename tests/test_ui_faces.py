@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 from test_ui_support import T0, agent, campaign
+from textual.color import Color
+from textual.theme import Theme
 
 from wallboard.config import ConfigError, ThemeError, shipped_theme_dir
 from wallboard.live.snapshot import AgentState, CampaignStatus, QueueView
@@ -27,7 +29,7 @@ from wallboard.ui.faces import (
     tile_face,
 )
 from wallboard.ui.floor_header import abandon_level
-from wallboard.ui.themes import load_themes
+from wallboard.ui.themes import load_themes, variable_defaults
 from wallboard.ui.thresholds import Ramp, Thresholds
 
 
@@ -223,6 +225,17 @@ def test_shipped_themes_load_and_colour_every_state() -> None:
     assert {"default", "high-contrast"} <= set(themes)
     for theme in themes.values():
         assert {f"state-{s.name.lower()}" for s in AgentState} <= set(theme.variables)
+        assert Color.parse(theme.variables["stale-dim"]).a < 1  # a fade, not a paint-over
+
+
+def test_themes_without_a_stale_dim_fade_towards_their_own_background() -> None:
+    """Textual's own themes (and a user's file without it) dim stale data too."""
+    light = Theme(name="light", primary="#0000ff", background="#fafafa", dark=False)
+    dim = Color.parse(variable_defaults(light)["stale-dim"])
+    assert dim.rgb == Color.parse("#fafafa").rgb and 0 < dim.a < 1
+    unset = Color.parse(variable_defaults(Theme(name="x", primary="#00f", dark=False))["stale-dim"])
+    assert unset.brightness > 0.8  # a light theme with no background fades towards light
+    assert Color.parse(variable_defaults(None)["stale-dim"]).brightness < 0.2
 
 
 def test_a_user_theme_file_adds_or_replaces_a_theme(tmp_path: Path) -> None:
@@ -244,6 +257,10 @@ def test_a_user_theme_file_adds_or_replaces_a_theme(tmp_path: Path) -> None:
         (
             'primary = "#fff"\n[variables]\nstate-idle = "blurple"\n',
             "'state-idle': 'blurple' is not a colour",
+        ),
+        (
+            'primary = "#fff"\n[variables]\nstale-dim = "faded"\n',
+            "'stale-dim': 'faded' is not a colour",
         ),
         ("primary = \n", "not valid TOML"),
     ],

@@ -217,3 +217,25 @@ async def test_the_demo_floor_is_on_screen_within_three_seconds(
                 assert loop.time() - began < 3.0
                 assert sum(len(q.agents) for q in snap.queues) >= 40
                 assert app.grid.selected is not None
+
+
+async def test_a_wrong_accesskey_shows_no_data_and_why_never_zeros(tmp_path: Path) -> None:
+    """The live model's first poll fails at login: the screen says there is no data yet
+    and why, and shows no figure (before, it read "0 idle ... abandon 0.0% STALE")."""
+    with demo_server(manual_clock=True, seed=7) as (sim, url):
+        settings = Settings(theme="default", refresh=3600.0)
+        async with WallboardClient(url, sim.appid, "not-the-accesskey") as client:
+            app = build_app(client, settings, audit=AuditLog(tmp_path / "a.jsonl"))
+            async with app.run_test(size=(80, 24)) as pilot:
+                snap = await app.wait_for_snapshot()
+                await pilot.pause()
+                assert snap.stale and not app.has_data
+                assert app.banner.text.startswith("⚠ no data yet: login refused")
+                assert "accesskey" in app.banner.text
+                assert "not-the-accesskey" not in app.export_screenshot()
+                assert app.header.figure("agents") == "no data yet"
+                header = "".join(t for part in app.header.parts for t, _s in part.pieces(0))
+                assert not any(ch.isdigit() for ch in header)
+                screen = app.export_screenshot()
+                for zero in ("0 idle", "0.0%", "STALE"):
+                    assert zero not in screen

@@ -5,15 +5,16 @@ at every changed SVG before keeping it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_ui_support import agent, campaign, scripted_app, snapshot
+from test_ui_support import T0, agent, campaign, scripted_app, snapshot
 from textual.widgets import Input
 
 from wallboard.commands.seeded import SeededFloor, seeded_floor
-from wallboard.live.snapshot import AgentState, FloorTotals
+from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
 
 
 @pytest.fixture
@@ -67,7 +68,9 @@ def test_help_80x24(snap_compare: Any, floor: SeededFloor) -> None:
 
 
 def test_stale_data_80x24(snap_compare: Any, tmp_path: Path) -> None:
-    stale = snapshot(
+    """The last good data after a failed poll: STALE with its age, the reason in the banner,
+    tiles, campaigns and figures dimmed; the grid where it was while the data was fresh."""
+    fresh = snapshot(
         {
             "sales": [
                 agent("1001", name="Alice", state=AgentState.TALKING, number="13800001111"),
@@ -76,9 +79,33 @@ def test_stale_data_80x24(snap_compare: Any, tmp_path: Path) -> None:
             ]
         },
         [campaign(abandon_rate=0.034, dropped=7, answered=206, drop_budget=0)],
-        stale=True,
-        error="server unreachable",
-        totals=FloorTotals(idle=1, ringing=1, talking=1, answered_today=206, dropped_today=7),
+        totals=FloorTotals(
+            idle=1,
+            ringing=1,
+            talking=1,
+            calls_in_progress=2,
+            answered_today=206,
+            dropped_today=7,
+        ),
     )
-    app, _floor, _client = scripted_app(tmp_path, [stale])
+    stale = replace(fresh, stale=True, error="server unreachable")
+    app, _floor, _client = scripted_app(tmp_path, [fresh, stale])
+
+    async def go_stale(pilot: Any) -> None:
+        await first_poll(pilot)
+        pilot.app.poll_now()
+        await pilot.app.wait_for_snapshot(2)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=go_stale)
+
+
+def test_no_data_yet_80x24(snap_compare: Any, tmp_path: Path) -> None:
+    """A first poll that failed (a wrong accesskey): no figure anywhere, and why."""
+    never = FloorSnapshot(
+        taken_at=T0,
+        stale=True,
+        error="login refused: check appid/accesskey in profile floor (601 appid is not authorized)",
+    )
+    app, _floor, _client = scripted_app(tmp_path, [never])
     assert snap_compare(app, terminal_size=(80, 24), run_before=first_poll)

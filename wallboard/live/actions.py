@@ -255,6 +255,8 @@ class Supervisor:
         agent_id = str(crmid if crmid is not None else "").strip()
         target = f"{ext or '?'} in {queue or '?'}"
         details: Details = {"extnumber": ext, "queue": queue, "crmid": agent_id}
+        if self.read_only:  # first: whatever else is wrong, nothing is sent from here
+            return self._refuse_read_only(action, target, details)
         problem = None
         if action.subject is not Subject.AGENT:
             problem = f"{action.label} is not an action on an agent"
@@ -306,6 +308,8 @@ class Supervisor:
         target = f"campaign {task or '?'}"
         status = action.taskstatus
         details: Details = {"taskid": task, "taskstatus": None if status is None else int(status)}
+        if self.read_only:
+            return self._refuse_read_only(action, target, details)
         if status is None or not task:
             why = "no campaign chosen" if status is not None else f"{action.label} is no TaskSet"
             return self._finish(action, target, Outcome.REFUSED, why, details=details)
@@ -348,6 +352,8 @@ class Supervisor:
         """TaskCreat; the new task goes into the registry with its numbers, to be tracked."""
         action = SupervisorAction.CREATE_CAMPAIGN
         target = f"new campaign for {assignagent.strip() or '?'}"
+        if self.read_only:
+            return self._refuse_read_only(action, target, None)
         problem = None
         if assigntype not in set(AssignType):
             problem = "assign type must be 1 (extension), 2 (queue) or 3 (group)"
@@ -418,8 +424,7 @@ class Supervisor:
     ) -> tuple[ActionResult | None, Answer | None]:
         """Send one action under the safety rules: (a final result, None) or (None, answer)."""
         if self.read_only:
-            message = "refused: this dashboard is read-only"
-            return self._finish(action, target, Outcome.REFUSED, message, details=details), None
+            return self._refuse_read_only(action, target, details), None
         if key in self._in_flight:
             message = f"{action.label} of {target} is already in progress"
             return self._finish(action, target, Outcome.REFUSED, message, details=details), None
@@ -462,6 +467,13 @@ class Supervisor:
         finally:
             self._in_flight.discard(key)
         return None, answer
+
+    def _refuse_read_only(
+        self, action: SupervisorAction, target: str, details: Details | None
+    ) -> ActionResult:
+        """A read-only dashboard sends nothing; the refusal is audited like any outcome."""
+        message = f"{action.label} not sent: this dashboard is read-only"
+        return self._finish(action, target, Outcome.REFUSED, message, details=details)
 
     def _record(self, change: Callable[[CampaignRegistry], object]) -> None:
         """Tell the registry what an answer taught us; a failing disk must not fail the action."""

@@ -14,6 +14,7 @@ then a blank line before the next queue. Off-screen tiles cost nothing until scr
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -53,6 +54,7 @@ GAP = 1
 _HEADING = -1
 _NOTE = -2
 _BLANK = -3
+_MESSAGE = -4  # the grid has nothing to show yet, and says why
 
 _RAMP_STYLE = {
     Ramp.OK: "agent-grid--time-ok",
@@ -152,6 +154,8 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         self.snapshot: FloorSnapshot | None = None
         self.filter_text = ""
         self.filter_state: AgentState | None = None
+        self.waiting = ""  # shown instead of any tile: no good poll yet
+        self._message: list[str] = []  # `waiting` in lines of the grid's width
         self._sections: list[_Section] = []
         self._lines: list[tuple[int, int, int]] = []  # (section, row or kind, sub-line)
         self._where: dict[AgentKey, tuple[int, int]] = {}  # key -> (section, index)
@@ -183,9 +187,11 @@ class AgentGrid(ScrollableContainer, can_focus=True):
     def columns(self) -> int:
         return max(1, len(self._columns))
 
-    def show(self, snapshot: FloorSnapshot) -> None:
-        """Take a new snapshot: redraw what changed, and only that."""
+    def show(self, snapshot: FloorSnapshot, *, waiting: str = "") -> None:
+        """Take a new snapshot: redraw what changed, and only that. `waiting`: there has
+        been no good poll yet; the grid shows that line instead of queues it cannot know."""
         self.snapshot = snapshot
+        self.waiting = waiting
         self._arrange()
 
     def set_filter(self, text: str | None = None, state: AgentState | bool | None = False) -> None:
@@ -234,8 +240,8 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         """Take the snapshot in: only the changed pieces of visible tiles are refreshed,
         unless the layout itself moved (an agent came or went, a resize, a filter)."""
         snapshot = self.snapshot
-        if snapshot is None or not self.size.width:
-            return  # not laid out yet: the first Resize arranges it
+        if (snapshot is None and not self.waiting) or not self.size.width:
+            return  # not laid out yet (the first Resize arranges it), or nothing to show
         width = max(1, self.scrollable_content_region.width)
         columns = max(1, (width + GAP) // (MIN_TILE + GAP))
         tile = max(MIN_TILE, min(MAX_TILE, (width + GAP) // columns - GAP))
@@ -244,7 +250,7 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         text, state = self.filter_text, self.filter_state
         filtered = bool(text) or state is not None
         fresh: list[_Section] = []
-        for queue, known in self._scoped(snapshot):
+        for queue, known in () if self.waiting or snapshot is None else self._scoped(snapshot):
             agents: Sequence[AgentView] = queue.agents
             if filtered:
                 agents = [a for a in agents if matches(a, text, state)]
@@ -256,7 +262,8 @@ class AgentGrid(ScrollableContainer, can_focus=True):
             elif not agents:
                 note = "no agent matches the filter"
             fresh.append(_Section(queue, agents, 0, note))
-        shape = (width, columns, tile, tuple((s.queue.name, s.note, len(s.agents)) for s in fresh))
+        sections = tuple((s.queue.name, s.note, len(s.agents)) for s in fresh)
+        shape = (width, columns, tile, self.waiting, sections)
         changed = self._changed_agents(fresh) if shape == self._shape else None
         if changed is None:
             self._relayout(fresh, shape, width, columns, tile)
@@ -295,6 +302,10 @@ class AgentGrid(ScrollableContainer, can_focus=True):
     ) -> None:
         lines: list[tuple[int, int, int]] = []
         where: dict[AgentKey, tuple[int, int]] = {}
+        if self.waiting:  # the whole of it: the grid has the room the banner has not
+            said = textwrap.wrap(self.waiting, max(10, width - 2)) or [""]
+            self._message = said
+            lines.extend((-1, _MESSAGE, sub) for sub in range(len(said)))
         for number, section in enumerate(sections):
             if number:
                 lines.append((number - 1, _BLANK, 0))
@@ -422,7 +433,7 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         styles = tile_column.style_cache.table()
         start, end = self._column_span(tile_column.index)
         width = end - start
-        if y >= len(self._lines) or self.snapshot is None:
+        if y >= len(self._lines):
             return Strip.blank(width, styles[BASE])
         section, row, sub = self._lines[y]
         if row == _BLANK:
@@ -437,8 +448,9 @@ class AgentGrid(ScrollableContainer, can_focus=True):
             return Strip(
                 [Segment(heading.text, styles["agent-grid--heading"])], heading.cell_length
             ).adjust_cell_length(width, styles["agent-grid--heading"])
-        if row == _NOTE:
-            note = fit("  " + self._sections[section].note, self.scrollable_content_region.width)
+        if row in (_NOTE, _MESSAGE):
+            said = self._message[sub] if row == _MESSAGE else self._sections[section].note
+            note = fit("  " + said, self.scrollable_content_region.width)
             text = Strip([Segment(note)], cell_len(note)).crop(start, end).text
             return Strip([Segment(text, styles["agent-grid--note"])]).adjust_cell_length(
                 width, styles["agent-grid--note"]
@@ -568,9 +580,11 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         if not 0 <= y < len(self._lines):
             return
         section, row, _sub = self._lines[y]
+        if row < 0:
+            return
         agents = self._sections[section].agents
         index = row * self.columns + column
-        if row >= 0 and index < len(agents):
+        if index < len(agents):
             self._move_cursor(agent_key(agents[index].queue, agents[index].extnumber))
             self.focus()
 

@@ -5,6 +5,12 @@ and only then arms a one-shot timer for the next poll, so polls never overlap ho
 the server is. Widgets are handed snapshots; they never call the API. Actions run in
 workers through the `Supervisor`, one at a time per agent or campaign, and end in a
 notification; the tile changes on the next poll, which an action brings forward.
+
+No data is not zero: until a poll has succeeded once, the screen says "no data yet" and
+why, and shows no figure at all. Stale data (the last good data, after a failed poll) is
+dimmed, tiles, campaigns and figures alike, so that a wall reads stale from across a room.
+A read-only dashboard hides the floor's keys, but a key pressed all the same is refused
+by the Supervisor, which writes that to the audit log, and the refusal is shown.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar, Literal, Protocol
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.command import Provider
@@ -46,12 +52,12 @@ from wallboard.ui.dialogs import (
     ConfirmDialog,
     StateFilterDialog,
 )
-from wallboard.ui.faces import clean, state_counts
-from wallboard.ui.floor_header import FloorHeader, StaleBanner
+from wallboard.ui.faces import clean, people_counts, state_counts
+from wallboard.ui.floor_header import NO_DATA, FloorHeader, StaleBanner
 from wallboard.ui.help_screen import HelpScreen
-from wallboard.ui.keys import FLOOR_ACTIONS, bindings
+from wallboard.ui.keys import FLOOR_ACTIONS, KEYS, bindings
 from wallboard.ui.messages import ActionFinished, Edge, SnapshotArrived
-from wallboard.ui.themes import DEFAULT_THEME, STATE_VARIABLES, load_themes
+from wallboard.ui.themes import DEFAULT_THEME, load_themes, variable_defaults
 from wallboard.ui.thresholds import Thresholds
 
 log = logging.getLogger("wallboard.ui")
@@ -68,6 +74,10 @@ ASKS_FOR_QUEUE = frozenset({SupervisorAction.CHECK_IN})
 #: Actions that cannot be undone are confirmed first: (what it means, the yes button).
 CONFIRMED_FIRST: dict[SupervisorAction, tuple[str, str]] = {
     SupervisorAction.END_CAMPAIGN: ("Its remaining numbers will not be dialled.", "End it"),
+}
+#: The floor's keys by key name: pressed on a read-only dashboard, they are refused aloud.
+_FLOOR_KEYS: dict[str, SupervisorAction] = {
+    name.strip(): key.floor for key in KEYS if key.floor is not None for name in key.keys.split(",")
 }
 
 
@@ -117,6 +127,7 @@ class WallboardApp(App[int]):
         self.thresholds = thresholds or Thresholds()
         self.read_only = supervisor.read_only if read_only is None else read_only
         self.snapshot: FloorSnapshot | None = None
+        self.has_data = False  # a poll has succeeded (a snapshot that is not stale arrived)
         self.snapshot_count = 0
         self._waiters: list[asyncio.Future[FloorSnapshot]] = []
         self._polling = False
@@ -125,7 +136,9 @@ class WallboardApp(App[int]):
         self.header = FloorHeader(read_only=self.read_only, id="header")
         self.banner = StaleBanner(id="stale")
         self.grid = AgentGrid(id="grid", thresholds=self.thresholds, scope=self.queues)
+        self.grid.waiting = f"{NO_DATA}: connecting…"
         self.campaigns = CampaignsPane(id="campaigns")
+        self.body = Container(id="body")
         self.filter_input = Input(
             id="filter-input", placeholder="extension or name; enter keeps it, esc clears"
         )
@@ -139,7 +152,9 @@ class WallboardApp(App[int]):
         self.theme = wanted
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        return dict(STATE_VARIABLES)
+        """The wallboard's colours for themes that do not set them (Textual's own themes):
+        made from the theme, so that stale dimming fades towards its background."""
+        return variable_defaults(self.current_theme)
 
     # ------------------------------------------------------------------ screen
 
@@ -148,7 +163,7 @@ class WallboardApp(App[int]):
         # screen on top, which is a dialog while one is open.
         yield self.header
         yield self.banner
-        with Container(id="body"):
+        with self.body:
             yield self.grid
             yield self.campaigns
         yield self.filter_input
@@ -162,6 +177,15 @@ class WallboardApp(App[int]):
 
     def _tick(self) -> None:
         self.header.show_age(self.snapshot, self.clock())
+
+    def on_key(self, event: events.Key) -> None:
+        """A floor key on a read-only dashboard: its binding is hidden, so the key comes
+        here; it is sent on all the same, for the Supervisor to refuse and audit."""
+        action = _FLOOR_KEYS.get(event.key)
+        if action is None or not self.read_only or isinstance(self.screen, ModalScreen):
+            return
+        event.stop()
+        self.act(action)
 
     # ------------------------------------------------------------------ polling
 
@@ -235,13 +259,29 @@ class WallboardApp(App[int]):
         if snapshot is None:
             return
         self.snapshot = snapshot
+        if not snapshot.stale:
+            self.has_data = True
+        has_data = self.has_data
         header = self.header
-        header.show(snapshot.totals)
+        if has_data:
+            header.show(snapshot.totals)
+        else:
+            header.show_no_data()
         header.show_age(snapshot, self.clock())
-        self.banner.show(snapshot)
-        self.grid.show(snapshot)
-        self.campaigns.show(snapshot)
+        self.banner.show(snapshot, has_data=has_data)
+        self._dim(has_data and snapshot.stale)
+        waiting = ""
+        if not has_data:
+            why = clean(snapshot.error) if snapshot.stale else ""
+            waiting = f"{NO_DATA}: {why or 'connecting…'}"
+        self.grid.show(snapshot, waiting=waiting)
+        self.campaigns.show(snapshot, has_data=has_data)
         self._show_filters()
+
+    def _dim(self, stale: bool) -> None:
+        """Stale data fades (the theme's `stale-dim`): tiles, campaigns and the figures."""
+        self.body.set_class(stale, "-stale")
+        self.header.set_class(stale, "-stale")
 
     # ------------------------------------------------------------------ panes
 
@@ -276,7 +316,9 @@ class WallboardApp(App[int]):
         self.grid.focus()
 
     def action_state_filter(self) -> None:
-        agents = [a for q in (self.snapshot.queues if self.snapshot else ()) for a in q.agents]
+        snapshot = self.snapshot if self.has_data else None
+        agents = [a for q in (snapshot.queues if snapshot else ()) for a in q.agents]
+        people = people_counts(snapshot.totals) if snapshot is not None else None
 
         def chosen(answer: str | None) -> None:
             if answer is None:
@@ -285,7 +327,8 @@ class WallboardApp(App[int]):
             self.grid.set_filter(state=state)
             self._show_filters()
 
-        self.push_screen(StateFilterDialog(state_counts(agents), self.grid.filter_state), chosen)
+        dialog = StateFilterDialog(state_counts(agents), self.grid.filter_state, people=people)
+        self.push_screen(dialog, chosen)
 
     def action_clear_filters(self) -> None:
         field = self.filter_input
@@ -304,7 +347,9 @@ class WallboardApp(App[int]):
         line = self.filter_line
         line.set_class(bool(parts), "-shown")
         if parts:
-            text = f"Filter: {' and '.join(parts)}: {grid.shown} shown (esc clears)"
+            # Tiles, not agents: an agent in two queues has two tiles (the header counts people).
+            shown = f"{grid.shown} tile{'' if grid.shown == 1 else 's'} shown"
+            text = f"Filter: {' and '.join(parts)}: {shown} (esc clears)"
             line.update(text)
 
     # ------------------------------------------------------------------ actions
@@ -360,12 +405,20 @@ class WallboardApp(App[int]):
 
     def _agent_action(self, action: SupervisorAction) -> None:
         agent = self.grid.selected
+        if self.read_only:
+            # Asked all the same: the Supervisor refuses it and writes that to the audit log.
+            request = AgentRequest("", "", "")
+            if agent is not None:
+                crmid = self.supervisor.crmid(agent.extnumber, agent.crmid)
+                request = AgentRequest(agent.extnumber, agent.queue, crmid)
+            self._send_agent(action, request)
+            return
         if agent is None:
             self._refused(action, "select an agent first")
             return
         crmid = self.supervisor.crmid(agent.extnumber, agent.crmid)
         request = AgentRequest(agent.extnumber, agent.queue, crmid)
-        if self.read_only or self.supervisor.busy(agent_key(agent.queue, agent.extnumber)):
+        if self.supervisor.busy(agent_key(agent.queue, agent.extnumber)):
             # Asked all the same: the Supervisor refuses it and writes that to the audit log.
             self._send_agent(action, request)
             return
@@ -397,11 +450,16 @@ class WallboardApp(App[int]):
 
     def _campaign_action(self, action: SupervisorAction) -> None:
         view = self.campaigns.selected
+        if self.read_only:
+            # Nothing to confirm: the Supervisor refuses it and writes that to the audit log.
+            supervisor = self.supervisor
+            taskid = view.taskid if view is not None else ""
+            self._launch(action, lambda: supervisor.act_on_campaign(action, taskid))
+            return
         if view is None:
             self._refused(action, "no campaign selected")
             return
-        if action in CONFIRMED_FIRST and not self.read_only:
-            # (Read-only: nothing to confirm, the Supervisor refuses it and audits that.)
+        if action in CONFIRMED_FIRST:
             self._confirm(action, view)
             return
         self._send_campaign(action, view)

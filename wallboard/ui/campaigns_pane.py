@@ -19,7 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from wallboard.live.snapshot import CampaignStatus, CampaignView, FloorSnapshot
-from wallboard.ui.faces import clean, fit, percent, progress_bar
+from wallboard.ui.faces import clean, fit, progress_bar, rate_text
 from wallboard.ui.floor_header import abandon_level
 from wallboard.ui.messages import Direction, Edge
 from wallboard.ui.styles import BASE, ComponentStyles
@@ -78,8 +78,9 @@ def campaign_lines(view: CampaignView, width: int, selected: bool) -> list[list[
     marker = "▸ " if selected else "  "
     status = (f" {view.status.value.upper()} ", _STATUS_CLASS[view.status])
     name = clean(view.name) or clean(view.taskid)
+    level = abandon_level(view.abandon_rate) if view.answered > 0 else ""
     rate_class = {"": "campaigns--text", "-amber": "campaigns--amber", "-red": "campaigns--red"}[
-        abandon_level(view.abandon_rate)
+        level
     ]
     progress = f"{view.progress * 100:3.0f}% {view.remaining} left "
     figures = (
@@ -87,7 +88,8 @@ def campaign_lines(view: CampaignView, width: int, selected: bool) -> list[list[
         "campaigns--text",
     )
     abandon = [
-        (f"abandon {percent(view.abandon_rate)}", rate_class),
+        # Nothing answered is no rate at all, not 0.0%.
+        (f"abandon {rate_text(view.abandon_rate, view.answered)}", rate_class),
         (f" · drop budget {view.drop_budget}", "campaigns--text"),
     ]
     if width >= WIDE:
@@ -146,6 +148,8 @@ COMPONENTS: frozenset[str] = frozenset(
     }
 )
 EMPTY = "no campaigns tracked: `wallboard track TASKID` adds one"
+#: Before the first good poll: the campaigns are not known to be none.
+NO_DATA = "no data yet"
 
 
 class CampaignsPane(ScrollView, can_focus=True):
@@ -163,6 +167,7 @@ class CampaignsPane(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.campaigns: tuple[CampaignView, ...] = ()
+        self.has_data = False
         self._cursor: str | None = None  # taskid
         self._lines: list[list[Piece]] = []
         self.style_cache = ComponentStyles(self, COMPONENTS)
@@ -175,8 +180,10 @@ class CampaignsPane(ScrollView, can_focus=True):
                 return view
         return None
 
-    def show(self, snapshot: FloorSnapshot) -> None:
-        self.campaigns = snapshot.campaigns
+    def show(self, snapshot: FloorSnapshot, *, has_data: bool = True) -> None:
+        """Take a snapshot; `has_data` False: no good poll yet, the pane says so."""
+        self.has_data = has_data
+        self.campaigns = snapshot.campaigns if has_data else ()
         if self.selected is None:
             self._cursor = self.campaigns[0].taskid if self.campaigns else None
         self._relayout()
@@ -192,7 +199,8 @@ class CampaignsPane(ScrollView, can_focus=True):
     def _layout(self, width: int) -> list[list[Piece]]:
         width = max(20, width)
         if not self.campaigns:
-            return [_row([(" " + EMPTY, "campaigns--dim")], [], width, "campaigns--dim")]
+            empty = EMPTY if self.has_data else NO_DATA
+            return [_row([(" " + empty, "campaigns--dim")], [], width, "campaigns--dim")]
         lines: list[list[Piece]] = []
         for view in self.campaigns:
             lines.extend(campaign_lines(view, width, view.taskid == self._cursor))

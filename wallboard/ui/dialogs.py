@@ -150,26 +150,45 @@ ALL_STATES = "all"
 
 
 class StateFilterDialog(ModalScreen[str | None]):
-    """Pick the one state to show (or all). Answers a state's name, "all", or None."""
+    """Pick the one state to show (or all). Answers a state's name, "all", or None.
+
+    The filter shows tiles, and an agent in two queues has two; the header counts people.
+    So each state says both, labelled: "7 agents · 9 tiles", where the agents are the
+    header's figure (`people`, None when there is no data yet)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel")]
 
-    def __init__(self, counts: dict[AgentState, int], current: AgentState | None) -> None:
+    def __init__(
+        self,
+        counts: dict[AgentState, int],
+        current: AgentState | None,
+        *,
+        people: dict[AgentState, int] | None = None,
+    ) -> None:
         super().__init__()
         self.counts = counts
+        self.people = people
         self.current = current
+
+    def option_text(self, state: AgentState) -> str:
+        glyph, word = LOOKS[state]
+        tiles = self.counts.get(state, 0)
+        counted = f"{tiles} tile{'' if tiles == 1 else 's'}"
+        if self.people is not None:
+            people = self.people.get(state, 0)
+            counted = f"{people} agent{'' if people == 1 else 's'} · {counted}"
+        return f"{glyph} {word:<5} {state.value:<8} {counted}"
 
     def compose(self) -> ComposeResult:
         options = [Option("all states", id=ALL_STATES)]
         for state in STATE_ORDER:
-            glyph, word = LOOKS[state]
-            options.append(
-                Option(
-                    f"{glyph} {word:<5} {state.value} ({self.counts.get(state, 0)})", id=state.name
-                )
-            )
+            options.append(Option(self.option_text(state), id=state.name))
         with Vertical(id="dialog", classes="dialog"):
             yield plain("Show only agents who are…", classes="dialog-title")
+            yield plain(
+                "agents count people, as the header does; tiles count an agent once per queue",
+                classes="help-note",
+            )
             yield OptionList(*options, id="states")
 
     def on_mount(self) -> None:

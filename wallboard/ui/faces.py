@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from rich.cells import cell_len, set_cell_size
 
-from wallboard.live.snapshot import AgentState, AgentView, QueueView
+from wallboard.live.snapshot import AgentState, AgentView, FloorTotals, QueueView
 from wallboard.ui.thresholds import Ramp, Thresholds
 
 #: Glyph and word per state: the tile reads the same on a monochrome terminal.
@@ -224,6 +224,38 @@ def percent(rate: float) -> str:
     return f"{rate * 100:.1f}%"
 
 
+#: What a rate over nothing reads: no calls answered is no abandon rate, not 0.0%.
+NO_RATE = "–"
+
+
+def rate_text(rate: float, over: int) -> str:
+    """A rate as a percentage, or NO_RATE when it is a rate over nothing (`over` is 0)."""
+    return percent(rate) if over > 0 else NO_RATE
+
+
+_PEOPLE = {
+    AgentState.IDLE: attrgetter("idle"),
+    AgentState.RINGING: attrgetter("ringing"),
+    AgentState.TALKING: attrgetter("talking"),
+    AgentState.WRAPUP: attrgetter("wrapup"),
+    AgentState.PAUSED: attrgetter("paused"),
+    AgentState.MISSED: attrgetter("missed"),
+    AgentState.OFFLINE: attrgetter("offline"),
+    AgentState.DISABLED: attrgetter("disabled"),
+}
+
+
+def people_in(totals: FloorTotals, state: AgentState) -> int:
+    """The header's count of agents (people, each once) in a state."""
+    count: int = _PEOPLE[state](totals)
+    return count
+
+
+def people_counts(totals: FloorTotals) -> dict[AgentState, int]:
+    """The header's counts of people per state, every state present, in STATE_ORDER."""
+    return {state: people_in(totals, state) for state in STATE_ORDER}
+
+
 def progress_bar(progress: float, cells: int) -> str:
     """A bar in eighths of a cell, readable without colour (filled blocks, then dots)."""
     if cells <= 0:
@@ -238,6 +270,7 @@ __all__ = [
     "LOOKS",
     "MAX_TILE",
     "MIN_TILE",
+    "NO_RATE",
     "ON_A_CALL",
     "STATE_ORDER",
     "TileClock",
@@ -248,9 +281,12 @@ __all__ = [
     "duration",
     "fit",
     "fit_left",
+    "people_counts",
+    "people_in",
     "percent",
     "progress_bar",
     "queue_heading",
+    "rate_text",
     "state_counts",
     "tile_clock",
     "tile_face",

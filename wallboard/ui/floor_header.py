@@ -1,18 +1,27 @@
-"""The header of live figures, and the "updated N s ago" that is always in view.
+"""The header of live figures, the "updated N s ago" that is always in view, and the banner.
 
 Two lines drawn with the Line API from a dict of figures: a line is repainted only when one
 of its figures reads differently, so a header that says what it said a second ago costs no
 bytes on the wire (and one widget costs the screen far less than a dozen). Colours come
 from the TCSS component classes: the abandon rate turns amber near the 3% cap and red over
 it; the age turns into a STALE warning when the last poll failed, and a banner says why.
+
+Each figure says what it counts, so that nobody reads two as one: line one counts people
+(an agent in two queues once, in the more pressing state), every state of them; line two
+puts the calls in progress beside today's finished calls, and the abandon rate is of
+finished calls. A figure with no data says so instead of showing a zero: before the first
+good poll the header reads "no data yet", and an abandon rate over no answered calls is
+"–". Where a line does not fit the screen's width, its words get shorter, never cut off.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Region, Size
@@ -21,7 +30,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
-from wallboard.ui.faces import LOOKS, clean, percent
+from wallboard.ui.faces import LOOKS, clean, people_in, rate_text
 from wallboard.ui.styles import BASE, ComponentStyles
 
 #: Data younger than this (seconds) is "updated just now".
@@ -29,18 +38,30 @@ FRESH = 2.0
 #: The abandon rate is amber from here (near the 3% cap) and red over the cap.
 ABANDON_AMBER = 0.025
 ABANDON_RED = 0.03
+#: What the header and the banner say before the first good poll.
+NO_DATA = "no data yet"
+CONNECTING = "connecting…"
+WAITING = "connecting to the server…"
 
-#: (FloorTotals field, state) of the first line; the glyph is the tiles' glyph for the state.
+#: (figure key, state) of the first line, in the tiles' order; the glyph is the tiles'.
 _STATE_FIGURES = (
     ("idle", AgentState.IDLE),
     ("ringing", AgentState.RINGING),
     ("talking", AgentState.TALKING),
     ("wrapup", AgentState.WRAPUP),
     ("paused", AgentState.PAUSED),
+    ("missed", AgentState.MISSED),
     ("offline", AgentState.OFFLINE),
+    ("disabled", AgentState.DISABLED),
 )
-_TODAY = ("calls", "answered", "dropped", "abandon")
-_LINES = ((*(key for key, _ in _STATE_FIGURES), "mode"), (*_TODAY, "updated"))
+_TODAY = ("calls", "finished", "answered", "dropped", "abandon")
+_LINES = (("mode", "agents", *(key for key, _ in _STATE_FIGURES)), (*_TODAY, "updated"))
+#: Cells kept free right of line two for the age, at least ("updated 12 s ago").
+_AGE_ROOM = 16
+#: The styles drawn as a coloured block, with a space inside at each end.
+_BLOCKS = ("red", "stale")
+#: Keys drawn in the muted label colour.
+_LABELS = frozenset({"agents", "finished"})
 
 
 def abandon_level(rate: float) -> str:
@@ -61,10 +82,51 @@ def age_text(seconds: float) -> str:
     return f"{whole // 3600} h"
 
 
+def state_figures(totals: FloorTotals, level: int) -> dict[str, str]:
+    """Line one at a level of shortness: 0 full words ("● 7 talking"), 1 the tiles' words
+    ("● 7 talk"), 2 the same without "agents:", 3 glyphs and numbers only ("●7")."""
+    values = {"agents": "agents:" if level < 2 else ""}
+    for key, state in _STATE_FIGURES:
+        glyph, word = LOOKS[state]
+        count = people_in(totals, state)
+        if level == 0:
+            values[key] = f"{glyph} {count} {state.value}"
+        elif level < 3:
+            values[key] = f"{glyph} {count} {word.lower()}"
+        else:
+            values[key] = f"{glyph}{count}"
+    return values
+
+
+def call_figures(totals: FloorTotals, level: int) -> dict[str, str]:
+    """Line two at a level of shortness (0 to 3): the calls in progress, then today's
+    finished calls ("in progress 7 │ finished calls today: answered 400 ...")."""
+    rate = rate_text(totals.abandon_rate, totals.answered_today)
+    live = f"in progress {totals.calls_in_progress} │"
+    if level >= 2:
+        live = f"live {totals.calls_in_progress} │"
+    finished = ("finished calls today:", "finished today:", "finished today:", "finished:")
+    return {
+        "calls": live,
+        "finished": finished[min(level, 3)],
+        "answered": f"answered {totals.answered_today}",
+        "dropped": f"dropped {totals.dropped_today}",
+        "abandon": f"abandon {rate}",
+    }
+
+
+def _cells(values: Mapping[str, str], keys: tuple[str, ...], blocks: frozenset[str]) -> int:
+    """The cells a line of figures needs (a space between figures, none after; a figure
+    drawn as a coloured block, in `blocks`, has a space inside at each end too)."""
+    cells = sum(cell_len(values[k]) + (3 if k in blocks else 1) for k in keys if values.get(k))
+    return max(0, cells - 1)
+
+
 _COMPONENTS = frozenset(
     {
         *(f"header--{key}" for key, _ in _STATE_FIGURES),
         "header--text",
+        "header--label",
         "header--amber",
         "header--red",
         "header--updated",
@@ -110,7 +172,7 @@ class HeaderLines(Widget):
             if not text:
                 continue
             style = self.header.style_of(key)
-            if style in ("red", "stale"):  # a coloured block: pad it inside, space outside
+            if style in _BLOCKS:  # a coloured block: pad it inside, space outside
                 out += [(f" {text} ", style), (" ", "text")]
             else:
                 out.append((f"{text} ", style))
@@ -123,7 +185,7 @@ class HeaderLines(Widget):
         for key in self.lines[y]:
             text = figures[key]
             if text:
-                x += cell_len(text) + (3 if self.header.style_of(key) in ("red", "stale") else 1)
+                x += cell_len(text) + (3 if self.header.style_of(key) in _BLOCKS else 1)
             if key in keys:
                 end = x
         return end
@@ -142,18 +204,23 @@ class HeaderLines(Widget):
 
 
 class FloorHeader(Vertical):
-    """Line one: agents by state (and READ-ONLY). Line two: calls, today's answered and
-    dropped, the abandon rate, and, at the right in a widget of its own, how old the data
-    is (it changes every second, and is then rewritten alone)."""
+    """Line one: agents (people) by state, and READ-ONLY. Line two: calls in progress,
+    today's finished calls and their abandon rate, and, at the right in a widget of its own,
+    how old the data is (it changes every second, and is then rewritten alone).
+
+    Until `show` is first called the header has no data, and says so (`show_no_data`)."""
 
     def __init__(self, *, read_only: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.read_only = read_only
         self.figures: dict[str, str] = dict.fromkeys((*_LINES[0], *_LINES[1]), "")
-        self.figures["updated"] = "waiting for the first poll"
+        self.figures["agents"] = NO_DATA
+        self.figures["updated"] = CONNECTING
         self.figures["mode"] = "READ-ONLY" if read_only else ""
         self.abandon = ""  # "", "-amber" or "-red"
         self.stale = False
+        self.has_data = False
+        self.totals: FloorTotals | None = None
         self.parts = (
             HeaderLines(self, (_LINES[0],), id="states"),
             HeaderLines(self, (_LINES[1][:-1],), id="today"),
@@ -171,26 +238,51 @@ class FloorHeader(Vertical):
         return self.figures[key]
 
     def show(self, totals: FloorTotals) -> None:
-        values = {
-            key: f"{LOOKS[state][0]} {getattr(totals, key)} {state.value}"
-            for key, state in _STATE_FIGURES
-        }
-        values["calls"] = f"calls {totals.calls_in_progress}"
-        values["answered"] = f"answered {totals.answered_today}"
-        values["dropped"] = f"dropped {totals.dropped_today}"
-        values["abandon"] = f"abandon {percent(totals.abandon_rate)}"
-        level = abandon_level(totals.abandon_rate)
-        restyled = {"abandon"} if level != self.abandon else set()
-        self.abandon = level
+        """The figures of data that arrived (fresh or, later, the last good data)."""
+        self.totals = totals
+        self.has_data = True
+        width = self.size.width
+        mode = self.figures["mode"]
+        level_class = abandon_level(totals.abandon_rate) if totals.answered_today > 0 else ""
+        restyled = {"abandon"} if level_class != self.abandon else set()
+        self.abandon = level_class
+        blocks = frozenset(key for key in _TODAY if self.style_of(key) in _BLOCKS)
+        values: dict[str, str] = {}
+        for level in range(4):
+            values = {"mode": mode, **state_figures(totals, level)}
+            if not width or _cells(values, _LINES[0], frozenset()) <= width:
+                break
+        # Room beside the age as it reads now (or as long as it usually reads), and a space.
+        age = cell_len(self.figures["updated"]) + (3 if self.stale else 1)
+        room = max(0, width - max(age, _AGE_ROOM) - 1)
+        for level in range(4):
+            calls = call_figures(totals, level)
+            if not width or _cells(calls, _TODAY, blocks) <= room:
+                break
+        values.update(calls)
         self._change(values, restyled)
 
+    def show_no_data(self) -> None:
+        """No good poll yet: no figure at all, rather than zeros that look like a quiet floor."""
+        self.totals = None
+        self.has_data = False
+        values = dict.fromkeys((*_LINES[0][1:], *_TODAY), "")
+        values["agents"] = NO_DATA
+        self._change(values, set())
+
+    def on_resize(self, _event: events.Resize) -> None:
+        if self.totals is not None:  # the words that fit the new width
+            self.show(self.totals)
+
     def show_age(self, snapshot: FloorSnapshot | None, now: float) -> None:
-        """The "updated N s ago" figure; STALE with the age when the last poll failed."""
+        """The "updated N s ago" figure; STALE with the age when the last poll failed, and
+        "no data yet" while no poll has brought any."""
         if snapshot is None:
             return
-        if snapshot.taken_at <= 0:
-            text = "STALE: no data yet" if snapshot.stale else "waiting for the first poll"
-        elif snapshot.stale:
+        stale = snapshot.stale
+        if not self.has_data:
+            text = "NO DATA" if stale else CONNECTING
+        elif stale:
             text = f"STALE {age_text(snapshot.age(now))} ago"
         elif snapshot.age(now) < FRESH:
             # Not "0 s", "1 s", "0 s": with polls every second or so, a counter that never
@@ -198,9 +290,12 @@ class FloorHeader(Vertical):
             text = "updated just now"
         else:
             text = f"updated {age_text(snapshot.age(now))} ago"
-        restyled = {"updated"} if snapshot.stale != self.stale else set()
-        self.stale = snapshot.stale
+        restyled = {"updated"} if stale != self.stale else set()
+        self.stale = stale
+        before = self.figures["updated"]
         self._change({"updated": text}, restyled)
+        if self.totals is not None and (restyled or cell_len(before) != cell_len(text)):
+            self.show(self.totals)  # line two's words fit beside the age as it reads now
 
     def _change(self, values: dict[str, str], restyled: set[str]) -> None:
         changed = {key for key, text in values.items() if self.figures.get(key) != text}
@@ -231,32 +326,44 @@ class FloorHeader(Vertical):
             return {"-amber": "amber", "-red": "red"}.get(self.abandon, "text")
         if key == "updated":
             return "stale" if self.stale else "updated"
+        if key in _LABELS:
+            return "label"
         if key in ("calls", "answered", "dropped"):
             return "text"
         return key
 
 
 class StaleBanner(Static):
-    """Why the data is stale, in a supervisor's words; hidden while polls succeed.
+    """Why the data is stale or missing, in a supervisor's words.
 
-    A failed slow read (the queue list, the bills) leaves the agents fresh but today's
-    figures and the campaigns behind: that shows too, in amber, without "stale"."""
+    It has a line of its own that is always there, empty while polls succeed, so that the
+    grid below never moves when it speaks. A failed slow read (the queue list, the bills)
+    leaves the agents fresh but today's figures and the campaigns behind: that shows too,
+    in amber, without "stale". Before the first good poll it says there is no data yet, and
+    why (connecting, or the error)."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id, markup=False)
-        self._text = ""
+        super().__init__(WAITING, id=id, markup=False, classes="-waiting")
+        self._text = WAITING
 
-    def show(self, snapshot: FloorSnapshot | None) -> None:
+    def show(self, snapshot: FloorSnapshot | None, *, has_data: bool = True) -> None:
         stale = snapshot is not None and snapshot.stale
         behind = snapshot is not None and not stale and bool(snapshot.error)
+        waiting = snapshot is None or (not has_data and not stale)
         text = ""
-        if snapshot is not None and stale:
+        if snapshot is None or waiting:
+            text = WAITING
+        elif stale and not has_data:
+            why = clean(snapshot.error) or "the first poll failed"
+            text = f"⚠ {NO_DATA}: {why}"
+        elif stale:
             why = clean(snapshot.error) or "the last poll failed"
             text = f"⚠ showing the last good data: {why}"
-        elif snapshot is not None and behind:
+        elif behind:
             text = f"⚠ figures may be behind: {clean(snapshot.error)}"
         self.set_class(stale or behind, "-shown")
         self.set_class(behind, "-behind")
+        self.set_class(waiting, "-waiting")
         if text != self._text:
             self._text = text
             self.update(text)
@@ -269,8 +376,12 @@ class StaleBanner(Static):
 __all__ = [
     "ABANDON_AMBER",
     "ABANDON_RED",
+    "CONNECTING",
+    "NO_DATA",
     "FloorHeader",
     "StaleBanner",
     "abandon_level",
     "age_text",
+    "call_figures",
+    "state_figures",
 ]

@@ -27,6 +27,21 @@ MEANING = {
 }
 
 
+#: The header's and the filter's figures, each defined once (what the header line says).
+FIGURES = (
+    (
+        "agents: ○ 3 idle …",
+        "people: an agent in two queues counts once, in its more pressing state",
+    ),
+    ("tiles", "one per agent per queue: the queue headings and the s filter count these"),
+    ("in progress", "calls ringing or talking now (one per customer, not per phone)"),
+    ("finished today", "calls that ended today: answered, dropped, and the abandon rate of those"),
+    ("abandon –", "no finished call answered yet: there is no rate, which is not 0%"),
+    ("STALE 42 s ago", "the last poll failed: the last good data, dimmed, and why in the banner"),
+    ("no data yet", "no poll has succeeded yet: no figure is shown rather than zeros"),
+)
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "close", "close"),
@@ -68,6 +83,11 @@ class HelpScreen(ModalScreen[None]):
                 "Limits: the [thresholds] table of the config file, in seconds.",
                 classes="help-note",
             )
+            yield plain("What the figures count", classes="dialog-title")
+            for shown, text in FIGURES:
+                with Horizontal(classes="help-row"):
+                    yield plain(shown, classes="help-key")
+                    yield plain(text)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -13,6 +13,10 @@ states (see `STATE_VARIABLES` for the full list and their defaults):
     primary = "#2f81f7"
     [variables]
     state-idle = "#3fb950"
+
+`stale-dim` is the colour that stale data fades towards, with its strength as the colour's
+alpha ("#0d111799": 60% of the way to the background). A theme that does not set it fades
+towards its own background (`variable_defaults`), so Textual's own themes dim too.
 """
 
 from __future__ import annotations
@@ -44,6 +48,12 @@ STATE_VARIABLES: Mapping[str, str] = MappingProxyType(
         "tile-background": "#1c2128",
     }
 )
+#: The colour stale data fades towards (tiles, campaigns, header figures); see the module.
+STALE_DIM = "stale-dim"
+#: How far stale data fades towards the background when a theme does not say.
+STALE_FADE = 0.6
+#: Textual's backgrounds for a theme that sets none (dark, light).
+_DEFAULT_BACKGROUNDS = ("#121212", "#efefef")
 
 _COLOUR_FIELDS = (
     "primary",
@@ -108,10 +118,21 @@ def _variables(value: object, where: str) -> dict[str, str]:
     for key, item in value.items():
         if not isinstance(item, str):
             raise ThemeError(f"{where} [variables]: {key!r} must be text in quotes")
-        if key in STATE_VARIABLES:
+        if key in STATE_VARIABLES or key == STALE_DIM:
             _colour(item, f"{where} [variables]: {key!r}")
         out[str(key)] = item
     return out
+
+
+def variable_defaults(theme: Theme | None) -> dict[str, str]:
+    """The wallboard's theme variables for a theme that does not set them: the state
+    colours, and a stale dimming that fades towards the theme's own background."""
+    defaults = dict(STATE_VARIABLES)
+    dark = theme.dark if theme is not None else True
+    background = theme.background if theme is not None and theme.background else None
+    base = Color.parse(background or _DEFAULT_BACKGROUNDS[0 if dark else 1])
+    defaults[STALE_DIM] = base.with_alpha(STALE_FADE).hex
+    return defaults
 
 
 def themes_from(files: Iterable[ThemeFile]) -> dict[str, Theme]:
@@ -135,9 +156,11 @@ def load_themes(dirs: Sequence[Path] | None = None) -> dict[str, Theme]:
 
 __all__ = [
     "DEFAULT_THEME",
+    "STALE_DIM",
     "STATE_VARIABLES",
     "ThemeError",
     "load_themes",
     "theme_from_mapping",
     "themes_from",
+    "variable_defaults",
 ]
