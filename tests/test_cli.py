@@ -46,7 +46,7 @@ def test_dashboard_is_also_a_subcommand() -> None:
 
 
 def test_every_command_has_its_help(capsys: pytest.CaptureFixture[str]) -> None:
-    for command in ("dashboard", "demo", "sim", "call", "track", "status"):
+    for command in ("dashboard", "demo", "sim", "call", "track", "status", "names"):
         with pytest.raises(SystemExit) as stop:
             main([command, "--help"])
         assert stop.value.code == 0

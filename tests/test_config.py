@@ -22,7 +22,7 @@ from wallboard.commands.logfile import (
     PrivateRotatingFileHandler,
     log_handler,
 )
-from wallboard.config import ConfigError, write_private
+from wallboard.config import ConfigError, write_atomically, write_private
 from wallboard.settings import Profile, load_profile
 
 ENV = (
@@ -300,6 +300,20 @@ def test_write_private_replaces_an_open_file_and_leaves_no_temporary(tmp_path: P
     assert target.read_text(encoding="utf-8") == "new"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert sorted(os.listdir(tmp_path)) == ["audit.json"]
+
+
+def test_write_atomically_with_a_mode_and_never_over_an_existing_file(tmp_path: Path) -> None:
+    target = tmp_path / "agents.csv"
+    write_atomically(target, "8001,Li\n", mode=0o644, replace=False)
+    assert target.read_text(encoding="utf-8") == "8001,Li\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    with pytest.raises(FileExistsError):
+        write_atomically(target, "8002,Ada\n", mode=0o644, replace=False)
+    assert target.read_text(encoding="utf-8") == "8001,Li\n"
+    assert sorted(os.listdir(tmp_path)) == ["agents.csv"]  # no temporary left
+    write_atomically(target, "8002,Ada\n", mode=0o644)
+    assert target.read_text(encoding="utf-8") == "8002,Ada\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
 
 
 def test_the_server_time_zone_and_the_callback_address(clean_env: Path) -> None:

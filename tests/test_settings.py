@@ -128,6 +128,36 @@ def test_the_later_sections_and_their_checks(private_config: Path) -> None:
     assert settings.redis.url == "redis://127.0.0.1:6379/0" and settings.redis.prefix == "wallboard"
 
 
+def test_the_agents_file_is_beside_the_config_file_or_in_the_config_dir(
+    private_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = dashboard()  # no config file: agents.csv in the config dir, if it exists
+    assert settings.agents_file == private_config / "agents.csv"
+    assert not settings.agents_file_named
+
+    write(private_config / "config.toml", "[agents]\nnames = 'floor/people.csv'\n")
+    settings = dashboard()
+    assert settings.agents_file == private_config / "floor" / "people.csv"
+    assert settings.agents_file_named
+
+    elsewhere = write(tmp_path / "etc" / "wallboard.toml", "[agents]\nnames = 'people.csv'\n")
+    settings = dashboard(CommandLine(config=elsewhere))
+    assert settings.agents_file == tmp_path / "etc" / "people.csv"
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    write(elsewhere, "[agents]\nnames = '~/agents.csv'\n")
+    assert dashboard(CommandLine(config=elsewhere)).agents_file == tmp_path / "home" / "agents.csv"
+    write(elsewhere, f"[agents]\nnames = '{tmp_path / 'abs.csv'}'\n")
+    assert dashboard(CommandLine(config=elsewhere)).agents_file == tmp_path / "abs.csv"
+
+    write(elsewhere, "[agents]\nnames = ' '\n")
+    with pytest.raises(ConfigError, match=r"wallboard.toml \[agents\]: 'names' is empty"):
+        dashboard(CommandLine(config=elsewhere))
+    write(elsewhere, "[agents]\nnames = 3\n")
+    with pytest.raises(ConfigError, match=r"\[agents\]: 'names' must be text in quotes"):
+        dashboard(CommandLine(config=elsewhere))
+
+
 @pytest.mark.parametrize(
     ("text", "complaint"),
     [

@@ -1,14 +1,16 @@
 """Where wallboard keeps its files, and the one way a TOML file is read.
 
 Every file wallboard reads or writes for the user lives in two places: the config dir
-(`config.toml`, `themes/`) and the data dir (the audit log, the tracked campaigns, the log).
-Both follow the platform's conventions and can be moved with an environment variable, so a
-test or a container needs no home directory. What the files *mean* is `wallboard.settings`;
-this module only knows where they are, how to read TOML, and how to write a private file.
+(`config.toml`, `themes/`, `agents.csv`) and the data dir (the audit log, the tracked
+campaigns, the log). Both follow the platform's conventions and can be moved with an
+environment variable, so a test or a container needs no home directory. What the files
+*mean* is `wallboard.settings`; this module only knows where they are, how to read TOML,
+and how to write a file atomically (a private one for secrets).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import secrets
@@ -26,6 +28,8 @@ ENV_CONFIG_DIR = "WALLBOARD_CONFIG_DIR"
 ENV_DATA_DIR = "WALLBOARD_DATA_DIR"
 CONFIG_FILE = "config.toml"
 THEMES_DIR = "themes"
+#: The agents file (extension -> name) read when the settings name none.
+AGENTS_FILE = "agents.csv"
 #: The task-callback receiver's secret path, when the profile sets none (in the data dir).
 CALLBACK_PATH_FILE = "callback_path"
 #: Mode bits that let anyone but the owner at a file or a directory.
@@ -64,6 +68,11 @@ def config_path() -> Path:
 def user_theme_dir() -> Path:
     """Where a user's own theme files go: `themes/` in `config_dir()`."""
     return config_dir() / THEMES_DIR
+
+
+def default_agents_path() -> Path:
+    """The agents file used when the settings name none: `agents.csv` in `config_dir()`."""
+    return config_dir() / AGENTS_FILE
 
 
 def shipped_theme_dir() -> Path:
@@ -150,34 +159,67 @@ def write_private(path: Path, text: str) -> None:
     reader never sees half a file and the secret is never readable by others, not even
     briefly.
     """
+    write_atomically(path, text, mode=0o600)
+
+
+def write_atomically(path: Path, text: str, *, mode: int = 0o600, replace: bool = True) -> None:
+    """Write `text` to `path` through a temporary file beside it, so that a reader (a running
+    dashboard re-reading the file) never sees half a file; the file ends with `mode`.
+
+    The temporary file is private until it is complete. `replace` False never overwrites:
+    FileExistsError when `path` exists, even when it appeared while this was writing (the
+    file is linked into place, which fails on an existing name). A missing parent folder is
+    made 0700 (wallboard's folders hold secrets)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not replace and os.path.lexists(path):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path))
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(handle, 0o600)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        os.chmod(temporary, mode)
+        if replace or not _linked(temporary, path):
+            os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    os.chmod(path, 0o600)
+    if replace:
+        os.chmod(path, mode)
+
+
+def _linked(temporary: str, path: Path) -> bool:
+    """Link the complete file into place without overwriting (FileExistsError when `path`
+    exists); False where the file system has no hard links (then only the check before
+    writing guards against overwriting)."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise
+    except OSError:
+        return False
+    os.unlink(temporary)
+    return True
 
 
 __all__ = [
+    "AGENTS_FILE",
     "CALLBACK_PATH_FILE",
     "ConfigError",
     "ThemeError",
     "config_dir",
     "config_path",
     "data_dir",
+    "default_agents_path",
     "ensure_private_dir",
     "others_can_read",
     "read_toml",
     "shipped_theme_dir",
     "stored_callback_path",
     "user_theme_dir",
+    "write_atomically",
     "write_private",
 ]

@@ -31,6 +31,9 @@ the dashboard's own options:
     wrapup = [60, 120]                  # "wrap-up" is accepted too
     paused = [300, 900]
 
+    [agents]
+    names = "agents.csv"                # extnumber,name[,team]: names for people
+
 `tz` is the IANA name of the time zone the server writes its times in: "today" is the
 server's day, so a dashboard in another zone needs it; without it, this machine's zone is
 used. `callback_listen` is the `host:port` where the dashboard listens for the server's task
@@ -44,8 +47,10 @@ A file that holds an accesskey must be readable by its owner alone: one that oth
 read is refused, with the fix (`chmod 600 FILE`). `accesskey_env` keeps the key out of the
 file altogether.
 
-`[agents]`, `[alerts]`, `[wall]` and `[redis]` are sections for features that read them;
-each is optional and every key has a default.
+`[agents] names` is the agents file (`wallboard.live.names`), relative to the config file's
+folder; without it, `agents.csv` in the config dir is read when it exists, and
+`wallboard names --from-server` writes a first one there. `[alerts]`, `[wall]` and `[redis]`
+are sections for features that read them; each is optional and every key has a default.
 
 The environment overrides the file: `WALLBOARD_URL`, `WALLBOARD_APPID`, `WALLBOARD_ACCESSKEY`,
 `WALLBOARD_TZ`, `WALLBOARD_CALLBACK_LISTEN`, `WALLBOARD_CALLBACK_PATH`,
@@ -82,6 +87,7 @@ from wallboard.config import (
     ConfigError,
     ThemeError,
     config_path,
+    default_agents_path,
     others_can_read,
     read_toml,
     shipped_theme_dir,
@@ -289,8 +295,9 @@ class ThresholdSettings(BaseModel):
 
 
 class AgentSettings(BaseModel):
-    """`[agents]`: `names` is a file of agent names by extension (relative paths are read
-    from the config dir)."""
+    """`[agents]`: `names` is the agents file, CSV `extnumber,name[,team]` (a relative path
+    is read from the config file's folder; `~` is the home dir). Without it, `agents.csv` in
+    the config dir is read when it exists. `wallboard.live.names` reads it."""
 
     model_config = _SECTION
 
@@ -389,6 +396,10 @@ class Settings(BaseModel):
     alerts: AlertSettings = AlertSettings()
     wall: WallSettings = WallSettings()
     redis: RedisSettings = RedisSettings()
+    #: The agents file (`[agents] names`, else `agents.csv` in the config dir); None: none.
+    agents_file: Path | None = None
+    #: True when the settings name the agents file: then a missing file is a mistake.
+    agents_file_named: bool = False
     #: Where each dashboard option was set ("default", a file, an environment variable or an
     #: option), so that a later check (is there such a theme?) can name it.
     origins: Mapping[str, str] = Field(default_factory=dict, repr=False)
@@ -479,6 +490,8 @@ def load_settings(
         alerts=document.alerts,
         wall=document.wall,
         redis=document.redis,
+        agents_file=_agents_file(document.agents, file),
+        agents_file_named=document.agents.names is not None,
         origins=origins,
     )
 
@@ -707,6 +720,17 @@ def _known_keys(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]
     else:
         section = _SECTIONS.get(str(loc[0]), model)
     return list(section.model_fields)
+
+
+def _agents_file(section: AgentSettings, file: Path) -> Path:
+    """`[agents] names` as a path: relative to the config file's folder (where the user
+    keeps the file beside it); without it, `agents.csv` in the config dir."""
+    if section.names is None:
+        return default_agents_path()
+    if not section.names:
+        raise ConfigError(f"{file} [agents]: 'names' is empty (leave it out for agents.csv)")
+    named = Path(section.names).expanduser()
+    return named if named.is_absolute() else file.parent / named
 
 
 def _zone(name: str, where: str) -> dt.tzinfo:
