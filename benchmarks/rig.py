@@ -77,14 +77,14 @@ def serve(args: argparse.Namespace) -> int:
         queues=args.queues,
         campaigns=args.campaigns,
         speed=args.speed,
+        drift=args.drift,
     )
     sock = bind("127.0.0.1", 0)
-    with sim.lock:
-        tasks = [
-            {"taskid": t.taskid, "name": t.name, "assigned_to": t.assignagent,
-             "numbers": list(t.numbers), "status": t.status}
-            for t in sim.floor.tasks.values()
-        ]  # fmt: skip
+    tasks = [
+        {"taskid": t.taskid, "name": t.name, "assigned_to": t.assignagent,
+         "numbers": list(t.numbers), "status": t.status}
+        for t in sim.tasks()
+    ]  # fmt: skip
     info = {
         "url": url_of(sock),
         "appid": sim.appid,
@@ -122,14 +122,16 @@ def served_floor(
     campaigns: int = 2,
     seed: int = 7,
     core: int | None = None,
+    drift: float = 0.0,
 ) -> Iterator[ServedFloor]:
-    """A floor served by a child process (pinned to `core` where the OS allows it)."""
+    """A floor served by a child process (pinned to `core` where the OS allows it); `drift`
+    is the share of answer fields the simulator sends with a drifted type."""
     with tempfile.TemporaryDirectory(prefix="wallboard-rig-") as scratch:
         info_path = Path(scratch) / "floor.json"
         argv = [
             sys.executable, "-m", "benchmarks.rig", "serve", "--info", str(info_path),
             "--agents", str(agents), "--speed", str(speed), "--queues", str(queues),
-            "--campaigns", str(campaigns), "--seed", str(seed),
+            "--campaigns", str(campaigns), "--seed", str(seed), "--drift", str(drift),
         ]  # fmt: skip
 
         def pin() -> None:
@@ -170,12 +172,13 @@ def screen(args: argparse.Namespace) -> int:
     return 0
 
 
-def _registry(info: FloorInfo) -> Any:
-    """The floor's campaigns, tracked as `wallboard track` would (the demo does the same)."""
-    from wallboard.config import data_dir
-    from wallboard.live.campaigns import STATUS_BY_CODE, CampaignRegistry
+def track_tasks(info: FloorInfo, data: Path) -> None:
+    """Track the floor's campaigns in the data dir `data`, as `wallboard track` would (the
+    demo does the same). Done before a screen starts, by the process that starts it: fifty
+    campaigns of thousands of numbers take seconds to track, which are not the screen's."""
+    from wallboard.live.campaigns import REGISTRY_FILE, STATUS_BY_CODE, CampaignRegistry
 
-    registry = CampaignRegistry(data_dir() / "campaigns.json", clock=info.clock())
+    registry = CampaignRegistry(data / REGISTRY_FILE, clock=info.clock())
     for task in info.tasks:
         registry.track(
             task["taskid"],
@@ -184,17 +187,22 @@ def _registry(info: FloorInfo) -> Any:
             numbers=task["numbers"],
             status=STATUS_BY_CODE.get(task["status"]),
         )
-    return registry
+
+
+def _registry(info: FloorInfo) -> Any:
+    """The campaigns tracked before the screen started (`track_tasks`)."""
+    from wallboard.live.campaigns import CampaignRegistry
+
+    return CampaignRegistry.default(clock=info.clock())
 
 
 async def _dashboard(info: FloorInfo, refresh: float) -> dict[str, Any]:
     from wallboard.api.client import WallboardClient
+    from wallboard.commands.dashboard import build_app
     from wallboard.live.audit import AuditLog
-    from wallboard.ui.run import Settings, build_app
-    from wallboard.ui.themes import DEFAULT_THEME
-    from wallboard.ui.thresholds import Thresholds
+    from wallboard.settings import Settings
 
-    settings = Settings(None, False, DEFAULT_THEME, refresh, Thresholds())
+    settings = Settings(refresh=refresh)
     async with WallboardClient(info.url, info.appid, info.accesskey) as client:
         app = build_app(
             client, settings, registry=_registry(info), audit=AuditLog(), clock=info.clock()
@@ -320,6 +328,7 @@ class Trace:
     chunks: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, bytes read)
     samples: list[tuple[float, float, int]] = field(default_factory=list)  # (t, cpu s, rss B)
     report: dict[str, Any] = field(default_factory=dict)
+    tail: bytes = b""  # the last bytes written, when asked for (to read the final screen)
 
     def bytes_per_second(self, begin: float, end: float) -> float:
         written = sum(n for at, n in self.chunks if begin <= at - self.started < end)
@@ -348,10 +357,12 @@ def run_on_pty(
     core: int | None = None,
     sample_every: float = 0.5,
     report: Path | None = None,
+    keep_tail: int = 0,
 ) -> Trace:
     """Run `argv` on a new pseudo-terminal for `seconds`, reading everything it writes; then
     type `q` and wait for it to leave (killed after 15 s). The JSON the child leaves in
-    `report`, if any, is read back into `Trace.report`."""
+    `report`, if any, is read back into `Trace.report`; the last `keep_tail` bytes written
+    before the `q` are kept in `Trace.tail`."""
     columns, lines = size
     environment = {**(env or os.environ), "TERM": "xterm-256color"}
     environment.update(COLUMNS=str(columns), LINES=str(lines), PYTHONPATH=str(ROOT))
@@ -391,6 +402,8 @@ def run_on_pty(
             if not data:
                 break
             trace.chunks.append((time.monotonic(), len(data)))
+            if keep_tail and not quit_sent:
+                trace.tail = (trace.tail + data)[-keep_tail:]
     finally:
         _reap(pid)
         os.close(fd)
@@ -435,16 +448,25 @@ def run_screen(
     refresh: float = 1.0,
     size: tuple[int, int] = (200, 60),
     core: int | None = None,
+    profile: Path | None = None,
+    keep_tail: int = 0,
 ) -> Trace:
-    """One screen (`dashboard` or `baseline`) on a pty, with its own scratch data dir."""
+    """One screen (`dashboard` or `baseline`) on a pty, with its own scratch data dir.
+
+    `profile`: run the screen under cProfile and leave its statistics in that file (its CPU
+    figures are then the profiler's as much as the screen's)."""
     with tempfile.TemporaryDirectory(prefix="wallboard-screen-") as scratch:
         env = {**os.environ, "WALLBOARD_DATA_DIR": scratch, "WALLBOARD_CONFIG_DIR": scratch}
+        track_tasks(FloorInfo.load(info_path), Path(scratch))
         report = Path(scratch) / "report.json"
+        profiler = ["-m", "cProfile", "-o", str(profile.resolve())] if profile else []
         argv = [
-            sys.executable, "-m", "benchmarks.rig", "screen", "--kind", kind,
+            sys.executable, *profiler, "-m", "benchmarks.rig", "screen", "--kind", kind,
             "--info", str(info_path), "--refresh", str(refresh), "--report", str(report),
         ]  # fmt: skip
-        return run_on_pty(argv, seconds=seconds, size=size, env=env, core=core, report=report)
+        return run_on_pty(
+            argv, seconds=seconds, size=size, env=env, core=core, report=report, keep_tail=keep_tail
+        )
 
 
 def cores() -> tuple[int | None, int | None]:
@@ -478,6 +500,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     floor.add_argument("--campaigns", type=int, default=2)
     floor.add_argument("--speed", type=float, default=1.0)
     floor.add_argument("--seed", type=int, default=7)
+    floor.add_argument("--drift", type=float, default=0.0)
     shown = sub.add_parser("screen")
     shown.add_argument("--info", type=Path, required=True)
     shown.add_argument("--kind", choices=("dashboard", "baseline"), required=True)

@@ -5,9 +5,9 @@ a fresh process, and writes `benchmarks/results/latest.md` and `latest.json`: fo
 figure the median with the min and max over the runs, its goal and whether the median meets
 it, and the command that produced it. The markdown is printed at the end. A benchmark that
 fails or runs out of time is a row saying so; the others still run. The whole run is
-bounded: about 10 minutes (`--quick`: about 2).
+bounded: about 13 minutes (`--quick`: about 3).
 
-    python -m benchmarks.run [--quick] [--runs N] [--only poll,dashboard,sim,terminal,idle]
+    python -m benchmarks.run [--quick] [--runs N] [--only poll,dashboard,sim,terminal,idle,cpu]
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def read_sim(stdout: str, _path: Path) -> list[Figure]:
 
 
 def read_own(_stdout: str, path: Path) -> list[Figure]:
-    """bench_terminal and bench_idle write {name, value, unit, goal, note} rows."""
+    """bench_terminal, bench_idle and bench_cpu write {name, value, unit, goal, note} rows."""
     return [
         Figure(row["name"], row["value"], row["unit"], row.get("goal", ""), row.get("note", ""))
         for row in json.loads(path.read_text(encoding="utf-8"))
@@ -192,6 +192,7 @@ def plan(quick: bool) -> list[Job]:
             timeout=300,
         ),
         Job("idle", "benchmarks.bench_idle", ("--quick",) if quick else (), read_own, timeout=400),
+        Job("cpu", "benchmarks.bench_cpu", ("--quick",) if quick else (), read_own, timeout=300),
     ]
     return jobs
 

@@ -131,10 +131,11 @@ async def test_a_campaign_from_creation_to_pause(counted: tuple[WallboardClient,
 async def test_an_agent_checked_out_and_in(counted: tuple[WallboardClient, Counting]) -> None:
     client, _ = counted
     agent = (await client.queue_agents())[0]
-    await client.sign_out(agent.queuename, agent.extnumber, 1)
+    crmid = agent.seatsname.split("_", 1)[0]  # the seat is named <crmid>_<extnumber>_<queue>
+    await client.sign_out(agent.queuename, agent.extnumber, crmid)
     left = await client.queue_agents(agent.queuename)
     assert agent.extnumber not in {a.extnumber for a in left}
-    await client.sign_in(agent.queuename, agent.extnumber, 1)
+    await client.sign_in(agent.queuename, agent.extnumber, crmid)
     back = await client.queue_agents(agent.queuename)
     assert agent.extnumber in {a.extnumber for a in back}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wallboard.api.models import (
@@ -20,6 +20,7 @@ from wallboard.api.models import (
 from wallboard.live.bills import CallFigures, campaign_figures, drop_budget
 from wallboard.live.build import (
     ExtensionFacts,
+    FloorBuilder,
     build_queues,
     campaign_view,
     extension_facts,
@@ -272,6 +273,7 @@ _loose = st.one_of(
 )
 
 
+@settings(deadline=None)  # a loaded machine must not fail it on time
 @given(
     rows=st.lists(
         st.fixed_dictionaries(
@@ -339,3 +341,121 @@ def test_calls_in_progress_counts_calls_not_phones() -> None:
     totals = floor_totals(build(rows, calls))
     assert (totals.ringing, totals.talking, totals.idle) == (4, 1, 1)
     assert totals.calls_in_progress == 3
+
+
+# ---------------------------------------------------------------------- the builder's memory
+
+EXTENSIONS = ("1001", "1002", "1003", "1004")
+QUEUE_CODES = (1212, 1213, 1214, 1215, 1217, None)
+CALL_CODES = (1201, 1202, 1204, 1205, 1013, 1014, None)
+
+
+@st.composite
+def polls(draw: st.DrawFn) -> list[tuple[list[QueueAgent], list[ExtensionCallStatus], float]]:
+    """A run of fast polls: each agent row either handed back as the same object (as the
+    client does for an unchanged row) or new; call rows new every time, durations ticking."""
+    taken_at = NOW
+    rows: dict[tuple[str, str], QueueAgent] = {}
+    run = []
+    for _ in range(draw(st.integers(2, 6))):
+        taken_at += draw(st.sampled_from((1.0, 1.0, 1.5, 7.0)))
+        for ext in EXTENSIONS:
+            for queue in ("q1", "q2")[: 1 + (ext == "1004")]:
+                key = (queue, ext)
+                if key not in rows or draw(st.booleans()):
+                    rows[key] = agent(
+                        ext,
+                        queue,
+                        state=draw(st.sampled_from(QUEUE_CODES)),
+                        wrapuptime=draw(st.sampled_from((0, 5, 30))),
+                        seatsname=draw(st.sampled_from((f"7_{ext}_{queue}", "", "anna"))),
+                    )
+        calls = [
+            call(
+                ext,
+                draw(st.sampled_from(CALL_CODES)),
+                callee=draw(st.sampled_from(("", "13800000001", ext))),
+                idleduration=draw(st.sampled_from((None, 0, 3, 12, 40))),
+                callduration=draw(st.sampled_from((None, 0, 20, 21))),
+            )
+            for ext in EXTENSIONS
+            if draw(st.integers(0, 5))  # now and then an extension without a call row
+        ]
+        shown = [rows[key] for key in sorted(rows) if draw(st.integers(0, 7))]
+        run.append((shown, calls, taken_at))
+    return run
+
+
+@settings(deadline=None)
+@given(polls(), st.booleans())
+def test_the_builder_builds_what_build_queues_builds(
+    run: list[tuple[list[QueueAgent], list[ExtensionCallStatus], float]], slow_facts: bool
+) -> None:
+    builder = FloorBuilder()
+    previous: dict[tuple[str, str], AgentView] = {}
+    before: tuple[QueueView, ...] = ()
+    facts = {"1003": ExtensionFacts(registered=False)}
+    for agents, calls, taken_at in run:
+        if slow_facts:  # the slow read brings new (equal) facts objects
+            facts = {"1003": ExtensionFacts(registered=False)}
+        by_ext = {c.extnumber: c for c in calls}
+        expected = build_queues(agents, by_ext, [], facts, taken_at=taken_at, previous=previous)
+        built = builder.build(agents, by_ext, [], facts, taken_at=taken_at)
+        assert built == expected
+        for queue in built:
+            same = [q for q in before if q.name == queue.name and q == queue]
+            assert not same or same[0] is queue  # an unchanged queue: the same object
+        previous = {(a.queue, a.extnumber): a for q in expected for a in q.agents}
+        before = built
+
+
+def test_unchanged_rows_keep_their_views_while_the_durations_tick() -> None:
+    rows = [agent("1001", state=1215), agent("1002", state=1213, wrapuptime=5)]
+    builder = FloorBuilder()
+    (first,) = builder.build(
+        rows,
+        {"1001": call("1001", 1204, callduration=20), "1002": call("1002", idleduration=60)},
+        [],
+        {},
+        taken_at=NOW,
+    )
+    (second,) = builder.build(
+        rows,
+        {"1001": call("1001", 1204, callduration=21), "1002": call("1002", idleduration=61)},
+        [],
+        {},
+        taken_at=NOW + 1,
+    )
+    assert second is first
+    assert first.agents[0].since == NOW - 20
+
+
+def test_a_wrapup_ends_by_the_idle_duration_alone() -> None:
+    rows = [agent("1001", state=1213, wrapuptime=10)]
+    builder = FloorBuilder()
+    (during,) = builder.build(rows, {"1001": call("1001", idleduration=8)}, [], {}, taken_at=NOW)
+    (after,) = builder.build(
+        rows, {"1001": call("1001", idleduration=11)}, [], {}, taken_at=NOW + 3
+    )
+    assert during.agents[0].state is AgentState.WRAPUP
+    assert after.agents[0].state is AgentState.IDLE
+    assert after.agents[0].since == NOW + 3 - 1  # idle since the wrap-up ended
+
+
+def test_a_new_call_between_two_polls_moves_the_time_in_state() -> None:
+    rows = [agent("1001", state=1215)]
+    builder = FloorBuilder()
+    talk = {"1001": call("1001", 1204, callee="13800000001", callduration=100)}
+    builder.build(rows, talk, [], {}, taken_at=NOW)
+    again = {"1001": call("1001", 1204, callee="13800000001", callduration=3)}
+    (queue,) = builder.build(rows, again, [], {}, taken_at=NOW + 1)
+    assert queue.agents[0].since == NOW + 1 - 3
+
+
+def test_the_same_agent_twice_in_one_answer_shows_the_last_row() -> None:
+    first_row, last_row = agent("1001", state=1213), agent("1001", state=1217)
+    builder = FloorBuilder()
+    (queue,) = builder.build([first_row, last_row], {}, [], {}, taken_at=NOW)
+    assert [a.state for a in queue.agents] == [AgentState.PAUSED]
+    (queue,) = builder.build([first_row], {}, [], {}, taken_at=NOW + 1)
+    assert [a.state for a in queue.agents] == [AgentState.IDLE]

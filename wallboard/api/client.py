@@ -26,9 +26,11 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 import httpx
+import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from wallboard.api import services
@@ -61,6 +63,7 @@ from wallboard.api.models import (
     RecordingLink,
     TaskCreated,
 )
+from wallboard.api.rows import RowCache
 from wallboard.api.services import MAX_NUMBERS_PER_CALL
 
 log = logging.getLogger("wallboard.api")
@@ -117,13 +120,39 @@ _RESULTS: dict[str, tuple[str, type[ApiModel] | None]] = {
 }
 _BARE_LIST_SERVICES = frozenset({"App.Sip_Extgroup.GetGroupExt"})
 _ADAPTERS: dict[type[ApiModel], TypeAdapter[list[Any]]] = {}
+#: The reads a dashboard repeats every cycle, with the fields that name one row: a row the
+#: same as in the previous answer is handed back as the same model, without validating it
+#: again (see `rows.RowCache`). GetSipCallStatus is not among them: its durations tick every
+#: second, so its rows are never the same twice.
+_ROW_KEYS: dict[str, tuple[str, ...]] = {
+    "App.Sip_Queue.GetQueueSipStatus": ("queuename", "extnumber"),
+}
 
 
-def _list_adapter(model: type[ApiModel]) -> TypeAdapter[list[Any]]:
+def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
     adapter = _ADAPTERS.get(model)
     if adapter is None:
         adapter = _ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
-    return adapter
+    return cast(TypeAdapter[list[M]], adapter)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """An answer's `data`, and whether its body held no JSON true/false (`plain`): only
+    then may rows be matched with the previous answer's by equality, since Python holds
+    `True == 1` while the models read them differently."""
+
+    data: Any
+    plain: bool = False
+
+
+def _decode(content: bytes) -> Any:
+    """The answer's JSON: orjson (several times faster on a big floor's answers), and the
+    standard library for what orjson refuses but JSON readers accept (NaN, huge ints)."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
 
 
 def _service(wire: str) -> services.Service:
@@ -250,6 +279,10 @@ class WallboardClient:
         # that waited for the lock while a Login failed share its error instead of retrying.
         self._login_attempts = 0
         self._login_failure: ApiError | None = None
+        self._company_code: str | None = None
+        # The last answer's rows of each repeated read (`_ROW_KEYS`), to skip validating the
+        # rows that did not change.
+        self._rows: dict[str, RowCache[Any]] = {}
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout),
@@ -262,6 +295,11 @@ class WallboardClient:
             f"WallboardClient(base_url={self._shown_url!r}, appid={self._appid!r}, "
             f"accesskey='***', logged_in={self._token is not None})"
         )
+
+    @property
+    def company_code(self) -> str | None:
+        """The company code of the last Login that succeeded; None before the first."""
+        return self._company_code
 
     @property
     def base_url(self) -> str:
@@ -319,11 +357,10 @@ class WallboardClient:
         service = _service("App.Sip_Auth.Login")
         self._token = None
         try:
-            data = await self._exchange(
+            answer = await self._exchange(
                 service, {"appid": self._appid, "accesskey": self._accesskey}
             )
-            result = self._result_of(service, data)
-            assert isinstance(result, LoginResult)
+            result = self._object_of(service, LoginResult, answer.data)
             if not result.token:
                 raise ProtocolError("the login answer holds no token", service=service.wire)
         except ApiError as exc:
@@ -333,6 +370,7 @@ class WallboardClient:
         self._login_failure = None
         self._login_attempts += 1
         self._token = result.token
+        self._company_code = result.companycode.strip() or None
         self._token_born = self._clock()
         self._generation += 1
         log.info("logged in to %s (company %s)", self._shown_url, result.companycode or "?")
@@ -340,7 +378,7 @@ class WallboardClient:
 
     # ------------------------------------------------------------------ one call
 
-    async def _call(self, wire: str, form: Mapping[str, str]) -> Any:
+    async def _call(self, wire: str, form: Mapping[str, str]) -> _Answer:
         """One service call with the token: log in as needed, once more after `ret 600`."""
         service = _service(wire)
         token, generation = await self._current_token()
@@ -351,7 +389,7 @@ class WallboardClient:
             token, _ = await self._token_after_refusal(generation, self._login_attempts)
             return await self._exchange(service, {**form, "token": token})
 
-    async def _exchange(self, service: services.Service, form: Mapping[str, str]) -> Any:
+    async def _exchange(self, service: services.Service, form: Mapping[str, str]) -> _Answer:
         """Send with retries for reads; a call that changes the floor is sent at most once."""
         attempts = 1 if service.mutation else 1 + self._read_retries
         for attempt in range(attempts):
@@ -365,7 +403,7 @@ class WallboardClient:
                 await self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _send_once(self, service: services.Service, form: Mapping[str, str]) -> Any:
+    async def _send_once(self, service: services.Service, form: Mapping[str, str]) -> _Answer:
         # multipart/form-data with plain fields, as PHP curl sends an array: (None, value)
         # parts carry no filename and no content type, so servers read them as form fields.
         parts = [("service", (None, service.wire))]
@@ -395,7 +433,11 @@ class WallboardClient:
             raise NoAnswer(f"{what} from {self._shown_url}", service=service.wire) from None
         elapsed = (time.perf_counter() - started) * 1000
         log.debug("%s: HTTP %d in %.0f ms", service.short, response.status_code, elapsed)
-        return self._unwrap(service, response, self._secrets(form))
+        data = self._unwrap(service, response, self._secrets(form))
+        if service.wire in _ROW_KEYS:
+            content = response.content
+            return _Answer(data, b"true" not in content and b"false" not in content)
+        return _Answer(data)
 
     def _secrets(self, form: Mapping[str, str]) -> list[str]:
         """What a server's message must not carry on: our accesskey and any token of ours."""
@@ -415,7 +457,7 @@ class WallboardClient:
         """
         wire = service.wire
         try:
-            body = json.loads(response.content)
+            body = _decode(response.content)
         except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the parser
             status = response.status_code
             if service.mutation:
@@ -445,10 +487,10 @@ class WallboardClient:
             return data
         if not isinstance(data, dict):
             raise self._unreadable(service, "the envelope's data is not an object")
-        status = _as_int(data.get("status"))
-        if status is None:
+        business = _as_int(data.get("status"))
+        if business is None:
             raise self._unreadable(service, "the answer's data has no status")
-        if status != 0:
+        if business != 0:
             errors = data.get("errors")
             errors = errors if isinstance(errors, dict) else {}
             raise business_error(
@@ -481,31 +523,47 @@ class WallboardClient:
             service=service.wire,
         )
 
-    def _result_of(self, service: services.Service, data: Any) -> Any:
+    def _result_of(self, service: services.Service, answer: _Answer) -> ApiModel | list[ApiModel]:
         """The service's documented result as its model (or list of models, or Ack)."""
-        wire = service.wire
-        kind, model = _RESULTS[wire]
+        kind, model = _RESULTS[service.wire]
         if kind == "ack":
-            return self._validate(service, Ack, data)
-        if isinstance(data, list):  # GetGroupExt: `data` is the list itself
-            result: Any = data
-        else:
-            result = data.get("result")
+            return self._validate(service, Ack, answer.data)
         assert model is not None
         if kind == "object":
-            if not isinstance(result, dict):
-                raise self._unreadable(
-                    service, "the answer's result is not an object", accepted=True
-                )
-            return self._validate(service, model, result)
+            return self._object_of(service, model, answer.data)
+        return self._list_of(service, model, answer)
+
+    def _object_of(self, service: services.Service, model: type[M], data: Any) -> M:
+        """A service's single `result` object as its model."""
+        result = data.get("result") if isinstance(data, dict) else None
+        if not isinstance(result, dict):
+            raise self._unreadable(service, "the answer's result is not an object", accepted=True)
+        return self._validate(service, model, result)
+
+    def _list_of(self, service: services.Service, model: type[M], answer: _Answer) -> list[M]:
+        """A service's `result` array as models (GetGroupExt: `data` is the array itself).
+
+        For the reads a dashboard repeats (`_ROW_KEYS`), rows equal to the previous answer's
+        are not validated again: the previous answer's model is handed back, the same object.
+        """
+        data = answer.data
+        result: Any = data if isinstance(data, list) else data.get("result")
         if result is None or result == {}:
             return []
         if isinstance(result, dict) and all(isinstance(item, dict) for item in result.values()):
             result = list(result.values())  # PHP's keyed array
         if not isinstance(result, list):
             raise self._unreadable(service, "the answer's result is not a list", accepted=True)
+        adapter = _list_adapter(model)
         try:
-            return _list_adapter(model).validate_python(result)
+            key = _ROW_KEYS.get(service.wire)
+            if key is None:
+                return adapter.validate_python(result)
+            cache = self._rows.get(service.wire)
+            if cache is None:
+                cache = self._rows[service.wire] = RowCache(key)
+            rows = cache.validate(result, adapter.validate_python, reuse=answer.plain)
+            return cast(list[M], rows)  # one cache per service, and one model per service
         except ValidationError as exc:
             raise self._unreadable(
                 service,
@@ -524,13 +582,28 @@ class WallboardClient:
                 accepted=True,
             ) from None
 
-    async def _service_call(self, wire: str, **fields: object) -> Any:
-        data = await self._call(wire, _form(**fields))
-        return self._result_of(_service(wire), data)
+    async def _ack_call(self, wire: str, **fields: object) -> Ack:
+        service = _service(wire)
+        answer = await self._call(wire, _form(**fields))
+        return self._validate(service, Ack, answer.data)
+
+    async def _object_call(self, wire: str, model: type[M], **fields: object) -> M:
+        service = _service(wire)
+        answer = await self._call(wire, _form(**fields))
+        return self._object_of(service, model, answer.data)
+
+    async def _list_call(self, wire: str, model: type[M], **fields: object) -> list[M]:
+        service = _service(wire)
+        answer = await self._call(wire, _form(**fields))
+        return self._list_of(service, model, answer)
 
     async def _batched(
-        self, wire: str, extnumbers: str | Sequence[str | int], batch_size: int | None = None
-    ) -> list[Any]:
+        self,
+        wire: str,
+        model: type[M],
+        extnumbers: str | Sequence[str | int],
+        batch_size: int | None = None,
+    ) -> list[M]:
         """A comma-list call split into batches, run concurrently, answers joined in order.
 
         `batch_size` overrides the client's for one call: a poller that wants a fixed number
@@ -543,12 +616,12 @@ class WallboardClient:
         gate = asyncio.Semaphore(self._concurrency)
         failed = asyncio.Event()
 
-        async def one(chunk: list[str]) -> list[Any]:
+        async def one(chunk: list[str]) -> list[M]:
             async with gate:
                 if failed.is_set():  # the whole call has failed: send no more batches
                     return []
                 try:
-                    answer = await self._service_call(wire, extnumber=",".join(chunk))
+                    answer = await self._list_call(wire, model, extnumber=",".join(chunk))
                 except BaseException:
                     failed.set()
                     raise
@@ -591,8 +664,7 @@ class WallboardClient:
             # client answering "not logged in" without a word to the server.
             await self._current_token()
             return await self.logout()
-        data = await self._call(found.wire, form)
-        return self._result_of(found, data)
+        return self._result_of(found, await self._call(found.wire, form))
 
     # ------------------------------------------------------------------ Sip_Auth
 
@@ -610,8 +682,8 @@ class WallboardClient:
             self._token = None
             self._generation += 1
             service = _service("App.Sip_Auth.Logout")
-            data = await self._exchange(service, {"token": token})
-            return self._result_of(service, data)
+            answer = await self._exchange(service, {"token": token})
+            return self._validate(service, Ack, answer.data)
 
     # ------------------------------------------------------------------ Sip_Cdr
 
@@ -633,8 +705,9 @@ class WallboardClient:
         customuuid: str | None = None,
     ) -> BillPage:
         """One page of call records. syncflag 3 by default: never mark the CRM's records."""
-        return await self._service_call(
+        return await self._object_call(
             "App.Sip_Cdr.GetBill",
+            BillPage,
             starttime=starttime,
             endtime=endtime,
             syncflag=syncflag,
@@ -652,7 +725,9 @@ class WallboardClient:
 
     async def recording_link(self, filename: str) -> RecordingLink:
         """Where to download a call recording (kept three months on the server)."""
-        return await self._service_call("App.Sip_Cdr.GetRecodeFile", filename=filename)
+        return await self._object_call(
+            "App.Sip_Cdr.GetRecodeFile", RecordingLink, filename=filename
+        )
 
     # ------------------------------------------------------------------ Sip_Yccall
 
@@ -666,8 +741,9 @@ class WallboardClient:
         taskname: str | None = None,
     ) -> TaskCreated:
         """Create a predictive task (assigntype 1 extension, 2 queue, 3 group)."""
-        return await self._service_call(
+        return await self._object_call(
             "App.Sip_Yccall.TaskCreat",
+            TaskCreated,
             assigntype=assigntype,
             assignagent=assignagent,
             telphone=phone_entries(telphone),
@@ -678,21 +754,19 @@ class WallboardClient:
 
     async def add_numbers(self, taskid: str, telphone: Sequence[PhoneLike]) -> NumbersAdded:
         """Add numbers (at most 10,000 a call) to a predictive task."""
-        return await self._service_call(
-            "App.Sip_Yccall.TaskAdd", taskid=taskid, telphone=phone_entries(telphone)
+        return await self._object_call(
+            "App.Sip_Yccall.TaskAdd", NumbersAdded, taskid=taskid, telphone=phone_entries(telphone)
         )
 
     async def remove_numbers(self, taskid: str, telphone: str | Sequence[str]) -> Ack:
         """Remove numbers from a predictive task."""
-        return await self._service_call(
+        return await self._ack_call(
             "App.Sip_Yccall.taskDelPhone", taskid=taskid, telphone=_csv(telphone)
         )
 
     async def set_task(self, taskid: str, taskstatus: int) -> Ack:
         """Open (1), pause (2) or end (3) a predictive task."""
-        return await self._service_call(
-            "App.Sip_Yccall.TaskSet", taskid=taskid, taskstatus=taskstatus
-        )
+        return await self._ack_call("App.Sip_Yccall.TaskSet", taskid=taskid, taskstatus=taskstatus)
 
     # ------------------------------------------------------------------ Sip_Queue
 
@@ -700,7 +774,7 @@ class WallboardClient:
         self, queuename: str, autocall: str | bool, remark: str, strategy: int | None = None
     ) -> Ack:
         """Create a queue; autocall yes/no says whether it takes predictive calls."""
-        return await self._service_call(
+        return await self._ack_call(
             "App.Sip_Queue.AddQueue",
             queuename=queuename,
             autocall=autocall,
@@ -722,7 +796,7 @@ class WallboardClient:
         discardtime: int | None = None,
     ) -> Ack:
         """Change a queue's settings; settings left as None are not sent."""
-        return await self._service_call(
+        return await self._ack_call(
             "App.Sip_Queue.EditQueue",
             queuename=queuename,
             remark=remark,
@@ -737,18 +811,21 @@ class WallboardClient:
 
     async def delete_queue(self, queuename: str) -> Ack:
         """Delete a queue."""
-        return await self._service_call("App.Sip_Queue.DelQueue", queuename=queuename)
+        return await self._ack_call("App.Sip_Queue.DelQueue", queuename=queuename)
 
     async def queues(self, queuename: str = "") -> list[Queue]:
         """The queues, or one queue by name ("" for all: the field is then not sent)."""
-        return await self._service_call("App.Sip_Queue.GetQueueList", queuename=queuename or None)
+        return await self._list_call(
+            "App.Sip_Queue.GetQueueList", Queue, queuename=queuename or None
+        )
 
     async def queue_agents(
         self, queuename: str = "", extnumber: str = "", state: int = 0
     ) -> list[QueueAgent]:
         """Agents in queues (state 0 any, 1 idle, 2 waiting, 3 receiving, 4 talking)."""
-        return await self._service_call(
+        return await self._list_call(
             "App.Sip_Queue.GetQueueSipStatus",
+            QueueAgent,
             queuename=queuename or None,
             extnumber=extnumber or None,
             state=state,
@@ -758,7 +835,7 @@ class WallboardClient:
         self, settype: int, extnumber: str, crmid: str | int, queuename: str
     ) -> Ack:
         """Show an agent busy (settype 1) or idle (2) in a queue."""
-        return await self._service_call(
+        return await self._ack_call(
             "App.Sip_Queue.SetSeatsStatus",
             settype=settype,
             extnumber=extnumber,
@@ -768,13 +845,13 @@ class WallboardClient:
 
     async def sign_in(self, queuename: str, extnumber: str, crmid: str | int) -> Ack:
         """Check an extension into a queue."""
-        return await self._service_call(
+        return await self._ack_call(
             "App.Sip_Queue.SipSignIn", queuename=queuename, extnumber=extnumber, crmid=crmid
         )
 
     async def sign_out(self, queuename: str, extnumber: str, crmid: str | int) -> Ack:
         """Check an extension out of a queue."""
-        return await self._service_call(
+        return await self._ack_call(
             "App.Sip_Queue.SipSignOut", queuename=queuename, extnumber=extnumber, crmid=crmid
         )
 
@@ -782,63 +859,65 @@ class WallboardClient:
 
     async def add_group(self, name: str, status: int | None = None) -> Ack:
         """Create an extension group."""
-        return await self._service_call("App.Sip_Extgroup.AddExtgroup", name=name, status=status)
+        return await self._ack_call("App.Sip_Extgroup.AddExtgroup", name=name, status=status)
 
     async def add_group_extension(self, name: str, extnumber: str) -> Ack:
         """Put an extension into a group."""
-        return await self._service_call(
-            "App.Sip_Extgroup.AddExtnumber", name=name, extnumber=extnumber
-        )
+        return await self._ack_call("App.Sip_Extgroup.AddExtnumber", name=name, extnumber=extnumber)
 
     async def remove_group_extension(self, name: str, extnumber: str) -> Ack:
         """Take an extension out of a group."""
-        return await self._service_call(
-            "App.Sip_Extgroup.DelExtnumber", name=name, extnumber=extnumber
-        )
+        return await self._ack_call("App.Sip_Extgroup.DelExtnumber", name=name, extnumber=extnumber)
 
     async def edit_group_extension(self, name: str, extnumber: str, state: str) -> Ack:
         """Set a group extension idle or busy."""
-        return await self._service_call(
+        return await self._ack_call(
             "App.Sip_Extgroup.EditExtnumber", name=name, extnumber=extnumber, state=state
         )
 
     async def group_extensions(self, name: str, extnumber: str = "") -> list[GroupExtension]:
         """The extensions of a group (the one call whose `data` is a bare list)."""
-        return await self._service_call(
-            "App.Sip_Extgroup.GetGroupExt", name=name, extnumber=extnumber or None
+        return await self._list_call(
+            "App.Sip_Extgroup.GetGroupExt", GroupExtension, name=name, extnumber=extnumber or None
         )
 
     async def groups(self, name: str, status: int | None = None) -> list[Group]:
         """Extension groups by name (status 1 enabled, 0 disabled, 2 all)."""
-        return await self._service_call(
-            "App.Sip_Extgroup.GetExtgroupInfo", name=name, status=status
+        return await self._list_call(
+            "App.Sip_Extgroup.GetExtgroupInfo", Group, name=name, status=status
         )
 
     # ------------------------------------------------------------------ Sip_Sipnum / Status
 
     async def extensions(self, status: int = 3, extnumber: str = "") -> list[Extension]:
         """The account's extensions (status 1 enabled, 2 disabled, 3 all); no passwords."""
-        return await self._service_call(
-            "App.Sip_Sipnum.GetSipnumberInfo", status=status, extnumber=extnumber or None
+        return await self._list_call(
+            "App.Sip_Sipnum.GetSipnumberInfo", Extension, status=status, extnumber=extnumber or None
         )
 
     async def call_status(
         self, extnumbers: str | Sequence[str | int], batch_size: int | None = None
     ) -> list[ExtensionCallStatus]:
         """Call state of many extensions, asked in concurrent batches."""
-        return await self._batched("App.Sip_Status.GetSipCallStatus", extnumbers, batch_size)
+        return await self._batched(
+            "App.Sip_Status.GetSipCallStatus", ExtensionCallStatus, extnumbers, batch_size
+        )
 
     async def valid_status(
         self, extnumbers: str | Sequence[str | int], batch_size: int | None = None
     ) -> list[ExtensionValidity]:
         """Enabled (1016) / disabled (1013) / missing (1012) for many extensions."""
-        return await self._batched("App.Sip_Status.GetSipValidStatus", extnumbers, batch_size)
+        return await self._batched(
+            "App.Sip_Status.GetSipValidStatus", ExtensionValidity, extnumbers, batch_size
+        )
 
     async def register_status(
         self, extnumbers: str | Sequence[str | int], batch_size: int | None = None
     ) -> list[ExtensionRegistration]:
         """Registered (1017) or not (1014) for many extensions."""
-        return await self._batched("App.Sip_Status.GetSipRegisterStatus", extnumbers, batch_size)
+        return await self._batched(
+            "App.Sip_Status.GetSipRegisterStatus", ExtensionRegistration, extnumbers, batch_size
+        )
 
 
 def _as_int(value: Any) -> int | None:

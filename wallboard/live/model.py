@@ -46,9 +46,8 @@ from wallboard.api.models import (
 )
 from wallboard.live.bills import LOOKBACK_DAYS, BillReader, BillSource, number_keys
 from wallboard.live.build import (
-    AgentKey,
     ExtensionFacts,
-    build_queues,
+    FloorBuilder,
     campaign_view,
     extension_facts,
     floor_totals,
@@ -56,7 +55,6 @@ from wallboard.live.build import (
 )
 from wallboard.live.campaigns import CampaignRegistry, TrackedTask
 from wallboard.live.snapshot import (
-    AgentView,
     CampaignStatus,
     CampaignView,
     FloorSnapshot,
@@ -143,7 +141,7 @@ class LiveFloor:
         self._queue_list: list[Queue] = []
         self._facts: dict[str, ExtensionFacts] = {}
         self._extensions: list[str] = []  # the extensions whose call state the fast cycle asks
-        self._previous: dict[AgentKey, AgentView] = {}
+        self._builder = FloorBuilder()
         self._campaigns_key: tuple[object, ...] | None = None
         self._campaigns: tuple[CampaignView, ...] = ()
         # Each campaign's numbers reduced to `phone_key`s, with the numbers they came from:
@@ -327,17 +325,9 @@ class LiveFloor:
     ) -> tuple[QueueView, ...]:
         """The queues and their agents from this cycle's answers (and the last cycle's views,
         which say since when each agent is in its state)."""
-        queues = build_queues(
-            agents,
-            calls,
-            self._queue_list,
-            self._facts,
-            taken_at=taken_at,
-            previous=self._previous,
-            scope=self.scope,
+        return self._builder.build(
+            agents, calls, self._queue_list, self._facts, taken_at=taken_at, scope=self.scope
         )
-        self._previous = {(a.queue, a.extnumber): a for q in queues for a in q.agents}
-        return queues
 
     def _campaign_views(self, tasks: Sequence[TrackedTask]) -> tuple[CampaignView, ...]:
         """Campaign figures, recomputed only when the figures or the tasks changed.
