@@ -48,7 +48,7 @@ from wallboard.live.actions import ActionResult, Outcome, Supervisor
 from wallboard.live.audit import AuditLog
 from wallboard.live.campaigns import STATUS_BY_CODE, CampaignRegistry
 from wallboard.live.model import LiveFloor
-from wallboard.live.snapshot import AgentView, FloorSnapshot
+from wallboard.live.snapshot import AgentState, AgentView, CampaignStatus, FloorSnapshot
 from wallboard.sim.faults import Faults
 from wallboard.sim.server import Simulator, serve_in_thread
 from wallboard.ui.app import WallboardApp
@@ -259,6 +259,7 @@ class Rig:
     audit: AuditLog
     phase: str = "calm"
     presses: list[tuple[str, str, float]] = field(default_factory=list)  # (phase, key, s)
+    agent: tuple[str, str] | None = None  # (queue, extnumber) that b and i act on
 
     async def press(self, pilot: Any, *keys: str) -> None:
         """Press keys as the terminal driver would, timing each from the key's arrival until
@@ -339,11 +340,26 @@ class Asked:
 
 
 def agent_with_id(snapshot: FloorSnapshot) -> AgentView:
+    """The first agent with a known agent id who is not paused: b applies to them (a
+    paused agent's b is refused unsent, as it cannot apply)."""
     for queue in snapshot.queues:
         for view in queue.agents:
-            if view.crmid:
+            if view.crmid and view.state is not AgentState.PAUSED:
                 return view
     raise AssertionError("no agent on the floor has a known agent id")
+
+
+def campaign_key_that_applies(app: WallboardApp, key: str) -> str:
+    """p or r, whichever applies to the selected campaign as the dashboard knows it (its
+    registry learns of a pause or a resume as soon as the server accepts it): after a
+    pause that failed, the campaign is still running, and a resume would be refused
+    unsent, as it cannot apply."""
+    campaign = app.campaigns.selected
+    registry = app.supervisor.registry
+    tracked = registry.get(campaign.taskid) if campaign is not None and registry else None
+    if tracked is None:
+        return key
+    return "r" if tracked.status is CampaignStatus.PAUSED else "p"
 
 
 async def ask(r: Rig, pilot: Any, phase: str, key: str, *, twice: bool = False) -> Asked:
@@ -351,10 +367,14 @@ async def ask(r: Rig, pilot: Any, phase: str, key: str, *, twice: bool = False) 
     app = r.app
     assert app.snapshot is not None
     if key in "bi":
-        view = agent_with_id(app.snapshot)
-        assert app.grid.select(view.queue, view.extnumber)
-        what = f"{view.extnumber} in {view.queue}"
+        if r.agent is None or not app.grid.select(*r.agent):
+            view = agent_with_id(app.snapshot)
+            r.agent = (view.queue, view.extnumber)
+            assert app.grid.select(view.queue, view.extnumber)
+        queue, ext = r.agent
+        what = f"{ext} in {queue}"
     else:
+        key = campaign_key_that_applies(app, key)
         campaign = app.campaigns.selected
         assert campaign is not None, "no campaign on the screen"
         what = f"task {campaign.taskid}"

@@ -33,7 +33,7 @@ from wallboard.live.actions import (
 )
 from wallboard.live.audit import AuditLog
 from wallboard.live.campaigns import CampaignRegistry
-from wallboard.live.snapshot import CampaignStatus
+from wallboard.live.snapshot import AgentState, CampaignStatus
 
 SIGN_IN = "App.Sip_Queue.SipSignIn"
 SIGN_OUT = "App.Sip_Queue.SipSignOut"
@@ -348,3 +348,88 @@ async def test_the_supervisor_remembers_the_agent_id_typed_for_an_extension(
     assert floor.supervisor.crmid("1001") == "10"
     assert floor.supervisor.crmid("1001", "42") == "42"  # the server's own answer wins
     assert floor.supervisor.crmid("1002") == ""
+
+
+# ---------------------------------------------------------------------- cannot apply, names
+
+
+@pytest.mark.parametrize(
+    ("status", "method", "why"),
+    [
+        (
+            CampaignStatus.OVER,
+            "resume_campaign",
+            "campaign Renewals has ended: it cannot be resumed",
+        ),
+        (CampaignStatus.OVER, "pause_campaign", "campaign Renewals has ended: it cannot be paused"),
+        (CampaignStatus.OVER, "end_campaign", "campaign Renewals has ended already"),
+        (CampaignStatus.PAUSED, "pause_campaign", "campaign Renewals is paused already"),
+        (CampaignStatus.RUNNING, "resume_campaign", "campaign Renewals is running already"),
+    ],
+)
+async def test_a_campaign_action_that_cannot_apply_is_refused_unsent(
+    floor: Floor, status: CampaignStatus, method: str, why: str
+) -> None:
+    """The registry's status decides (it learns of an action at once), and the campaign is
+    named by its name, the task id kept as a field of the audit line."""
+    floor.registry.track("T1", name="Renewals", status=status)
+    result = await getattr(floor.supervisor, method)("T1")
+    assert (result.outcome, result.message) == (Outcome.REFUSED, f"{why}: not sent")
+    assert floor.fake.hits.get(TASKSET, 0) == 0
+    (line,) = floor.lines()
+    assert (line["outcome"], line["target"], line["taskid"]) == (
+        "refused",
+        "campaign Renewals",
+        "T1",
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "state", "why"),
+    [
+        (SupervisorAction.CHECK_IN, AgentState.OFFLINE, "Li Wei (1001) is already in queue-1"),
+        (SupervisorAction.SET_BUSY, AgentState.PAUSED, "Li Wei (1001) already shows busy"),
+        (SupervisorAction.SET_IDLE, AgentState.IDLE, "Li Wei (1001) already shows idle"),
+        (SupervisorAction.SET_IDLE, AgentState.WRAPUP, "Li Wei (1001) already shows idle"),
+    ],
+)
+async def test_an_agent_action_that_cannot_apply_is_refused_unsent(
+    floor: Floor, action: SupervisorAction, state: AgentState, why: str
+) -> None:
+    result = await floor.supervisor.act_on_agent(
+        action, "1001", "queue-1", "10", name="Li Wei", state=state
+    )
+    assert result.outcome is Outcome.REFUSED and result.message.startswith(why)
+    assert result.message.endswith("not sent")
+    assert sum(floor.fake.hits.get(wire, 0) for wire in (SIGN_IN, SEATS)) == 0
+    (line,) = floor.lines()
+    assert (line["outcome"], line["name"], line["extnumber"]) == ("refused", "Li Wei", "1001")
+
+
+@pytest.mark.parametrize(
+    ("action", "state"),
+    [
+        (SupervisorAction.CHECK_IN, None),  # not in the queue (or not known): sent
+        (SupervisorAction.SET_BUSY, AgentState.IDLE),
+        (SupervisorAction.SET_IDLE, AgentState.PAUSED),
+        (SupervisorAction.CHECK_OUT, AgentState.TALKING),
+    ],
+)
+async def test_an_agent_action_that_applies_is_sent_and_names_the_agent(
+    floor: Floor, action: SupervisorAction, state: AgentState | None
+) -> None:
+    result = await floor.supervisor.act_on_agent(
+        action, "1001", "queue-1", "10", name="Li Wei", state=state
+    )
+    assert result.outcome is Outcome.DONE and "Li Wei (1001)" in result.message
+    assert floor.lines()[0]["target"] == "Li Wei (1001) in queue-1"
+
+
+async def test_a_failure_names_the_campaign_not_its_task_id(floor: Floor) -> None:
+    floor.registry.track("2026010509", name="Renewals", status=CampaignStatus.PAUSED)
+    floor.fake.queue(TASKSET, failed("1024", "task not found"))
+    result = await floor.supervisor.resume_campaign("2026010509")
+    assert result.outcome is Outcome.FAILED
+    assert result.message.startswith("could not resume campaign Renewals: TaskSet refused")
+    assert "2026010509" not in result.message
+    assert floor.lines()[0]["taskid"] == "2026010509"

@@ -150,7 +150,7 @@ async def test_a_task_callback_in_every_documented_form(
     client: httpx.AsyncClient, registry: CampaignRegistry, send: dict[str, Any]
 ) -> None:
     answer = await client.post(PATH, **send)
-    assert answer.status_code == 200 and answer.text == "task T1: over\n"
+    assert answer.status_code == 200 and answer.text == "task T1: ended\n"
     assert registry.get("T1").status is CampaignStatus.OVER  # type: ignore[union-attr]
 
 
@@ -420,7 +420,7 @@ def test_any_body_is_answered_without_a_crash(body: bytes, content_type: str | N
         answer = asyncio.run(post())
         assert answer.status_code in (200, 400, 403, 413), answer.text
         assert answer.text.endswith("\n") and "Traceback" not in answer.text
-        if answer.text != "task T1: over\n":
+        if answer.text != "task T1: ended\n":
             assert registry.path.read_bytes() == before
 
 
@@ -435,7 +435,7 @@ def test_the_receiver_stops_and_frees_its_port(registry: CampaignRegistry) -> No
         with pytest.raises(OSError):
             serve_receiver(registry, "127.0.0.1", receiver.port, company_code=lambda: COMPANY)
         answer = httpx.post(receiver.url, content=task_callback(), timeout=5.0)
-        assert answer.status_code == 200 and answer.text == "task T1: over\n"
+        assert answer.status_code == 200 and answer.text == "task T1: ended\n"
     finally:
         receiver.stop()
     assert not receiver.running

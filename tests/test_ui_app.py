@@ -22,10 +22,10 @@ from test_ui_support import (
 )
 from textual.widgets import Input, Label, Select
 
-from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
+from wallboard.live.snapshot import AgentState, CampaignStatus, FloorSnapshot, FloorTotals
 from wallboard.ui.app import WallboardApp
 from wallboard.ui.commands import FloorCommands
-from wallboard.ui.dialogs import AgentDialog, ConfirmDialog
+from wallboard.ui.dialogs import AgentDialog, CheckInDialog, ConfirmDialog
 from wallboard.ui.floor_header import StaleBanner
 from wallboard.ui.help_screen import HelpScreen
 from wallboard.ui.keys import FLOOR_ACTIONS
@@ -42,10 +42,11 @@ def the_floor(totals: FloorTotals = TOTALS, **options: Any) -> FloorSnapshot:
             "sales": [
                 agent("1001", crmid="501"),
                 agent("1002", state=AgentState.TALKING, number="555"),
+                agent("1003", state=AgentState.PAUSED, crmid="503", name="Wen Li"),
             ],
             "support": [agent("2001", "support", crmid="601")],
         },
-        [campaign("T1", "Spring"), campaign("T2", "Autumn")],
+        [campaign("T1", "Spring"), campaign("T2", "Autumn", CampaignStatus.PAUSED)],
         totals=totals,
         **options,
     )
@@ -189,31 +190,45 @@ async def test_a_failing_refresh_never_reaches_the_screen_as_a_traceback(tmp_pat
 
 
 @pytest.mark.parametrize(
-    ("key", "call", "fields"),
+    ("keys", "target", "call", "fields"),
     [
-        ("o", "sign_out", {"queuename": "sales", "extnumber": "1001", "crmid": "501"}),
         (
-            "b",
+            ("o", "y"),  # checking out is confirmed first
+            "1001",
+            "sign_out",
+            {"queuename": "sales", "extnumber": "1001", "crmid": "501"},
+        ),
+        (
+            ("b",),
+            "1001",
             "set_agent_status",
             {"settype": 1, "extnumber": "1001", "crmid": "501", "queuename": "sales"},
         ),
         (
-            "i",
+            ("i",),
+            "1003",  # paused: idle applies
             "set_agent_status",
-            {"settype": 2, "extnumber": "1001", "crmid": "501", "queuename": "sales"},
+            {"settype": 2, "extnumber": "1003", "crmid": "503", "queuename": "sales"},
         ),
-        ("p", "set_task", {"taskid": "T1", "taskstatus": 2}),
-        ("r", "set_task", {"taskid": "T1", "taskstatus": 1}),
+        (("p",), "T1", "set_task", {"taskid": "T1", "taskstatus": 2}),
+        (("r",), "T2", "set_task", {"taskid": "T2", "taskstatus": 1}),  # T2 is paused
     ],
 )
 async def test_each_key_sends_its_action(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, call: str, fields: dict
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    keys: tuple[str, ...],
+    target: str,
+    call: str,
+    fields: dict,
 ) -> None:
     app, _floor, client = scripted_app(tmp_path, [the_floor()])
     async with app.run_test(size=(80, 24)) as pilot:
         notes = Notes(app, monkeypatch)
         await app.wait_for_snapshot()
-        await pilot.press(key)
+        await pilot.pause()
+        assert app.grid.select("sales", target) or app.campaigns.select(target)
+        await pilot.press(*keys)
         await settle(app, pilot)
         assert client.calls == [(call, fields)]
         assert notes.seen and notes.seen[-1][2] == "information", notes.text()
@@ -222,14 +237,16 @@ async def test_each_key_sends_its_action(
 
 
 async def test_check_in_asks_for_the_queue_and_the_agent_id(tmp_path: Path) -> None:
+    """The selected agent, into the first queue it is not in, under its known agent id."""
     app, _floor, client = scripted_app(tmp_path, [the_floor()])
     async with app.run_test(size=(80, 24)) as pilot:
         await app.wait_for_snapshot()
         await pilot.press("c")
         dialog = app.screen
-        assert isinstance(dialog, AgentDialog)
+        assert isinstance(dialog, CheckInDialog)
+        assert dialog.query_one("#agent", Input).value == "1001"
+        assert dialog.query_one("#queue", Select).value == "support"
         assert dialog.query_one("#crmid", Input).value == "501"
-        dialog.query_one("#queue", Select).value = "support"
         await pilot.press("enter")
         await settle(app, pilot)
         assert client.calls == [
@@ -285,7 +302,10 @@ async def test_an_action_in_flight_cannot_be_sent_twice(
 ) -> None:
     client = RecordingClient()
     client.gate = asyncio.Event()
-    app, _floor, _ = scripted_app(tmp_path, [the_floor()], client=client)
+    paused = the_floor()
+    paused = replace(paused, campaigns=(campaign("T1", "Spring", CampaignStatus.PAUSED),))
+    # The poll that follows the pause shows T1 paused: then it may be resumed.
+    app, _floor, _ = scripted_app(tmp_path, [the_floor(), paused], client=client)
     async with app.run_test(size=(80, 24)) as pilot:
         notes = Notes(app, monkeypatch)
         await app.wait_for_snapshot()
@@ -333,7 +353,8 @@ async def test_read_only_hides_and_refuses_every_action(
             "check in", "check out", "set busy", "set idle",
             "pause campaign", "resume campaign", "end campaign",
         ]  # fmt: skip
-        assert lines[1]["target"] == "1001 in sales" and lines[4]["target"] == "campaign T1"
+        assert lines[1]["target"] == "Agent 1001 (1001) in sales"
+        assert lines[4]["target"] == "campaign Spring" and lines[4]["taskid"] == "T1"
         for action in sorted(FLOOR_ACTIONS):  # even when called by name
             getattr(app, f"action_{action}")()
         await settle(app, pilot)
@@ -450,7 +471,7 @@ async def test_markup_in_server_names_is_shown_as_text(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await app.wait_for_snapshot()
         await pilot.press("c")
-        assert isinstance(app.screen, AgentDialog)
+        assert isinstance(app.screen, CheckInDialog)
         await pilot.press("escape", "e")
         assert isinstance(app.screen, ConfirmDialog)
         assert "[/] promo" in str(app.screen.query_one(".dialog-question").render())

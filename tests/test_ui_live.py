@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Select
+from textual.widgets import Input, Select
 
 from wallboard.api.client import WallboardClient
 from wallboard.commands.dashboard import build_app
@@ -23,7 +23,7 @@ from wallboard.live.snapshot import AgentState, AgentView
 from wallboard.settings import Settings
 from wallboard.sim.server import Simulator, serve_in_thread
 from wallboard.ui.app import WallboardApp
-from wallboard.ui.dialogs import AgentDialog, ConfirmDialog
+from wallboard.ui.dialogs import AgentDialog, CheckInDialog, ConfirmDialog
 
 TASK_RUNNING, TASK_PAUSED, TASK_OVER = 1026, 1027, 1028
 
@@ -79,6 +79,8 @@ async def test_check_out_and_check_in_move_the_agent(tmp_path: Path) -> None:
         assert view.extnumber in members(r.sim, view.queue)
         seen = app.snapshot_count
         await pilot.press("o")
+        assert isinstance(app.screen, ConfirmDialog)  # checking out is confirmed first
+        await pilot.press("y")
         await settle(app, pilot)
         assert view.extnumber not in members(r.sim, view.queue)
         await app.wait_for_snapshot(seen + 1)  # the action brought the next poll forward
@@ -88,10 +90,12 @@ async def test_check_out_and_check_in_move_the_agent(tmp_path: Path) -> None:
         app.grid.select(other.queue, other.extnumber)
         await pilot.press("c")
         dialog = app.screen
-        assert isinstance(dialog, AgentDialog)
-        dialog.query_one("#ext").value = view.extnumber
+        assert isinstance(dialog, CheckInDialog)
+        dialog.query_one("#agent", Input).value = view.extnumber
         dialog.query_one("#queue", Select).value = view.queue
-        dialog.query_one("#crmid").value = view.crmid
+        await pilot.pause()
+        # The agent id follows the agent: the one sent when it was checked out.
+        assert dialog.query_one("#crmid", Input).value == view.crmid
         await pilot.press("enter")
         await settle(app, pilot)
         assert members(r.sim, view.queue)[view.extnumber].crmid == view.crmid
@@ -148,7 +152,7 @@ async def test_read_only_leaves_the_floor_alone(tmp_path: Path) -> None:
         for action in ("check_out", "set_busy", "check_in", "pause_campaign", "end_campaign"):
             getattr(app, f"action_{action}")()
         await settle(app, pilot)
-        assert not isinstance(app.screen, AgentDialog | ConfirmDialog)
+        assert not isinstance(app.screen, AgentDialog | CheckInDialog | ConfirmDialog)
         assert {q: set(members(r.sim, q)) for q in r.sim.floor.queues} == before
         assert not members(r.sim, view.queue)[view.extnumber].paused
         assert r.sim.floor.task_status(taskid) == TASK_RUNNING

@@ -6,14 +6,22 @@ taskstatus). The screen, the keys and the audit log all name an action by its ro
 a string of its own.
 
 Each action returns an `ActionResult` and never raises, so a key press can only ever end in a
-notification. Three rules hold for every action, whatever screen calls it:
+notification. Four rules hold for every action, whatever screen calls it:
 - a read-only dashboard refuses it without sending anything;
+- an action that cannot apply to what the floor last showed is refused, saying why, and
+  not sent (`cannot_apply`): resuming, pausing or ending an ended campaign, pausing a
+  paused one, resuming a running one, checking an agent into a queue it is already in,
+  setting a paused agent busy or an idle one idle;
 - an action on a target that already has one in flight is refused, never sent twice (a
   supervisor pressing a key again because the first press looked slow must not check an agent
   out twice, or end a campaign that a resume is racing);
 - it is appended to the audit log, refused or not, with the server's code and message.
 A call that may have reached the server but got no answer is UNKNOWN, not FAILED: the client
 does not repeat it, and the supervisor is told to look at the floor before trying again.
+
+Notifications and audit lines name people and campaigns as a supervisor does: an agent by
+name and extension ("Li Wei (8001) in sales") when the name is known, a campaign by its name
+("campaign Spring promo"), with the task id and the extension kept as fields of the line.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from wallboard.api import errors
 from wallboard.api.codes import AssignType, SetType, TaskStatus
 from wallboard.live.audit import AuditLog, current_user
 from wallboard.live.campaigns import CampaignRegistry
+from wallboard.live.snapshot import AgentState, CampaignStatus
 from wallboard.live.states import Q_CHECKED_IN
 from wallboard.live.words import describe_failure
 
@@ -62,10 +71,32 @@ class ActionRow:
     label: str  # the action in words: the audit log's "action", the notification's title
     service: str  # the wire name of the service it calls
     subject: Subject
-    done: str  # the notification when the server did it: {ext} {queue} {target} {taskid}
+    done: str  # the notification when done: {ext} (the agent in words) {queue} {target} {taskid}
     settype: SetType | None = None  # SetSeatsStatus's value, for busy/idle
     taskstatus: TaskStatus | None = None  # TaskSet's value, for the campaign actions
     already_done: frozenset[int] = frozenset()  # codes that say the goal was already met
+
+
+def agent_words(extnumber: str, name: str = "") -> str:
+    """An agent as a supervisor names one: "Li Wei (8001)", or "8001" when no name is known."""
+    ext = extnumber.strip() or "?"
+    name = " ".join(name.split())
+    return f"{name} ({ext})" if name and name != ext else ext
+
+
+def campaign_words(taskid: str, name: str = "") -> str:
+    """A campaign as a supervisor names one: "campaign Spring promo", else by its task id."""
+    name = " ".join(name.split())
+    return f"campaign {name or taskid.strip() or '?'}"
+
+
+def doing(action: SupervisorAction, target: str) -> str:
+    """The action on its target in words: "check out Li Wei (8001) in sales", "resume
+    campaign Renewals" (not "resume campaign campaign Renewals")."""
+    verb = action.label
+    if action.subject is Subject.CAMPAIGN and target.startswith("campaign "):
+        verb = verb.removesuffix(" campaign")
+    return f"{verb} {target}"
 
 
 class SupervisorAction(enum.StrEnum):
@@ -147,6 +178,53 @@ class SupervisorAction(enum.StrEnum):
     def label(self) -> str:
         """The action in words: "check in", "pause campaign"."""
         return self.value
+
+
+#: Agent actions that cannot apply to an agent in these states of the queue, and why: the
+#: state the action would put the agent in is the one it is in already.
+_AGENT_ALREADY: dict[SupervisorAction, tuple[frozenset[AgentState], str]] = {
+    SupervisorAction.SET_BUSY: (frozenset({AgentState.PAUSED}), "already shows busy (paused)"),
+    # Wrap-up is idle in the queue's eyes: the agent takes the next call once it is over.
+    SupervisorAction.SET_IDLE: (
+        frozenset({AgentState.IDLE, AgentState.WRAPUP}),
+        "already shows idle",
+    ),
+}
+#: Campaign actions that cannot apply to a campaign in these states, and why.
+_CAMPAIGN_ALREADY: dict[SupervisorAction, dict[CampaignStatus, str]] = {
+    SupervisorAction.PAUSE_CAMPAIGN: {
+        CampaignStatus.OVER: "has ended: it cannot be paused",
+        CampaignStatus.PAUSED: "is paused already",
+    },
+    SupervisorAction.RESUME_CAMPAIGN: {
+        CampaignStatus.OVER: "has ended: it cannot be resumed",
+        CampaignStatus.RUNNING: "is running already",
+    },
+    SupervisorAction.END_CAMPAIGN: {CampaignStatus.OVER: "has ended already"},
+}
+
+
+def cannot_apply(
+    action: SupervisorAction,
+    *,
+    agent_state: AgentState | None = None,
+    campaign_status: CampaignStatus | None = None,
+) -> str | None:
+    """Why the action cannot apply to its target as the floor last showed it, else None.
+
+    `agent_state` is the agent's state in the action's queue, None when it is not in that
+    queue (or not known); `campaign_status` the campaign's, None when not known. Only what
+    is known refuses: an unknown state lets the action through, for the server to judge.
+    The words go between the target's name and, for an agent, " in QUEUE": "Li Wei (8001)
+    is already in sales", "campaign Spring promo has ended already"."""
+    if action is SupervisorAction.CHECK_IN:
+        return None if agent_state is None else "is already"
+    if action.subject is Subject.AGENT:
+        states, why = _AGENT_ALREADY.get(action, (frozenset(), ""))
+        return why if agent_state in states else None
+    if campaign_status is None:
+        return None
+    return _CAMPAIGN_ALREADY.get(action, {}).get(campaign_status)
 
 
 class Outcome(enum.Enum):
@@ -247,23 +325,40 @@ class Supervisor:
     # ------------------------------------------------------------------ agents
 
     async def act_on_agent(
-        self, action: SupervisorAction, extnumber: str, queue: str, crmid: str | int
+        self,
+        action: SupervisorAction,
+        extnumber: str,
+        queue: str,
+        crmid: str | int,
+        *,
+        name: str = "",
+        state: AgentState | None = None,
     ) -> ActionResult:
-        """Any action on an agent in a queue (check in/out, busy, idle), by its row."""
+        """Any action on an agent in a queue (check in/out, busy, idle), by its row.
+
+        `name`: the agent's name, for the notification and the audit line; `state`: the
+        agent's state in `queue` as the floor last showed it (None: not in that queue, or
+        not known), so that an action that cannot apply is refused (`cannot_apply`)."""
         ext = str(extnumber or "").strip()
         queue = str(queue or "").strip()
         agent_id = str(crmid if crmid is not None else "").strip()
-        target = f"{ext or '?'} in {queue or '?'}"
+        who = agent_words(ext, name)
+        target = f"{who} in {queue or '?'}"
         details: Details = {"extnumber": ext, "queue": queue, "crmid": agent_id}
+        if name.strip():
+            details["name"] = " ".join(name.split())
         if self.read_only:  # first: whatever else is wrong, nothing is sent from here
             return self._refuse_read_only(action, target, details)
         problem = None
+        why_not = cannot_apply(action, agent_state=state)
         if action.subject is not Subject.AGENT:
             problem = f"{action.label} is not an action on an agent"
         elif not ext:
             problem = "no extension chosen"
         elif not queue:
             problem = "no queue chosen"
+        elif why_not is not None:
+            problem = f"{who} {why_not} in {queue}: not sent"
         elif not agent_id:
             problem = "the agent id (crmid) is needed"
         elif not agent_id.isdigit():
@@ -281,7 +376,7 @@ class Supervisor:
         )
         if result is not None:
             return result
-        done = action.done.format(ext=ext, queue=queue, target=target, taskid="")
+        done = action.done.format(ext=who, queue=queue, target=target, taskid="")
         return self._finish(action, target, Outcome.DONE, done, details=details)
 
     async def check_in(self, extnumber: str, queue: str, crmid: str | int) -> ActionResult:
@@ -302,28 +397,58 @@ class Supervisor:
 
     # ------------------------------------------------------------------ campaigns
 
-    async def act_on_campaign(self, action: SupervisorAction, taskid: str) -> ActionResult:
-        """Any TaskSet action on a campaign (pause, resume, end), by its row."""
+    async def act_on_campaign(
+        self,
+        action: SupervisorAction,
+        taskid: str,
+        *,
+        name: str = "",
+        status: CampaignStatus | None = None,
+    ) -> ActionResult:
+        """Any TaskSet action on a campaign (pause, resume, end), by its row.
+
+        `name` and `status`: the campaign's as the screen shows them (None: not known).
+        When the registry tracks the task, its status wins (it learns of an action the
+        moment the server accepts it; a screen, one poll later) and its name stands in for
+        a name not given. The campaign is named by its name in the notification and the audit
+        line (the task id is a field of the line), and an action that cannot apply to its
+        status is refused (`cannot_apply`)."""
         task = str(taskid or "").strip()
-        target = f"campaign {task or '?'}"
-        status = action.taskstatus
-        details: Details = {"taskid": task, "taskstatus": None if status is None else int(status)}
+        tracked = self.registry.get(task) if self.registry is not None and task else None
+        if tracked is not None:  # the registry learns of an action at once; a screen later
+            name = name or tracked.name
+            status = tracked.status
+        target = campaign_words(task, name)
+        taskstatus = action.taskstatus
+        details: Details = {
+            "taskid": task,
+            "taskstatus": None if taskstatus is None else int(taskstatus),
+        }
+        if name.strip():
+            details["name"] = " ".join(name.split())
         if self.read_only:
             return self._refuse_read_only(action, target, details)
-        if status is None or not task:
-            why = "no campaign chosen" if status is not None else f"{action.label} is no TaskSet"
+        why_not = cannot_apply(action, campaign_status=status)
+        if taskstatus is None or not task:
+            why = (
+                "no campaign chosen" if taskstatus is not None else f"{action.label} is no TaskSet"
+            )
             return self._finish(action, target, Outcome.REFUSED, why, details=details)
+        if why_not is not None:
+            why = f"{target} {why_not}: not sent"
+            return self._finish(action, target, Outcome.REFUSED, why, details=details)
+        status_sent = taskstatus
         result, _ = await self._send(
             action,
             target,
             campaign_key(task),
-            lambda: self._client.set_task(task, status),
+            lambda: self._client.set_task(task, status_sent),
             details=details,
             on_code=lambda code: self._record(lambda reg: reg.apply_code(task, code)),
         )
         if result is not None:
             return result
-        self._record(lambda reg: reg.apply_taskset(task, status))
+        self._record(lambda reg: reg.apply_taskset(task, status_sent))
         done = action.done.format(ext="", queue="", target=target, taskid=task)
         return self._finish(action, target, Outcome.DONE, done, details=details)
 
@@ -426,13 +551,13 @@ class Supervisor:
         if self.read_only:
             return self._refuse_read_only(action, target, details), None
         if key in self._in_flight:
-            message = f"{action.label} of {target} is already in progress"
+            message = f"{doing(action, target)} is already in progress"
             return self._finish(action, target, Outcome.REFUSED, message, details=details), None
         self._in_flight.add(key)
         try:
             answer = await send()
         except errors.OutcomeUnknown as exc:
-            message = f"{action.label} of {target}: {describe_failure(exc, profile=self._profile)}"
+            message = f"{doing(action, target)}: {describe_failure(exc, profile=self._profile)}"
             return self._finish(
                 action, target, Outcome.UNKNOWN, message, code=exc.code, details=details
             ), None
@@ -451,7 +576,7 @@ class Supervisor:
                 action,
                 target,
                 Outcome.FAILED,
-                f"could not {action.label} {target}: {reason}",
+                f"could not {doing(action, target)}: {reason}",
                 code=exc.code,
                 details=details,
             ), None
@@ -461,7 +586,7 @@ class Supervisor:
                 action,
                 target,
                 Outcome.FAILED,
-                f"could not {action.label} {target}: {describe_failure(exc)}",
+                f"could not {doing(action, target)}: {describe_failure(exc)}",
                 details=details,
             ), None
         finally:
@@ -516,10 +641,15 @@ __all__ = [
     "AgentKey",
     "CreatedTask",
     "FloorClient",
+    "InFlightKey",
     "Outcome",
     "Subject",
     "Supervisor",
     "SupervisorAction",
     "agent_key",
+    "agent_words",
     "campaign_key",
+    "campaign_words",
+    "cannot_apply",
+    "doing",
 ]

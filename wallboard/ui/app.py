@@ -10,7 +10,11 @@ No data is not zero: until a poll has succeeded once, the screen says "no data y
 why, and shows no figure at all. Stale data (the last good data, after a failed poll) is
 dimmed, tiles, campaigns and figures alike, so that a wall reads stale from across a room.
 A read-only dashboard hides the floor's keys, but a key pressed all the same is refused
-by the Supervisor, which writes that to the audit log, and the refusal is shown.
+by the Supervisor, which writes that to the audit log, and the refusal is shown. So is an
+action that cannot apply to what the screen shows (resuming a running campaign, setting a
+paused agent busy): the app hands the Supervisor the state on screen, unless an action
+changed it since the last poll, and the Supervisor refuses it, says why and audits it.
+Ending a campaign and checking an agent out are confirmed first.
 """
 
 from __future__ import annotations
@@ -35,24 +39,36 @@ from textual.widgets import Footer, Input, Static
 
 from wallboard.live.actions import (
     ActionResult,
+    InFlightKey,
     Outcome,
     Subject,
     Supervisor,
     SupervisorAction,
     agent_key,
+    agent_words,
+    campaign_key,
+    cannot_apply,
 )
-from wallboard.live.snapshot import AgentState, CampaignView, FloorSnapshot
+from wallboard.live.snapshot import (
+    AgentState,
+    AgentView,
+    CampaignStatus,
+    CampaignView,
+    FloorSnapshot,
+)
 from wallboard.ui.agent_grid import AgentGrid
 from wallboard.ui.campaigns_pane import CampaignsPane
-from wallboard.ui.commands import FloorCommands
+from wallboard.ui.commands import FloorCommands, OfferedThemes
 from wallboard.ui.dialogs import (
     ALL_STATES,
     AgentDialog,
     AgentRequest,
+    CheckInDialog,
     ConfirmDialog,
     StateFilterDialog,
+    agent_choices,
 )
-from wallboard.ui.faces import clean, people_counts, state_counts
+from wallboard.ui.faces import clean, known_name, people_counts, state_counts
 from wallboard.ui.floor_header import NO_DATA, FloorHeader, StaleBanner
 from wallboard.ui.help_screen import HelpScreen
 from wallboard.ui.keys import FLOOR_ACTIONS, KEYS, bindings
@@ -69,11 +85,11 @@ _SEVERITY: dict[Outcome, Severity] = {
     Outcome.REFUSED: "warning",
     Outcome.UNKNOWN: "warning",
 }
-#: Checking in asks which queue: an extension goes into a queue of the supervisor's choice.
-ASKS_FOR_QUEUE = frozenset({SupervisorAction.CHECK_IN})
-#: Actions that cannot be undone are confirmed first: (what it means, the yes button).
+#: Actions that cannot be undone, or that take someone off the calls, are confirmed first:
+#: (what it means, the yes button).
 CONFIRMED_FIRST: dict[SupervisorAction, tuple[str, str]] = {
     SupervisorAction.END_CAMPAIGN: ("Its remaining numbers will not be dialled.", "End it"),
+    SupervisorAction.CHECK_OUT: ("The agent takes no more calls from this queue.", "Check out"),
 }
 #: The floor's keys by key name: pressed on a read-only dashboard, they are refused aloud.
 _FLOOR_KEYS: dict[str, SupervisorAction] = {
@@ -133,6 +149,10 @@ class WallboardApp(App[int]):
         self._polling = False
         self._poll_again = False
         self._poll_timer: Timer | None = None
+        # Targets an action changed, with the snapshot count from which the screen shows
+        # the change: until then their state on screen is out of date, and not trusted to
+        # refuse an action (pressing i right after b must not read "already idle").
+        self._changed: dict[InFlightKey, int] = {}
         self.header = FloorHeader(read_only=self.read_only, id="header")
         self.banner = StaleBanner(id="stale")
         self.grid = AgentGrid(id="grid", thresholds=self.thresholds, scope=self.queues)
@@ -150,6 +170,15 @@ class WallboardApp(App[int]):
             known = ", ".join(sorted(self.available_themes))
             raise ValueError(f"no theme {wanted!r} (themes: {known})")
         self.theme = wanted
+
+    def search_themes(self) -> None:
+        """The palette's theme list: only the themes whose colours do not clash (see
+        `wallboard.ui.themes.offered`); the others may still be named in the config."""
+        from textual.command import CommandPalette
+
+        self.push_screen(
+            CommandPalette(providers=[OfferedThemes], placeholder="Search for themes…")
+        )
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The wallboard's colours for themes that do not set them (Textual's own themes):
@@ -409,42 +438,89 @@ class WallboardApp(App[int]):
             # Asked all the same: the Supervisor refuses it and writes that to the audit log.
             request = AgentRequest("", "", "")
             if agent is not None:
-                crmid = self.supervisor.crmid(agent.extnumber, agent.crmid)
-                request = AgentRequest(agent.extnumber, agent.queue, crmid)
+                request = self._request(agent)
             self._send_agent(action, request)
             return
         if agent is None:
             self._refused(action, "select an agent first")
             return
-        crmid = self.supervisor.crmid(agent.extnumber, agent.crmid)
-        request = AgentRequest(agent.extnumber, agent.queue, crmid)
-        if self.supervisor.busy(agent_key(agent.queue, agent.extnumber)):
-            # Asked all the same: the Supervisor refuses it and writes that to the audit log.
+        if action is SupervisorAction.CHECK_IN:
+            self._check_in(agent)
+            return
+        request = self._request(agent)
+        state = self._state_in(agent.extnumber, agent.queue)
+        if (
+            self.supervisor.busy(agent_key(agent.queue, agent.extnumber))
+            or cannot_apply(action, agent_state=state) is not None
+        ):
+            # Asked all the same: the Supervisor refuses it, says why and audits it.
             self._send_agent(action, request)
             return
-        choose_queue = action in ASKS_FOR_QUEUE
-        if choose_queue or not crmid:
-            queues = [q.name for q in self.snapshot.queues] if self.snapshot else []
+        if not request.crmid:  # its button names the action: the dialog confirms it too
             dialog = AgentDialog(
-                action,
-                extnumber=agent.extnumber,
-                queue=agent.queue,
-                crmid=crmid,
-                queues=queues,
-                choose_queue=choose_queue,
+                action, extnumber=agent.extnumber, queue=agent.queue, name=request.name
             )
             self.push_screen(dialog, lambda answer: self._send_agent(action, answer))
             return
+        if action in CONFIRMED_FIRST:
+            who = f"{agent_words(clean(agent.extnumber), request.name)} of {clean(agent.queue)}"
+            self._confirm(action, who, lambda: self._send_agent(action, request))
+            return
         self._send_agent(action, request)
+
+    def _request(self, agent: AgentView) -> AgentRequest:
+        crmid = self.supervisor.crmid(agent.extnumber, agent.crmid)
+        return AgentRequest(agent.extnumber, agent.queue, crmid, known_name(agent))
+
+    def _floor_agents(self) -> list[AgentView]:
+        snapshot = self.snapshot if self.has_data else None
+        return [a for q in (snapshot.queues if snapshot else ()) for a in q.agents]
+
+    def _check_in(self, agent: AgentView) -> None:
+        """The check-in dialog: the selected agent into a queue it is not in yet."""
+        choices = agent_choices(self._floor_agents())
+        selected = next((c for c in choices if c.extnumber == clean(agent.extnumber)), None)
+        queues = [q.name for q in self.snapshot.queues] if self.snapshot else []
+        dialog = CheckInDialog(
+            choices, queues, selected=selected, crmid_of=lambda ext: self.supervisor.crmid(ext)
+        )
+        self.push_screen(dialog, lambda answer: self._send_agent(SupervisorAction.CHECK_IN, answer))
+
+    def _up_to_date(self, key: InFlightKey) -> bool:
+        """The screen shows the target as it is: no action changed it since the snapshot."""
+        until = self._changed.get(key)
+        if until is None:
+            return True
+        if self.snapshot_count >= until:
+            del self._changed[key]
+            return True
+        return False
+
+    def _state_in(self, extnumber: str, queue: str) -> AgentState | None:
+        """The agent's state in a queue as last shown; None when it is not in that queue,
+        or when an action changed it since (the screen is behind: the server judges)."""
+        if not self._up_to_date(agent_key(queue, extnumber)):
+            return None
+        for agent in self._floor_agents():
+            if agent.queue == queue and agent.extnumber == extnumber:
+                return agent.state
+        return None
 
     def _send_agent(self, action: SupervisorAction, request: AgentRequest | None) -> None:
         if request is None:
             return
         supervisor = self.supervisor
+        state = self._state_in(request.extnumber, request.queue)
         self._launch(
             action,
+            agent_key(request.queue, request.extnumber),
             lambda: supervisor.act_on_agent(
-                action, request.extnumber, request.queue, request.crmid
+                action,
+                request.extnumber,
+                request.queue,
+                request.crmid,
+                name=request.name,
+                state=state,
             ),
         )
 
@@ -454,46 +530,74 @@ class WallboardApp(App[int]):
             # Nothing to confirm: the Supervisor refuses it and writes that to the audit log.
             supervisor = self.supervisor
             taskid = view.taskid if view is not None else ""
-            self._launch(action, lambda: supervisor.act_on_campaign(action, taskid))
+            name = view.name if view is not None else ""
+            self._launch(
+                action,
+                campaign_key(taskid),
+                lambda: supervisor.act_on_campaign(action, taskid, name=name),
+            )
             return
         if view is None:
             self._refused(action, "no campaign selected")
             return
-        if action in CONFIRMED_FIRST:
-            self._confirm(action, view)
+        if (
+            action in CONFIRMED_FIRST
+            and not self.supervisor.busy(campaign_key(view.taskid))
+            and cannot_apply(action, campaign_status=self._status_of(view)) is None
+        ):
+            name = clean(view.name) or view.taskid
+            self._confirm(action, name, lambda: self._send_campaign(action, view))
             return
+        # Sent, or refused by the Supervisor with the reason (ended, already running...).
         self._send_campaign(action, view)
 
-    def _confirm(self, action: SupervisorAction, view: CampaignView) -> None:
-        name = clean(view.name) or view.taskid
+    def _confirm(self, action: SupervisorAction, target: str, send: Callable[[], None]) -> None:
         meaning, yes = CONFIRMED_FIRST[action]
 
         def confirmed(answer: bool | None) -> None:
             if answer:
-                self._send_campaign(action, view)
+                send()
 
-        question = f"{action.label.capitalize()} {name}? {meaning}"
+        question = f"{action.label.capitalize()} {target}? {meaning}"
         self.push_screen(ConfirmDialog(question, yes=yes), confirmed)
+
+    def _status_of(self, view: CampaignView) -> CampaignStatus | None:
+        """The campaign's status as shown; None when an action changed it since."""
+        return view.status if self._up_to_date(campaign_key(view.taskid)) else None
 
     def _send_campaign(self, action: SupervisorAction, view: CampaignView) -> None:
         supervisor = self.supervisor
-        self._launch(action, lambda: supervisor.act_on_campaign(action, view.taskid))
+        status = self._status_of(view)
+        self._launch(
+            action,
+            campaign_key(view.taskid),
+            lambda: supervisor.act_on_campaign(action, view.taskid, name=view.name, status=status),
+        )
 
     def _launch(
-        self, action: SupervisorAction, send: Callable[[], Awaitable[ActionResult]]
+        self,
+        action: SupervisorAction,
+        key: InFlightKey,
+        send: Callable[[], Awaitable[ActionResult]],
     ) -> None:
         """Every request goes to the Supervisor, which alone decides to refuse it (read-only,
-        already in progress) and writes every outcome to the audit log."""
-        self.run_worker(self._act(action, send), group="actions", exit_on_error=False)
+        already in progress, cannot apply) and writes every outcome to the audit log."""
+        self.run_worker(self._act(action, key, send), group="actions", exit_on_error=False)
 
     async def _act(
-        self, action: SupervisorAction, send: Callable[[], Awaitable[ActionResult]]
+        self,
+        action: SupervisorAction,
+        key: InFlightKey,
+        send: Callable[[], Awaitable[ActionResult]],
     ) -> None:
         try:
             result = await send()
         except Exception as exc:  # the Supervisor never raises; a bug must not crash the wall
             log.exception("%s failed", action.label)
             result = ActionResult(action, "", Outcome.FAILED, f"internal error ({exc!r})")
+        if result.outcome is not Outcome.REFUSED:
+            # A poll in progress began before the change: the one after it shows it.
+            self._changed[key] = self.snapshot_count + (2 if self._polling else 1)
         self.post_message(ActionFinished(result.target, result))
 
     def on_action_finished(self, message: ActionFinished) -> None:

@@ -1,14 +1,17 @@
 """The command palette (ctrl+p): every key's action by name, the floor's actions only when
-the dashboard may change the floor."""
+the dashboard may change the floor; and its theme list, with only the themes whose colours
+a supervisor cannot mistake for each other."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.theme import ThemeProvider
 
 from wallboard.ui.keys import KEYS, Key
+from wallboard.ui.themes import offered
 
 
 class FloorCommands(Provider):
@@ -35,4 +38,14 @@ class FloorCommands(Provider):
                 )
 
 
-__all__ = ["FloorCommands"]
+class OfferedThemes(ThemeProvider):
+    """Textual's theme list, without the themes whose colours clash or cannot be measured
+    (`wallboard.ui.themes.offered`): a theme that half applies is not offered."""
+
+    @property
+    def commands(self) -> list[tuple[str, Callable[[], None]]]:
+        shown = offered(self.app.available_themes)
+        return [(name, callback) for name, callback in super().commands if name in shown]
+
+
+__all__ = ["FloorCommands", "OfferedThemes"]

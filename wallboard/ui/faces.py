@@ -155,6 +155,15 @@ def display_name(agent: AgentView) -> str:
     return name
 
 
+def known_name(agent: AgentView) -> str:
+    """The agent's name for people (notifications, the audit log, dialogs), or "" when the
+    server gave only a seat's technical name (`<crmid>_<extnumber>_<queue>`) or none."""
+    name = display_name(agent)
+    if name.startswith("id ") or name == clean(agent.extnumber):
+        return ""
+    return name
+
+
 def tile_face(agent: AgentView, width: int = MIN_TILE) -> TileFace:
     """The face of one agent's tile, `width` cells wide."""
     ext = clean(agent.extnumber)
@@ -281,6 +290,7 @@ __all__ = [
     "duration",
     "fit",
     "fit_left",
+    "known_name",
     "people_counts",
     "people_in",
     "percent",

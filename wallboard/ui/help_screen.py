@@ -7,10 +7,9 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 
 from wallboard.live.snapshot import AgentState
-from wallboard.ui.dialogs import plain
+from wallboard.ui.dialogs import Dialog, plain
 from wallboard.ui.faces import STATE_ORDER, badge, duration
 from wallboard.ui.keys import KEYS, PANE_KEYS
 from wallboard.ui.thresholds import Thresholds
@@ -42,9 +41,15 @@ FIGURES = (
 )
 
 
-class HelpScreen(ModalScreen[None]):
+#: How to close help, and every dialog: said first, where it is read before scrolling.
+CLOSING = "esc, q or ? closes this help; esc or q cancels every dialog."
+
+
+class HelpScreen(Dialog[None]):
+    """`?`: closed by esc or q like every dialog, and by ? again."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,q", "close", "close"),
+        Binding("question_mark", "close", "close", show=False),
     ]
 
     def __init__(self, thresholds: Thresholds, *, read_only: bool) -> None:
@@ -54,6 +59,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help", classes="dialog"):
+            yield plain(CLOSING, id="closing", classes="help-note")
             yield plain("Keys", classes="dialog-title")
             if self.read_only:
                 yield plain(
@@ -89,8 +95,5 @@ class HelpScreen(ModalScreen[None]):
                     yield plain(shown, classes="help-key")
                     yield plain(text)
 
-    def action_close(self) -> None:
-        self.dismiss(None)
 
-
-__all__ = ["HelpScreen"]
+__all__ = ["CLOSING", "HelpScreen"]

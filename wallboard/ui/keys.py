@@ -33,8 +33,15 @@ def floor_key(keys: str, action: SupervisorAction, label: str, help: str) -> Key
 
 
 KEYS: tuple[Key, ...] = (
-    floor_key("c", SupervisorAction.CHECK_IN, "in", "Check an agent into a queue"),
-    floor_key("o", SupervisorAction.CHECK_OUT, "out", "Check the selected agent out of its queue"),
+    floor_key(
+        "c", SupervisorAction.CHECK_IN, "in", "Check an agent (name or extension) into a queue"
+    ),
+    floor_key(
+        "o",
+        SupervisorAction.CHECK_OUT,
+        "out",
+        "Check the selected agent out of its queue (asks first)",
+    ),
     floor_key(
         "b", SupervisorAction.SET_BUSY, "busy", "Set the selected agent busy (paused) in its queue"
     ),
