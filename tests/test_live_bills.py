@@ -17,10 +17,12 @@ from wallboard.api.models import Bill, BillPage
 from wallboard.live.bills import (
     BillReader,
     CallFigures,
+    DropMinutes,
     NumberTally,
     campaign_figures,
     counts,
     is_outbound,
+    minute_text,
     number_keys,
     server_text,
     was_answered,
@@ -380,3 +382,49 @@ def test_counted_bills_is_a_set(keys: list[int | tuple[str, str]]) -> None:
     runs = sum(1 for i, k in enumerate(ints) if i == 0 or ints[i - 1] != k - 1)
     assert counted.runs == runs  # consecutive ids share one run
     assert all((k in counted) == (k in plain) for k in range(-8, 64))
+
+
+async def test_drops_of_the_last_15_and_60_minutes_by_their_end() -> None:
+    """Drops are dated by their bill's end (server time, to the minute); an hour of minutes
+    is all that is kept, however many drops the day had."""
+    source = Bills()
+
+    def drop(ended: str, *, by_agent: bool = False) -> None:
+        source.rows.append(
+            Bill(
+                id=len(source.rows) + 1,
+                starttime="2026-01-05 07:00:00",
+                answertime="2026-01-05 07:00:05",
+                endtime=ended,
+                extnumber="1001" if by_agent else "",
+                destnumber="13800000001",
+                direction="callout",
+                callmethod=5,
+            )
+        )
+
+    drop("2026-01-05 08:59:59")  # 1 s ago: the current minute is 09:00, this is 08:59
+    drop("2026-01-05 08:46:00")  # the 15th minute back (08:46 .. 09:00 are 15 minutes)
+    drop("2026-01-05 08:45:59")  # the 16th: not in 15 min
+    drop("2026-01-05 08:01:00")  # the 60th minute back
+    drop("2026-01-05 08:00:59")  # the 61st: not in the hour
+    drop("2026-01-05 08:50:00", by_agent=True)  # an agent took it: no drop
+    reader = BillReader(tz=UTC)
+    await reader.read(source, NINE)
+    assert reader.today.dropped == 5
+    assert (reader.dropped_within(15, NINE), reader.dropped_within(60, NINE)) == (2, 4)
+    assert reader.dropped_within(60, NINE + 3600) == 0  # an hour later: nothing recent
+    await reader.read(source, NINE + 3600)
+    assert reader.today.dropped == 5 and reader.dropped_within(60, NINE + 3600) == 0
+    assert len(reader._drops) == 0
+
+
+def test_drop_minutes_stay_bounded() -> None:
+    minutes = DropMinutes()
+    for minute in range(600):
+        stamp = dt.datetime.fromtimestamp(NINE + minute * 60, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        oldest = minute_text(NINE + (minute - 59) * 60, UTC)
+        minutes.add(stamp, oldest)
+        minutes.forget_before(oldest)
+        assert len(minutes) <= 60
+    assert minutes.since(minute_text(NINE + 599 * 60 - 14 * 60, UTC)) == 15

@@ -3,6 +3,8 @@ and the campaigns' figures (abandon rate, drop budget)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from collections.abc import Sequence
 
 import pytest
@@ -17,17 +19,22 @@ from wallboard.api.models import (
     Queue,
     QueueAgent,
 )
-from wallboard.live.bills import CallFigures, campaign_figures, drop_budget
+from wallboard.live.bills import CallFigures, NumberTally, campaign_figures, drop_budget
 from wallboard.live.build import (
+    CampaignLive,
     ExtensionFacts,
     FloorBuilder,
     build_queues,
+    campaign_live,
     campaign_view,
     extension_facts,
     floor_totals,
+    live_numbers,
     order_campaigns,
+    server_moment,
 )
 from wallboard.live.campaigns import TrackedTask
+from wallboard.live.names import AgentName, AgentNames
 from wallboard.live.snapshot import AgentState, AgentView, CampaignStatus, QueueView
 
 NOW = 1_767_603_600.0  # 2026-01-05 09:00:00 UTC
@@ -346,8 +353,10 @@ def test_calls_in_progress_counts_calls_not_phones() -> None:
 # ---------------------------------------------------------------------- the builder's memory
 
 EXTENSIONS = ("1001", "1002", "1003", "1004")
-QUEUE_CODES = (1212, 1213, 1214, 1215, 1217, None)
+QUEUE_CODES = (1212, 1213, 1214, 1215, 1217, 1218, None)
 CALL_CODES = (1201, 1202, 1204, 1205, 1013, 1014, None)
+#: seatschangetime: none, before the polls, a minute in, later than the polls, nonsense.
+CHANGE_TIMES = ("", "2026-01-05 08:50:00", "2026-01-05 09:00:30", "2026-01-05 10:00:00", "x")
 
 
 @st.composite
@@ -369,6 +378,7 @@ def polls(draw: st.DrawFn) -> list[tuple[list[QueueAgent], list[ExtensionCallSta
                         state=draw(st.sampled_from(QUEUE_CODES)),
                         wrapuptime=draw(st.sampled_from((0, 5, 30))),
                         seatsname=draw(st.sampled_from((f"7_{ext}_{queue}", "", "anna"))),
+                        seatschangetime=draw(st.sampled_from(CHANGE_TIMES)),
                     )
         calls = [
             call(
@@ -459,3 +469,101 @@ def test_the_same_agent_twice_in_one_answer_shows_the_last_row() -> None:
     assert [a.state for a in queue.agents] == [AgentState.PAUSED]
     (queue,) = builder.build([first_row], {}, [], {}, taken_at=NOW + 1)
     assert [a.state for a in queue.agents] == [AgentState.IDLE]
+
+
+# ---------------------------------------------------------------------- the real start of a state
+
+
+def test_a_pause_starts_at_seatschangetime_in_the_servers_zone() -> None:
+    """A paused agent's time in state is the server's: it survives a restart (no previous
+    view), and is read in the server's zone."""
+    rows = [agent("1001", state=1217, seatschangetime="2026-01-05 08:45:00")]
+    (queue,) = build(rows)
+    (paused,) = queue.agents
+    assert paused.state is AgentState.PAUSED and not paused.at_least
+    assert paused.since == NOW - 15 * 60
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")  # 16:45 there is 08:45 UTC
+    rows = [agent("1001", state=1217, seatschangetime="2026-01-05 16:45:00")]
+    (queue,) = build_queues(rows, {}, [], {}, taken_at=NOW, previous={}, tz=shanghai)
+    assert queue.agents[0].since == NOW - 15 * 60
+    assert server_moment("0000-00-00 00:00:00", dt.UTC) is None
+    assert server_moment("yesterday", dt.UTC) is None
+
+
+def test_no_start_from_the_server_is_at_least_and_kept() -> None:
+    """Missed, offline, a pause without seatschangetime: first seen, marked "at least",
+    and kept while the state lasts."""
+    rows = [
+        agent("1001", state=1212),  # missed
+        agent("1002", state=1217),  # paused, no seatschangetime
+        agent("1003", state=1213),
+    ]
+    calls = [call("1001", 1201, idleduration=5), call("1003", 1014)]
+    (first,) = build(rows, calls)
+    assert all(a.at_least and a.since == NOW for a in first.agents)
+    previous = {(a.queue, a.extnumber): a for a in first.agents}
+    (later,) = build(rows, calls, previous=previous, taken_at=NOW + 30)
+    assert [(a.state, a.since, a.at_least) for a in later.agents] == [
+        (AgentState.MISSED, NOW, True),
+        (AgentState.PAUSED, NOW, True),
+        (AgentState.OFFLINE, NOW, True),
+    ]
+
+
+def test_idle_never_starts_before_the_agent_came_back() -> None:
+    """Back from a pause (seatschangetime) long after the last call: idle since then."""
+    rows = [agent("1001", state=1213, seatschangetime="2026-01-05 08:59:00")]
+    (queue,) = build(rows, [call("1001", 1201, idleduration=3600)])
+    (idle,) = queue.agents
+    assert idle.state is AgentState.IDLE and idle.since == NOW - 60 and not idle.at_least
+    rows = [agent("1001", state=1213, seatschangetime="2026-01-05 07:00:00")]
+    (queue,) = build(rows, [call("1001", 1201, idleduration=120)])
+    assert queue.agents[0].since == NOW - 120  # the call ended after it came back
+    checked_in = [agent("1001", state=1218, seatschangetime="2026-01-05 08:58:00")]
+    (queue,) = build(checked_in)  # no call row: checked in since seatschangetime
+    assert queue.agents[0].since == NOW - 120 and not queue.agents[0].at_least
+
+
+def test_the_builder_follows_the_names_file() -> None:
+    names = AgentNames.of([AgentName("1001", "Li Wei")])
+    builder = FloorBuilder(names=names)
+    rows = [agent("1001"), agent("1002")]
+    (queue,) = builder.build(rows, {}, [], {}, taken_at=NOW)
+    assert [a.name for a in queue.agents] == ["Li Wei", "Agent 1002"]
+    (same,) = builder.build(rows, {}, [], {}, taken_at=NOW + 1)
+    assert same is queue  # nothing changed: the same objects
+    names._agents = {"1002": AgentName("1002", "Ann")}
+    names.version += 1
+    (renamed,) = builder.build(rows, {}, [], {}, taken_at=NOW + 2)  # the same row objects
+    assert [a.name for a in renamed.agents] == ["Agent 1001", "Ann"]
+
+
+# ---------------------------------------------------------------------- live and finished
+
+
+def test_a_campaign_is_its_finished_and_its_live_calls() -> None:
+    rows = [agent("1001", state=1215), agent("1002", state=1214), agent("1003", state=1215)]
+    calls = [
+        call("1001", 1204, caller="1001", callee="+86 138-0000-0001", callduration=20),
+        call("1002", 1202, caller="1002", callee="13800000002"),
+        call("1003", 1204, caller="1003", callee="13900000009", callduration=5),  # not ours
+    ]
+    live = live_numbers(build(rows, calls))
+    assert live == {"8613800000001": True, "13800000002": False, "13900000009": True}
+    keys = frozenset({"8613800000001", "13800000002", "13800000003"})
+    finished = {"8613800000001": NumberTally(calls=1, answered=0)}
+    counted = campaign_live(keys, live, finished.get)
+    assert counted == CampaignLive(live=2, talking=1, first=1)
+    task = TrackedTask("T1", numbers=("8613800000001", "13800000002", "13800000003"))
+    view = campaign_view(task, CallFigures(dialled=1, answered=0, dropped=0), counted)
+    assert (view.dialled, view.finished_dialled, view.live, view.remaining) == (2, 1, 2, 1)
+    assert (view.answered, view.finished_answered, view.talking) == (1, 0, 1)
+    assert view.abandon_rate == 0.0 and view.drop_budget == 0  # over finished calls
+    assert campaign_view(task, CallFigures(1, 0, 0)).live == 0  # nothing live: finished only
+
+
+def test_the_header_counts_drops_and_says_when_it_is_scoped() -> None:
+    queues = build([agent("1001")], [call("1001")])
+    totals = floor_totals(queues, CallFigures(10, 8, 3), recent_drops=(1, 2), scoped=True)
+    assert (totals.dropped_today, totals.dropped_15m, totals.dropped_60m) == (3, 1, 2)
+    assert totals.scoped and totals.people == 1

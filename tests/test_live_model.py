@@ -5,11 +5,13 @@ recovery on its own)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fixtures.fake_api import (
     ACCESSKEY,
@@ -50,12 +52,34 @@ class Clock:
         return self.now
 
 
-class Server:
-    """A scripted floor of agents on the fake server."""
+class ServerTime(httpx.AsyncBaseTransport):
+    """Stamps every answer's `reqtime`/`rsptime` with the test's clock: the scripted server's
+    clock is the test's (the fake's examples carry the documents' 2020 stamps)."""
 
-    def __init__(self, agents: int = 4, queues: int = 2) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, clock: Clock) -> None:
+        self.inner = inner
+        self.clock = clock
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        answer = await self.inner.handle_async_request(request)
+        body = await answer.aread()
+        try:
+            envelope = json.loads(body)
+        except ValueError:
+            return httpx.Response(answer.status_code, headers=answer.headers, content=body)
+        data = envelope.get("data") if isinstance(envelope, dict) else None
+        if isinstance(data, dict) and "rsptime" in data:
+            data["reqtime"] = data["rsptime"] = int(self.clock())
+        return httpx.Response(answer.status_code, json=envelope)
+
+
+class Server:
+    """A scripted floor of agents on the fake server, whose clock is `clock`."""
+
+    def __init__(self, agents: int = 4, queues: int = 2, clock: Clock | None = None) -> None:
         self.fake = FakeApi()
-        self.faults = FaultTransport(self.fake.transport())
+        self.clock = clock or Clock()
+        self.faults = FaultTransport(ServerTime(self.fake.transport(), self.clock))
         self.queue_rows = [
             {
                 "queuename": f"queue-{i % queues + 1}",
@@ -132,8 +156,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[Server]:
-    yield Server()
+async def server(clock: Clock) -> AsyncIterator[Server]:
+    yield Server(clock=clock)
 
 
 async def test_a_first_refresh_builds_the_floor(server: Server, clock: Clock) -> None:
@@ -147,7 +171,9 @@ async def test_a_first_refresh_builds_the_floor(server: Server, clock: Clock) ->
     async with server.client() as client:
         floor = LiveFloor(client, clock=clock, tz=dt.UTC)
         snap = await floor.refresh()
-    assert not snap.stale and snap.error is None and snap.taken_at == START
+    assert not snap.stale and snap.error is None
+    # On the server's clock, learnt from whole-second stamps: within a second.
+    assert snap.taken_at == pytest.approx(START, abs=1)
     assert [q.name for q in snap.queues] == ["queue-1", "queue-2"]
     talking = snap.queues[1].agents[0]
     assert (talking.extnumber, talking.state, talking.number) == (
@@ -155,7 +181,7 @@ async def test_a_first_refresh_builds_the_floor(server: Server, clock: Clock) ->
         AgentState.TALKING,
         "13800000001",
     )
-    assert talking.since == START - 42
+    assert talking.since == pytest.approx(snap.taken_at - 42) and not talking.at_least
     assert talking.crmid == "101"  # from the seat name <crmid>_<ext>_<queue>
     assert snap.totals.talking == 1 and snap.totals.idle == 3
     assert floor.snapshot is snap and floor.next_delay() == 1.5
@@ -168,7 +194,7 @@ async def test_a_first_refresh_builds_the_floor(server: Server, clock: Clock) ->
 async def test_a_fast_cycle_costs_two_requests_whatever_the_floor(
     agents: int, clock: Clock
 ) -> None:
-    server = Server(agents=agents, queues=5)
+    server = Server(agents=agents, queues=5, clock=clock)
     async with server.client() as client:  # the client's own batch size is smaller
         floor = LiveFloor(client, clock=clock, tz=dt.UTC)
         await floor.refresh()  # logs in, and reads the slow lists and the bills once
@@ -217,7 +243,8 @@ async def test_a_dead_server_leaves_the_last_good_data_stale(server: Server, clo
         server.faults.refuse = 0  # the server is back: recovery without anyone doing anything
         clock.now += floor.next_delay()
         snap = await floor.refresh()
-    assert not snap.stale and snap.error is None and snap.taken_at == clock.now
+    assert not snap.stale and snap.error is None
+    assert snap.taken_at == pytest.approx(clock.now, abs=1)
     assert floor.next_delay() == 1.5
 
 
@@ -251,7 +278,12 @@ async def test_a_malformed_answer_names_the_service(server: Server, clock: Clock
     async with server.client() as client:
         floor = LiveFloor(client, clock=clock, tz=dt.UTC)
         await floor.refresh()
+        # One malformed answer is read again (a read is idempotent): no stale screen.
         server.fake.queue(QUEUE_STATUS, Raw(b"<html>502 Bad Gateway</html>"))
+        clock.now += 1.5
+        assert not (await floor.refresh()).stale
+        # The read again malformed too: the whole cycle failed, and it says which read.
+        server.fake.queue(QUEUE_STATUS, *[Raw(b"<html>502 Bad Gateway</html>")] * 2)
         clock.now += 1.5
         snap = await floor.refresh()
         assert snap.stale and snap.error == "malformed answer from GetQueueSipStatus"
@@ -275,6 +307,8 @@ async def test_a_failed_slow_read_keeps_the_agents_fresh(server: Server, clock: 
 
 async def test_refresh_never_raises(clock: Clock) -> None:
     class Broken:
+        server_offset = None
+
         async def queue_agents(self) -> Any:
             raise RuntimeError("a bug")
 
@@ -468,7 +502,7 @@ async def test_the_client_batches_the_call_states(
     """One batching path, the client's: the model asks for batches of CALL_BATCH extensions
     (whatever the client's own default) and the client splits the list into them."""
     monkeypatch.setattr("wallboard.live.model.CALL_BATCH", 3)
-    server = Server(agents=7, queues=2)
+    server = Server(agents=7, queues=2, clock=clock)
     async with server.client() as client:
         floor = LiveFloor(client, clock=clock, tz=dt.UTC)
         await floor.refresh()
@@ -568,3 +602,71 @@ async def test_a_registry_that_cannot_be_written_leaves_the_snapshot_alone(
     assert registry.get("T1").status is CampaignStatus.NOT_STARTED  # type: ignore[union-attr]
     assert len(tries) == 1  # tried once, not every cycle
     assert "campaign registry not updated" in caplog.text
+
+
+async def test_the_first_bills_are_read_on_the_servers_day(clock: Clock) -> None:
+    """A server whose clock is two days and five hours ahead of this machine's: the very
+    first bills read is of the server's day, and every time is on the server's clock."""
+    server_clock = Clock(START + 2 * 86400 + 5 * 3600 + 17)
+    server = Server(clock=server_clock)
+    server.queue_rows[0] |= {"state": 1217, "seatschangetime": "2026-01-07 13:55:17"}
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC)
+        snap = await floor.refresh()
+    (first, *_) = server.fake.sent(BILLS)
+    assert (first["starttime"], first["endtime"]) == ("2026-01-07 00:00:00", "2026-01-07 23:59:59")
+    assert snap.taken_at == pytest.approx(server_clock.now, abs=1)
+    assert snap.clock_offset == pytest.approx(server_clock.now - clock.now, abs=1)
+    assert snap.age(clock.now) < 1 and floor.server_now() == pytest.approx(snap.taken_at)
+    paused = snap.queues[0].agents[0]
+    assert paused.state is AgentState.PAUSED and not paused.at_least
+    assert snap.taken_at - paused.since == pytest.approx(5 * 60, abs=1)
+
+
+async def test_a_failure_streak_logs_one_line_when_it_starts_and_one_when_it_ends(
+    server: Server, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with server.client(read_retries=0) as client:
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC)
+        await floor.refresh()
+        server.faults.refuse = 10**6
+        with caplog.at_level("INFO", logger="wallboard.live"):
+            for _ in range(5):
+                clock.now += floor.next_delay()
+                assert (await floor.refresh()).stale
+            server.faults.refuse = 0
+            clock.now += floor.next_delay()
+            assert not (await floor.refresh()).stale
+    lines = [r.getMessage() for r in caplog.records if r.name == "wallboard.live"]
+    assert lines == [
+        "polls failing: server unreachable",
+        "polls answered again after 5 failed (46 s)",
+    ]
+
+
+async def test_stale_only_after_a_failed_cycle_or_two_refresh_periods(
+    server: Server, clock: Clock
+) -> None:
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC)
+        snap = await floor.refresh()
+    assert snap.stale_after == pytest.approx(2 * 1.5)  # the fake answers at once
+    assert not snap.looks_stale(clock.now + 2.9)  # one slow poll is no alarm
+    assert snap.looks_stale(clock.now + 3.1)  # nothing new for two refresh periods
+
+
+async def test_a_bills_failure_streak_is_one_line_each_way(
+    server: Server, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.fake.queue(BILLS, *[refused(500, "busy")] * 3)
+    async with server.client(read_retries=0) as client:
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC, bills_interval=1.0)
+        with caplog.at_level("INFO", logger="wallboard.live"):
+            for _ in range(6):
+                snap = await floor.refresh()
+                assert not snap.stale  # the agents stay fresh
+                clock.now += 1.5
+    lines = [r.getMessage() for r in caplog.records if r.name == "wallboard.live"]
+    assert len(lines) == 2 and lines[0].startswith("bills not read: ")
+    assert lines[1] == "bills read again after 3 failures"
+    assert snap.error is None and floor.bills_read

@@ -54,9 +54,16 @@ DOCUMENT_KEYS = {
 }
 
 
-def agent(ext: str, queue: str, state: AgentState, in_state: float) -> AgentView:
+def agent(
+    ext: str, queue: str, state: AgentState, in_state: float, *, at_least: bool = False
+) -> AgentView:
     return AgentView(
-        extnumber=ext, queue=queue, name=f"agent {ext}", state=state, since=TAKEN - in_state
+        extnumber=ext,
+        queue=queue,
+        name=f"agent {ext}",
+        state=state,
+        since=TAKEN - in_state,
+        at_least=at_least,
     )
 
 
@@ -80,7 +87,8 @@ def snapshot(**changes: object) -> FloorSnapshot:
     sales = QueueView(
         "sales",
         agents=(
-            agent("8001", "sales", AgentState.PAUSED, 54.6),
+            # A pause whose row gave no seatschangetime: first seen 54.6 s ago.
+            agent("8001", "sales", AgentState.PAUSED, 54.6, at_least=True),
             agent("8003", "sales", AgentState.TALKING, 125),
         ),
     )
@@ -89,7 +97,7 @@ def snapshot(**changes: object) -> FloorSnapshot:
         agents=(
             agent("8002", "support", AgentState.IDLE, 30),
             agent("8003", "support", AgentState.TALKING, 125),
-            agent("8004", "support", AgentState.OFFLINE, 0),
+            agent("8004", "support", AgentState.OFFLINE, 0, at_least=True),
         ),
     )
     fields: dict[str, object] = {
@@ -115,7 +123,14 @@ def test_the_document_holds_every_figure_of_the_snapshot() -> None:
     assert set(doc) == DOCUMENT_KEYS
     assert doc["server_time"] == "2026-01-05 09:00:00" and doc["tz"] == "UTC"
     assert doc["age_seconds"] == 0.4 and doc["stale"] is False and doc["error"] is None
-    assert doc["today"] == {"answered": 80, "dropped": 0, "abandon_rate": 0.0}
+    assert doc["today"] == {
+        "answered": 80,
+        "dropped": 0,
+        "abandon_rate": 0.0,
+        "dropped_15m": 0,
+        "dropped_60m": 0,
+        "all_queues": True,
+    }
     assert doc["calls_in_progress"] == 1
     counts = doc["counts"]
     assert isinstance(counts, dict)
@@ -150,7 +165,7 @@ def test_the_document_holds_every_figure_of_the_snapshot() -> None:
         "queue": "sales",
         "state": "paused",
         "seconds_in_state": 54,
-        "at_least": True,  # the server gives no start for a pause
+        "at_least": True,  # the live model marked it: no start from the server
     }
     assert agents[1]["state"] == "talking" and agents[1]["seconds_in_state"] == 125
     assert agents[1]["at_least"] is False  # callduration gives the call's start
@@ -169,7 +184,9 @@ def test_campaigns_and_rates_are_null_where_nothing_was_answered() -> None:
         "dialled": 45,
         "answered": 40,
         "dropped": 1,
-        "live": None,
+        "live": 0,
+        "finished_dialled": 45,
+        "finished_answered": 40,
         "abandon_rate": 0.025,
         "total": 100,
         "remaining": 55,
@@ -178,13 +195,39 @@ def test_campaigns_and_rates_are_null_where_nothing_was_answered() -> None:
     assert second["answered"] == 0 and second["abandon_rate"] is None
 
 
+def test_an_ended_campaign_reads_ended_in_the_document_and_the_table() -> None:
+    """The server's 1028 "task over" is "ended", the supervisor's word, on every surface."""
+    ended = snapshot(campaigns=(campaign("T9", CampaignStatus.OVER, 40, 1),))
+    status = floor_status(ended, now=TAKEN, tz=dt.UTC)
+    (line,) = as_json(status)["campaigns"]  # type: ignore[misc]
+    assert line["status"] == "ended"
+    table = as_table(status)
+    assert " ended " in table and "over" not in table
+
+
 def test_no_bills_read_is_no_data_not_zero() -> None:
+    no_figures = {
+        "answered": None,
+        "dropped": None,
+        "abandon_rate": None,
+        "dropped_15m": None,
+        "dropped_60m": None,
+        "all_queues": True,
+    }
     partial = snapshot(error="GetBill failed: 500", totals=FloorTotals(idle=1))
     doc = as_json(floor_status(partial, now=TAKEN, tz=dt.UTC))
-    assert doc["today"] == {"answered": None, "dropped": None, "abandon_rate": None}
+    assert doc["today"] == no_figures
     assert doc["error"] == "GetBill failed: 500"
+    # Bills still being counted (a busy day, just started): no figures yet either.
+    counting = snapshot(bills_read=False, totals=FloorTotals(answered_today=3))
+    assert as_json(floor_status(counting, now=TAKEN, tz=dt.UTC))["today"] == no_figures
     nothing = as_json(floor_status(snapshot(totals=FloorTotals()), now=TAKEN, tz=dt.UTC))
-    assert nothing["today"] == {"answered": 0, "dropped": 0, "abandon_rate": None}
+    assert nothing["today"] == no_figures | {
+        "answered": 0,
+        "dropped": 0,
+        "dropped_15m": 0,
+        "dropped_60m": 0,
+    }
 
 
 def test_server_time_is_written_in_the_profile_zone() -> None:
@@ -198,7 +241,14 @@ def test_a_failure_has_the_same_keys_and_no_figures() -> None:
     assert set(doc) == DOCUMENT_KEYS
     assert doc["error"] == "server unreachable" and doc["stale"] is True
     assert doc["server_time"] is None and doc["age_seconds"] is None
-    assert doc["today"] == {"answered": None, "dropped": None, "abandon_rate": None}
+    assert doc["today"] == {
+        "answered": None,
+        "dropped": None,
+        "abandon_rate": None,
+        "dropped_15m": None,
+        "dropped_60m": None,
+        "all_queues": True,
+    }
     assert doc["agents"] == [] and doc["campaigns"] == []
     assert doc["queues_shown"] == ["sales"]
     assert as_table(failure_status("server unreachable")) == "no data: server unreachable\n"
@@ -211,7 +261,7 @@ def test_the_table_is_short_and_marks_lower_bounds() -> None:
     assert "answered 80 · dropped 0 · abandon 0.0% (finished calls)" in text
     assert "1 idle · 0 ringing · 1 talking" in text
     assert re.search(r"^sales\s+0\s+0\s+1\s+0\s+1\s+0\s+0\s+0$", text, re.MULTILINE)
-    assert re.search(r"task T1\s+running\s+45\s+40\s+1\s+\?\s+2\.5%", text)
+    assert re.search(r"task T1\s+running\s+45\s+40\s+1\s+0\s+2\.5%", text)
     assert "8001" not in text  # agents only when asked for
     listed = as_table(status, agents=True)
     assert re.search(r"^8001 .*paused\s+≥0:54$", listed, re.MULTILINE)
@@ -330,14 +380,9 @@ def test_status_json_against_a_far_away_server(
         assert sum(counts.values()) == sum(1 for q, _ in rows if q == queue)
     assert [c["taskid"] for c in doc["campaigns"]] == [task.taskid for task in sim.tasks()]
     answered, _ = asyncio.run(_bill_figures(url, sim))
-    assert answered > 0  # the simulator's day has calls: the xfail comparison means something
+    assert answered > 0  # the simulator's day has calls: the comparison below means something
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10 item 1: the live model reads 'today' on this machine's day and clock, "
-    "not the server's",
-)
 def test_today_is_the_servers_day(
     far_server: tuple[Simulator, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -350,10 +395,6 @@ def test_today_is_the_servers_day(
     assert (today["answered"], today["dropped"]) == (answered, dropped)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10 item 1: the snapshot carries no server clock yet (taken_at is this machine's)",
-)
 def test_server_time_is_the_servers_clock(
     far_server: tuple[Simulator, str], capsys: pytest.CaptureFixture[str]
 ) -> None:

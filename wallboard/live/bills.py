@@ -21,6 +21,11 @@ A call is "answered" when the customer answered it (it has an answertime), and "
 (abandoned) when the customer answered and no agent took it: no extension on the bill
 (API-NOTES decision 9). Abandon rate = dropped / answered, the figure outbound rules cap at 3%.
 
+"Today" is the server's day, in the profile's zone: the reader is given the server's time
+(`now`, from the live model's server clock; API-NOTES decision 10), never this machine's.
+Drops of the last 15 and 60 minutes are kept per minute of their bill's end (`DropMinutes`:
+at most an hour of minutes, however many drops), for the header's "dropped 15 min / 60 min".
+
 The reader keeps running totals, never the bills: a window of up to a week on a big floor
 holds hundreds of thousands of bills (a bill model costs some 3.6 KB, even a small record of
 one some 300 bytes), where the figures need the day's three counts and, for each number of
@@ -112,6 +117,7 @@ class CallRecord:
     answered: bool  # `was_answered`
     dropped: bool  # `was_dropped`
     today: bool  # dialled at or after the start of the reader's day (counts in `today`)
+    ended: str = ""  # the bill's endtime, server text (its minute dates a drop)
 
 
 def call_record(bill: Bill | CallRecord, day_from: str = "") -> CallRecord:
@@ -124,6 +130,7 @@ def call_record(bill: Bill | CallRecord, day_from: str = "") -> CallRecord:
         answered=was_answered(bill),
         dropped=was_dropped(bill),
         today=bill.starttime >= day_from,
+        ended=bill.endtime.strip(),
     )
 
 
@@ -153,6 +160,47 @@ def day_end_text(moment: float, tz: dt.tzinfo | None) -> str:
     """The last second of `moment`'s day, as server text."""
     local = dt.datetime.fromtimestamp(moment, tz)
     return local.replace(hour=23, minute=59, second=59, microsecond=0).strftime(TIME_FORMAT)
+
+
+# ---------------------------------------------------------------------- recent drops
+
+MINUTE = slice(0, 16)  # "yyyy-mm-dd hh:mm" of a server time text
+RECENT_MINUTES = 60  # the longest span asked of `DropMinutes`
+
+
+class DropMinutes:
+    """Drops by the minute their bill ended (server text "yyyy-mm-dd hh:mm"), for the last
+    hour only: bounded at RECENT_MINUTES + 1 entries whatever the day's drops."""
+
+    __slots__ = ("_by_minute",)
+
+    def __init__(self) -> None:
+        self._by_minute: dict[str, int] = {}
+
+    def add(self, ended: str, oldest: str) -> bool:
+        """Count a drop whose bill ended at `ended`, unless its minute is before `oldest`."""
+        minute = ended[MINUTE]
+        if len(minute) < 16 or minute < oldest:
+            return False
+        self._by_minute[minute] = self._by_minute.get(minute, 0) + 1
+        return True
+
+    def forget_before(self, oldest: str) -> None:
+        """Drop the minutes before `oldest` (kept bounded between reads)."""
+        for minute in [m for m in self._by_minute if m < oldest]:
+            del self._by_minute[minute]
+
+    def since(self, oldest: str) -> int:
+        """Drops from the minute `oldest` on."""
+        return sum(count for minute, count in self._by_minute.items() if minute >= oldest)
+
+    def __len__(self) -> int:
+        return len(self._by_minute)
+
+
+def minute_text(moment: float, tz: dt.tzinfo | None) -> str:
+    """The minute of `moment` as server text ("yyyy-mm-dd hh:mm") in the zone."""
+    return server_text(moment, tz)[MINUTE]
 
 
 # ---------------------------------------------------------------------- figures
@@ -279,6 +327,8 @@ class BillReader:
         self._next_page = 1
         self._day_from = ""
         self._day = CallFigures()
+        self._drops = DropMinutes()
+        self._recent_from = ""  # the oldest minute `_drops` keeps (an hour before `now`)
 
     @property
     def read_count(self) -> int:
@@ -294,6 +344,12 @@ class BillReader:
     def today(self) -> CallFigures:
         """Predictive calls since local midnight: made, customer-answered, dropped."""
         return self._day
+
+    def dropped_within(self, minutes: int, now: float) -> int:
+        """Drops whose bill ended in the last `minutes` (at most RECENT_MINUTES) of server
+        time `now`, to the minute: the current minute and the `minutes` - 1 before it."""
+        minutes = max(1, min(RECENT_MINUTES, minutes))
+        return self._drops.since(minute_text(now - (minutes - 1) * 60.0, self.tz))
 
     @property
     def recounting(self) -> bool:
@@ -369,6 +425,8 @@ class BillReader:
         if (start, end) != self.window or day_from != self._day_from:
             self._reset(start, end, day_from)
             changed = True
+        self._recent_from = minute_text(now - (RECENT_MINUTES - 1) * 60.0, self.tz)
+        self._drops.forget_before(self._recent_from)
         page = self._next_page
         started_over = False
         pages = 0
@@ -441,6 +499,7 @@ class BillReader:
         self._next_page = 1
         self.total = 0
         self._day = CallFigures()
+        self._drops = DropMinutes()
 
     def _fold(self, bills: Iterable[Bill], recount: _Recount | None = None) -> bool:
         """Add each bill not counted before to the day and to its number's tally.
@@ -464,6 +523,8 @@ class BillReader:
                     self._day = CallFigures(
                         day.dialled + 1, day.answered + call.answered, day.dropped + call.dropped
                     )
+                    if call.dropped:
+                        self._drops.add(call.ended, self._recent_from)
                 if call.number in self._tallies:
                     self._tally(call)
                     if pending is not None and call.number in pending.numbers:
@@ -498,6 +559,7 @@ __all__ = [
     "BillReader",
     "CallFigures",
     "CallRecord",
+    "DropMinutes",
     "NumberTally",
     "agent_of",
     "call_record",
@@ -508,6 +570,7 @@ __all__ = [
     "drop_budget",
     "is_outbound",
     "is_predictive",
+    "minute_text",
     "number_keys",
     "server_text",
     "was_answered",

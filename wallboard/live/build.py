@@ -3,11 +3,23 @@
 The pollers fetch rows; these functions turn them into the snapshot's views. Keeping them
 pure means every figure on the screen is tested from hand-made rows, and a snapshot is the
 same whenever it is rebuilt from the same answers.
+
+Times are the server's (API-NOTES decisions 10 and 11): `taken_at` is the server's time at
+the poll, and each state's start comes from the server where it gives one, so that a restart
+of the dashboard changes no time in state:
+- paused (1217) and checked in (1218): `seatschangetime`, the queue state's last change,
+  written in the server's zone (`tz`);
+- talking: `callduration`; idle and wrap-up: `idleduration` (idle begins when the wrap-up
+  ends), never before `seatschangetime` (an agent back from a pause has been available
+  since then, however long ago the last call ended);
+- anything else (ringing, missed, offline, disabled, a row without the field): the first
+  time this dashboard saw the state, marked `at_least`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from wallboard.api.models import (
@@ -17,8 +29,9 @@ from wallboard.api.models import (
     Queue,
     QueueAgent,
 )
-from wallboard.live.bills import CallFigures, drop_budget
-from wallboard.live.campaigns import TrackedTask
+from wallboard.live.bills import CallFigures, NumberTally, drop_budget
+from wallboard.live.campaigns import TrackedTask, phone_key
+from wallboard.live.names import AgentNames
 from wallboard.live.snapshot import (
     AgentState,
     AgentView,
@@ -28,6 +41,8 @@ from wallboard.live.snapshot import (
     QueueView,
 )
 from wallboard.live.states import (
+    Q_CHECKED_IN,
+    Q_PAUSED,
     TOTALS_PRIORITY,
     X_DISABLED,
     X_ENABLED,
@@ -42,6 +57,32 @@ from wallboard.live.states import (
 SINCE_TOLERANCE = 2.0
 
 AgentKey = tuple[str, str]  # (queue, extnumber)
+#: Queue states whose start is `seatschangetime` (API-NOTES decision 11).
+CHANGE_TIMED = frozenset({Q_PAUSED, Q_CHECKED_IN})
+
+
+def server_moment(text: str, tz: dt.tzinfo | None) -> float | None:
+    """A server time text ("yyyy-mm-dd hh:mm:ss", in the server's zone `tz`; None: this
+    machine's) as unix seconds; None when empty or not such a time ("0000-00-00 ...").
+
+    Read by hand rather than with `strptime` (a quarter of its cost): a floor's first poll
+    reads one for every agent."""
+    text = text.strip()
+    if len(text) != 19 or text[4] + text[7] + text[10] + text[13] + text[16] != "-- ::":
+        return None
+    try:
+        moment = dt.datetime(
+            int(text[0:4]),
+            int(text[5:7]),
+            int(text[8:10]),
+            int(text[11:13]),
+            int(text[14:16]),
+            int(text[17:19]),
+            tzinfo=tz,
+        )
+    except ValueError:  # "0000-00-00 00:00:00", a month 13, letters
+        return None
+    return moment.timestamp()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,35 +142,48 @@ def state_since(
     call: ExtensionCallStatus | None,
     wrapuptime: int,
     previous: AgentView | None,
-) -> float:
-    """When the agent entered `state`: from the server's durations where it gives them, else
-    kept from the previous snapshot while the state is unchanged, else now."""
-    kept = previous.since if previous is not None and previous.state is state else None
-    derived = _derived_since(state, taken_at, call, wrapuptime)
+    changed_at: float | None = None,
+    queue_code: int | None = None,
+) -> tuple[float, bool]:
+    """When the agent entered `state`, and whether that is only a lower bound (`at_least`).
+
+    From the server where it says (`seatschangetime` as `changed_at`, the durations of
+    `call`); else kept from the previous snapshot while the state is unchanged; else now,
+    as a lower bound."""
+    kept = previous if previous is not None and previous.state is state else None
+    derived = _derived_since(state, taken_at, call, wrapuptime, changed_at, queue_code)
     if derived is None:
-        return kept if kept is not None else taken_at
-    if kept is not None and abs(kept - derived) < SINCE_TOLERANCE:
-        return kept
-    return min(derived, taken_at)
+        return (kept.since, kept.at_least) if kept is not None else (taken_at, True)
+    if kept is not None and not kept.at_least and abs(kept.since - derived) < SINCE_TOLERANCE:
+        return kept.since, False
+    return min(derived, taken_at), False
 
 
 def _derived_since(
-    state: AgentState, taken_at: float, call: ExtensionCallStatus | None, wrapuptime: int
+    state: AgentState,
+    taken_at: float,
+    call: ExtensionCallStatus | None,
+    wrapuptime: int,
+    changed_at: float | None = None,
+    queue_code: int | None = None,
 ) -> float | None:
-    """When the agent entered `state` by the server's durations; None where none says."""
-    if call is None:
-        return None
+    """When the agent entered `state` by the server's own times; None where none says."""
+    timed_by_change = changed_at if queue_code in CHANGE_TIMED else None
+    if state is AgentState.PAUSED:
+        return timed_by_change
     if state is AgentState.TALKING:
-        talking = call.callduration
+        talking = call.callduration if call is not None else None
         return None if talking is None else taken_at - max(0, talking)
     if state is AgentState.IDLE or state is AgentState.WRAPUP:
-        idle = call.idleduration
+        idle = call.idleduration if call is not None else None
         if idle is None:
-            return None
+            return timed_by_change  # checked in (1218): available since the check-in
         idle = max(0, idle)
         if state is AgentState.IDLE and 0 < wrapuptime <= idle:
             idle -= wrapuptime  # idle began when the wrap-up ended
-        return taken_at - idle
+        began = taken_at - idle
+        # Back from a pause or checked in after the last call: available since then.
+        return began if changed_at is None or changed_at <= began else changed_at
     return None
 
 
@@ -140,8 +194,15 @@ def agent_view(
     call: ExtensionCallStatus | None,
     facts: ExtensionFacts | None,
     previous: AgentView | None,
+    tz: dt.tzinfo | None = None,
+    names: AgentNames | None = None,
+    changed_at: float | None = None,
 ) -> AgentView:
-    """One agent's tile, from its queue row, its extension's call state and the slow facts."""
+    """One agent's tile, from its queue row, its extension's call state and the slow facts.
+
+    `tz` is the server's zone, in which `seatschangetime` is written (`changed_at`, when
+    given, is that time already read); `names` the agents file, whose name for the
+    extension wins over the server's `seatsname`."""
     extnumber = row.extnumber.strip()
     queue_code = row.state if row.state is not None else row.status
     call_code = call.status if call is not None else None
@@ -159,20 +220,31 @@ def agent_view(
         if state in (AgentState.RINGING, AgentState.TALKING)
         else None
     )
+    if changed_at is None:
+        changed_at = server_moment(row.seatschangetime, tz)
+    since, at_least = state_since(
+        state,
+        taken_at=taken_at,
+        call=call,
+        wrapuptime=row.wrapuptime,
+        previous=previous,
+        changed_at=changed_at,
+        queue_code=queue_code,
+    )
+    seatsname = row.seatsname.strip()
     values = (
         extnumber,
         row.queuename.strip(),
-        row.seatsname.strip(),
+        names.name_for(extnumber, seatsname) if names is not None else seatsname,
         state,
-        state_since(
-            state, taken_at=taken_at, call=call, wrapuptime=row.wrapuptime, previous=previous
-        ),
+        since,
         number,
         row.callsanswered,
         row.noanswercount,
         crmid_of(row, previous),
         queue_code,
         call_code,
+        at_least,
     )
     if previous is not None and _same(previous, values):
         return previous  # most tiles do not change between two polls: keep the object
@@ -188,6 +260,7 @@ def _same(view: AgentView, values: tuple[object, ...]) -> bool:
         and view.missed == values[7]
         and view.queue_code == values[9]
         and view.call_code == values[10]
+        and view.at_least is values[11]
         and view.name == values[2]
         and view.crmid == values[8]
         and view.extnumber == values[0]
@@ -216,6 +289,8 @@ def build_queues(
     taken_at: float,
     previous: Mapping[AgentKey, AgentView],
     scope: Sequence[str] | None = None,
+    tz: dt.tzinfo | None = None,
+    names: AgentNames | None = None,
 ) -> tuple[QueueView, ...]:
     """Every queue with its agents, in a stable order: the scope's order, else by name.
 
@@ -225,7 +300,7 @@ def build_queues(
     agent is in its state. A poller that builds every cycle keeps a `FloorBuilder` instead,
     which gives the same views and rebuilds only the agents whose rows changed.
     """
-    return FloorBuilder(previous).build(
+    return FloorBuilder(previous, tz=tz, names=names).build(
         agents, calls, queue_list, facts, taken_at=taken_at, scope=scope
     )
 
@@ -241,6 +316,7 @@ class _Built:
     facts: ExtensionFacts | None
     view: AgentView
     order: tuple[int, int, str]
+    changed_at: float | None = None  # the row's seatschangetime, read
 
 
 def _call_fields(call: ExtensionCallStatus | None) -> tuple[object, ...] | None:
@@ -262,9 +338,18 @@ class FloorBuilder:
     identity. The views are the same as `build_queues` would build (the tests hold it).
     """
 
-    __slots__ = ("_built", "_by_row", "_queues")
+    __slots__ = ("_built", "_by_row", "_names", "_names_version", "_queues", "tz")
 
-    def __init__(self, previous: Mapping[AgentKey, AgentView] | None = None) -> None:
+    def __init__(
+        self,
+        previous: Mapping[AgentKey, AgentView] | None = None,
+        *,
+        tz: dt.tzinfo | None = None,
+        names: AgentNames | None = None,
+    ) -> None:
+        self.tz = tz  # the server's zone: seatschangetime is written in it
+        self._names = names
+        self._names_version = names.version if names is not None else 0
         self._built: dict[AgentKey, _Built] = {
             key: _Built(*key, None, None, None, view, extension_order(view.extnumber))
             for key, view in (previous or {}).items()
@@ -288,6 +373,10 @@ class FloorBuilder:
         wanted = list(dict.fromkeys(name.strip() for name in scope or () if name.strip()))
         keep = set(wanted)
         last, last_by_row = self._built, self._by_row
+        names, tz = self._names, self.tz
+        if names is not None and names.version != self._names_version:
+            self._names_version = names.version
+            last_by_row = {}  # the names changed: every agent's view is built again
         built: dict[AgentKey, _Built] = {}
         by_row: dict[int, _Built] = {}
         rows: dict[str, dict[str, _Built]] = {}
@@ -305,7 +394,7 @@ class FloorBuilder:
                 if (fact is not entry.facts and fact != entry.facts) or not _again(
                     entry, row, call, taken_at
                 ):
-                    _rebuild(entry, row, call, fact, taken_at)
+                    _rebuild(entry, row, call, fact, taken_at, names)
                 if entry.view is not view:
                     changed.add(queue)
             else:
@@ -317,15 +406,20 @@ class FloorBuilder:
                 before = last.get(key)
                 call = calls.get(extnumber)
                 fact = facts.get(extnumber)
+                changed_at = server_moment(row.seatschangetime, tz)
                 view = agent_view(
                     row,
                     taken_at=taken_at,
                     call=call,
                     facts=fact,
                     previous=before.view if before is not None else None,
+                    names=names,
+                    changed_at=changed_at,
                 )
                 order = before.order if before is not None else extension_order(extnumber)
-                entry = _Built(queue, extnumber, row, _call_fields(call), fact, view, order)
+                entry = _Built(
+                    queue, extnumber, row, _call_fields(call), fact, view, order, changed_at
+                )
                 changed.add(queue)
             key = (queue, extnumber)
             twice = built.get(key)
@@ -344,10 +438,10 @@ class FloorBuilder:
         self._built, self._by_row = built, by_row
 
         known = {q.queuename.strip(): q for q in queue_list if q.queuename.strip()}
-        names = [n for n in wanted if n in known or n in rows] if keep else sorted({*known, *rows})
+        shown = [n for n in wanted if n in known or n in rows] if keep else sorted({*known, *rows})
         views: list[QueueView] = []
         queues: dict[str, QueueView] = {}
-        for name in names:
+        for name in shown:
             info = known.get(name)
             members = rows.get(name, {})
             old = self._queues.get(name)
@@ -381,9 +475,19 @@ def _rebuild(
     call: ExtensionCallStatus | None,
     facts: ExtensionFacts | None,
     taken_at: float,
+    names: AgentNames | None,
 ) -> None:
-    """Build the agent's view again from its rows, in its entry."""
-    entry.view = agent_view(row, taken_at=taken_at, call=call, facts=facts, previous=entry.view)
+    """Build the agent's view again from its rows, in its entry (the same row: its
+    seatschangetime is the one read before)."""
+    entry.view = agent_view(
+        row,
+        taken_at=taken_at,
+        call=call,
+        facts=facts,
+        previous=entry.view,
+        names=names,
+        changed_at=entry.changed_at,
+    )
     entry.call = _call_fields(call)
     entry.facts = facts
 
@@ -415,21 +519,33 @@ def _again(
         idle = call.idleduration if call is not None else None
         if (AgentState.WRAPUP if in_wrapup(idle, row.wrapuptime) else AgentState.IDLE) is not state:
             return False
-    # As `state_since` with the state unchanged: the last time kept unless the durations
-    # say otherwise by SINCE_TOLERANCE or more.
-    derived = _derived_since(state, taken_at, call, row.wrapuptime)
-    if derived is not None and abs(view.since - derived) >= SINCE_TOLERANCE:
-        entry.view = replace(view, since=min(derived, taken_at))
+    # As `state_since` with the state unchanged: the last time kept unless the server's
+    # times say otherwise by SINCE_TOLERANCE or more.
+    derived = _derived_since(
+        state, taken_at, call, row.wrapuptime, entry.changed_at, view.queue_code
+    )
+    if derived is not None and (view.at_least or abs(view.since - derived) >= SINCE_TOLERANCE):
+        entry.view = replace(view, since=min(derived, taken_at), at_least=False)
     return True
 
 
-def floor_totals(queues: Iterable[QueueView], today: CallFigures | None = None) -> FloorTotals:
+def floor_totals(
+    queues: Iterable[QueueView],
+    today: CallFigures | None = None,
+    *,
+    recent_drops: tuple[int, int] = (0, 0),
+    scoped: bool = False,
+) -> FloorTotals:
     """The header's figures. An extension in several queues counts once, in its most pressing
     state (a call on the line first, offline last), so the counts add up to the agents.
 
     Calls in progress are calls, not agents: a queue that rings every agent at once for one
     customer (ring-all) rings N phones for one call. Ringing and talking agents count once per
     customer number; one whose number is not known counts as a call of its own.
+
+    `today` and `recent_drops` (drops in the last 15 and 60 minutes) are the finished calls'
+    figures from the bills; `scoped` says the queues are the --queues' only (the finished
+    figures are the whole account's either way).
     """
     rank = {state: index for index, state in enumerate(TOTALS_PRIORITY)}
     per_extension: dict[str, AgentView] = {}
@@ -457,28 +573,87 @@ def floor_totals(queues: Iterable[QueueView], today: CallFigures | None = None) 
         calls_in_progress=len(calls),
         answered_today=today.answered,
         dropped_today=today.dropped,
+        dropped_15m=recent_drops[0],
+        dropped_60m=recent_drops[1],
+        scoped=scoped,
     )
+
+
+#: Calls in progress by the customer's number (`phone_key`): True when an agent is talking
+#: to the customer, False while it only rings.
+LiveNumbers = Mapping[str, bool]
+
+
+def live_numbers(queues: Iterable[QueueView]) -> dict[str, bool]:
+    """The customers' numbers of the calls in progress on the agents shown (ringing or
+    talking), each once: what a campaign's live calls are counted from."""
+    live: dict[str, bool] = {}
+    for queue in queues:
+        for agent in queue.agents:
+            if agent.number and agent.state in (AgentState.TALKING, AgentState.RINGING):
+                key = phone_key(agent.number)
+                if key:
+                    live[key] = live.get(key, False) or agent.state is AgentState.TALKING
+    return live
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignLive:
+    """A campaign's calls in progress: all, answered (talking), and those to numbers that
+    have no finished call yet (they add to the numbers dialled)."""
+
+    live: int = 0
+    talking: int = 0
+    first: int = 0
+
+
+def campaign_live(
+    keys: Iterable[str] | frozenset[str],
+    live: LiveNumbers,
+    tally: Callable[[str], NumberTally | None],
+) -> CampaignLive:
+    """The live calls among a campaign's numbers (`number_keys`); `tally` gives a number's
+    finished calls (the bill reader's)."""
+    numbers = keys if isinstance(keys, frozenset) else frozenset(keys)
+    calls = talking = first = 0
+    for key, answered in live.items():
+        if key in numbers:
+            calls += 1
+            talking += answered
+            finished = tally(key)
+            first += finished is None or finished.calls == 0
+    return CampaignLive(calls, talking, first)
 
 
 #: The campaigns pane lists live campaigns first, finished ones after.
 _FINISHED = (CampaignStatus.OVER, CampaignStatus.MISSING)
 
 
-def campaign_view(task: TrackedTask, figures: CallFigures) -> CampaignView:
-    """A tracked task with its figures from the bills of its numbers."""
+def campaign_view(
+    task: TrackedTask, figures: CallFigures, live: CampaignLive | None = None
+) -> CampaignView:
+    """A tracked task with its figures: finished ones from the bills of its numbers, and its
+    calls in progress (`live`): dialled = finished + new numbers in progress, answered =
+    finished answered + talking now; the abandon rate and the drop budget over finished
+    calls only."""
+    live = live or CampaignLive()
     total = len(task.numbers)
+    dialled = figures.dialled + live.first
     return CampaignView(
         taskid=task.taskid,
         name=task.label,
         status=task.status,
         total=total,
-        dialled=figures.dialled,
-        answered=figures.answered,
+        dialled=dialled,
+        answered=figures.answered + live.talking,
         dropped=figures.dropped,
-        remaining=max(0, total - figures.dialled),
+        remaining=max(0, total - dialled),
         abandon_rate=figures.abandon_rate,
         drop_budget=drop_budget(figures.answered, figures.dropped),
         assigned_to=task.assigned_to,
+        live=live.live,
+        talking=live.talking,
+        live_first=live.first,
     )
 
 

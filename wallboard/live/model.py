@@ -19,11 +19,21 @@ registry is read once at the start of a cycle; what the bills teach it (a campai
 to have started is dialling) is shown at once, and written to the registry by the poll loop
 after the snapshot is out, once a task, all tasks in one write.
 
+The server's clock is the truth (API-NOTES decision 10). The client says, from the
+`reqtime`/`rsptime` of its latest answer, how far the server's clock is from this machine's
+(`server_offset`); the model keeps that as an offset from its own `clock` and puts every
+time of a snapshot on the server's clock: `taken_at`, each agent's `since`, "today" and the
+bill windows (in the profile's zone `tz`). A first cycle, before any answer told the
+server's time, reads the bills only after the fast reads answered, so that it never counts
+this machine's day. `clock` is this machine's clock (time.time); a test may give its own
+(a simulator's manual clock): the offset is measured against whichever it is.
+
 `refresh()` never raises. When the fast reads fail, the last good snapshot stays, marked
 stale, with the reason in a supervisor's words, and `next_delay()` backs off exponentially
 until the server answers again; then the model recovers by itself. A failed slow or bills
 read keeps the previous data, says so in `error`, and is tried again sooner than its
-interval, but does not make the agents' states stale.
+interval, but does not make the agents' states stale. A streak of failures is logged once
+when it starts and once when it ends, never once per failed poll.
 """
 
 from __future__ import annotations
@@ -32,7 +42,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -44,16 +54,20 @@ from wallboard.api.models import (
     Queue,
     QueueAgent,
 )
-from wallboard.live.bills import LOOKBACK_DAYS, BillReader, BillSource, number_keys
+from wallboard.live.bills import LOOKBACK_DAYS, BillReader, BillSource, CallFigures, number_keys
 from wallboard.live.build import (
     ExtensionFacts,
     FloorBuilder,
+    LiveNumbers,
+    campaign_live,
     campaign_view,
     extension_facts,
     floor_totals,
+    live_numbers,
     order_campaigns,
 )
 from wallboard.live.campaigns import CampaignRegistry, TrackedTask
+from wallboard.live.names import AgentNames
 from wallboard.live.snapshot import (
     CampaignStatus,
     CampaignView,
@@ -74,6 +88,8 @@ MAX_BACKOFF = 30.0
 BILL_PAGES_PER_CYCLE = 3
 #: What a task's status says when the bills show its numbers dialled: it has started.
 NOT_YET_DIALLING = (CampaignStatus.UNKNOWN, CampaignStatus.NOT_STARTED)
+#: Drops counted in the header: in the last 15 and 60 minutes.
+RECENT_DROPS = (15, 60)
 
 
 class FloorSource(BillSource, Protocol):
@@ -92,6 +108,12 @@ class FloorSource(BillSource, Protocol):
     async def register_status(
         self, extnumbers: Sequence[str], batch_size: int | None = None
     ) -> Sequence[ExtensionRegistration]: ...
+
+    @property
+    def server_offset(self) -> float | None:
+        """Seconds to add to this machine's `time.time()` for the server's clock, from the
+        latest answer's `rsptime`/`reqtime`; None before any answer gave it."""
+        ...
 
 
 class LiveFloor:
@@ -112,6 +134,7 @@ class LiveFloor:
         profile: str | None = None,
         tz: dt.tzinfo | None = None,
         max_backoff: float = MAX_BACKOFF,
+        names: AgentNames | None = None,
     ) -> None:
         if fast_interval <= 0 or slow_interval <= 0 or bills_interval <= 0:
             raise ValueError("poll intervals must be positive")
@@ -125,6 +148,8 @@ class LiveFloor:
         self.slow_interval = slow_interval
         self.bills_interval = bills_interval
         self.read_only = read_only
+        self.tz = tz  # the server's zone: its day, its seatschangetime
+        self.names = names  # the agents file: names for people (reloaded in the slow cycle)
         self._profile = profile
         self._max_backoff = max(max_backoff, fast_interval)
         self._bills = BillReader(tz=tz, max_pages=BILL_PAGES_PER_CYCLE)
@@ -141,7 +166,14 @@ class LiveFloor:
         self._queue_list: list[Queue] = []
         self._facts: dict[str, ExtensionFacts] = {}
         self._extensions: list[str] = []  # the extensions whose call state the fast cycle asks
-        self._builder = FloorBuilder()
+        self._builder = FloorBuilder(tz=tz, names=names)
+        # Server time minus `clock()`; known once an answer told the server's time.
+        self._offset = 0.0
+        self._offset_known = False
+        self._fast_took = 0.0  # how long the last good fast read took (on `clock`)
+        self._failing_since: float | None = None  # when the failing fast cycles began
+        self._slow_logged = self._bills_logged = False  # their failing streak was logged
+        self._finished: list[tuple[TrackedTask, CallFigures]] = []
         self._campaigns_key: tuple[object, ...] | None = None
         self._campaigns: tuple[CampaignView, ...] = ()
         # Each campaign's numbers reduced to `phone_key`s, with the numbers they came from:
@@ -152,7 +184,7 @@ class LiveFloor:
         # and those of them already reported to the registry (once a task).
         self._dialling: tuple[str, ...] = ()
         self._reported: set[str] = set()
-        self._snapshot = FloorSnapshot(taken_at=clock(), read_only=read_only)
+        self._snapshot = FloorSnapshot(taken_at=clock(), read_only=read_only, bills_read=False)
 
     def __repr__(self) -> str:
         return f"LiveFloor(scope={self.scope!r}, failures={self._failures})"
@@ -168,6 +200,15 @@ class LiveFloor:
     def failures(self) -> int:
         """Fast cycles failed in a row (0 while the server answers)."""
         return self._failures
+
+    def server_now(self) -> float:
+        """Now on the server's clock (this machine's until an answer told the server's)."""
+        return self._clock() + self._offset
+
+    @property
+    def clock_offset(self) -> float:
+        """Server time minus this machine's clock (`clock`), as far as the answers said."""
+        return self._offset
 
     @property
     def bills_read(self) -> bool:
@@ -204,21 +245,44 @@ class LiveFloor:
         if self._bills.follow(self._numbers_of(tasks)) and self._bills.recounting:
             self._bills_due = min(self._bills_due, now)  # count the new numbers back now
         slow = self._slow() if now >= self._slow_due else None
-        bills = self._read_bills(now, tasks) if now >= self._bills_due else None
+        bills = self._read_bills(tasks) if now >= self._bills_due else None
         side = [job for job in (slow, bills) if job is not None]
-        outcome = await asyncio.gather(self._fast(), *side, return_exceptions=True)
-        fast = outcome[0]
-        for result in outcome[1:]:
-            if isinstance(result, asyncio.CancelledError):
-                raise result
-        if isinstance(fast, BaseException):
-            raise fast
-        if fast is None:  # pragma: no cover - typing: the side jobs are the ones that give None
-            raise RuntimeError("the fast read gave no answer")
-        agents, calls = fast
-        taken_at = self._clock()
-        self._publish(agents, calls, taken_at, tasks)
+        if not self._offset_known and self._client.server_offset is None:
+            # No answer has told the server's time yet: the bills wait for the fast reads,
+            # so that they never count this machine's day.
+            try:
+                agents, calls = await self._fast()
+            except BaseException:
+                for job in side:
+                    job.close()  # never started: nothing to wait for
+                raise
+            self._learn_clock()
+            await _side_jobs(side)
+        else:
+            outcome = await asyncio.gather(self._fast(), *side, return_exceptions=True)
+            fast = outcome[0]
+            for result in outcome[1:]:
+                if isinstance(result, asyncio.CancelledError):
+                    raise result
+            if isinstance(fast, BaseException):
+                raise fast
+            if fast is None:  # pragma: no cover - typing: only the side jobs give None
+                raise RuntimeError("the fast read gave no answer")
+            agents, calls = fast
+        self._fast_took = max(0.0, self._clock() - now)
+        self._learn_clock()
+        self._publish(agents, calls, self.server_now(), tasks)
         self._report_dialling()
+
+    def _learn_clock(self) -> None:
+        """Take the server's clock from the client (which settles it over its answers'
+        whole-second stamps) as an offset from `clock`: measured through `time.time()`, the
+        host clock the client's offset is from, so that it holds whatever `clock` is."""
+        told = self._client.server_offset
+        if told is None:
+            return
+        self._offset = time.time() + told - self._clock()
+        self._offset_known = True
 
     async def _fast(self) -> tuple[list[QueueAgent], dict[str, ExtensionCallStatus]]:
         asked = list(self._extensions)
@@ -261,18 +325,29 @@ class LiveFloor:
             self._slow_due = self._clock() + self._retry_after(
                 self._slow_failures, self.slow_interval
             )
-            _log_unexpected(exc)
+            if self._slow_failures == 1:
+                _log_unexpected(exc)  # a bug: its traceback, once a streak
             return
+        finally:
+            if self.names is not None:
+                self.names.reload_if_changed()  # the agents file, once a slow cycle
         self._queue_list = list(queue_list)
         self._facts = extension_facts(extensions, registrations)
+        if self._slow_logged:
+            log.warning("slow reads answered again after %d failures", self._slow_failures)
+            self._slow_logged = False
         self._slow_failures = 0
         self._slow_error = None
         self._slow_due = self._clock() + self.slow_interval
 
-    async def _read_bills(self, now: float, tasks: Sequence[TrackedTask]) -> None:
-        since = [task.bills_since for task in tasks if _holds_the_window(task, now)]
+    async def _read_bills(self, tasks: Sequence[TrackedTask]) -> None:
+        """The new bills of the server's day (and the tracked campaigns' windows). The
+        registry's times are this machine's; the window is the server's: they are moved
+        onto the server's clock by the offset."""
+        here, offset = self._clock(), self._offset
+        since = [task.bills_since + offset for task in tasks if _holds_the_window(task, here)]
         try:
-            await self._bills.read(self._client, now, since)
+            await self._bills.read(self._client, here + offset, since)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -281,8 +356,12 @@ class LiveFloor:
             self._bills_due = self._clock() + self._retry_after(
                 self._bill_failures, self.bills_interval
             )
-            _log_unexpected(exc)
+            if self._bill_failures == 1:
+                _log_unexpected(exc)  # a bug: its traceback, once a streak
             return
+        if self._bills_logged:
+            log.warning("bills read again after %d failures", self._bill_failures)
+            self._bills_logged = False
         self._bill_failures = 0
         self._bills_error = None
         self._bills_due = self._clock() + (
@@ -308,16 +387,40 @@ class LiveFloor:
             # The server is back: catch the slow reads and the bills up on the next cycle
             # rather than after their backed-off retry times.
             self._slow_due = self._bills_due = float("-inf")
+        if self._failures:
+            began = self._failing_since
+            lasted = f" ({self._clock() - began:.0f} s)" if began is not None else ""
+            log.warning("polls answered again after %d failed%s", self._failures, lasted)
         self._failures = 0
+        self._failing_since = None
+        # A slow or bills read failing while the fast reads answer: one line when it starts
+        # (not while the whole server is down: the fast reads' line says that).
+        if self._slow_error and not self._slow_logged:
+            log.warning("slow reads failing: %s", self._slow_error)
+            self._slow_logged = True
+        if self._bills_error and not self._bills_logged:
+            log.warning("bills not read: %s", self._bills_error)
+            self._bills_logged = True
         problems = [p for p in (self._slow_error, self._bills_error) if p]
+        recent = tuple(self._bills.dropped_within(m, taken_at) for m in RECENT_DROPS)
         self._snapshot = FloorSnapshot(
             taken_at=taken_at,
             queues=_reuse_unchanged(queues, self._snapshot.queues),
-            campaigns=self._campaign_views(tasks),
-            totals=floor_totals(queues, self._bills.today),
+            campaigns=self._campaign_views(tasks, live_numbers(queues)),
+            totals=floor_totals(
+                queues,
+                self._bills.today,
+                recent_drops=(recent[0], recent[1]),
+                scoped=self.scope is not None,
+            ),
             stale=False,
             error="; ".join(problems) or None,
             read_only=self.read_only,
+            clock_offset=self._offset,
+            server_time=taken_at if self._offset_known else None,
+            bills_read=self._bills.complete,
+            stale_after=2.0 * (self.fast_interval + self._fast_took),
+            scope=self.scope,
         )
 
     def _queue_views(
@@ -329,28 +432,41 @@ class LiveFloor:
             agents, calls, self._queue_list, self._facts, taken_at=taken_at, scope=self.scope
         )
 
-    def _campaign_views(self, tasks: Sequence[TrackedTask]) -> tuple[CampaignView, ...]:
-        """Campaign figures, recomputed only when the figures or the tasks changed.
+    def _campaign_views(
+        self, tasks: Sequence[TrackedTask], live: LiveNumbers
+    ) -> tuple[CampaignView, ...]:
+        """Campaign figures: the finished ones (bills) recomputed only when the bills or the
+        tasks changed, the calls in progress (`live`, from the agents shown) every cycle.
 
         A task the registry does not know to have started, whose numbers the bills show
         dialled, is shown running; the registry learns it after the cycle
-        (`_report_dialling`)."""
+        (`_report_dialling`). The views are the last cycle's objects when nothing changed."""
         if self.registry is None:
             return ()
         key = (self._bills.version, tuple(tasks))
-        if key == self._campaigns_key:
-            return self._campaigns
-        views = []
-        dialling = []
-        for task in tasks:
-            figures = self._bills.figures(self._keys_of(task))
-            if figures.dialled and task.status in NOT_YET_DIALLING:
-                task = replace(task, status=CampaignStatus.RUNNING)
-                dialling.append(task.taskid)
-            views.append(campaign_view(task, figures))
-        self._campaigns = order_campaigns(views)
-        self._dialling = tuple(dialling)
-        self._campaigns_key = key
+        if key != self._campaigns_key:
+            finished = []
+            dialling = []
+            for task in tasks:
+                figures = self._bills.figures(self._keys_of(task))
+                if figures.dialled and task.status in NOT_YET_DIALLING:
+                    task = replace(task, status=CampaignStatus.RUNNING)
+                    dialling.append(task.taskid)
+                finished.append((task, figures))
+            self._finished = finished
+            self._dialling = tuple(dialling)
+            self._campaigns_key = key
+        tally = self._bills.tally
+        views = order_campaigns(
+            campaign_view(
+                task,
+                figures,
+                campaign_live(self._keys_of(task), live, tally) if live else None,
+            )
+            for task, figures in self._finished
+        )
+        if views != self._campaigns:
+            self._campaigns = views
         return self._campaigns
 
     def _numbers_of(self, tasks: Sequence[TrackedTask]) -> frozenset[str]:
@@ -390,11 +506,14 @@ class LiveFloor:
             log.warning("campaign registry not updated: %s", exc)
 
     def _failed(self, exc: BaseException) -> None:
+        """A fast cycle failed: the last good data stays, stale. The first failure of a
+        streak is logged (with the traceback of an unexpected one); the next are not."""
         self._failures += 1
         message = describe_failure(exc, profile=self._profile)
-        _log_unexpected(exc)
         if self._failures == 1:
-            log.warning("poll failed: %s", message)
+            self._failing_since = self._clock()
+            _log_unexpected(exc)
+            log.warning("polls failing: %s", message)
         self._snapshot = replace(
             self._snapshot, stale=True, error=message, read_only=self.read_only
         )
@@ -422,6 +541,13 @@ async def _all(*jobs: Awaitable[Any]) -> list[Any]:
         if isinstance(result, BaseException):
             raise result
     return results
+
+
+async def _side_jobs(jobs: Sequence[Coroutine[Any, Any, None]]) -> None:
+    """Run the slow and bills jobs together (each handles its own failures)."""
+    for result in await asyncio.gather(*jobs, return_exceptions=True):
+        if isinstance(result, asyncio.CancelledError):
+            raise result
 
 
 async def _nothing() -> list[ExtensionRegistration]:

@@ -14,8 +14,11 @@ The JSON document is a contract for scripts; keys are only ever added, never ren
       "error": null,                          # why not (one line), else null
       "today": {                              # the server's day, finished calls
         "answered": 120, "dropped": 3,        # null when there is no data (never 0 for it)
-        "abandon_rate": 0.025                 # dropped / answered, null when nothing answered
-      },
+        "abandon_rate": 0.025,                # dropped / answered, null when nothing answered
+        "dropped_15m": 0, "dropped_60m": 1,   # drops whose call ended in the last 15 / 60
+                                              #   server minutes (to the minute)
+        "all_queues": true                    # these figures are the whole account's, also
+      },                                      #   under --queues (a bill names no queue)
       "calls_in_progress": 19,                # ringing and talking now (calls, not agents)
       "counts": {                             # agents by state (every state, 0 included):
         "floor": {"idle": 4, ...},            #   people, once each, in their most pressing
@@ -31,11 +34,17 @@ The JSON document is a contract for scripts; keys are only ever added, never ren
       ],                                      #   the agent has been in it at least that long
       "campaigns": [                          # tracked predictive tasks, live ones first
         {"taskid": "2026...", "name": "Renewals", "status": "running",
-                                              # not-started, running, paused, over, missing,
-                                              # unknown
-         "dialled": 120, "answered": 40, "dropped": 1,
-         "live": null,                        # its calls in progress; null: not known
-         "abandon_rate": 0.025,               # over finished calls; null: nothing answered
+                                              # not-started, running, paused, ended,
+                                              # missing, unknown (ended: the server's
+                                              # 1028 "task over")
+         "dialled": 120,                      # numbers called, finished or in progress
+         "answered": 40,                      # answered: finished, plus talking now
+         "dropped": 1,                        # abandoned (finished calls)
+         "live": 2,                           # its calls in progress (ringing or talking)
+         "finished_dialled": 119,             # numbers with a finished call
+         "finished_answered": 39,             # finished calls answered
+         "abandon_rate": 0.0256,              # dropped / finished_answered (finished
+                                              #   calls only); null: none answered
          "total": 500, "remaining": 380}      # its numbers, as far as this dashboard knows
       ],
       "queues_shown": ["sales"]               # the --queues scope, null for all
@@ -71,9 +80,6 @@ STATE_ORDER: tuple[AgentState, ...] = (
 )
 STATE_NAMES: tuple[str, ...] = tuple(state.value for state in STATE_ORDER)
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-#: States whose start the live model takes from the server's own durations (callduration,
-#: idleduration); every other state's start is only known from when this poll saw it.
-_TIMED_BY_SERVER = (AgentState.TALKING, AgentState.IDLE, AgentState.WRAPUP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,8 @@ class CampaignStatusLine:
     abandon_rate: float | None
     total: int
     remaining: int
+    finished_dialled: int = 0
+    finished_answered: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +113,9 @@ class TodayFigures:
     answered: int | None = None
     dropped: int | None = None
     abandon_rate: float | None = None
+    dropped_15m: int | None = None
+    dropped_60m: int | None = None
+    all_queues: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,40 +140,35 @@ class FloorStatus:
 
 
 def server_clock(snapshot: FloorSnapshot) -> float:
-    """The moment of the data on the server's clock (unix seconds).
-
-    Today the snapshot's `taken_at`, on this machine's clock; where the snapshot carries the
-    server's clock (its time, or an offset from this machine's), it is read here."""
-    return snapshot.taken_at
+    """The moment of the data on the server's clock (unix seconds): the live model puts
+    `taken_at` on the server's clock, learnt from its answers' `reqtime`/`rsptime`."""
+    return snapshot.server_time if snapshot.server_time is not None else snapshot.taken_at
 
 
 def seconds_in_state(agent: AgentView, snapshot: FloorSnapshot) -> int:
     """Whole seconds the agent has been in its state at the moment of the data: `since` and
-    `taken_at` are on the same clock, whichever clock that is."""
+    `taken_at` are both on the server's clock."""
     return max(0, int(snapshot.taken_at - agent.since))
 
 
 def agent_at_least(agent: AgentView) -> bool:
-    """Whether the time in state is only a lower bound: the server gave no start for it.
-
-    Today: every state but talking, idle and wrap-up (timed by callduration/idleduration);
-    where the snapshot marks it per agent (`at_least`), it is read here."""
-    return agent.state not in _TIMED_BY_SERVER
+    """Whether the time in state is only a lower bound: the server gave no start for it
+    (the live model marks each agent)."""
+    return agent.at_least
 
 
 def campaign_live(campaign: CampaignView) -> int | None:
-    """The campaign's calls in progress (ringing, talking, waiting), None while the snapshot
-    does not count them per campaign."""
-    del campaign
-    return None
+    """The campaign's calls in progress (its customers ringing or talking to an agent)."""
+    return campaign.live
 
 
 def today_known(snapshot: FloorSnapshot) -> bool:
-    """Whether the day's figures were read: a fresh snapshot whose every read succeeded.
+    """Whether the day's figures were read: a fresh snapshot whose bills are all counted
+    (`bills_read`) and whose every read succeeded.
 
     A failed bills read leaves zeros in the totals, which must not be shown as figures; the
     snapshot only says that some read failed (`error`), so any failure counts here."""
-    return not snapshot.stale and snapshot.error is None
+    return not snapshot.stale and snapshot.bills_read and snapshot.error is None
 
 
 # ---------------------------------------------------------------------- the status
@@ -210,6 +216,8 @@ def floor_status(
             answered=totals.answered_today,
             dropped=totals.dropped_today,
             abandon_rate=_rate(totals.dropped_today, totals.answered_today),
+            dropped_15m=totals.dropped_15m,
+            dropped_60m=totals.dropped_60m,
         )
     else:
         today = TodayFigures()
@@ -261,9 +269,11 @@ def _campaign(view: CampaignView) -> CampaignStatusLine:
         answered=view.answered,
         dropped=view.dropped,
         live=campaign_live(view),
-        abandon_rate=_rate(view.dropped, view.answered),
+        abandon_rate=_rate(view.dropped, view.finished_answered),
         total=view.total,
         remaining=view.remaining,
+        finished_dialled=view.finished_dialled,
+        finished_answered=view.finished_answered,
     )
 
 
@@ -294,6 +304,9 @@ def as_json(status: FloorStatus) -> dict[str, object]:
             "answered": status.today.answered,
             "dropped": status.today.dropped,
             "abandon_rate": status.today.abandon_rate,
+            "dropped_15m": status.today.dropped_15m,
+            "dropped_60m": status.today.dropped_60m,
+            "all_queues": status.today.all_queues,
         },
         "calls_in_progress": status.calls_in_progress,
         "counts": {
@@ -320,6 +333,8 @@ def as_json(status: FloorStatus) -> dict[str, object]:
                 "answered": line.answered,
                 "dropped": line.dropped,
                 "live": line.live,
+                "finished_dialled": line.finished_dialled,
+                "finished_answered": line.finished_answered,
                 "abandon_rate": line.abandon_rate,
                 "total": line.total,
                 "remaining": line.remaining,
@@ -340,7 +355,9 @@ def as_table(status: FloorStatus, *, agents: bool = False) -> str:
         return f"no data: {status.error or 'the server could not be read'}\n"
     lines = [f"server time {status.server_time} {status.tz} · data {status.age_seconds:g} s old"]
     if status.queues_shown:
-        lines.append(f"queues      {', '.join(status.queues_shown)} only")
+        lines.append(
+            f"queues      {', '.join(status.queues_shown)} only (today's calls: all queues)"
+        )
     if status.error:
         lines.append(f"warning     {status.error}")
     lines.append("today       " + _today_text(status.today))
@@ -381,9 +398,14 @@ def as_table(status: FloorStatus, *, agents: bool = False) -> str:
 def _today_text(today: TodayFigures) -> str:
     if today.answered is None or today.dropped is None:
         return "no data (the bills could not be read)"
+    recent = (
+        f" · dropped {today.dropped_15m} in 15 min, {today.dropped_60m} in 60 min"
+        if today.dropped_15m is not None and today.dropped_60m is not None
+        else ""
+    )
     return (
         f"answered {today.answered} · dropped {today.dropped} · "
-        f"abandon {_percent(today.abandon_rate)} (finished calls)"
+        f"abandon {_percent(today.abandon_rate)} (finished calls){recent}"
     )
 
 
