@@ -27,12 +27,15 @@ class Shot:
     queues: int = 3
     theme: str = "default"
     keys: tuple[str, ...] = ()
+    wall: bool = False  # `wallboard demo --wall`
+    view: str = "grid"  # or "list": the agent list
 
 
 SHOTS = (
     Shot("floor-80x24", (80, 24)),
     Shot("floor-160x48", (160, 48)),
-    Shot("wall-200x60", (200, 60), agents=160, queues=4),
+    Shot("wall-200x60", (200, 60), agents=160, queues=4, wall=True),
+    Shot("list-160x48", (160, 48), agents=160, queues=4, view="list"),
     Shot("high-contrast-120x36", (120, 36), theme="high-contrast"),
     Shot("help-80x24", (80, 24), keys=("question_mark",)),
 )
@@ -40,7 +43,7 @@ SHOTS = (
 
 async def take(shot: Shot, directory: Path) -> str:
     with seeded_floor(directory, agents=shot.agents, queues=shot.queues) as floor:
-        app = floor.app(theme=shot.theme)
+        app = floor.app(theme=shot.theme, wall=shot.wall, view=shot.view, bell=False)
         async with app.run_test(size=shot.size) as pilot:
             await app.wait_for_snapshot(timeout=15)
             await app.workers.wait_for_complete()

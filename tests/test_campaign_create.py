@@ -99,6 +99,7 @@ def data_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("WALLBOARD_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("WALLBOARD_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("WALLBOARD_PROFILE", raising=False)
+    monkeypatch.delenv("WALLBOARD_REGION", raising=False)
     return tmp_path / "data"
 
 
@@ -323,6 +324,36 @@ def test_pasted_numbers_left_paused(
     assert status == 1025 and calls(sim)[TASKSET] == 0  # never opened
     tracked = CampaignRegistry.default().get(taskid)
     assert tracked is not None and tracked.status == CampaignStatus.NOT_STARTED
+
+
+def test_the_profiles_region_is_the_default_of_region(
+    floor: tuple[Simulator, HoldAnswer],
+    data_dirs: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Numbers without a country code are dialled from the profile's region (here from
+    WALLBOARD_REGION, which overrides the profile's key); `--region` still wins."""
+    sim, _ = floor
+    path = tmp_path / "national.csv"
+    path.write_text("07400 111111\n07400 222222\n", encoding="utf-8")
+    argv = ["campaign", "create", "national", "--numbers", str(path), "--queue", QUEUE]
+    monkeypatch.setenv("WALLBOARD_REGION", "gb")
+    assert command(*argv, "--dry-run") == 0
+    assert "numbers sent as dialled from GB" in capsys.readouterr().out
+
+    before = {task.taskid for task in sim.tasks()}
+    assert command(*argv, "--yes") == 0, capsys.readouterr().err
+    ((_, held, _),) = new_tasks(sim, before)
+    assert held == {"07400111111", "07400222222"}  # as dialled from GB
+
+    assert command(*argv, "--region", "", "--dry-run") == 2  # no region: none is E.164
+    assert "in E.164 (no --region)" in capsys.readouterr().out
+
+    monkeypatch.setenv("WALLBOARD_REGION", "Mars")
+    assert command(*argv, "--dry-run") == 2
+    assert "WALLBOARD_REGION: 'region' 'Mars' is not a region code" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wallboard.commands import build_parser, main
+from wallboard.commands.options import command_line
 
 
 @pytest.mark.parametrize(
@@ -26,6 +27,29 @@ def test_dashboard_options_before_or_after_demo() -> None:
     assert before.read_only and after.read_only
     assert before.queues == after.queues == ["a", "b"]
     assert parser.parse_args(["demo"]).read_only is False
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--wall", "--no-bell"],
+        ["dashboard", "--wall", "--no-bell"],
+        ["--wall", "dashboard", "--no-bell"],
+        ["demo", "--wall", "--no-bell"],
+        ["--no-bell", "--wall", "demo"],
+    ],
+)
+def test_the_wall_and_no_bell_wherever_they_are_given(argv: list[str]) -> None:
+    line = command_line(build_parser().parse_args(argv))
+    assert line.wall and line.bell is False
+    assert line.read_only  # the wall implies read-only, so the floor and supervisor are too
+
+
+@pytest.mark.parametrize("argv", [[], ["demo"], ["dashboard"], ["--read-only", "demo"]])
+def test_without_wall_or_no_bell_nothing_is_said(argv: list[str]) -> None:
+    line = command_line(build_parser().parse_args(argv))
+    assert not line.wall and line.bell is None  # not set: the config file decides
+    assert line.read_only is ("--read-only" in argv)
 
 
 def test_help_exits_cleanly(capsys: pytest.CaptureFixture[str]) -> None:

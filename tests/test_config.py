@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 import logging
 import logging.handlers
 import os
@@ -22,6 +23,7 @@ from wallboard.commands.logfile import (
     PrivateRotatingFileHandler,
     log_handler,
 )
+from wallboard.commands.screen_state import ScreenMemory
 from wallboard.config import ConfigError, write_atomically, write_private
 from wallboard.settings import Profile, load_profile
 
@@ -33,6 +35,7 @@ ENV = (
     "WALLBOARD_CONFIG_DIR",
     "WALLBOARD_DATA_DIR",
     "WALLBOARD_TZ",
+    "WALLBOARD_REGION",
     "WALLBOARD_CALLBACK_LISTEN",
     "WALLBOARD_CALLBACK_PATH",
     "WALLBOARD_CALLBACK_ALLOW",
@@ -511,3 +514,55 @@ def test_an_old_open_log_is_closed_to_others(tmp_path: Path) -> None:
     handler = log_handler(path)
     handler.close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+# ---------------------------------------------------------------------- the remembered view
+
+
+def test_the_view_is_remembered_in_the_data_dir(clean_env: Path, tmp_path: Path) -> None:
+    memory = ScreenMemory.default()
+    assert memory.path == tmp_path / "data" / "screen.json"
+    assert memory.view() == "grid"  # nothing remembered yet
+    assert not memory.path.exists()  # reading writes nothing
+
+    memory.remember_view("list")
+    assert ScreenMemory.default().view() == "list"  # the next run starts on the list
+    assert json.loads(memory.path.read_text(encoding="utf-8")) == {"view": "list"}
+    assert stat.S_IMODE(memory.path.stat().st_mode) == 0o600
+    assert not [p for p in memory.path.parent.iterdir() if p.name != "screen.json"]  # no temp
+
+    memory.remember_view("grid")
+    assert ScreenMemory.default().view() == "grid"
+
+
+def test_other_keys_of_the_state_file_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "screen.json"
+    path.write_text('{"view": "grid", "later": 3}', encoding="utf-8")
+    ScreenMemory(path).remember_view("list")
+    assert json.loads(path.read_text(encoding="utf-8")) == {"view": "list", "later": 3}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"view": "tiles"}', '{"view": 3}', "[1, 2]", "not json", "", '"list"', "\udcff"],
+)
+def test_a_broken_state_file_starts_on_the_grid(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "screen.json"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    memory = ScreenMemory(path)
+    assert memory.view() == "grid"
+    memory.remember_view("list")  # and is replaced by a good one when the view changes
+    assert memory.view() == "list"
+
+
+def test_a_view_that_cannot_be_kept_never_stops_the_screen(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    memory = ScreenMemory(blocker / "screen.json")  # its folder is a file: cannot be written
+    with caplog.at_level(logging.WARNING, logger="wallboard.screen_state"):
+        memory.remember_view("list")
+        memory.remember_view("tiles")  # not a view: not kept
+    assert memory.view() == "grid"
+    assert "view not remembered" in caplog.text and "'tiles' not remembered" in caplog.text

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from wallboard import settings as settings_module
 from wallboard.config import ConfigError, ThemeError, read_toml, shipped_theme_dir
+from wallboard.live.alerts import AlertRules
 from wallboard.live.snapshot import AgentState
 from wallboard.settings import (
+    AlertSettings,
     CommandLine,
     Settings,
     ThresholdSettings,
@@ -52,7 +55,8 @@ def test_the_defaults_without_a_file() -> None:
     )
     assert settings.profile is None
     assert settings.thresholds == ThresholdSettings()
-    assert settings.alerts.abandon_rate == 0.03 and not settings.alerts.bell
+    assert settings.alerts.abandon_rate == 0.03 and settings.alerts.bell
+    assert not settings.wall_mode and settings.region is None
     assert settings.agents.names is None and settings.redis.url is None
     assert settings.wall.page_seconds == 15.0
     assert set(settings.origins.values()) == {"default"}
@@ -168,7 +172,15 @@ def test_the_agents_file_is_beside_the_config_file_or_in_the_config_dir(
         ("theme = 3\n", ": 'theme' must be text in quotes"),
         ("tehme = 'x'\n", ": unknown key 'tehme' (use theme, refresh,"),
         ("[alerts]\nabandon_rate = 3\n", " [alerts]: 'abandon_rate' must be a fraction"),
-        ("[alerts]\nbel = true\n", " [alerts]: unknown key 'bel' (use bell or abandon_rate)"),
+        ("[alerts]\nbel = true\n", " [alerts]: unknown key 'bel' (use bell, abandon_amber,"),
+        ("[alerts]\nbell = 'loud'\n", " [alerts]: 'bell' must be true or false"),
+        ("[alerts]\nabandon_min_answered = 1.5\n", "'abandon_min_answered' must be a whole"),
+        ("[alerts]\nno_idle_after = 'soon'\n", "'no_idle_after' must be a number of seconds"),
+        ("[alerts]\nabandon_amber = 0.04\n", " [alerts]: 'abandon_amber' must be from 0 to"),
+        ("[alerts]\nabandon_min_answered = 0\n", "'abandon_min_answered' must be 1 or more"),
+        ("[alerts]\nclear_after = -1\n", " [alerts]: 'clear_after' must be 0 or more seconds"),
+        ("[alerts]\npaused_after = -5\n", " [alerts]: 'paused_after' must be 0 or more"),
+        ("[wall]\npage_seconds = 0\n", " [wall]: 'page_seconds' must be from 2 to 3600"),
         ("redis = 'localhost'\n", ": 'redis' must be a [redis] table"),
         ("[thresholds]\nidel = [1, 2]\n", " [thresholds]: unknown key 'idel'"),
         ("[thresholds]\nidle = 5\n", "'idle' must be two whole seconds"),
@@ -202,6 +214,100 @@ def test_mistakes_name_the_file_and_the_key(
 def test_a_bad_environment_variable_is_named(env: dict[str, str], complaint: str) -> None:
     with pytest.raises(ConfigError, match=complaint):
         dashboard(env=env)
+
+
+# ----------------------------------------------------------------------------- alerts
+
+
+def test_the_alert_rules_are_the_engines_defaults_and_follow_the_paused_ramp() -> None:
+    settings = dashboard()
+    rules = settings.alerts.rules(settings.thresholds)
+    assert rules == AlertRules(paused_after=float(ThresholdSettings().paused[1]))
+    assert rules == AlertRules()  # the engine's own defaults: one set of figures
+    assert settings.origins["bell"] == "default"
+
+
+def test_every_alert_key_from_the_config_file(private_config: Path) -> None:
+    write(
+        private_config / "config.toml",
+        "[thresholds]\npaused = [60, 600]\n"
+        "[alerts]\nbell = false\nabandon_amber = 0.02\nabandon_rate = 0.05\n"
+        "abandon_margin = 0.001\nabandon_min_answered = 20\nno_idle_after = 90\n"
+        "unreadable_after = 45\nclear_after = 5\ncampaign_ended = false\n",
+    )
+    settings = dashboard()
+    assert not settings.alerts.bell
+    assert settings.origins["bell"].endswith("[alerts]: 'bell'")
+    assert settings.alerts.rules(settings.thresholds) == AlertRules(
+        abandon_amber=0.02,
+        abandon_rate=0.05,
+        abandon_margin=0.001,
+        abandon_min_answered=20,
+        paused_after=600.0,  # the [thresholds] paused red figure, as none is given
+        no_idle_after=90.0,
+        unreadable_after=45.0,
+        clear_after=5.0,
+        campaign_ended=False,
+    )
+    write(private_config / "config.toml", "[alerts]\npaused_after = 1200\n")
+    settings = dashboard()
+    assert settings.alerts.rules(settings.thresholds).paused_after == 1200.0
+
+
+def test_the_documented_example_is_a_valid_file_with_the_defaults(private_config: Path) -> None:
+    assert settings_module.__doc__ is not None
+    lines = settings_module.__doc__.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("    default = "))
+    end = next(i for i, line in enumerate(lines[start:], start) if line and line[0] != " ")
+    write(private_config / "config.toml", "\n".join(line[4:] for line in lines[start:end]))
+    documented = dashboard()
+    assert documented.alerts == AlertSettings(paused_after=900)
+    assert documented.alerts.rules(documented.thresholds) == AlertRules()
+    assert documented.thresholds == ThresholdSettings() and documented.wall.page_seconds == 15
+
+
+def test_alert_limits_that_do_not_fit_name_the_key_wherever_they_are_checked() -> None:
+    crossed = AlertSettings(abandon_amber=0.05, abandon_rate=0.03)
+    with pytest.raises(ConfigError, match=r"^here: 'abandon_amber' must be from 0 to abandon_ra"):
+        crossed.rules(ThresholdSettings(), "here")
+    with pytest.raises(ConfigError, match=r"^\[alerts\]: 'no_idle_after' must be 0 or more"):
+        AlertSettings(no_idle_after=-1).rules(ThresholdSettings())
+
+
+def test_no_bell_on_the_command_line_wins_over_the_file(private_config: Path) -> None:
+    write(private_config / "config.toml", "[alerts]\nbell = true\n")
+    quiet = dashboard(CommandLine(bell=False))
+    assert not quiet.alerts.bell and quiet.origins["bell"] == "--no-bell"
+    assert quiet.alerts.abandon_rate == 0.03  # the rest of the section is kept
+    assert dashboard(CommandLine()).alerts.bell
+
+
+def test_the_wall_is_read_only_whatever_the_file_says(private_config: Path) -> None:
+    write(private_config / "config.toml", "read_only = false\n")
+    wall = dashboard(CommandLine(wall=True))
+    assert wall.wall_mode and wall.read_only
+    assert wall.origins["read_only"] == "--wall"
+    assert not dashboard().wall_mode and not dashboard().read_only
+
+
+# ----------------------------------------------------------------------------- region
+
+
+def test_the_region_of_the_profile_or_the_environment(private_config: Path) -> None:
+    server = "url = 'http://127.0.0.1:9'\nappid = 'a'\naccesskey = 'k'\n"
+    write(private_config / "config.toml", f"[profiles.a]\n{server}region = 'gb'\n")
+    settings = load_settings(environ=NO_ENV)
+    assert settings.profile is not None and settings.profile.region == "GB"
+    assert settings.region == "GB"
+    assert load_settings(environ={"WALLBOARD_REGION": "us"}).region == "US"
+    assert dashboard(env={"WALLBOARD_REGION": "cn"}).region == "CN"  # no profile needed
+    assert dashboard().region is None
+
+    write(private_config / "config.toml", f"[profiles.a]\n{server}region = 'Mars'\n")
+    with pytest.raises(ConfigError, match=r"\[profiles.a\]: 'region' 'Mars' is not a region"):
+        load_settings(environ=NO_ENV)
+    with pytest.raises(ConfigError, match=r"^environment variable WALLBOARD_REGION: 'region'"):
+        dashboard(env={"WALLBOARD_REGION": "XX1"})
 
 
 def test_a_bad_option_is_named() -> None:

@@ -2,8 +2,9 @@
 
 Every file wallboard reads or writes for the user lives in two places: the config dir
 (`config.toml`, `themes/`, `agents.csv`) and the data dir (the audit log, the tracked
-campaigns, the log). Both follow the platform's conventions and can be moved with an
-environment variable, so a test or a container needs no home directory. What the files
+campaigns, the log, the screen's remembered view). Both follow the platform's conventions
+and can be moved with an environment variable, so a test or a container needs no home
+directory. What the files
 *mean* is `wallboard.settings`; this module only knows where they are, how to read TOML,
 and how to write a file atomically (a private one for secrets).
 """
@@ -32,6 +33,8 @@ THEMES_DIR = "themes"
 AGENTS_FILE = "agents.csv"
 #: The task-callback receiver's secret path, when the profile sets none (in the data dir).
 CALLBACK_PATH_FILE = "callback_path"
+#: What the screen remembers between runs (grid or list), in the data dir; no secrets.
+SCREEN_FILE = "screen.json"
 #: Mode bits that let anyone but the owner at a file or a directory.
 OTHERS = stat.S_IRWXG | stat.S_IRWXO
 
@@ -73,6 +76,11 @@ def user_theme_dir() -> Path:
 def default_agents_path() -> Path:
     """The agents file used when the settings name none: `agents.csv` in `config_dir()`."""
     return config_dir() / AGENTS_FILE
+
+
+def screen_state_path() -> Path:
+    """The screen's remembered choices (`screen.json` in `data_dir()`)."""
+    return data_dir() / SCREEN_FILE
 
 
 def shipped_theme_dir() -> Path:
@@ -208,6 +216,7 @@ def _linked(temporary: str, path: Path) -> bool:
 __all__ = [
     "AGENTS_FILE",
     "CALLBACK_PATH_FILE",
+    "SCREEN_FILE",
     "ConfigError",
     "ThemeError",
     "config_dir",
@@ -217,6 +226,7 @@ __all__ = [
     "ensure_private_dir",
     "others_can_read",
     "read_toml",
+    "screen_state_path",
     "shipped_theme_dir",
     "stored_callback_path",
     "user_theme_dir",

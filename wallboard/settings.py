@@ -20,6 +20,7 @@ the dashboard's own options:
     appid = "8f3c..."
     accesskey_env = "FLOOR_ACCESSKEY"   # or: accesskey = "..." (then chmod 600 the file)
     tz = "Asia/Shanghai"                # optional: the server's time zone
+    region = "GB"                       # optional: `campaign create --region`'s default
     callback_listen = "10.1.2.3:8090"   # optional: receive the server's callbacks here
     callback_allow = ["10.1.2.40"]      # who may post them (default: this machine only)
     callback_path = "/kT3...long-random"  # optional: the secret path (default: made for you)
@@ -34,6 +35,22 @@ the dashboard's own options:
     [agents]
     names = "agents.csv"                # extnumber,name[,team]: names for people
 
+    [alerts]                            # when the screen calls for attention (see below)
+    bell = true                         # ring the terminal bell once per alert raised
+    abandon_amber = 0.025               # a campaign's abandon rate: amber from 2.5%,
+    abandon_rate = 0.03                 # red past 3% (the legal limit)
+    abandon_margin = 0.002              # clears (or goes down a level) only this far below
+    abandon_min_answered = 1            # judge no rate over fewer answered calls
+    paused_after = 900                  # an agent paused this long (default: [thresholds]
+                                        # paused's red figure)
+    no_idle_after = 60                  # a dialling campaign's queue with no idle agent
+    unreadable_after = 30               # the server not answering
+    clear_after = 10                    # those two clear after this long fine again
+    campaign_ended = true               # say when a running campaign ends
+
+    [wall]
+    page_seconds = 15                   # the wall turns to the next queues this often
+
 `tz` is the IANA name of the time zone the server writes its times in: "today" is the
 server's day, so a dashboard in another zone needs it; without it, this machine's zone is
 used. `callback_listen` is the `host:port` where the dashboard listens for the server's task
@@ -47,13 +64,18 @@ A file that holds an accesskey must be readable by its owner alone: one that oth
 read is refused, with the fix (`chmod 600 FILE`). `accesskey_env` keeps the key out of the
 file altogether.
 
+`region` is the country (`GB`, `US`, `CN`) of numbers written without a country code: the
+default of `wallboard campaign create --region`.
+
 `[agents] names` is the agents file (`wallboard.live.names`), relative to the config file's
 folder; without it, `agents.csv` in the config dir is read when it exists, and
-`wallboard names --from-server` writes a first one there. `[alerts]`, `[wall]` and `[redis]`
-are sections for features that read them; each is optional and every key has a default.
+`wallboard names --from-server` writes a first one there. `[alerts]` holds the alert rules
+(`wallboard.live.alerts.AlertRules`, where each limit is explained); `--no-bell` silences
+the bell for one run. `[wall]` is the wall screen (`--wall`), `[redis]` a shared collector.
+Each section is optional and every key has a default.
 
 The environment overrides the file: `WALLBOARD_URL`, `WALLBOARD_APPID`, `WALLBOARD_ACCESSKEY`,
-`WALLBOARD_TZ`, `WALLBOARD_CALLBACK_LISTEN`, `WALLBOARD_CALLBACK_PATH`,
+`WALLBOARD_TZ`, `WALLBOARD_REGION`, `WALLBOARD_CALLBACK_LISTEN`, `WALLBOARD_CALLBACK_PATH`,
 `WALLBOARD_CALLBACK_ALLOW` (a comma list; all of the chosen profile), `WALLBOARD_PROFILE`,
 `WALLBOARD_THEME`, `WALLBOARD_REFRESH`, `WALLBOARD_QUEUES` (a comma list) and
 `WALLBOARD_READ_ONLY` (1/0, true/false, yes/no). Every mistake is a `ConfigError` whose one
@@ -70,7 +92,7 @@ import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 from pydantic import (
     AliasChoices,
@@ -95,11 +117,15 @@ from wallboard.config import (
     user_theme_dir,
 )
 
+if TYPE_CHECKING:
+    from wallboard.live.alerts import AlertRules
+
 ENV_URL = "WALLBOARD_URL"
 ENV_APPID = "WALLBOARD_APPID"
 ENV_ACCESSKEY = "WALLBOARD_ACCESSKEY"
 ENV_PROFILE = "WALLBOARD_PROFILE"
 ENV_TZ = "WALLBOARD_TZ"
+ENV_REGION = "WALLBOARD_REGION"
 ENV_CALLBACK_LISTEN = "WALLBOARD_CALLBACK_LISTEN"
 ENV_CALLBACK_PATH = "WALLBOARD_CALLBACK_PATH"
 ENV_CALLBACK_ALLOW = "WALLBOARD_CALLBACK_ALLOW"
@@ -111,6 +137,8 @@ ENV_READ_ONLY = "WALLBOARD_READ_ONLY"
 DEFAULT_THEME = "default"
 DEFAULT_REFRESH = 1.5
 REFRESH_RANGE = (0.2, 3600.0)
+#: How often the wall may turn its pages: slower than a glance, faster than forgotten.
+PAGE_RANGE = (2.0, 3600.0)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 #: Where task callbacks may come from when the profile does not say: this machine only.
@@ -127,6 +155,7 @@ PROFILE_OVERRIDES = (
     ("appid", ENV_APPID),
     ("accesskey", ENV_ACCESSKEY),
     ("tz", ENV_TZ),
+    ("region", ENV_REGION),
     ("callback_listen", ENV_CALLBACK_LISTEN),
     ("callback_path", ENV_CALLBACK_PATH),
     ("callback_allow", ENV_CALLBACK_ALLOW),
@@ -197,6 +226,20 @@ def _refresh(value: object) -> float:
     return seconds
 
 
+def _page_seconds(value: object) -> float:
+    seconds = _seconds(value)
+    low, high = PAGE_RANGE
+    if not low <= seconds <= high:
+        raise _complain(f"must be from {low:g} to {high:g} seconds")
+    return seconds
+
+
+def _whole(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _complain("must be a whole number, e.g. 1")
+
+
 def _fraction(value: object) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
         return float(value)
@@ -242,6 +285,8 @@ Secret = Annotated[SecretStr, BeforeValidator(_text)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Refresh = Annotated[float, BeforeValidator(_refresh)]
 Seconds = Annotated[float, BeforeValidator(_seconds)]
+PageSeconds = Annotated[float, BeforeValidator(_page_seconds)]
+Whole = Annotated[int, BeforeValidator(_whole)]
 Fraction = Annotated[float, BeforeValidator(_fraction)]
 Queues = Annotated[tuple[str, ...] | None, BeforeValidator(_queues)]
 Limit = Annotated[tuple[int, int], BeforeValidator(_limit)]
@@ -263,6 +308,7 @@ class ProfileSection(BaseModel):
     accesskey: Secret | None = None
     accesskey_env: Text | None = None
     tz: Text | None = None
+    region: Text | None = None
     callback_listen: Text | None = None
     callback_path: Text | None = None
     callback_allow: Annotated[str, BeforeValidator(_text_list)] | None = None
@@ -305,12 +351,42 @@ class AgentSettings(BaseModel):
 
 
 class AlertSettings(BaseModel):
-    """`[alerts]`: when the screen calls for attention beyond colour."""
+    """`[alerts]`: when the screen calls for attention beyond colour (a toast, the strip,
+    the bell, a flash on the wall). The keys are `AlertRules`' fields, plus `bell`; every
+    default is the rules' own, so a file without the section alerts as the engine would.
+
+    `paused_after` left out follows the paused ramp: an agent is called for when their
+    tile turns red (`[thresholds] paused`, second figure), so the two never disagree."""
 
     model_config = _SECTION
 
-    bell: Flag = False
+    bell: Flag = True
+    abandon_amber: Fraction = 0.025
     abandon_rate: Fraction = 0.03
+    abandon_margin: Fraction = 0.002
+    abandon_min_answered: Whole = 1
+    paused_after: Seconds | None = None
+    no_idle_after: Seconds = 60.0
+    unreadable_after: Seconds = 30.0
+    clear_after: Seconds = 10.0
+    campaign_ended: Flag = True
+
+    def rules(self, thresholds: ThresholdSettings, where: str = "[alerts]") -> AlertRules:
+        """The alerts engine's rules; a ConfigError naming the key (after `where`, the file
+        and section) when the limits do not fit together (amber past red, a negative
+        time): the engine checks them, this says where to fix them."""
+        from wallboard.live.alerts import AlertRules
+
+        limits = self.model_dump(exclude={"bell", "paused_after"})
+        paused = self.paused_after if self.paused_after is not None else thresholds.paused[1]
+        try:
+            return AlertRules(paused_after=float(paused), **limits)
+        except ValueError as exc:
+            text = str(exc)
+            key = next((name for name in AlertSettings.model_fields if text.startswith(name)), "")
+            if key:
+                text = f"{key!r}{text[len(key) :]}"
+            raise ConfigError(f"{where}: {text}") from None
 
 
 class WallSettings(BaseModel):
@@ -318,7 +394,7 @@ class WallSettings(BaseModel):
 
     model_config = _SECTION
 
-    page_seconds: Seconds = 15.0
+    page_seconds: PageSeconds = 15.0
 
 
 class RedisSettings(BaseModel):
@@ -364,6 +440,7 @@ class Profile:
     name: str = ""
     source: str = ""  # where it came from, for messages: a file, or "environment"
     tz: dt.tzinfo | None = None  # the server's time zone; None: this machine's
+    region: str | None = None  # numbers without a country code are dialled from here
     callback_listen: tuple[str, int] | None = None  # (host, port) for the callback receiver
     # The secret path callbacks must be posted to (set whenever `callback_listen` is).
     callback_path: str | None = field(default=None, repr=False)
@@ -374,7 +451,7 @@ class Profile:
         path = "'***'" if self.callback_path else "None"
         return (
             f"Profile(name={self.name!r}, url={self.url!r}, appid={self.appid!r}, "
-            f"accesskey='***', source={self.source!r}, tz={self.tz!r}, "
+            f"accesskey='***', source={self.source!r}, tz={self.tz!r}, region={self.region!r}, "
             f"callback_listen={self.callback_listen!r}, callback_path={path}, "
             f"callback_allow={tuple(str(n) for n in self.callback_allow)!r})"
         )
@@ -391,11 +468,16 @@ class Settings(BaseModel):
     refresh: float = DEFAULT_REFRESH
     queues: tuple[str, ...] | None = None
     read_only: bool = False
+    #: The wall screen (`--wall`): big figures, no keys; it implies `read_only`.
+    wall_mode: bool = False
     thresholds: ThresholdSettings = ThresholdSettings()
     agents: AgentSettings = AgentSettings()
     alerts: AlertSettings = AlertSettings()
     wall: WallSettings = WallSettings()
     redis: RedisSettings = RedisSettings()
+    #: Numbers without a country code are dialled from here (the profile's `region`, else
+    #: `WALLBOARD_REGION`); None: numbers must be in E.164.
+    region: str | None = None
     #: The agents file (`[agents] names`, else `agents.csv` in the config dir); None: none.
     agents_file: Path | None = None
     #: True when the settings name the agents file: then a missing file is a mistake.
@@ -407,7 +489,10 @@ class Settings(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class CommandLine:
-    """The command line's layer: None (or False for `read_only`) where it said nothing."""
+    """The command line's layer: None (or False for the flags) where it said nothing.
+
+    `wall` is the wall screen, which nobody at a keyboard watches, so it is read-only
+    whatever `read_only` says; `bell` False is `--no-bell`."""
 
     config: Path | None = None
     profile: str | None = None
@@ -415,6 +500,8 @@ class CommandLine:
     refresh: float | None = None
     queues: Sequence[str] | None = None
     read_only: bool = False
+    wall: bool = False
+    bell: bool | None = None
 
 
 def load_settings(
@@ -454,7 +541,7 @@ def load_settings(
             "theme": line.theme,
             "refresh": line.refresh,
             "queues": list(line.queues) if line.queues is not None else None,
-            "read_only": line.read_only or None,
+            "read_only": line.read_only or line.wall or None,
         },
         _option_place,
     ).model_dump()
@@ -471,6 +558,15 @@ def load_settings(
                 break
         else:
             origins[key] = "default"
+    if line.wall:  # the wall is read-only whatever the file or the environment says
+        origins["read_only"] = "--wall"
+
+    alerts = document.alerts
+    alerts.rules(document.thresholds, f"{file} [alerts]")  # a mistake says so before the screen
+    origins["bell"] = f"{file} [alerts]: 'bell'" if "bell" in alerts.model_fields_set else "default"
+    if line.bell is not None:
+        alerts = alerts.model_copy(update={"bell": line.bell})
+        origins["bell"] = "--no-bell" if not line.bell else "the command line"
 
     profile = None
     if need_profile:
@@ -478,6 +574,12 @@ def load_settings(
         profile = resolve_profile(
             document if file.is_file() else None, file, name, env, explicit=explicit
         )
+    if profile is not None:
+        region = profile.region
+    elif env.get(ENV_REGION, "").strip():
+        region = _region(env[ENV_REGION], f"environment variable {ENV_REGION}")
+    else:
+        region = None
     return Settings(
         config_file=file,
         profile=profile,
@@ -485,11 +587,13 @@ def load_settings(
         refresh=chosen.get("refresh") or DEFAULT_REFRESH,
         queues=chosen.get("queues"),
         read_only=bool(chosen.get("read_only", False)),
+        wall_mode=line.wall,
         thresholds=document.thresholds,
         agents=document.agents,
-        alerts=document.alerts,
+        alerts=alerts,
         wall=document.wall,
         redis=document.redis,
+        region=region,
         agents_file=_agents_file(document.agents, file),
         agents_file_named=document.agents.names is not None,
         origins=origins,
@@ -567,6 +671,11 @@ def resolve_profile(
         name=chosen,
         source=where,
         tz=_zone(values["tz"], origins.get("tz", where)) if values.get("tz") else None,
+        region=(
+            _region(values["region"], origins.get("region", where))
+            if values.get("region")
+            else None
+        ),
         callback_listen=listen,
         callback_path=path,
         callback_allow=(
@@ -606,6 +715,7 @@ def _profile_values(
             ("appid", section.appid),
             ("accesskey", section.accesskey.get_secret_value() if section.accesskey else None),
             ("tz", section.tz),
+            ("region", section.region),
             ("callback_listen", section.callback_listen),
             ("callback_path", section.callback_path),
             ("callback_allow", section.callback_allow),
@@ -742,6 +852,19 @@ def _zone(name: str, where: str) -> dt.tzinfo:
             f"{where}: 'tz' {shown!r} is not a time zone name "
             f"(use an IANA name such as 'Asia/Shanghai', 'Europe/London' or 'UTC')"
         ) from None
+
+
+def _region(text: str, where: str) -> str:
+    """A region code as the phone-number library knows it (`GB`, `US`), upper case."""
+    from wallboard.live.numbers_file import check_region
+
+    try:
+        region = check_region(text)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: 'region' {exc}") from None
+    if region is None:
+        raise ConfigError(f"{where}: 'region' is empty (leave it out for none)")
+    return region
 
 
 def _listen_address(text: str, where: str) -> tuple[str, int]:

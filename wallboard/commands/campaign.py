@@ -116,7 +116,8 @@ def add_parser(subparsers: Subparsers) -> None:
         default=None,
         metavar="CC",
         help="the country of numbers written without a country code (e.g. GB, US, CN); "
-        "numbers are sent as dialled from it",
+        "numbers are sent as dialled from it (default: the profile's region, or "
+        "WALLBOARD_REGION)",
     )
     create.add_argument(
         "--paused", action="store_true", help="create it without opening it (no dialling yet)"
@@ -189,6 +190,8 @@ def _create(args: argparse.Namespace) -> int:
         return _usage(f"read-only ({origin}): a new campaign changes the floor; --dry-run only")
     profile = settings.profile
     tz = profile.tz if profile else None
+    if args.region is None:  # the profile's (or WALLBOARD_REGION); --region "" says none
+        region = settings.region
     try:
         start = parse_moment(args.start, tz) if args.start else None
     except ValueError:

@@ -23,6 +23,7 @@ from wallboard.commands.options import (
     add_profile_options,
     command_line,
 )
+from wallboard.commands.screen_state import DEFAULT_VIEW, ScreenMemory
 from wallboard.config import ConfigError, ThemeError, data_dir, ensure_private_dir
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         profile=profile.name or None,
         tz=profile.tz,
         themes=themes,
+        memory=ScreenMemory.default(),
     )
     try:
         receiver = callback_receiver(
@@ -146,15 +148,25 @@ def build_app(
     slow_interval: float = 30.0,
     tz: dt.tzinfo | None = None,
     themes: Mapping[str, Theme] | None = None,
+    memory: ScreenMemory | None = None,
 ) -> WallboardApp:
     """The app on a client: the live model and the supervisor wired as the contracts say.
 
-    `themes` are the theme files' themes (`checked_themes`); None: the shipped ones only."""
+    `themes` are the theme files' themes (`checked_themes`); None: the shipped ones only.
+    `tz` is the server's zone: "today" of the live model and the wall's clock. `memory`
+    keeps the grid or list choice across runs (None: every run starts on the grid and
+    nothing is written, for tests and benchmarks). One audit log serves the supervisor's
+    actions and the alerts' raise and acknowledge lines, so the day reads in one file.
+    Raises ConfigError when the alert rules do not fit together (`load_settings` has
+    already said so for settings it loaded)."""
     from wallboard.live.actions import Supervisor
     from wallboard.live.audit import AuditLog
     from wallboard.live.model import LiveFloor
     from wallboard.ui.app import WallboardApp
     from wallboard.ui.thresholds import Thresholds
+
+    read_only = settings.read_only or settings.wall_mode
+    alert_rules = settings.alerts.rules(settings.thresholds)
 
     floor = LiveFloor(
         client,
@@ -163,14 +175,14 @@ def build_app(
         clock=clock,
         fast_interval=settings.refresh,
         slow_interval=slow_interval,
-        read_only=settings.read_only,
+        read_only=read_only,
         profile=profile,
         tz=tz,
     )
     supervisor = Supervisor(
         client,
         audit if audit is not None else AuditLog(),
-        read_only=settings.read_only,
+        read_only=read_only,
         registry=registry,
         profile=profile,
     )
@@ -181,8 +193,15 @@ def build_app(
         clock=clock,
         queues=settings.queues,
         thresholds=Thresholds.from_names(settings.thresholds.by_state_name()),
-        read_only=settings.read_only,
+        read_only=read_only,
         themes=shipped_themes() if themes is None else themes,
+        wall=settings.wall_mode,
+        page_seconds=settings.wall.page_seconds,
+        tz=tz,
+        alert_rules=alert_rules,
+        bell=settings.alerts.bell,
+        view=memory.view() if memory is not None else DEFAULT_VIEW,
+        on_view_change=memory.remember_view if memory is not None else None,
     )
 
 

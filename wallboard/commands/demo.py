@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from wallboard.commands.dashboard import (
 )
 from wallboard.commands.logfile import log_to_file
 from wallboard.commands.options import Subparsers, add_dashboard_options, command_line
+from wallboard.commands.screen_state import ScreenMemory
 from wallboard.config import ConfigError
 
 if TYPE_CHECKING:
@@ -88,16 +88,18 @@ def run(args: argparse.Namespace) -> int:
         ):
             track_demo_campaigns(sim, registry)
             client = WallboardClient(url, sim.appid, sim.accesskey)
-            # The simulated floor keeps its own clock and writes bill times in UTC: "today",
-            # time in state and the campaigns' bills are read on that clock.
+            # The simulated floor keeps its own clock and writes its times in its own zone
+            # (UTC): "today", time in state, the campaigns' bills and the wall's clock are
+            # read on that clock, in that zone.
             app = build_app(
                 client,
                 settings,
                 registry=registry,
                 audit=AuditLog(),
                 clock=sim.now,
-                tz=dt.UTC,
+                tz=sim.tz,
                 themes=themes,
+                memory=ScreenMemory.default(),
             )
             return asyncio.run(serve(app, client))
 

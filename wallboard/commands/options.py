@@ -67,20 +67,39 @@ def add_dashboard_options(parser: argparse.ArgumentParser, top: bool = True) -> 
         metavar="SECONDS",
         help="fast poll interval (default 1.5 s)",
     )
+    parser.add_argument(
+        "--wall",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="the wall screen: big figures read across the room, no keys (read-only)",
+    )
+    parser.add_argument(
+        "--no-bell",
+        dest="bell",
+        action="store_false",
+        default=True if top else argparse.SUPPRESS,
+        help="do not ring the terminal bell when an alert is raised",
+    )
 
 
 def command_line(args: argparse.Namespace) -> CommandLine:
-    """The settings' command-line layer from parsed arguments (absent options: not set)."""
+    """The settings' command-line layer from parsed arguments (absent options: not set).
+
+    `--wall` implies `--read-only` here, at the root, so that the live model and the
+    supervisor are built read-only too, not only the screen: a wall has no keyboard."""
     from wallboard.settings import CommandLine
 
     config = getattr(args, "config", None)
+    wall = bool(getattr(args, "wall", False))
     return CommandLine(
         config=Path(config) if config else None,
         profile=getattr(args, "profile", None),
         theme=getattr(args, "theme", None),
         refresh=getattr(args, "refresh", None),
         queues=getattr(args, "queues", None),
-        read_only=bool(getattr(args, "read_only", False)),
+        read_only=bool(getattr(args, "read_only", False)) or wall,
+        wall=wall,
+        bell=None if getattr(args, "bell", True) else False,
     )
 
 

@@ -5,6 +5,8 @@ model, supervisor and screen).
 The simulator runs on a manual clock, warmed up for a few simulated minutes so that calls,
 pauses and bills exist; the dashboard's clock is pinned to the simulator's, and "today" is
 taken in UTC, so that neither the hour nor the time zone of the machine shows in a picture.
+`SeededFloor.app(wall=True)` is `wallboard demo --wall` (read-only, as there), and
+`view="list"` starts on the agent list.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from textual.theme import Theme
 from wallboard.api.client import WallboardClient
 from wallboard.commands.dashboard import shipped_themes
 from wallboard.commands.demo import demo_server, track_demo_campaigns
+from wallboard.commands.screen_state import DEFAULT_VIEW
 from wallboard.live.actions import Supervisor
+from wallboard.live.alerts import AlertRules
 from wallboard.live.audit import AuditLog
 from wallboard.live.campaigns import CampaignRegistry
 from wallboard.live.model import LiveFloor
@@ -44,6 +48,12 @@ class SeededApp(WallboardApp):
         thresholds: Thresholds | None,
         read_only: bool,
         themes: Mapping[str, Theme],
+        wall: bool = False,
+        page_seconds: float = 15.0,
+        tz: dt.tzinfo | None = None,
+        alert_rules: AlertRules | None = None,
+        bell: bool = True,
+        view: str = DEFAULT_VIEW,
     ) -> None:
         super().__init__(
             floor,
@@ -54,6 +64,12 @@ class SeededApp(WallboardApp):
             thresholds=thresholds,
             read_only=read_only,
             themes=themes,
+            wall=wall,
+            page_seconds=page_seconds,
+            tz=tz,
+            alert_rules=alert_rules,
+            bell=bell,
+            view=view,
         )
         self.client = client
 
@@ -75,8 +91,14 @@ class SeededFloor:
         read_only: bool = False,
         queues: Sequence[str] | None = None,
         thresholds: Thresholds | None = None,
+        wall: bool = False,
+        view: str = DEFAULT_VIEW,
+        alert_rules: AlertRules | None = None,
+        bell: bool = True,
     ) -> SeededApp:
-        """A new dashboard on this floor (each app gets its own client)."""
+        """A new dashboard on this floor (each app gets its own client). `wall` is read-only
+        throughout, as `--wall` makes it; nothing is remembered between apps."""
+        read_only = read_only or wall
         client = WallboardClient(self.url, self.sim.appid, self.sim.accesskey)
         registry = CampaignRegistry(self.directory / "campaigns.json")
         floor = LiveFloor(
@@ -105,6 +127,11 @@ class SeededFloor:
             thresholds=thresholds,
             read_only=read_only,
             themes=shipped_themes(),  # a user's theme files must not change a picture
+            wall=wall,
+            tz=dt.UTC,  # the clock on the wall too: no machine zone in a picture
+            alert_rules=alert_rules,
+            bell=bell,
+            view=view,
         )
 
 
