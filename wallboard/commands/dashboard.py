@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from wallboard.commands.logfile import log_to_file
+from wallboard.commands.names import agent_names
 from wallboard.commands.options import (
     Subparsers,
     add_dashboard_options,
@@ -178,6 +179,7 @@ def build_app(
         read_only=read_only,
         profile=profile,
         tz=tz,
+        names=agent_names(settings),
     )
     supervisor = Supervisor(
         client,

@@ -20,6 +20,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+from wallboard.commands.names import agent_names
 from wallboard.commands.options import (
     Subparsers,
     add_profile_options,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
     from wallboard.api.client import WallboardClient
     from wallboard.live.campaigns import CampaignRegistry
+    from wallboard.live.names import AgentNames
     from wallboard.live.snapshot import FloorSnapshot
     from wallboard.live.status import FloorStatus
     from wallboard.settings import Profile
@@ -90,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
     registry = CampaignRegistry.default()
     if registry.problem:
         print(f"wallboard status: warning: {registry.problem}", file=sys.stderr)
-    snapshot = asyncio.run(poll_once(client, profile, registry, settings.queues))
+    snapshot = asyncio.run(
+        poll_once(client, profile, registry, settings.queues, names=agent_names(settings))
+    )
     status = report(snapshot, profile, settings.queues, now=time.time())
     if as_json or not status.stale:  # a person needs the reason once, on stderr
         _print(status, as_json, agents=bool(getattr(args, "agents", False)))
@@ -116,6 +120,7 @@ async def poll_once(
     queues: Sequence[str] | None,
     *,
     catch_up: float = CATCH_UP_SECONDS,
+    names: AgentNames | None = None,
 ) -> FloorSnapshot:
     """One poll of a live model built as the dashboard builds it, and as many more as it
     takes (within `catch_up` seconds) to read the day's bills in full: a busy day is more
@@ -133,6 +138,7 @@ async def poll_once(
         read_only=True,
         profile=profile.name or None,
         tz=profile.tz,
+        names=names,
         fast_interval=CATCH_UP_PAUSE,  # while catching up, the next bills are due at once
     )
     async with client:
