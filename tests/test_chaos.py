@@ -497,7 +497,8 @@ async def test_a_bad_day_on_the_wire(
 
     for one in asked:
         check_action(one)
-    everything = r.audit.entries()
+    # Alerts raised by the bad day (the server unreadable) share the log; they are not actions.
+    everything = [entry for entry in r.audit.entries() if entry["action"] != "alert"]
     # The double press's second press is in the log too, as refused, and was never sent.
     refused = [entry for entry in everything if entry["outcome"] == "refused"]
     assert [entry["action"] for entry in refused] == ["set busy"]

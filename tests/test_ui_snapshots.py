@@ -14,6 +14,7 @@ from test_ui_support import T0, agent, campaign, scripted_app, snapshot
 from textual.widgets import Input
 
 from wallboard.commands.seeded import SeededFloor, seeded_floor
+from wallboard.live.alerts import AlertRules
 from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
 
 
@@ -26,6 +27,9 @@ def floor(tmp_path: Path) -> Iterator[SeededFloor]:
 async def first_poll(pilot: Any) -> None:
     await pilot.app.wait_for_snapshot(timeout=10)
     await pilot.app.workers.wait_for_complete()
+    # The seeded campaigns are past 3%: their alerts stay in the strip, but their toasts,
+    # gone in 15 s, would hide a corner of every picture (the alert has its own picture).
+    pilot.app.clear_notifications()
     await pilot.pause()
 
 
@@ -89,7 +93,10 @@ def test_stale_data_80x24(snap_compare: Any, tmp_path: Path) -> None:
         ),
     )
     stale = replace(fresh, stale=True, error="server unreachable")
-    app, _floor, _client = scripted_app(tmp_path, [fresh, stale])
+    # The campaign's 3.4% would raise an alert, whose toast covers the dimmed campaigns
+    # this picture is about: the alert has a picture of its own.
+    quiet = AlertRules(abandon_amber=0.05, abandon_rate=0.05)
+    app, _floor, _client = scripted_app(tmp_path, [fresh, stale], alert_rules=quiet)
 
     async def go_stale(pilot: Any) -> None:
         await first_poll(pilot)
@@ -109,3 +116,37 @@ def test_no_data_yet_80x24(snap_compare: Any, tmp_path: Path) -> None:
     )
     app, _floor, _client = scripted_app(tmp_path, [never])
     assert snap_compare(app, terminal_size=(80, 24), run_before=first_poll)
+
+
+def test_agent_list_160x48(snap_compare: Any, floor: SeededFloor) -> None:
+    """The seeded floor as a list: one row per person, paused and idle longest first."""
+    app = floor.app(view="list")
+    assert snap_compare(app, terminal_size=(160, 48), run_before=first_poll)
+
+
+def test_alert_raised_80x24(snap_compare: Any, tmp_path: Path) -> None:
+    """A campaign past 3%: the toast, and the strip in the banner's row, red, until `a`."""
+    people = {
+        "sales": [
+            agent("1001", name="Alice", state=AgentState.TALKING, number="13800001111"),
+            agent("1002", name="Bob", state=AgentState.IDLE, seconds=40),
+            agent("1003", name="Chen", state=AgentState.PAUSED, seconds=200),
+        ]
+    }
+    totals = FloorTotals(idle=1, talking=1, paused=1, calls_in_progress=1)
+    calm = snapshot(people, [campaign(assigned_to="sales", abandon_rate=0.02)], totals=totals)
+    surge = snapshot(
+        people,
+        [campaign(assigned_to="sales", abandon_rate=0.041, dropped=17, answered=412)],
+        taken_at=T0 + 1,
+        totals=replace(totals, answered_today=412, dropped_today=17),
+    )
+    app, _floor, _client = scripted_app(tmp_path, [calm, surge], bell=False)
+
+    async def surge_now(pilot: Any) -> None:
+        await first_poll(pilot)
+        pilot.app.poll_now()
+        await pilot.app.wait_for_snapshot(2)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=surge_now)

@@ -601,3 +601,23 @@ def test_wall_stale_120x36(snap_compare: Any) -> None:
         await shown(pilot, screen, replace(fresh, stale=True, error="server unreachable"))
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=go_stale)
+
+
+def test_wall_alert_120x36(snap_compare: Any) -> None:
+    """Alerts not acknowledged take the top line, red (the flash swaps its colours)."""
+    from wallboard.live.alerts import Alerts
+    from wallboard.ui.app import alert_line
+
+    screen = wall()
+    app = WallHost(screen)
+    floor = busy_floor()
+    alerts = Alerts()
+    alerts.update(floor)
+
+    async def alert(pilot: Any) -> None:
+        await shown(pilot, screen, floor)
+        screen.show_alert(alert_line(alerts.shown), red=True)
+        await pilot.pause()
+
+    assert alerts.shown
+    assert snap_compare(app, terminal_size=(120, 36), run_before=alert)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -321,6 +321,33 @@ class Supervisor:
         """The agent id to send for an extension: the one the server reported (`known`),
         else the one last typed for it, else "" (the screen then asks for it)."""
         return known or self._crmids.get(extnumber.strip(), "")
+
+    def record(
+        self,
+        *,
+        action: str,
+        target: str,
+        outcome: str,
+        message: str = "",
+        details: Mapping[str, object] | None = None,
+    ) -> bool:
+        """Write something the supervisor saw or did that sends nothing to the server (an
+        alert raised, cleared or acknowledged) to the same audit log as the actions, under
+        this supervisor's name, so that the day reads in one file, read-only or not.
+        False when the file could not be written (logged; the screen goes on)."""
+        try:
+            self._audit.append(
+                action=action,
+                target=target,
+                outcome=outcome,
+                message=message,
+                user=self.user,
+                details=details,
+            )
+        except OSError as exc:
+            log.warning("audit log not written: %s", exc)
+            return False
+        return True
 
     # ------------------------------------------------------------------ agents
 

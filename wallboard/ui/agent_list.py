@@ -31,6 +31,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -326,6 +327,15 @@ class AgentList(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = set(COMPONENTS)
 
+    class Arranged(Message):
+        """The rows were laid out anew (the first layout, a filter, a sort, someone came or
+        left): `shown` may have changed, and an agent may be selected now that was not
+        on the list before its first layout."""
+
+        def __init__(self, agent_list: AgentList) -> None:
+            super().__init__()
+            self.agent_list = agent_list
+
     DEFAULT_CSS = """
     AgentList {
         height: 1fr;
@@ -340,13 +350,13 @@ class AgentList(ScrollView, can_focus=True):
     AgentList > .agent-list--ext { color: $foreground; text-style: bold; }
     AgentList > .agent-list--muted { color: $text-muted; }
     AgentList > .agent-list--note { color: $text-muted; text-style: italic; }
-    AgentList > .agent-list--cursor { background: $primary 45%; color: $foreground; }
+    AgentList > .agent-list--cursor { background: $selection 45%; color: $foreground; }
     AgentList > .agent-list--cursor-ext {
-        background: $primary 45%; color: $foreground; text-style: bold;
+        background: $selection 45%; color: $foreground; text-style: bold;
     }
-    AgentList:focus > .agent-list--cursor { background: $primary; color: auto 95%; }
+    AgentList:focus > .agent-list--cursor { background: $selection; color: auto 95%; }
     AgentList:focus > .agent-list--cursor-ext {
-        background: $primary; color: auto 95%; text-style: bold;
+        background: $selection; color: auto 95%; text-style: bold;
     }
     AgentList > .agent-list--time-ok { color: $foreground; }
     AgentList > .agent-list--time-amber {
@@ -550,6 +560,7 @@ class AgentList(ScrollView, can_focus=True):
         body = len(rows) or 1
         self.virtual_size = Size(columns.width, _HEADER_LINES + body)
         self.refresh()
+        self.post_message(self.Arranged(self))
 
     def _visible(self) -> range:
         """Indexes of the rows on screen now."""

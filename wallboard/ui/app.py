@@ -15,11 +15,20 @@ action that cannot apply to what the screen shows (resuming a running campaign, 
 paused agent busy): the app hands the Supervisor the state on screen, unless an action
 changed it since the last poll, and the Supervisor refuses it, says why and audits it.
 Ending a campaign and checking an agent out are confirmed first.
+
+The agents show as a grid of tiles or as a list sorted the way a supervisor scans (`v`
+switches, and the composition root remembers the choice); both share the filters and the
+selection the actions use. Alerts (`wallboard.live.alerts`) are judged on every snapshot and
+every second: each raise is a toast, a line in the alerts strip and one ring of the bell,
+and stays until `a` acknowledges it; raises, clears and acknowledgements are audited.
+In wall mode a `WallScreen` covers the floor screen: read-only, no key bar, and no key but
+quit and acknowledge; nothing is refused aloud on a wall.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -31,7 +40,7 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.command import Provider
-from textual.containers import Container
+from textual.containers import Container, Horizontal
 from textual.screen import ModalScreen
 from textual.theme import Theme
 from textual.timer import Timer
@@ -49,6 +58,7 @@ from wallboard.live.actions import (
     campaign_key,
     cannot_apply,
 )
+from wallboard.live.alerts import Alert, AlertEvent, AlertLevel, AlertRules, Alerts, EventKind
 from wallboard.live.snapshot import (
     AgentState,
     AgentView,
@@ -57,6 +67,7 @@ from wallboard.live.snapshot import (
     FloorSnapshot,
 )
 from wallboard.ui.agent_grid import AgentGrid
+from wallboard.ui.agent_list import AgentList
 from wallboard.ui.campaigns_pane import CampaignsPane
 from wallboard.ui.commands import FloorCommands, OfferedThemes
 from wallboard.ui.dialogs import (
@@ -75,6 +86,7 @@ from wallboard.ui.keys import FLOOR_ACTIONS, KEYS, bindings
 from wallboard.ui.messages import ActionFinished, Edge, SnapshotArrived
 from wallboard.ui.themes import DEFAULT_THEME, load_themes, variable_defaults
 from wallboard.ui.thresholds import Thresholds
+from wallboard.ui.wall import PAGE_SECONDS, WallScreen
 
 log = logging.getLogger("wallboard.ui")
 
@@ -95,6 +107,26 @@ CONFIRMED_FIRST: dict[SupervisorAction, tuple[str, str]] = {
 _FLOOR_KEYS: dict[str, SupervisorAction] = {
     name.strip(): key.floor for key in KEYS if key.floor is not None for name in key.keys.split(",")
 }
+#: The only actions a wall takes: nobody works the floor from it, but whoever walks past
+#: may say "seen" to an alert, and someone has to be able to close it.
+WALL_ACTIONS = frozenset({"quit", "acknowledge"})
+#: The agents' two views (`v` switches).
+VIEWS = ("grid", "list")
+#: Seconds an alert's toast stays up (the strip keeps it until acknowledged).
+ALERT_TOAST_SECONDS = 15.0
+
+AgentsView = AgentGrid | AgentList
+
+
+def alert_line(shown: Sequence[Alert]) -> str:
+    """The alerts strip's line: the worst, oldest alert not acknowledged, how many there
+    are (first, where a narrow strip never cuts it) and the key; "" when there is none."""
+    if not shown:
+        return ""
+    first = shown[0]
+    seen = "" if first.active else " (cleared)"
+    count = f"{len(shown)} alerts: " if len(shown) > 1 else ""
+    return f"▲ {count}{first.text}{seen} · a: acknowledge"
 
 
 class Floor(Protocol):
@@ -132,16 +164,37 @@ class WallboardApp(App[int]):
         thresholds: Thresholds | None = None,
         read_only: bool | None = None,
         themes: Mapping[str, Theme] | None = None,
+        wall: bool = False,
+        page_seconds: float = PAGE_SECONDS,
+        tz: dt.tzinfo | None = None,
+        alert_rules: AlertRules | None = None,
+        bell: bool = True,
+        view: str = "grid",
+        on_view_change: Callable[[str], None] | None = None,
     ) -> None:
         """`themes`: the theme files' themes, by name, as the composition root read them;
-        None reads the theme files here."""
+        None reads the theme files here. `wall`: the wall screen, read-only whatever
+        `read_only` says, its queues turning every `page_seconds`, its clock in `tz` (the
+        server's zone; None: this machine's). `alert_rules`: None for the defaults, paused
+        past the paused ramp's red limit. `bell`: ring once per batch of alerts raised.
+        `view`: "grid" or "list" to start with; `on_view_change` is told of every switch."""
         super().__init__()
+        if view not in VIEWS:
+            raise ValueError(f"no view {view!r} (views: {', '.join(VIEWS)})")
         self.floor = floor
         self.supervisor = supervisor
         self.clock = clock
         self.queues = tuple(queues) if queues else None
         self.thresholds = thresholds or Thresholds()
-        self.read_only = supervisor.read_only if read_only is None else read_only
+        self.wall_mode = wall
+        self.read_only = wall or (supervisor.read_only if read_only is None else read_only)
+        self.bell_on = bell
+        self.view = view
+        self.on_view_change = on_view_change
+        if alert_rules is None:
+            paused = self.thresholds.limits.get(AgentState.PAUSED)
+            alert_rules = AlertRules() if paused is None else AlertRules(paused_after=paused[1])
+        self.alerts = Alerts(alert_rules)
         self.snapshot: FloorSnapshot | None = None
         self.has_data = False  # a poll has succeeded (a snapshot that is not stale arrived)
         self.snapshot_count = 0
@@ -153,11 +206,29 @@ class WallboardApp(App[int]):
         # the change: until then their state on screen is out of date, and not trusted to
         # refuse an action (pressing i right after b must not read "already idle").
         self._changed: dict[InFlightKey, int] = {}
+        self._select_after: AgentView | None = None  # to select in a view just shown
         self.header = FloorHeader(read_only=self.read_only, id="header")
         self.banner = StaleBanner(id="stale")
         self.grid = AgentGrid(id="grid", thresholds=self.thresholds, scope=self.queues)
         self.grid.waiting = f"{NO_DATA}: connecting…"
+        self.agent_list = AgentList(id="agent-list", thresholds=self.thresholds, scope=self.queues)
+        self.agent_list.waiting = self.grid.waiting
+        self.grid.display = view == "grid"
+        self.agent_list.display = view == "list"
+        # The alerts strip shares the banner's row, which is always there: an alert that
+        # comes or goes never moves the grid.
+        self.alerts_strip = Static(id="alerts", markup=False)
+        self.status_row = Horizontal(id="status-row")
         self.campaigns = CampaignsPane(id="campaigns")
+        self.wall_screen: WallScreen | None = None
+        if wall:
+            self.wall_screen = WallScreen(
+                thresholds=self.thresholds,
+                queues=self.queues,
+                page_seconds=page_seconds,
+                clock=clock,
+                tz=tz,
+            )
         self.body = Container(id="body")
         self.filter_input = Input(
             id="filter-input", placeholder="extension or name; enter keeps it, esc clears"
@@ -191,25 +262,49 @@ class WallboardApp(App[int]):
         # The floor's widgets are kept by reference: the app's own queries look at the
         # screen on top, which is a dialog while one is open.
         yield self.header
-        yield self.banner
+        with self.status_row:
+            yield self.banner
+            yield self.alerts_strip
         with self.body:
             yield self.grid
+            yield self.agent_list
             yield self.campaigns
         yield self.filter_input
         yield self.filter_line
-        yield Footer(show_command_palette=False)
+        if not self.wall_mode:
+            yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.grid.focus()
+        if self.wall_screen is not None:
+            self.push_screen(self.wall_screen)
+        else:
+            self.agents.focus()
         self.set_interval(1.0, self._tick)
         self._start_poll()
 
     def _tick(self) -> None:
         self.header.show_age(self.snapshot, self.clock())
+        if self.snapshot is not None:
+            # The "server not answering" alert rises while polls fail and back off.
+            self._alert(self.alerts.update(self.snapshot, now=self._server_now(self.snapshot)))
+
+    def _server_now(self, snapshot: FloorSnapshot) -> float:
+        """Now on the server's clock, the one the snapshot's times are on (the alerts
+        compare it with `taken_at`; the header's age is the same difference)."""
+        return snapshot.server_now(self.clock())
+
+    @property
+    def agents(self) -> AgentsView:
+        """The agents' view on screen, grid or list: the filters and the selected agent
+        are read from it and written to it."""
+        return self.agent_list if self.view == "list" else self.grid
 
     def on_key(self, event: events.Key) -> None:
         """A floor key on a read-only dashboard: its binding is hidden, so the key comes
-        here; it is sent on all the same, for the Supervisor to refuse and audit."""
+        here; it is sent on all the same, for the Supervisor to refuse and audit. Not on a
+        wall: nobody at its keyboard is told anything."""
+        if self.wall_mode:
+            return
         action = _FLOOR_KEYS.get(event.key)
         if action is None or not self.read_only or isinstance(self.screen, ModalScreen):
             return
@@ -257,7 +352,8 @@ class WallboardApp(App[int]):
             self._poll_timer = self.set_timer(max(0.05, delay), self._start_poll, name="next poll")
 
     def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
-        if not self.grid.size.width:  # the first poll beat the first layout: draw after it
+        if not self.wall_mode and not self.agents.size.width:
+            # The first poll beat the first layout: draw after it.
             self.call_after_refresh(self._arrived, message.snapshot)
         else:
             self._arrived(message.snapshot)
@@ -291,6 +387,10 @@ class WallboardApp(App[int]):
         if not snapshot.stale:
             self.has_data = True
         has_data = self.has_data
+        self._alert(self.alerts.update(snapshot, now=self._server_now(snapshot)))
+        if self.wall_screen is not None:  # the floor screen is under the wall, unseen
+            self.wall_screen.show(snapshot, has_data=has_data)
+            return
         header = self.header
         if has_data:
             header.show(snapshot.totals)
@@ -298,14 +398,19 @@ class WallboardApp(App[int]):
             header.show_no_data()
         header.show_age(snapshot, self.clock())
         self.banner.show(snapshot, has_data=has_data)
+        self.status_row.set_class(bool(self.banner.text), "-speaking")
         self._dim(has_data and snapshot.stale)
-        waiting = ""
-        if not has_data:
-            why = clean(snapshot.error) if snapshot.stale else ""
-            waiting = f"{NO_DATA}: {why or 'connecting…'}"
-        self.grid.show(snapshot, waiting=waiting)
+        self._show_agents(snapshot)
         self.campaigns.show(snapshot, has_data=has_data)
         self._show_filters()
+
+    def _show_agents(self, snapshot: FloorSnapshot) -> None:
+        """The agents in the view on screen; the hidden one catches up when it is shown."""
+        waiting = ""
+        if not self.has_data:
+            why = clean(snapshot.error) if snapshot.stale else ""
+            waiting = f"{NO_DATA}: {why or 'connecting…'}"
+        self.agents.show(snapshot, waiting=waiting)
 
     def _dim(self, stale: bool) -> None:
         """Stale data fades (the theme's `stale-dim`): tiles, campaigns and the figures."""
@@ -318,22 +423,66 @@ class WallboardApp(App[int]):
     def _edge(self, event: Edge) -> None:
         """The campaigns pane lies right of the grid on a wide screen, below it otherwise."""
         wide = self.screen.has_class("-wide")
-        if event.pane is self.grid and event.direction == ("right" if wide else "down"):
+        agents = self.agents
+        if event.pane is agents and event.direction == ("right" if wide else "down"):
             self.campaigns.focus()
         elif event.pane is self.campaigns and event.direction == ("left" if wide else "up"):
-            self.grid.focus()
+            agents.focus()
+
+    # ------------------------------------------------------------------ grid or list
+
+    def action_toggle_view(self) -> None:
+        """Tiles or rows: the other view takes the filters, the selected agent and the
+        focus, and the composition root is told, to start with it next time."""
+        self.show_view("list" if self.view == "grid" else "grid")
+        if self.on_view_change is not None:
+            self.on_view_change(self.view)
+
+    def show_view(self, view: str) -> None:
+        if view not in VIEWS:
+            raise ValueError(f"no view {view!r} (views: {', '.join(VIEWS)})")
+        if view == self.view:
+            return
+        before = self.agents
+        selected = before.selected
+        had_focus = before.has_focus or self.focused is None
+        self.view = view
+        after = self.agents
+        after.set_filter(text=before.filter_text, state=before.filter_state)
+        before.display = False
+        after.display = True
+        if self.snapshot is not None:
+            self._show_agents(self.snapshot)
+        if had_focus:
+            after.focus()
+        self._show_filters()
+        # A view shown for the first time has rows to select from and to count only
+        # after its first layout (the list says so: `AgentList.Arranged`).
+        self._select_after = selected
+        self.call_after_refresh(self._switched)
+
+    def _switched(self) -> None:
+        selected = self._select_after
+        if selected is not None and self.agents.select(selected.queue, selected.extnumber):
+            self._select_after = None
+        self._show_filters()
+
+    @on(AgentList.Arranged)
+    def _list_arranged(self, event: AgentList.Arranged) -> None:
+        if event.agent_list is self.agents:
+            self._switched()
 
     # ------------------------------------------------------------------ filters
 
     def action_filter(self) -> None:
         field = self.filter_input
         field.add_class("-shown")
-        field.value = self.grid.filter_text
+        field.value = self.agents.filter_text
         field.focus()
 
     @on(Input.Changed, "#filter-input")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.grid.set_filter(text=event.value)
+        self.agents.set_filter(text=event.value)
         self._show_filters()
 
     @on(Input.Submitted, "#filter-input")
@@ -342,7 +491,7 @@ class WallboardApp(App[int]):
 
     def _close_filter_input(self) -> None:
         self.filter_input.remove_class("-shown")
-        self.grid.focus()
+        self.agents.focus()
 
     def action_state_filter(self) -> None:
         snapshot = self.snapshot if self.has_data else None
@@ -353,38 +502,43 @@ class WallboardApp(App[int]):
             if answer is None:
                 return
             state = None if answer == ALL_STATES else AgentState[answer]
-            self.grid.set_filter(state=state)
+            self.agents.set_filter(state=state)
             self._show_filters()
 
-        dialog = StateFilterDialog(state_counts(agents), self.grid.filter_state, people=people)
+        dialog = StateFilterDialog(state_counts(agents), self.agents.filter_state, people=people)
         self.push_screen(dialog, chosen)
 
     def action_clear_filters(self) -> None:
         field = self.filter_input
         field.value = ""
-        self.grid.set_filter(text="", state=None)
+        self.agents.set_filter(text="", state=None)
         self._close_filter_input()
         self._show_filters()
 
     def _show_filters(self) -> None:
-        grid = self.grid
+        agents = self.agents
         parts = []
-        if grid.filter_text:
-            parts.append(f"extension or name contains {clean(grid.filter_text)!r}")
-        if grid.filter_state is not None:
-            parts.append(f"state {grid.filter_state.value}")
+        if agents.filter_text:
+            parts.append(f"extension or name contains {clean(agents.filter_text)!r}")
+        if agents.filter_state is not None:
+            parts.append(f"state {agents.filter_state.value}")
         line = self.filter_line
         line.set_class(bool(parts), "-shown")
         if parts:
-            # Tiles, not agents: an agent in two queues has two tiles (the header counts people).
-            shown = f"{grid.shown} tile{'' if grid.shown == 1 else 's'} shown"
+            # The grid counts tiles: an agent in two queues has two (the header counts
+            # people); the list counts people, one row each.
+            what = "tile" if agents is self.grid else "agent"
+            shown = f"{agents.shown} {what}{'' if agents.shown == 1 else 's'} shown"
             text = f"Filter: {' and '.join(parts)}: {shown} (esc clears)"
             line.update(text)
 
     # ------------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide and refuse the floor's actions when read-only or while a dialog is open."""
+        """Hide and refuse the floor's actions when read-only or while a dialog is open;
+        on a wall, every action but quit and acknowledge."""
+        if self.wall_mode:
+            return action in WALL_ACTIONS
         if action in FLOOR_ACTIONS:
             if self.read_only:
                 return False
@@ -433,7 +587,7 @@ class WallboardApp(App[int]):
         self.notify(f"{action.label}: {why}", title="Refused", severity="warning", markup=False)
 
     def _agent_action(self, action: SupervisorAction) -> None:
-        agent = self.grid.selected
+        agent = self.agents.selected
         if self.read_only:
             # Asked all the same: the Supervisor refuses it and writes that to the audit log.
             request = AgentRequest("", "", "")
@@ -600,6 +754,50 @@ class WallboardApp(App[int]):
             self._changed[key] = self.snapshot_count + (2 if self._polling else 1)
         self.post_message(ActionFinished(result.target, result))
 
+    # ------------------------------------------------------------------ alerts
+
+    def _alert(self, events: Sequence[AlertEvent]) -> None:
+        """Show, ring and audit what the alerts engine said; then redraw the strip."""
+        raised = [event for event in events if event.kind is EventKind.RAISED]
+        for event in events:
+            self.supervisor.record(**event.audit_fields())
+        for event in raised:
+            red = event.alert.level is AlertLevel.RED
+            self.notify(
+                event.alert.text,
+                title="Alert",
+                severity="error" if red else "warning",
+                timeout=ALERT_TOAST_SECONDS,
+                markup=False,
+            )
+        if raised and self.bell_on:
+            self.bell()  # once, however many were raised together
+        if events:
+            self._show_alerts()
+
+    def _show_alerts(self) -> None:
+        """The strip (or the wall's top line): the worst, oldest alert not acknowledged,
+        how many more there are, and the key that acknowledges them."""
+        shown = self.alerts.shown
+        red = any(alert.level is AlertLevel.RED for alert in shown)
+        text = alert_line(shown)
+        if self.wall_screen is not None:
+            self.wall_screen.show_alert(text, red=red)
+        strip = self.alerts_strip
+        strip.set_class(bool(shown), "-shown")
+        strip.set_class(red, "-red")
+        self.status_row.set_class(bool(shown), "-alerting")
+        strip.update(text)
+
+    def action_acknowledge(self) -> None:
+        """Every alert shown is seen: it leaves the strip, and the audit log says who saw it.
+        Read-only too: acknowledging changes nothing on the floor."""
+        at = self._server_now(self.snapshot) if self.snapshot is not None else None
+        events = self.alerts.acknowledge_all(at=at)
+        if not events and not self.wall_mode:
+            self.notify("No alert to acknowledge.", title="Alerts", markup=False, timeout=3)
+        self._alert(events)
+
     def on_action_finished(self, message: ActionFinished) -> None:
         result = message.result
         self.notify(
@@ -612,4 +810,4 @@ class WallboardApp(App[int]):
             self.poll_now()
 
 
-__all__ = ["Floor", "WallboardApp"]
+__all__ = ["Floor", "WallboardApp", "alert_line"]

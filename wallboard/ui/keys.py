@@ -51,9 +51,18 @@ KEYS: tuple[Key, ...] = (
     floor_key("p", SupervisorAction.PAUSE_CAMPAIGN, "pause", "Pause the selected campaign"),
     floor_key("r", SupervisorAction.RESUME_CAMPAIGN, "resume", "Resume the selected campaign"),
     floor_key("e", SupervisorAction.END_CAMPAIGN, "end", "End the selected campaign (asks first)"),
+    Key("v", "v", "toggle_view", "view", "Agent grid or agent list (remembered)"),
     Key("slash", "/", "filter", "filter", "Filter agents by extension or name"),
     Key("s", "s", "state_filter", "state", "Show only agents in one state", in_footer=False),
     Key("escape", "esc", "clear_filters", "clear", "Clear the filters", in_footer=False),
+    Key(
+        "a",
+        "a",
+        "acknowledge",
+        "ack",
+        "Acknowledge the alerts shown (written to the audit log)",
+        in_footer=False,
+    ),
     Key("f5", "F5", "poll_now", "refresh", "Poll the server now", in_footer=False),
     Key("question_mark", "?", "help", "help", "Keys, states and thresholds"),
     Key("q", "q", "quit", "quit", "Quit the dashboard", in_footer=False),
@@ -63,7 +72,8 @@ KEYS: tuple[Key, ...] = (
 PANE_KEYS: tuple[tuple[str, str], ...] = (
     ("arrows, h j k l", "Move between tiles, and on into the campaigns pane"),
     ("tab, shift+tab", "Switch between the agent grid and the campaigns pane"),
-    ("home/end, pgup/pgdn", "Jump through the agent grid"),
+    ("home/end, pgup/pgdn", "Jump through the agent grid or list"),
+    ("t", "Sort the agent list: state and time in it, name, queue"),
     ("ctrl+p", "Command palette: every action by name"),
 )
 

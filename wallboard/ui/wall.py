@@ -9,7 +9,9 @@ data's age and STALE are figures too: a wall that stopped updating must say so a
 a campaign over the cap.
 
 The screen has no keys at all and no key bar: a wall is read-only whatever the settings say.
-It is handed snapshots (`show`); it never polls.
+It is handed snapshots (`show`); it never polls. It is handed the alerts line too
+(`show_alert`): an alert takes the top line, amber or red, a red one flashing with the
+abandon rates, until someone acknowledges it; only a stale floor says more loudly.
 
 The figures are blocks of four rows (a label line, then three rows of `Digits`) laid out in
 rows of "units" about 37 cells wide: the floor takes two units, the clock one, each campaign
@@ -549,6 +551,8 @@ class WallScreen(Screen[None]):
         self._clock_block: ClockBlock | None = None
         self._lines: list[CampaignLine] = []
         self._campaigns: tuple[str, ...] = ()  # the running campaigns the blocks are for
+        self.alert_text = ""  # the alerts not acknowledged, in one line ("": none)
+        self.alert_red = False
 
     def compose(self) -> ComposeResult:
         yield self.top
@@ -582,6 +586,13 @@ class WallScreen(Screen[None]):
                 self._lay_out(self.size.width, self.size.height)
                 return
         self._fill()
+
+    def show_alert(self, text: str, *, red: bool = False) -> None:
+        """The alerts not acknowledged, in one line ("" when there are none): the top line
+        says it, amber, or red and flashing."""
+        self.alert_text = text
+        self.alert_red = red and bool(text)
+        self._tick()
 
     @property
     def stale(self) -> bool:
@@ -749,10 +760,19 @@ class WallScreen(Screen[None]):
         elif snapshot is not None and snapshot.error:
             trouble = f"⚠ figures may be behind: {clean(snapshot.error)}"
         pages = self.page_text()
-        self.top.left.say(" · ".join(part for part in (left, trouble or pages) if part))
+        alert = self.alert_text if not trouble or not (snapshot and snapshot.stale) else ""
+        said = (left, alert or trouble or pages)
+        self.top.left.say(" · ".join(part for part in said if part))
         stale = snapshot is not None and snapshot.stale
         self.top.set_class(bool(trouble) and stale, "-stale")
-        self.top.set_class(bool(trouble) and not stale and self.has_data, "-behind")
+        self.top.set_class(bool(trouble) and not alert and not stale and self.has_data, "-behind")
+        self.top.set_class(bool(alert), "-alert")
+        red = bool(alert) and self.alert_red
+        self.top.set_class(red, "-red")
+        if not red:
+            self.top.remove_class("-flash")
+        elif self.flash_on:
+            self.top.add_class("-flash")
         if stale_for is not None:
             right = f"{clock} · STALE {age_text(stale_for)}"
         else:
