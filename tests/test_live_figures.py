@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -100,6 +101,20 @@ def check_agreement(snap: FloorSnapshot, *, campaigns_from_today: bool) -> None:
     if campaigns_from_today and snap.bills_read:
         assert totals.answered_today >= sum(v.finished_answered for v in snap.campaigns)
         assert totals.dropped_today >= sum(v.dropped for v in snap.campaigns)
+    # The trends: the day per 15 minutes adds up to the day, a campaign's to its day's calls.
+    trend = totals.trend
+    assert (trend.answered, trend.dropped) == (totals.answered_today, totals.dropped_today)
+    assert len(trend.buckets) <= 96
+    starts = [bucket.start for bucket in trend.buckets]
+    assert all(b - a == 900 for a, b in itertools.pairwise(starts))
+    for view in snap.campaigns:
+        assert view.trend.answered <= view.finished_answered
+        assert view.trend.dropped <= view.dropped
+        if campaigns_from_today and snap.bills_read:
+            assert (view.trend.answered, view.trend.dropped) == (
+                view.finished_answered,
+                view.dropped,
+            )
 
 
 async def _watch(

@@ -26,6 +26,14 @@ A call is "answered" when the customer answered it (it has an answertime), and "
 Drops of the last 15 and 60 minutes are kept per minute of their bill's end (`DropMinutes`:
 at most an hour of minutes, however many drops), for the header's "dropped 15 min / 60 min".
 
+Trends: the day's answered and dropped calls per 15 minutes of the server's day
+(`DayBuckets`: 96 slots, two counts each, for the floor and for each tracked campaign, however
+many calls), by the minute each call was dialled as the server writes it (its `starttime`, in
+the server's zone whatever this machine's is). They are added on the same path as the day's
+totals, so the slots of the floor always add up to `today`, and a campaign's to its calls of
+the day. A campaign tracked, or whose numbers changed, once bills were counted has its slots
+counted back with the numbers newly followed (`follow`).
+
 The reader keeps running totals, never the bills: a window of up to a week on a big floor
 holds hundreds of thousands of bills (a bill model costs some 3.6 KB, even a small record of
 one some 300 bytes), where the figures need the day's three counts and, for each number of
@@ -39,7 +47,8 @@ back by reading the window again, a few pages at a time.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -118,6 +127,7 @@ class CallRecord:
     dropped: bool  # `was_dropped`
     today: bool  # dialled at or after the start of the reader's day (counts in `today`)
     ended: str = ""  # the bill's endtime, server text (its minute dates a drop)
+    started: str = ""  # the bill's starttime, server text (its minute dates a trend slot)
 
 
 def call_record(bill: Bill | CallRecord, day_from: str = "") -> CallRecord:
@@ -131,6 +141,7 @@ def call_record(bill: Bill | CallRecord, day_from: str = "") -> CallRecord:
         dropped=was_dropped(bill),
         today=bill.starttime >= day_from,
         ended=bill.endtime.strip(),
+        started=bill.starttime.strip(),
     )
 
 
@@ -201,6 +212,89 @@ class DropMinutes:
 def minute_text(moment: float, tz: dt.tzinfo | None) -> str:
     """The minute of `moment` as server text ("yyyy-mm-dd hh:mm") in the zone."""
     return server_text(moment, tz)[MINUTE]
+
+
+# ---------------------------------------------------------------------- trends
+
+SLOT_MINUTES = 15  # a trend's slot: a quarter of an hour of the server's day
+SLOTS = 24 * 60 // SLOT_MINUTES  # 96 slots a day
+
+
+def day_slot(started: str, day_from: str) -> int:
+    """The 15-minute slot (0 to 95) of the server's day in which a call dialled at `started`
+    (server text, the server's zone) falls; `day_from` is the day's first second.
+
+    Read from the text, as the server wrote it: a call at 00:07 server time is in slot 0
+    whatever this machine's zone. A call of the day whose time cannot be read (or on a later
+    date: the window ends with the day, so only a server that ignores it sends one) is put
+    in the last slot, so that the slots still add up to the day's totals.
+    """
+    if started[:10] == day_from[:10]:
+        hours, minutes = started[11:13], started[14:16]
+        if hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60:
+            return int(hours) * (60 // SLOT_MINUTES) + int(minutes) // SLOT_MINUTES
+    return SLOTS - 1
+
+
+def slot_starts(day_from: str, tz: dt.tzinfo | None) -> tuple[float, ...]:
+    """When each slot of the day starts, as server unix seconds (its wall-clock time in the
+    zone: on a day the clocks change, the slots keep their names, "02:15" and all)."""
+    try:
+        day = dt.date.fromisoformat(day_from[:10])
+    except ValueError:
+        return ()
+    return tuple(
+        dt.datetime(
+            day.year,
+            day.month,
+            day.day,
+            slot * SLOT_MINUTES // 60,
+            slot * SLOT_MINUTES % 60,
+            tzinfo=tz,
+        ).timestamp()
+        for slot in range(SLOTS)
+    )
+
+
+class DayBuckets:
+    """Answered and dropped calls in each 15-minute slot of one day: 96 pairs of counts,
+    the same size however many calls (a few hundred bytes for the floor or a campaign)."""
+
+    __slots__ = ("_counts",)
+
+    def __init__(self) -> None:
+        self._counts = array("q", bytes(8 * 2 * SLOTS))  # answered, dropped of each slot
+
+    def add(self, slot: int, answered: bool, dropped: bool) -> None:
+        """Add one call dialled in `slot` (0 to 95)."""
+        counts = self._counts
+        counts[2 * slot] += answered
+        counts[2 * slot + 1] += dropped
+
+    def slot(self, slot: int) -> tuple[int, int]:
+        """(answered, dropped) of one slot."""
+        return self._counts[2 * slot], self._counts[2 * slot + 1]
+
+    def slots(self, upto: int = SLOTS - 1) -> tuple[tuple[int, int], ...]:
+        """(answered, dropped) of the slots from 0 through `upto`."""
+        counts = self._counts
+        last = max(-1, min(SLOTS - 1, upto))
+        return tuple((counts[2 * i], counts[2 * i + 1]) for i in range(last + 1))
+
+    def totals(self) -> tuple[int, int]:
+        """(answered, dropped) of the whole day."""
+        counts = self._counts
+        return sum(counts[0::2]), sum(counts[1::2])
+
+
+class _CampaignDay:
+    """A tracked campaign's numbers (as `phone_key`s) and its day in slots."""
+
+    __slots__ = ("buckets", "keys")
+
+    def __init__(self, keys: frozenset[str]) -> None:
+        self.keys = keys
+        self.buckets = DayBuckets()
 
 
 # ---------------------------------------------------------------------- figures
@@ -329,6 +423,9 @@ class BillReader:
         self._day = CallFigures()
         self._drops = DropMinutes()
         self._recent_from = ""  # the oldest minute `_drops` keeps (an hour before `now`)
+        self._day_slots = DayBuckets()  # the floor's day per 15 minutes
+        self._campaign_days: dict[str, _CampaignDay] = {}  # each tracked campaign's, by taskid
+        self._slot_starts: tuple[float, ...] = ()
 
     @property
     def read_count(self) -> int:
@@ -344,6 +441,34 @@ class BillReader:
     def today(self) -> CallFigures:
         """Predictive calls since local midnight: made, customer-answered, dropped."""
         return self._day
+
+    @property
+    def day(self) -> str:
+        """The server's day the figures are of ("yyyy-mm-dd"); "" before the first read."""
+        return self._day_from[:10]
+
+    @property
+    def slot_starts(self) -> tuple[float, ...]:
+        """When each 15-minute slot of the day starts (server unix seconds); () before a read."""
+        if not self._slot_starts and self._day_from:
+            self._slot_starts = slot_starts(self._day_from, self.tz)
+        return self._slot_starts
+
+    def day_slots(self, taskid: str | None = None) -> DayBuckets | None:
+        """The day per 15 minutes: the floor's (`taskid` None), or a tracked campaign's (None
+        when the campaign is not followed). Live objects: read them, do not keep them."""
+        if taskid is None:
+            return self._day_slots
+        campaign = self._campaign_days.get(taskid)
+        return None if campaign is None else campaign.buckets
+
+    def slot_of(self, now: float) -> int:
+        """The slot of server time `now` in the reader's day: the last slot once the day is
+        over (until a read starts the new one), -1 before it."""
+        text = server_text(now, self.tz)
+        if not self._day_from or text < self._day_from:
+            return -1
+        return day_slot(text, self._day_from)
 
     def dropped_within(self, minutes: int, now: float) -> int:
         """Drops whose bill ended in the last `minutes` (at most RECENT_MINUTES) of server
@@ -370,17 +495,26 @@ class BillReader:
             dropped=sum(value >> 2 * _SHIFT for value in values),
         )
 
-    def follow(self, numbers: AbstractSet[str]) -> bool:
-        """The numbers (`phone_key`s) whose calls are tallied: the tracked campaigns'.
+    def follow(
+        self,
+        numbers: AbstractSet[str],
+        campaigns: Mapping[str, frozenset[str]] | None = None,
+    ) -> bool:
+        """The numbers (`phone_key`s) whose calls are tallied: the tracked campaigns'; and,
+        when given, the campaigns themselves (taskid: its numbers' keys), whose day is kept
+        per 15 minutes (`day_slots`). None leaves the campaigns as they were.
 
-        A number no longer followed loses its tally. A number newly followed once bills were
-        counted is counted back: the window is read again from its first page, with the pages
-        a read has left after the new bills, until every bill has been seen again; meanwhile
-        its tally grows (`recounting`). True when anything changed.
+        A number no longer followed loses its tally, a campaign no longer given its slots.
+        A number newly followed, or a campaign new or with other numbers, once bills were
+        counted is counted back: the window is read again from its first page, with the
+        pages a read has left after the new bills, until every bill has been seen again;
+        meanwhile its tally and slots grow (`recounting`). True when anything changed.
         """
         wanted = frozenset(numbers)  # the same object when given a frozenset
-        if wanted is self._following or wanted == self._following:
+        rebuilt = self._follow_campaigns(campaigns) if campaigns is not None else None
+        if (wanted is self._following or wanted == self._following) and rebuilt is None:
             return False
+        rebuilt = rebuilt or set()
         before = self._following
         self._following = wanted
         tallies = self._tallies
@@ -391,18 +525,41 @@ class BillReader:
         recount = self._recount
         if recount is not None:
             recount.numbers &= wanted
-        if added and len(self._counted):
-            # One pass for every number still to count back, from page 1: a number's bills
-            # can only be told apart by reading them, so its tally starts again too.
+            recount.campaigns &= self._campaign_days.keys()
+        if (added or rebuilt) and len(self._counted):
+            # One pass for every number and campaign still to count back, from page 1: a
+            # number's bills can only be told apart by reading them, so its tally (and a
+            # campaign's slots) start again too.
             waiting = set(added)
+            again = set(rebuilt)
             if recount is not None:
                 waiting |= recount.numbers
                 tallies.update(dict.fromkeys(recount.numbers, 0))
-            recount = self._recount = _Recount(waiting)
-        if recount is not None and not recount.numbers:
+                for taskid in recount.campaigns - again:
+                    self._campaign_days[taskid].buckets = DayBuckets()
+                again |= recount.campaigns
+            recount = self._recount = _Recount(waiting, again)
+        if recount is not None and not recount.numbers and not recount.campaigns:
             self._recount = None
         self.version += 1
         return True
+
+    def _follow_campaigns(self, campaigns: Mapping[str, frozenset[str]]) -> set[str] | None:
+        """Take the tracked campaigns; the taskids whose slots start again (new, or with
+        other numbers), or None when nothing changed."""
+        days = self._campaign_days
+        kept: dict[str, _CampaignDay] = {}
+        fresh: set[str] = set()
+        for taskid, keys in campaigns.items():
+            day = days.get(taskid)
+            if day is None or (day.keys is not keys and day.keys != keys):
+                day = _CampaignDay(keys)
+                fresh.add(taskid)
+            kept[taskid] = day
+        if not fresh and kept.keys() == days.keys():
+            return None
+        self._campaign_days = kept
+        return fresh
 
     def window_for(self, now: float, since: Iterable[float] = ()) -> tuple[str, str, str]:
         """(start, end, day start) as server text: today, stretched back to cover `since`."""
@@ -500,6 +657,10 @@ class BillReader:
         self.total = 0
         self._day = CallFigures()
         self._drops = DropMinutes()
+        self._day_slots = DayBuckets()
+        self._slot_starts = ()
+        for campaign in self._campaign_days.values():
+            campaign.buckets = DayBuckets()
 
     def _fold(self, bills: Iterable[Bill], recount: _Recount | None = None) -> bool:
         """Add each bill not counted before to the day and to its number's tally.
@@ -525,16 +686,44 @@ class BillReader:
                     )
                     if call.dropped:
                         self._drops.add(call.ended, self._recent_from)
+                    slot = day_slot(call.started, self._day_from)
+                    self._day_slots.add(slot, call.answered, call.dropped)
+                    in_pending = False
+                    for taskid, campaign in self._campaign_days.items():
+                        if call.number in campaign.keys:
+                            campaign.buckets.add(slot, call.answered, call.dropped)
+                            in_pending |= pending is not None and taskid in pending.campaigns
+                    if in_pending and pending is not None:
+                        pending.slotted.add(key)
                 if call.number in self._tallies:
                     self._tally(call)
                     if pending is not None and call.number in pending.numbers:
                         pending.tallied.add(key)
             elif pending is not None:
-                call = call_record(bill)
-                if call.counts and call.number in pending.numbers and pending.tallied.add(key):
+                call = call_record(bill, self._day_from)
+                if not call.counts:
+                    continue
+                if call.number in pending.numbers and pending.tallied.add(key):
                     self._tally(call)
                     changed = True
+                if call.today and pending.campaigns:
+                    changed |= self._slot_again(key, call, pending)
         return changed
+
+    def _slot_again(self, key: Hashable, call: CallRecord, pending: _Recount) -> bool:
+        """Add a call of the day counted before to the slots of the campaigns being counted
+        back that have its number, the first time this pass sees it again."""
+        days = [
+            self._campaign_days[taskid].buckets
+            for taskid in pending.campaigns
+            if call.number in self._campaign_days[taskid].keys
+        ]
+        if not days or not pending.slotted.add(key):
+            return False
+        slot = day_slot(call.started, self._day_from)
+        for buckets in days:
+            buckets.add(slot, call.answered, call.dropped)
+        return True
 
     def _tally(self, call: CallRecord) -> None:
         value = self._tallies[call.number] + _packed(call)
@@ -542,23 +731,29 @@ class BillReader:
 
 
 class _Recount:
-    """Numbers newly followed, counted back over the window: which bills this pass has seen
-    (it is over when that is all of them), and which were added to those numbers' tallies."""
+    """Numbers newly followed (and campaigns whose slots start again), counted back over the
+    window: which bills this pass has seen (it is over when that is all of them), which were
+    added to those numbers' tallies, and which to those campaigns' slots."""
 
-    __slots__ = ("numbers", "page", "seen", "tallied")
+    __slots__ = ("campaigns", "numbers", "page", "seen", "slotted", "tallied")
 
-    def __init__(self, numbers: set[str]) -> None:
+    def __init__(self, numbers: set[str], campaigns: set[str] | None = None) -> None:
         self.numbers = numbers
+        self.campaigns = campaigns or set()
         self.page = 1
         self.seen = CountedBills()
         self.tallied = CountedBills()
+        self.slotted = CountedBills()
 
 
 __all__ = [
     "ABANDON_CAP",
+    "SLOTS",
+    "SLOT_MINUTES",
     "BillReader",
     "CallFigures",
     "CallRecord",
+    "DayBuckets",
     "DropMinutes",
     "NumberTally",
     "agent_of",
@@ -566,6 +761,7 @@ __all__ = [
     "campaign_figures",
     "counts",
     "day_end_text",
+    "day_slot",
     "day_start",
     "drop_budget",
     "is_outbound",
@@ -573,6 +769,7 @@ __all__ = [
     "minute_text",
     "number_keys",
     "server_text",
+    "slot_starts",
     "was_answered",
     "was_dropped",
 ]

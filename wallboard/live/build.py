@@ -29,7 +29,7 @@ from wallboard.api.models import (
     Queue,
     QueueAgent,
 )
-from wallboard.live.bills import CallFigures, NumberTally, drop_budget
+from wallboard.live.bills import CallFigures, DayBuckets, NumberTally, drop_budget
 from wallboard.live.campaigns import TrackedTask, phone_key
 from wallboard.live.names import AgentNames
 from wallboard.live.snapshot import (
@@ -39,6 +39,8 @@ from wallboard.live.snapshot import (
     CampaignView,
     FloorTotals,
     QueueView,
+    Trend,
+    TrendBucket,
 )
 from wallboard.live.states import (
     Q_CHECKED_IN,
@@ -535,6 +537,7 @@ def floor_totals(
     *,
     recent_drops: tuple[int, int] = (0, 0),
     scoped: bool = False,
+    trend: Trend | None = None,
 ) -> FloorTotals:
     """The header's figures. An extension in several queues counts once, in its most pressing
     state (a call on the line first, offline last), so the counts add up to the agents.
@@ -545,7 +548,7 @@ def floor_totals(
 
     `today` and `recent_drops` (drops in the last 15 and 60 minutes) are the finished calls'
     figures from the bills; `scoped` says the queues are the --queues' only (the finished
-    figures are the whole account's either way).
+    figures are the whole account's either way); `trend` the day per 15 minutes (`trend_of`).
     """
     rank = {state: index for index, state in enumerate(TOTALS_PRIORITY)}
     per_extension: dict[str, AgentView] = {}
@@ -576,6 +579,20 @@ def floor_totals(
         dropped_15m=recent_drops[0],
         dropped_60m=recent_drops[1],
         scoped=scoped,
+        trend=trend or Trend(),
+    )
+
+
+def trend_of(buckets: DayBuckets | None, starts: Sequence[float], upto: int) -> Trend:
+    """The day per 15 minutes from the bill reader's slots, from midnight through slot
+    `upto` (the snapshot's time); `starts` says when each slot starts (server time)."""
+    if buckets is None or upto < 0 or not starts:
+        return Trend()
+    return Trend(
+        tuple(
+            TrendBucket(starts[slot], answered, dropped)
+            for slot, (answered, dropped) in enumerate(buckets.slots(upto))
+        )
     )
 
 
@@ -630,12 +647,15 @@ _FINISHED = (CampaignStatus.OVER, CampaignStatus.MISSING)
 
 
 def campaign_view(
-    task: TrackedTask, figures: CallFigures, live: CampaignLive | None = None
+    task: TrackedTask,
+    figures: CallFigures,
+    live: CampaignLive | None = None,
+    trend: Trend | None = None,
 ) -> CampaignView:
     """A tracked task with its figures: finished ones from the bills of its numbers, and its
     calls in progress (`live`): dialled = finished + new numbers in progress, answered =
     finished answered + talking now; the abandon rate and the drop budget over finished
-    calls only."""
+    calls only; `trend` its calls of the day per 15 minutes."""
     live = live or CampaignLive()
     total = len(task.numbers)
     dialled = figures.dialled + live.first
@@ -654,6 +674,7 @@ def campaign_view(
         live=live.live,
         talking=live.talking,
         live_first=live.first,
+        trend=trend or Trend(),
     )
 
 

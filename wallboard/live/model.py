@@ -11,7 +11,8 @@ Three cadences, each a fixed number of requests:
   GetSipRegisterStatus.
 - bills (every `bills_interval`, 10 s): the new pages of GetBill (see `bills.py`), at most
   three pages a cycle; while a long day is being caught up, every fast cycle reads more. The
-  reader keeps running totals (the day's, and each tracked campaign number's), not the bills;
+  reader keeps running totals (the day's, each tracked campaign number's, and the day per
+  15 minutes for the floor and each campaign: the trends), not the bills;
   the numbers of a campaign tracked or topped up later are counted back over the window.
 
 Building a snapshot is pure: it writes no file and changes no registry. The campaign
@@ -65,6 +66,7 @@ from wallboard.live.build import (
     floor_totals,
     live_numbers,
     order_campaigns,
+    trend_of,
 )
 from wallboard.live.campaigns import CampaignRegistry, TrackedTask
 from wallboard.live.names import AgentNames
@@ -73,6 +75,7 @@ from wallboard.live.snapshot import (
     CampaignView,
     FloorSnapshot,
     QueueView,
+    Trend,
 )
 from wallboard.live.words import describe_failure
 
@@ -173,7 +176,8 @@ class LiveFloor:
         self._fast_took = 0.0  # how long the last good fast read took (on `clock`)
         self._failing_since: float | None = None  # when the failing fast cycles began
         self._slow_logged = self._bills_logged = False  # their failing streak was logged
-        self._finished: list[tuple[TrackedTask, CallFigures]] = []
+        self._finished: list[tuple[TrackedTask, CallFigures, Trend]] = []
+        self._floor_trend: tuple[tuple[int, int], Trend] = ((-1, -1), Trend())
         self._campaigns_key: tuple[object, ...] | None = None
         self._campaigns: tuple[CampaignView, ...] = ()
         # Each campaign's numbers reduced to `phone_key`s, with the numbers they came from:
@@ -242,7 +246,9 @@ class LiveFloor:
     async def _cycle(self) -> None:
         now = self._clock()
         tasks = self.registry.tasks() if self.registry is not None else ()
-        if self._bills.follow(self._numbers_of(tasks)) and self._bills.recounting:
+        numbers = self._numbers_of(tasks)
+        campaigns = {task.taskid: self._keys_of(task) for task in tasks}
+        if self._bills.follow(numbers, campaigns) and self._bills.recounting:
             self._bills_due = min(self._bills_due, now)  # count the new numbers back now
         slow = self._slow() if now >= self._slow_due else None
         bills = self._read_bills(tasks) if now >= self._bills_due else None
@@ -403,15 +409,17 @@ class LiveFloor:
             self._bills_logged = True
         problems = [p for p in (self._slow_error, self._bills_error) if p]
         recent = tuple(self._bills.dropped_within(m, taken_at) for m in RECENT_DROPS)
+        upto = self._bills.slot_of(taken_at)
         self._snapshot = FloorSnapshot(
             taken_at=taken_at,
             queues=_reuse_unchanged(queues, self._snapshot.queues),
-            campaigns=self._campaign_views(tasks, live_numbers(queues)),
+            campaigns=self._campaign_views(tasks, live_numbers(queues), upto),
             totals=floor_totals(
                 queues,
                 self._bills.today,
                 recent_drops=(recent[0], recent[1]),
                 scoped=self.scope is not None,
+                trend=self._day_trend(upto),
             ),
             stale=False,
             error="; ".join(problems) or None,
@@ -432,8 +440,17 @@ class LiveFloor:
             agents, calls, self._queue_list, self._facts, taken_at=taken_at, scope=self.scope
         )
 
+    def _day_trend(self, upto: int) -> Trend:
+        """The floor's day per 15 minutes through slot `upto`: made again only when the bills
+        changed or a new quarter of an hour began (the same object otherwise)."""
+        key = (self._bills.version, upto)
+        if key != self._floor_trend[0]:
+            trend = trend_of(self._bills.day_slots(), self._bills.slot_starts, upto)
+            self._floor_trend = (key, trend)
+        return self._floor_trend[1]
+
     def _campaign_views(
-        self, tasks: Sequence[TrackedTask], live: LiveNumbers
+        self, tasks: Sequence[TrackedTask], live: LiveNumbers, upto: int = -1
     ) -> tuple[CampaignView, ...]:
         """Campaign figures: the finished ones (bills) recomputed only when the bills or the
         tasks changed, the calls in progress (`live`, from the agents shown) every cycle.
@@ -443,16 +460,18 @@ class LiveFloor:
         (`_report_dialling`). The views are the last cycle's objects when nothing changed."""
         if self.registry is None:
             return ()
-        key = (self._bills.version, tuple(tasks))
+        key = (self._bills.version, upto, tuple(tasks))
         if key != self._campaigns_key:
             finished = []
             dialling = []
+            starts = self._bills.slot_starts
             for task in tasks:
                 figures = self._bills.figures(self._keys_of(task))
+                trend = trend_of(self._bills.day_slots(task.taskid), starts, upto)
                 if figures.dialled and task.status in NOT_YET_DIALLING:
                     task = replace(task, status=CampaignStatus.RUNNING)
                     dialling.append(task.taskid)
-                finished.append((task, figures))
+                finished.append((task, figures, trend))
             self._finished = finished
             self._dialling = tuple(dialling)
             self._campaigns_key = key
@@ -462,8 +481,9 @@ class LiveFloor:
                 task,
                 figures,
                 campaign_live(self._keys_of(task), live, tally) if live else None,
+                trend,
             )
-            for task, figures in self._finished
+            for task, figures, trend in self._finished
         )
         if views != self._campaigns:
             self._campaigns = views

@@ -81,6 +81,43 @@ class QueueView:
 
 
 @dataclass(frozen=True, slots=True)
+class TrendBucket:
+    """A quarter of an hour of the server's day: its finished predictive calls dialled then
+    (by the bills' `starttime`), answered and dropped."""
+
+    start: float  # server unix seconds of the slot's first second
+    answered: int = 0
+    dropped: int = 0
+
+    @property
+    def abandon_rate(self) -> float | None:
+        """dropped / answered; None when nothing was answered: no data, which is not 0%."""
+        return None if self.answered <= 0 else self.dropped / self.answered
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """The server's day so far in 15-minute buckets, from midnight through the bucket of the
+    snapshot's time (at most 96): the floor's, or one campaign's calls of the day."""
+
+    buckets: tuple[TrendBucket, ...] = ()
+
+    @property
+    def answered(self) -> int:
+        return sum(bucket.answered for bucket in self.buckets)
+
+    @property
+    def dropped(self) -> int:
+        return sum(bucket.dropped for bucket in self.buckets)
+
+    @property
+    def abandon_rate(self) -> float | None:
+        """The day's rate over these buckets; None when nothing was answered."""
+        answered = self.answered
+        return None if answered <= 0 else self.dropped / answered
+
+
+@dataclass(frozen=True, slots=True)
 class CampaignView:
     """A tracked predictive task with its figures: its finished calls (the bills of its
     numbers) and its calls in progress (agents ringing or talking to one of its numbers).
@@ -110,6 +147,9 @@ class CampaignView:
     live: int = 0  # its calls in progress now: customers ringing or talking to an agent
     talking: int = 0  # of those, answered: an agent is talking to the customer
     live_first: int = 0  # of those, to numbers with no finished call yet (new in `dialled`)
+    # Its finished calls of the server's day (today only, not the whole campaign) per 15
+    # minutes: answered, dropped and the abandon rate of each quarter of an hour.
+    trend: Trend = field(default_factory=Trend)
 
     @property
     def finished_dialled(self) -> int:
@@ -153,6 +193,9 @@ class FloorTotals:
     dropped_15m: int = 0  # abandoned calls whose bill ended in the last 15 server minutes
     dropped_60m: int = 0  # ... in the last 60 server minutes (both to the minute)
     scoped: bool = False  # people and calls in progress are the --queues' only
+    # The day's finished calls per 15 minutes (the whole account's, like answered_today):
+    # its buckets add up to answered_today and dropped_today.
+    trend: Trend = field(default_factory=Trend)
 
     @property
     def people(self) -> int:
