@@ -109,7 +109,7 @@ async def test_every_state_has_a_header_count_that_fits_the_width(
 ) -> None:
     """Missed and disabled agents are counted too, and the words shrink to fit rather than
     the line being cut off (READ-ONLY first: it is never the part that is cut)."""
-    totals = replace(TOTALS, missed=5, disabled=6)
+    totals = replace(TOTALS, missed=5, disabled=6, dropped_15m=2, dropped_60m=5)
     app, _floor, _client = scripted_app(tmp_path, [the_floor(totals)], read_only=True)
     async with app.run_test(size=(width, 24)) as pilot:
         await app.wait_for_snapshot()
@@ -121,10 +121,15 @@ async def test_every_state_has_a_header_count_that_fits_the_width(
         assert cell_len(states.rstrip()) <= width
         if width >= 80:  # line two shrinks as far as 80 columns, then is cut at the right
             assert cell_len(today.rstrip()) + cell_len(age) <= width
-            assert "7 │" in today and "answered 400" in today and "abandon 2.8%" in today
+            assert "7 │" in today and "abandon 2.8%" in today
+            assert "ans 400" in today or "answered 400" in today
+            assert "15m 2 60m 5" in today or "15 min 2 · 60 min 5" in today
+        if width >= 100:
+            assert "today: answered 400 dropped 11" in today
         if width >= 160:
             assert "! 5 missed" in states and "⊘ 6 disabled" in states
             assert "in progress 7 │ finished calls today: answered 400" in today
+            assert "│ dropped 15 min 2 · 60 min 5" in today
 
 
 async def test_an_abandon_rate_over_no_answered_calls_reads_no_rate(tmp_path: Path) -> None:
@@ -138,7 +143,7 @@ async def test_an_abandon_rate_over_no_answered_calls_reads_no_rate(tmp_path: Pa
         assert figure(app, "abandon") == "abandon –"
         assert app.header.abandon == ""
         screen = app.export_screenshot()
-        assert "abandon –" in app.campaigns.render_line(1).text
+        assert "abandon – of finished" in app.campaigns.render_line(2).text
         assert "0.0%" not in screen
 
 

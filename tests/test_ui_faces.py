@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
-from test_ui_support import T0, agent, campaign
+from test_ui_support import T0, agent, campaign, scripted_app, snapshot
 from textual.color import Color
 from textual.theme import Theme
 
 from wallboard.config import ConfigError, ThemeError, shipped_theme_dir
 from wallboard.live.snapshot import AgentState, CampaignStatus, QueueView
 from wallboard.settings import CommandLine, load_settings
-from wallboard.ui.campaigns_pane import campaign_lines
+from wallboard.ui.campaigns_pane import LAST, abandon_pieces, calls_text, campaign_lines
 from wallboard.ui.faces import (
     LOOKS,
     clean,
@@ -183,27 +184,77 @@ def test_abandon_rate_is_amber_near_and_red_over_three_percent() -> None:
     assert abandon_level(0.0301) == "-red"
 
 
-@pytest.mark.parametrize("width", [20, 48, 70, 120])
+@pytest.mark.parametrize("width", [20, 48, 50, 70, 80, 120])
 def test_campaign_lines_fit_any_width_and_say_every_figure(width: int) -> None:
+    """Live and finished calls side by side, each labelled: "dialled 400 (19 live)",
+    "answered 200 (2 talking)", and the abandon rate "of finished" calls; words shorten to
+    fit, and are cut only below the narrowest pane (48 cells)."""
     view = campaign(
-        dialled=400, answered=200, dropped=4, remaining=600, abandon_rate=0.02, drop_budget=2
-    )
+        dialled=400, answered=200, dropped=4, remaining=600, abandon_rate=0.02, drop_budget=2,
+        live=19, talking=2, live_first=15,
+    )  # fmt: skip
     lines = campaign_lines(view, width, selected=True)
     texts = ["".join(text for text, _style in line) for line in lines]
     assert all(cell_len(t) == width for t in texts)
+    joined = " ".join(texts)
     if width >= 48:
-        joined = " ".join(texts)
         for figure in (
-            "dialled 400",
-            "answered 200",
-            "dropped 4",
-            "abandon 2.0%",
-            "drop budget 2",
+            "dialled 400 (19 live)",
+            "abandon 2.0% of finished",
+            "budget 2",
             "600 left",
             "RUNNING",
         ):
             assert figure in joined
+        assert "answered 200 (2 talk" in joined
+        assert "dropped 4" in joined or "drop 4" in joined
+        assert "…" not in joined  # no word cut
+    if width >= 80:  # the figures take a line of their own, or two when they must
+        assert "answered 200 (2 talking)" in joined and "drop budget 2" in joined
+    assert len(texts) == {20: 4, 48: 4, 50: 4, 70: 3, 80: 3, 120: 2}[width]
+    if width >= 120:
+        assert "answered 200 (2 talking) · dropped 4" in joined
     assert texts[0].startswith("▸ ")
+
+
+async def test_campaigns_take_as_many_lines_each(tmp_path: Path) -> None:
+    """One campaign whose figures need two lines makes every campaign split its figures:
+    a click and the cursor count lines per campaign."""
+    small = campaign("T1", "Spring", dialled=4, answered=1, dropped=0, abandon_rate=0.0)
+    big = campaign("T2", "Autumn", dialled=1234567, answered=765432, live=4321, talking=1234)
+    width = 90
+    assert len(campaign_lines(small, width - 1, False)) == 2
+    assert len(campaign_lines(big, width - 1, False)) == 3
+    app, _floor, _client = scripted_app(tmp_path, [snapshot({}, [small, big])])
+    async with app.run_test(size=(width, 40)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        texts = [app.campaigns.render_line(y).text for y in range(6)]
+        assert "dialled 4 (0 live)" in texts[1] and "abandon 0.0% of finished" in texts[2]
+        assert "Autumn" in texts[3] and "dialled 1234567 (4321 live)" in texts[4]
+
+
+def test_campaign_figures_take_shorter_words_before_any_is_cut() -> None:
+    """Every level of shortness says the same figures; each is no longer than the last."""
+    view = campaign(dialled=27, answered=5, dropped=1, live=19, talking=2, abandon_rate=1 / 3)
+    calls = [calls_text(view, level) for level in range(LAST + 1)]
+    rates = ["".join(t for t, _ in abandon_pieces(view, level)) for level in range(LAST + 1)]
+    assert calls[0] == "dialled 27 (19 live) · answered 5 (2 talking)"
+    assert rates[0] == "abandon 33.3% of finished · drop budget 2"
+    for texts in (calls, rates):
+        assert all(cell_len(a) >= cell_len(b) for a, b in itertools.pairwise(texts))
+    for text in calls:
+        assert "27" in text and "19 live" in text and "5 (2 " in text
+    assert all("33.3%" in text and "of fin" in text for text in rates)
+
+
+def test_a_campaign_rate_is_over_its_finished_calls_only() -> None:
+    """Answered 3 of which 3 are talking now: no finished answered call, so no rate yet,
+    not 0.0% (and no colour), whatever the talking calls bring."""
+    view = campaign(answered=3, talking=3, dropped=0, abandon_rate=0.0)
+    assert view.finished_answered == 0
+    line = "".join(t for t, _ in abandon_pieces(view, 0))
+    assert line.startswith("abandon – of finished")
 
 
 def test_campaign_status_and_rate_pick_their_colour_classes() -> None:

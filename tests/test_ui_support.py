@@ -186,5 +186,6 @@ def scripted_app(
     client = client or RecordingClient()
     audit = AuditLog(tmp_path / "audit.jsonl", clock=lambda: T0, user="tester")
     supervisor = Supervisor(client, audit, read_only=read_only, user="tester")
-    app = WallboardApp(floor, supervisor, clock=lambda: T0 + 2, **options)
+    options.setdefault("clock", lambda: T0 + 2)
+    app = WallboardApp(floor, supervisor, **options)
     return app, floor, client

@@ -88,15 +88,15 @@ def run(args: argparse.Namespace) -> int:
         ):
             track_demo_campaigns(sim, registry)
             client = WallboardClient(url, sim.appid, sim.accesskey)
-            # The simulated floor keeps its own clock and writes its times in its own zone
-            # (UTC): "today", time in state, the campaigns' bills and the wall's clock are
-            # read on that clock, in that zone.
+            # The dashboard runs on this machine's clock, as it does on a real server: the
+            # live model learns the simulated floor's clock from the times in its answers
+            # (reqtime/rsptime), and reads "today", time in state, the campaigns' bills and
+            # the wall's clock on that clock, in the floor's zone (UTC).
             app = build_app(
                 client,
                 settings,
                 registry=registry,
                 audit=AuditLog(),
-                clock=sim.now,
                 tz=sim.tz,
                 themes=themes,
                 memory=ScreenMemory.default(),

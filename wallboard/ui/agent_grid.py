@@ -167,8 +167,20 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         self._tile = MIN_TILE
         self._shape: tuple[object, ...] = ()
         self._cursor: AgentKey | None = None
+        # The server's time now (`FloorSnapshot.server_now`, given by the app every second):
+        # time in state is now minus the state's start. None: the snapshot's own moment.
+        self.now: float | None = None
 
     # ------------------------------------------------------------------ public surface
+
+    def tick(self, server_now: float) -> None:
+        """Time moved on (the server's clock): refresh the time cells that read
+        differently now, and nothing else."""
+        self.now = server_now
+        if self.snapshot is None or not self._columns:
+            return
+        top = round(self.scroll_offset.y)
+        self._refresh_clocks(top, top + self.scrollable_content_region.height, set())
 
     @property
     def selected(self) -> AgentView | None:
@@ -380,20 +392,32 @@ class AgentGrid(ScrollableContainer, can_focus=True):
                 if end > start:
                     dirty.setdefault(column, []).append(Region(start, y + line, end - start, 1))
             redrawn.add(key)
-        # Time in state moves on the wall's tick: refresh the time cells of the other
-        # visible tiles whose time may read differently now (and does).
-        taken_at = self.snapshot.taken_at if self.snapshot is not None else 0.0
+        for index, regions in dirty.items():
+            columns[index].refresh(*regions)
+        self._refresh_clocks(top, bottom, redrawn)
+
+    def _refresh_clocks(self, top: int, bottom: int, redrawn: set[AgentKey]) -> None:
+        """Time in state moves on the wall's tick: refresh the time cells of the visible
+        tiles not `redrawn` whose time may read differently now (and does)."""
+        moment = self._moment()
         drawn_clocks = self._drawn_clocks
+        dirty: dict[int, list[Region]] = {}
         for agent in self._visible_agents(top, bottom):
             key = agent_key(agent.queue, agent.extnumber)
             drawn = drawn_clocks.get(key)
-            if key in redrawn or (drawn is not None and taken_at < drawn.until):
+            if key in redrawn or (drawn is not None and moment < drawn.until):
                 continue
             if drawn != self._clock(agent):
                 column, y = self._tile_place(key)
                 dirty.setdefault(column, []).append(Region(0, y + 1, TIME_CELLS, 1))
+        columns = self._columns
         for index, regions in dirty.items():
             columns[index].refresh(*regions)
+
+    def _moment(self) -> float:
+        """The server time the tiles' times are at: now, never before the data's moment."""
+        taken_at = self.snapshot.taken_at if self.snapshot is not None else 0.0
+        return taken_at if self.now is None else max(taken_at, self.now)
 
     def _visible_agents(self, top: int, bottom: int) -> Iterable[AgentView]:
         seen: set[tuple[int, int]] = set()
@@ -423,8 +447,8 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         return face
 
     def _clock(self, agent: AgentView) -> TileClock:
-        taken_at = self.snapshot.taken_at if self.snapshot is not None else agent.since
-        return tile_clock(agent, taken_at, self.thresholds)
+        moment = self._moment() if self.snapshot is not None else agent.since
+        return tile_clock(agent, moment, self.thresholds)
 
     # ------------------------------------------------------------------ drawing
 

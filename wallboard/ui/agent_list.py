@@ -426,6 +426,9 @@ class AgentList(ScrollView, can_focus=True):
         self._shape: tuple[object, ...] = ()
         self._faces: dict[str, tuple[AgentRow, RowFace]] = {}
         self._drawn_clocks: dict[str, TileClock] = {}
+        # The server's time now (`FloorSnapshot.server_now`, given by the app every second):
+        # time in state is now minus the state's start. None: the snapshot's own moment.
+        self.now: float | None = None
         self._header: Strip | None = None
         self._cursor: str | None = None
 
@@ -573,7 +576,7 @@ class AgentList(ScrollView, can_focus=True):
         changed cell; then the time cells of unchanged rows whose time moved."""
         top = round(self.scroll_offset.y)
         columns = self._columns
-        taken_at = self.snapshot.taken_at if self.snapshot is not None else 0.0
+        taken_at = self._moment()
         regions: list[Region] = []
         for at in self._visible():
             old, new = previous[at], self._rows[at]
@@ -595,9 +598,21 @@ class AgentList(ScrollView, can_focus=True):
         if regions:
             self.refresh(*regions)
 
+    def tick(self, server_now: float) -> None:
+        """Time moved on (the server's clock): refresh the time cells that read
+        differently now, and nothing else."""
+        self.now = server_now
+        if self.snapshot is not None and self._rows:
+            self._refresh_clocks()
+
+    def _moment(self) -> float:
+        """The server time the rows' times are at: now, never before the data's moment."""
+        taken_at = self.snapshot.taken_at if self.snapshot is not None else 0.0
+        return taken_at if self.now is None else max(taken_at, self.now)
+
     def _refresh_clocks(self) -> None:
         top = round(self.scroll_offset.y)
-        taken_at = self.snapshot.taken_at if self.snapshot is not None else 0.0
+        taken_at = self._moment()
         regions: list[Region] = []
         for at in self._visible():
             self._check_clock(self._rows[at], at - top + _HEADER_LINES, taken_at, regions)
@@ -622,8 +637,8 @@ class AgentList(ScrollView, can_focus=True):
         return face
 
     def _clock(self, row: AgentRow) -> TileClock:
-        taken_at = self.snapshot.taken_at if self.snapshot is not None else row.since
-        return tile_clock(row.view, taken_at, self.thresholds)
+        moment = self._moment() if self.snapshot is not None else row.since
+        return tile_clock(row.view, moment, self.thresholds)
 
     # ------------------------------------------------------------------ drawing
 

@@ -284,6 +284,9 @@ class WallboardApp(App[int]):
 
     def _tick(self) -> None:
         self.header.show_age(self.snapshot, self.clock())
+        self._show_staleness()
+        if self.snapshot is not None and self.has_data and self.wall_screen is None:
+            self.agents.tick(self._server_now(self.snapshot))  # times in state move on
         if self.snapshot is not None:
             # The "server not answering" alert rises while polls fail and back off.
             self._alert(self.alerts.update(self.snapshot, now=self._server_now(self.snapshot)))
@@ -393,13 +396,11 @@ class WallboardApp(App[int]):
             return
         header = self.header
         if has_data:
-            header.show(snapshot.totals)
+            header.show(snapshot.totals, bills_read=snapshot.bills_read)
         else:
             header.show_no_data()
         header.show_age(snapshot, self.clock())
-        self.banner.show(snapshot, has_data=has_data)
-        self.status_row.set_class(bool(self.banner.text), "-speaking")
-        self._dim(has_data and snapshot.stale)
+        self._show_staleness()
         self._show_agents(snapshot)
         self.campaigns.show(snapshot, has_data=has_data)
         self._show_filters()
@@ -410,7 +411,18 @@ class WallboardApp(App[int]):
         if not self.has_data:
             why = clean(snapshot.error) if snapshot.stale else ""
             waiting = f"{NO_DATA}: {why or 'connecting…'}"
+        self.agents.now = self._server_now(snapshot)  # time in state: server now - start
         self.agents.show(snapshot, waiting=waiting)
+
+    def _show_staleness(self) -> None:
+        """The banner and the dimming, judged by `looks_stale` at this machine's now: with
+        each snapshot and every second, as data with no poll behind it grows old."""
+        snapshot = self.snapshot
+        if snapshot is None or self.wall_screen is not None:
+            return
+        self.banner.show(snapshot, has_data=self.has_data, now=self.clock())
+        self.status_row.set_class(bool(self.banner.text), "-speaking")
+        self._dim(self.has_data and snapshot.looks_stale(self.clock()))
 
     def _dim(self, stale: bool) -> None:
         """Stale data fades (the theme's `stale-dim`): tiles, campaigns and the figures."""

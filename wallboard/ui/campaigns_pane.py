@@ -1,5 +1,9 @@
 """The campaigns pane: each tracked predictive task with its progress and its drop budget.
 
+Its calls in progress stand beside its finished ones, labelled so that nobody reads them as
+one figure: "dialled 27 (19 live) · answered 5 (2 talking) · dropped 1 · abandon 4.0% of
+finished". Where a line does not fit, its words get shorter, never cut off.
+
 A floor runs a handful of campaigns, so the pane lays every campaign out as a few lines of
 (text, component class) pieces, compares them with what is on screen, and refreshes only
 the lines that differ. Two lines per campaign when the pane is wide (under the grid on an
@@ -68,30 +72,97 @@ def _cut(line: list[Piece], width: int) -> list[Piece]:
     return out
 
 
-def campaign_lines(view: CampaignView, width: int, selected: bool) -> list[list[Piece]]:
+#: Levels of shortness of the figures, 0 (full words) to LAST; a line takes the first level
+#: that fits its width, and only past the last are words cut.
+LAST = 3
+
+
+def calls_text(view: CampaignView, level: int) -> str:
+    """Its calls, live beside finished, labelled so that nobody reads them as one figure:
+    "dialled 27 (19 live) · answered 5 (2 talking)". dialled counts its numbers called,
+    finished or in progress; answered, finished calls answered plus those talking now."""
+    live = f"{view.live} live"
+    talking = "talking" if level == 0 else "talk"
+    answered = "ans" if level >= 2 else "answered"
+    dialled = "dial" if level >= LAST else "dialled"
+    answered_now = f"{answered} {view.answered} ({view.talking} {talking})"
+    return f"{dialled} {view.dialled} ({live}) · {answered_now}"
+
+
+def dropped_text(view: CampaignView, level: int) -> str:
+    """Drops are finished calls only: a drop is known once its call ended."""
+    return f"{'drop' if level >= 2 else 'dropped'} {view.dropped}"
+
+
+def abandon_pieces(view: CampaignView, level: int) -> list[Piece]:
+    """The abandon rate, over finished calls and saying so, and the drop budget."""
+    finished = view.finished_answered
+    rate_level = abandon_level(view.abandon_rate) if finished > 0 else ""
+    rate_class = {"": "campaigns--text", "-amber": "campaigns--amber", "-red": "campaigns--red"}[
+        rate_level
+    ]
+    # Nothing answered is no rate at all, not 0.0%.
+    rate = rate_text(view.abandon_rate, finished)
+    of = "of fin." if level >= LAST else "of finished"
+    budget = "drop budget" if level == 0 else "budget"
+    return [
+        (f"abandon {rate} {of}", rate_class),
+        (f" · {budget} {view.drop_budget}", "campaigns--text"),
+    ]
+
+
+def _cells_of(pieces: list[Piece]) -> int:
+    return sum(cell_len(text) for text, _ in pieces)
+
+
+def one_line_figures(view: CampaignView, width: int) -> list[Piece] | None:
+    """Its calls, drops and abandon rate on one line of `width` cells in the first words
+    short enough to fit whole, or None when they do not fit without the shortest words
+    ("dial", "of fin."), which are for a narrow column only."""
+    for level in range(LAST):
+        figures = (f"  {calls_text(view, level)} · {dropped_text(view, level)} ", "campaigns--text")
+        abandon = abandon_pieces(view, level)
+        if cell_len(figures[0]) + _cells_of(abandon) <= width:
+            return _row([figures], abandon, width, "campaigns--text")
+    return None
+
+
+def figure_lines(view: CampaignView, width: int) -> list[list[Piece]]:
+    """Its calls on one line, its drops and abandon rate on the next, each in the first
+    words short enough to fit whole (cut only below the narrowest pane)."""
+    for level in range(LAST + 1):
+        calls = "  " + calls_text(view, level)
+        if cell_len(calls) <= width:
+            break
+    for level in range(LAST + 1):
+        drops = [
+            ("  " + dropped_text(view, level) + " · ", "campaigns--text"),
+            *abandon_pieces(view, level),
+        ]
+        if _cells_of(drops) <= width:
+            break
+    return [
+        _row([(calls, "campaigns--text")], [], width, "campaigns--text"),
+        _row(drops, [], width, "campaigns--text"),
+    ]
+
+
+def campaign_lines(
+    view: CampaignView, width: int, selected: bool, *, split: bool = False
+) -> list[list[Piece]]:
     """The lines of one campaign, each exactly `width` cells (`width` at least 20).
 
-    Figures that change with every bills read stand at the left of their line and each line
-    has few colour changes: Textual rewrites a changed line from the pane's left edge.
+    Wide (from WIDE cells): its name, status and progress, then its figures on one line
+    when they fit (two lines), else on two (`split`, or when they do not fit: three). A
+    narrow column: name and status, progress, then the figures on two lines (four).
+    Figures that change with every bills read stand at the left of their line and each
+    line has few colour changes: Textual rewrites a changed line from the pane's left edge.
     """
     name_class = "campaigns--cursor" if selected else "campaigns--name"
     marker = "▸ " if selected else "  "
     status = (f" {view.status.value.upper()} ", _STATUS_CLASS[view.status])
     name = clean(view.name) or clean(view.taskid)
-    level = abandon_level(view.abandon_rate) if view.answered > 0 else ""
-    rate_class = {"": "campaigns--text", "-amber": "campaigns--amber", "-red": "campaigns--red"}[
-        level
-    ]
     progress = f"{view.progress * 100:3.0f}% {view.remaining} left "
-    figures = (
-        f"  dialled {view.dialled} · answered {view.answered} · dropped {view.dropped}",
-        "campaigns--text",
-    )
-    abandon = [
-        # Nothing answered is no rate at all, not 0.0%.
-        (f"abandon {rate_text(view.abandon_rate, view.answered)}", rate_class),
-        (f" · drop budget {view.drop_budget}", "campaigns--text"),
-    ]
     if width >= WIDE:
         bar_cells = max(4, min(24, width - cell_len(name) - cell_len(progress) - 16))
         first = _row(
@@ -104,8 +175,8 @@ def campaign_lines(view: CampaignView, width: int, selected: bool) -> list[list[
             width,
             name_class,
         )
-        second = _row([figures], abandon, width, "campaigns--text")
-        return [first, second]
+        one = None if split else one_line_figures(view, width)
+        return [first, one] if one is not None else [first, *figure_lines(view, width)]
     bar_cells = max(4, width - cell_len(progress) - 2)
     return [
         _row([(marker + name, name_class)], [status], width, name_class),
@@ -115,8 +186,7 @@ def campaign_lines(view: CampaignView, width: int, selected: bool) -> list[list[
             width,
             "campaigns--text",
         ),
-        _row([figures], [], width, "campaigns--text"),
-        _row([("  ", "campaigns--text"), *abandon], [], width, "campaigns--text"),
+        *figure_lines(view, width),
     ]
 
 
@@ -201,10 +271,15 @@ class CampaignsPane(ScrollView, can_focus=True):
         if not self.campaigns:
             empty = EMPTY if self.has_data else NO_DATA
             return [_row([(" " + empty, "campaigns--dim")], [], width, "campaigns--dim")]
-        lines: list[list[Piece]] = []
-        for view in self.campaigns:
-            lines.extend(campaign_lines(view, width, view.taskid == self._cursor))
-        return lines
+        per_view = [campaign_lines(v, width, v.taskid == self._cursor) for v in self.campaigns]
+        if len({len(lines) for lines in per_view}) > 1:
+            # Every campaign takes as many lines (a click and the cursor count on it): all
+            # of them split their figures when one must.
+            per_view = [
+                campaign_lines(v, width, v.taskid == self._cursor, split=True)
+                for v in self.campaigns
+            ]
+        return [line for lines in per_view for line in lines]
 
     def _relayout(self) -> None:
         width = self.scrollable_content_region.width
@@ -274,4 +349,13 @@ class CampaignsPane(ScrollView, can_focus=True):
         self._relayout()
 
 
-__all__ = ["CampaignsPane", "campaign_lines"]
+__all__ = [
+    "LAST",
+    "CampaignsPane",
+    "abandon_pieces",
+    "calls_text",
+    "campaign_lines",
+    "dropped_text",
+    "figure_lines",
+    "one_line_figures",
+]

@@ -104,6 +104,30 @@ def duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}"
 
 
+#: Marks a time in state that is a lower bound: the server gave no start for the state.
+AT_LEAST = "≥"
+
+
+def at_least_duration(seconds: float) -> str:
+    """A time in state that is a lower bound (`AgentView.at_least`), "≥" first and still
+    in five cells: `≥0:54`, `≥12m`, `≥1h05`, `≥14h`, `≥99h`. Every form rounds down, so
+    the figure never claims more than is known."""
+    total = max(0, int(seconds))
+    if total < 600:
+        return f"{AT_LEAST}{total // 60}:{total % 60:02d}"
+    if total < 3600:
+        return f"{AT_LEAST}{total // 60}m"
+    hours, minutes = divmod(total // 60, 60)
+    if hours < 10:
+        return f"{AT_LEAST}{hours}h{minutes:02d}"
+    return f"{AT_LEAST}{min(hours, 99)}h"
+
+
+def state_time(agent: AgentView, seconds: float) -> str:
+    """The time in state as a tile and a row show it: "≥" where it is a lower bound."""
+    return at_least_duration(seconds) if agent.at_least else duration(seconds)
+
+
 def badge(state: AgentState) -> str:
     glyph, word = LOOKS[state]
     return f"{glyph} {word:<5}"
@@ -186,7 +210,9 @@ def tile_face(agent: AgentView, width: int = MIN_TILE) -> TileFace:
 
 
 def tile_clock(agent: AgentView, taken_at: float, thresholds: Thresholds) -> TileClock:
-    """Time in state at the snapshot's moment (not now: a snapshot always draws the same).
+    """Time in state at `taken_at`: the server's time now (the views pass
+    `FloorSnapshot.server_now`, so that times move on between polls), on the same clock
+    as `agent.since`; a fixed clock draws a snapshot the same every time.
 
     The time shown is the time in state at the wall's last tick (a multiple of TIME_STEP
     seconds), so it never overstates and every tile's time moves in the same frame; the
@@ -194,7 +220,8 @@ def tile_clock(agent: AgentView, taken_at: float, thresholds: Thresholds) -> Til
     """
     elapsed = max(0.0, taken_at - agent.since)
     tick = taken_at - taken_at % TIME_STEP
-    shown = duration(max(0.0, tick - agent.since)).rjust(TIME_CELLS)  # the colons line up
+    # The colons line up; "≥" marks a time the server gave no start for.
+    shown = state_time(agent, max(0.0, tick - agent.since)).rjust(TIME_CELLS)
     until = tick + TIME_STEP
     limit = thresholds.limits.get(agent.state)
     if limit is not None:
@@ -276,6 +303,7 @@ def progress_bar(progress: float, cells: int) -> str:
 
 
 __all__ = [
+    "AT_LEAST",
     "LOOKS",
     "MAX_TILE",
     "MIN_TILE",
@@ -284,6 +312,7 @@ __all__ = [
     "STATE_ORDER",
     "TileClock",
     "TileFace",
+    "at_least_duration",
     "badge",
     "clean",
     "display_name",
@@ -298,6 +327,7 @@ __all__ = [
     "queue_heading",
     "rate_text",
     "state_counts",
+    "state_time",
     "tile_clock",
     "tile_face",
 ]

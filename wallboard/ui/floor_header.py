@@ -54,7 +54,7 @@ _STATE_FIGURES = (
     ("offline", AgentState.OFFLINE),
     ("disabled", AgentState.DISABLED),
 )
-_TODAY = ("calls", "finished", "answered", "dropped", "abandon")
+_TODAY = ("calls", "finished", "answered", "dropped", "abandon", "recent")
 _LINES = (("mode", "agents", *(key for key, _ in _STATE_FIGURES)), (*_TODAY, "updated"))
 #: Cells kept free right of line two for the age, at least ("updated 12 s ago").
 _AGE_ROOM = 16
@@ -98,20 +98,60 @@ def state_figures(totals: FloorTotals, level: int) -> dict[str, str]:
     return values
 
 
-def call_figures(totals: FloorTotals, level: int) -> dict[str, str]:
-    """Line two at a level of shortness (0 to 3): the calls in progress, then today's
-    finished calls ("in progress 7 │ finished calls today: answered 400 ...")."""
-    rate = rate_text(totals.abandon_rate, totals.answered_today)
+#: What line two's finished figures read while the live model is still reading the day's
+#: bills (after a start, at a new day): no figure, rather than a low count that grows.
+COUNTING = "counting…"
+
+
+def call_figures(totals: FloorTotals, level: int, *, bills_read: bool = True) -> dict[str, str]:
+    """Line two at a level of shortness (0 to 6): the calls in progress, then today's
+    finished calls ("in progress 7 │ finished calls today: answered 400 ... │ dropped 15
+    min 1 · 60 min 2"). With a queue scope the finished figures are the whole account's
+    (a bill names no queue) and say "all queues"; while the bills are still being read
+    they say "counting…" instead of a figure."""
     live = f"in progress {totals.calls_in_progress} │"
     if level >= 2:
         live = f"live {totals.calls_in_progress} │"
-    finished = ("finished calls today:", "finished today:", "finished today:", "finished:")
-    return {
-        "calls": live,
-        "finished": finished[min(level, 3)],
-        "answered": f"answered {totals.answered_today}",
-        "dropped": f"dropped {totals.dropped_today}",
+    if totals.scoped:
+        labels = (
+            "finished calls today, all queues:",
+            "finished today, all queues:",
+            "finished, all queues:",
+            "all queues:",
+            "all queues:",
+            "all queues:",
+            "all q.:",
+        )
+    else:
+        labels = (
+            "finished calls today:",
+            "finished today:",
+            "finished today:",
+            "finished:",
+            "finished:",
+            "finished:",
+            "fin.:",
+        )
+    values = {"calls": live, "finished": labels[min(level, 6)]}
+    if not bills_read:
+        return values | {"answered": COUNTING, "dropped": "", "abandon": "", "recent": ""}
+    rate = rate_text(totals.abandon_rate, totals.answered_today)
+    fifteen, sixty = totals.dropped_15m, totals.dropped_60m
+    recent = (
+        f"│ dropped 15 min {fifteen} · 60 min {sixty}",
+        f"│ dropped 15 min {fifteen} · 60 min {sixty}",
+        f"│ 15 min {fifteen} · 60 min {sixty}",
+        f"│ 15 min {fifteen} · 60 min {sixty}",
+        f"│ 15m {fifteen} 60m {sixty}",
+        f"15m {fifteen} 60m {sixty}",
+        f"15m {fifteen} 60m {sixty}",
+    )
+    short = level >= 4
+    return values | {
+        "answered": f"{'ans' if short else 'answered'} {totals.answered_today}",
+        "dropped": f"{'drop' if short else 'dropped'} {totals.dropped_today}",
         "abandon": f"abandon {rate}",
+        "recent": recent[min(level, 6)],
     }
 
 
@@ -221,6 +261,7 @@ class FloorHeader(Vertical):
         self.stale = False
         self.has_data = False
         self.totals: FloorTotals | None = None
+        self.bills_read = True
         self.parts = (
             HeaderLines(self, (_LINES[0],), id="states"),
             HeaderLines(self, (_LINES[1][:-1],), id="today"),
@@ -237,9 +278,11 @@ class FloorHeader(Vertical):
         """What a figure reads now ("idle", "calls", "abandon", "updated", ...)."""
         return self.figures[key]
 
-    def show(self, totals: FloorTotals) -> None:
-        """The figures of data that arrived (fresh or, later, the last good data)."""
+    def show(self, totals: FloorTotals, *, bills_read: bool = True) -> None:
+        """The figures of data that arrived (fresh or, later, the last good data);
+        `bills_read` False: the day's bills are still being counted ("counting…")."""
         self.totals = totals
+        self.bills_read = bills_read
         self.has_data = True
         width = self.size.width
         mode = self.figures["mode"]
@@ -255,8 +298,8 @@ class FloorHeader(Vertical):
         # Room beside the age as it reads now (or as long as it usually reads), and a space.
         age = cell_len(self.figures["updated"]) + (3 if self.stale else 1)
         room = max(0, width - max(age, _AGE_ROOM) - 1)
-        for level in range(4):
-            calls = call_figures(totals, level)
+        for level in range(7):
+            calls = call_figures(totals, level, bills_read=bills_read)
             if not width or _cells(calls, _TODAY, blocks) <= room:
                 break
         values.update(calls)
@@ -272,14 +315,15 @@ class FloorHeader(Vertical):
 
     def on_resize(self, _event: events.Resize) -> None:
         if self.totals is not None:  # the words that fit the new width
-            self.show(self.totals)
+            self.show(self.totals, bills_read=self.bills_read)
 
     def show_age(self, snapshot: FloorSnapshot | None, now: float) -> None:
-        """The "updated N s ago" figure; STALE with the age when the last poll failed, and
-        "no data yet" while no poll has brought any."""
+        """The "updated N s ago" figure; STALE with the age when the data looks stale (a
+        whole cycle failed, or nothing new for two refresh periods: `looks_stale`), and
+        "no data yet" while no poll has brought any. `now` is this machine's clock."""
         if snapshot is None:
             return
-        stale = snapshot.stale
+        stale = snapshot.looks_stale(now)
         if not self.has_data:
             text = "NO DATA" if stale else CONNECTING
         elif stale:
@@ -295,7 +339,8 @@ class FloorHeader(Vertical):
         before = self.figures["updated"]
         self._change({"updated": text}, restyled)
         if self.totals is not None and (restyled or cell_len(before) != cell_len(text)):
-            self.show(self.totals)  # line two's words fit beside the age as it reads now
+            # line two's words fit beside the age as it reads now
+            self.show(self.totals, bills_read=self.bills_read)
 
     def _change(self, values: dict[str, str], restyled: set[str]) -> None:
         changed = {key for key, text in values.items() if self.figures.get(key) != text}
@@ -328,7 +373,7 @@ class FloorHeader(Vertical):
             return "stale" if self.stale else "updated"
         if key in _LABELS:
             return "label"
-        if key in ("calls", "answered", "dropped"):
+        if key in ("calls", "answered", "dropped", "recent"):
             return "text"
         return key
 
@@ -346,8 +391,15 @@ class StaleBanner(Static):
         super().__init__(WAITING, id=id, markup=False, classes="-waiting")
         self._text = WAITING
 
-    def show(self, snapshot: FloorSnapshot | None, *, has_data: bool = True) -> None:
-        stale = snapshot is not None and snapshot.stale
+    def show(
+        self, snapshot: FloorSnapshot | None, *, has_data: bool = True, now: float | None = None
+    ) -> None:
+        """`now` (this machine's clock) judges staleness by age as well (`looks_stale`):
+        one slow or retried read says nothing, a whole failed cycle or data older than two
+        refresh periods does. None: only a failed cycle counts."""
+        stale = snapshot is not None and (
+            snapshot.stale if now is None else snapshot.looks_stale(now)
+        )
         behind = snapshot is not None and not stale and bool(snapshot.error)
         waiting = snapshot is None or (not has_data and not stale)
         text = ""
@@ -357,7 +409,9 @@ class StaleBanner(Static):
             why = clean(snapshot.error) or "the first poll failed"
             text = f"⚠ {NO_DATA}: {why}"
         elif stale:
-            why = clean(snapshot.error) or "the last poll failed"
+            why = clean(snapshot.error) or (
+                "the last poll failed" if snapshot.stale else "no new data from the server"
+            )
             text = f"⚠ showing the last good data: {why}"
         elif behind:
             text = f"⚠ figures may be behind: {clean(snapshot.error)}"
@@ -377,6 +431,7 @@ __all__ = [
     "ABANDON_AMBER",
     "ABANDON_RED",
     "CONNECTING",
+    "COUNTING",
     "NO_DATA",
     "FloorHeader",
     "StaleBanner",

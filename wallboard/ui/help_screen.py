@@ -35,8 +35,15 @@ FIGURES = (
     ("tiles", "one per agent per queue: the queue headings and the s filter count these"),
     ("in progress", "calls ringing or talking now (one per customer, not per phone)"),
     ("finished today", "calls that ended today: answered, dropped, and the abandon rate of those"),
+    ("dropped 15 min", "finished calls dropped in the last 15 (and 60) minutes of the server"),
+    ("all queues", "under --queues: the finished figures still count every queue's calls"),
+    ("counting…", "the day's calls are still being read: no figure rather than a low one"),
     ("abandon –", "no finished call answered yet: there is no rate, which is not 0%"),
-    ("STALE 42 s ago", "the last poll failed: the last good data, dimmed, and why in the banner"),
+    ("dialled 9 (2 live)", "a campaign's numbers called, finished or in progress; live now"),
+    ("answered 5 (2 talk)", "its finished calls answered plus those talking now"),
+    ("% of finished", "a campaign's abandon rate: drops over its finished calls answered"),
+    ("≥0:54", "time in state where the server gives no start: at least this long"),
+    ("STALE 42 s ago", "a whole poll failed, or no new data for two refresh periods: dimmed"),
     ("no data yet", "no poll has succeeded yet: no figure is shown rather than zeros"),
 )
 

@@ -49,7 +49,7 @@ from wallboard.live.snapshot import (
 )
 from wallboard.ui.agent_grid import GAP, TILE_LINES, AgentGrid
 from wallboard.ui.faces import LOOKS, MIN_TILE, clean, people_counts, people_in, state_counts
-from wallboard.ui.floor_header import FRESH, NO_DATA, abandon_level, age_text
+from wallboard.ui.floor_header import COUNTING, FRESH, NO_DATA, abandon_level, age_text
 from wallboard.ui.thresholds import Thresholds
 
 #: Seconds a page of queues stays up (the `[wall] page_seconds` setting).
@@ -275,11 +275,16 @@ def floor_figures(snapshot: FloorSnapshot, has_data: bool) -> BlockFigures:
         return BlockFigures("FLOOR", NO_DATA, None, None, None, None, "")
     totals = snapshot.totals
     agents = sum(people_counts(totals).values())  # people, each once, as the header counts
-    answered = totals.answered_today
+    answered = totals.answered_today if snapshot.bills_read else 0
     level = abandon_level(totals.abandon_rate) if answered > 0 else ""
+    # Today's finished calls; under --queues they are every queue's (a bill names no queue).
+    where = " (all queues)" if totals.scoped else ""
+    detail = f"answered {answered}{where}\ndropped {totals.dropped_today}"
+    if not snapshot.bills_read:
+        detail = f"finished today{where}:\n{COUNTING}"
     return BlockFigures(
         f"FLOOR\n{agents} agent{'' if agents == 1 else 's'}",
-        f"answered {answered}\ndropped {totals.dropped_today}",
+        detail,
         people_in(totals, AgentState.IDLE),
         people_in(totals, AgentState.TALKING),
         people_in(totals, AgentState.PAUSED),
@@ -293,14 +298,16 @@ def campaign_figures(view: CampaignView, snapshot: FloorSnapshot) -> BlockFigure
     dials for an extension or a queue not on screen) and its abandon rate."""
     queue = next((q for q in snapshot.queues if q.name.strip() == view.assigned_to.strip()), None)
     counts = state_counts(queue.agents) if queue is not None and view.assigned_to else None
-    level = abandon_level(view.abandon_rate) if view.answered > 0 else ""
+    # The abandon rate is over finished calls: a call in progress has not dropped yet.
+    finished = view.finished_answered
+    level = abandon_level(view.abandon_rate) if finished > 0 else ""
     return BlockFigures(
         clean(view.name) or clean(view.taskid),
         f"{view.progress * 100:.0f}% dialled\ndrop budget {view.drop_budget}",
         counts[AgentState.IDLE] if counts else None,
         counts[AgentState.TALKING] if counts else None,
         counts[AgentState.PAUSED] if counts else None,
-        rate_figure(view.abandon_rate, view.answered),
+        rate_figure(view.abandon_rate, finished),
         level,
     )
 
@@ -596,7 +603,11 @@ class WallScreen(Screen[None]):
 
     @property
     def stale(self) -> bool:
-        return self.snapshot is not None and self.snapshot.stale and self.has_data
+        """The data looks stale at this machine's now (`FloorSnapshot.looks_stale`): a
+        whole cycle failed, or nothing new came for two refresh periods."""
+        return (
+            self.snapshot is not None and self.has_data and self.snapshot.looks_stale(self.clock())
+        )
 
     def next_page(self) -> None:
         """Turn to the next page of queues (the timer's job; a test may call it)."""
@@ -725,6 +736,7 @@ class WallScreen(Screen[None]):
             why = clean(snapshot.error) if snapshot.stale else ""
             waiting = f"{NO_DATA}: {why or 'connecting…'}"
         shown = self.pages[self.page].queues
+        self.grid.now = snapshot.server_now(self.clock())  # time in state: now - start
         self.grid.show(replace(snapshot, queues=shown), waiting=waiting)
 
     def page_text(self) -> str:
@@ -738,7 +750,11 @@ class WallScreen(Screen[None]):
         """The clock, the age and the top line (every second, and with each snapshot)."""
         snapshot = self.snapshot
         now = self.clock()
-        clock = clock_figure(snapshot.taken_at if snapshot else now, self.tz)
+        # The server's time now (its clock, learnt from its answers), not the data's.
+        clock = clock_figure(snapshot.server_now(now) if snapshot else now, self.tz)
+        self.set_class(self.stale, "-stale")
+        if snapshot is not None and self.has_data and self.grid.snapshot is not None:
+            self.grid.tick(snapshot.server_now(now))  # times in state move on
         if snapshot is None or not self.has_data:
             age = "no data yet"
         elif snapshot.age(now) < FRESH:
@@ -754,16 +770,18 @@ class WallScreen(Screen[None]):
         trouble = ""
         if snapshot is not None and not self.has_data:
             trouble = f"⚠ {NO_DATA}: {clean(snapshot.error) or 'connecting…'}"
-        elif snapshot is not None and snapshot.stale:
-            why = clean(snapshot.error) or "the last poll failed"
+        elif snapshot is not None and self.stale:
+            why = clean(snapshot.error) or (
+                "the last poll failed" if snapshot.stale else "no new data from the server"
+            )
             trouble = f"⚠ STALE: the last good data, {age_text(snapshot.age(now))} old: {why}"
         elif snapshot is not None and snapshot.error:
             trouble = f"⚠ figures may be behind: {clean(snapshot.error)}"
         pages = self.page_text()
-        alert = self.alert_text if not trouble or not (snapshot and snapshot.stale) else ""
+        alert = self.alert_text if not trouble or not self.stale else ""
         said = (left, alert or trouble or pages)
         self.top.left.say(" · ".join(part for part in said if part))
-        stale = snapshot is not None and snapshot.stale
+        stale = self.stale
         self.top.set_class(bool(trouble) and stale, "-stale")
         self.top.set_class(bool(trouble) and not alert and not stale and self.has_data, "-behind")
         self.top.set_class(bool(alert), "-alert")
