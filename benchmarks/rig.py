@@ -2,7 +2,7 @@
 its own, and a screen on a real pseudo-terminal whose bytes, CPU time and memory are counted.
 
 The simulator runs apart so that the dashboard's CPU time and memory are its own. The
-screen is either the real dashboard (`wallboard.ui.run.build_app`, as `wallboard` builds it)
+screen is either the real dashboard (`build_app` and `serve` of `wallboard.commands.dashboard`)
 or the baseline: the same live model redrawn as plain ANSI text, the whole screen every
 refresh, as simple wallboards do. Both read the same simulated floor through the same
 client, so the difference in bytes is the difference in drawing.
@@ -198,16 +198,18 @@ def _registry(info: FloorInfo) -> Any:
 
 async def _dashboard(info: FloorInfo, refresh: float) -> dict[str, Any]:
     from wallboard.api.client import WallboardClient
-    from wallboard.commands.dashboard import build_app
+    from wallboard.commands.dashboard import build_app, serve
     from wallboard.live.audit import AuditLog
     from wallboard.settings import Settings
 
     settings = Settings(refresh=refresh)
-    async with WallboardClient(info.url, info.appid, info.accesskey) as client:
-        app = build_app(
-            client, settings, registry=_registry(info), audit=AuditLog(), clock=info.clock()
-        )
-        await app.run_async()
+    client = WallboardClient(info.url, info.appid, info.accesskey)
+    app = build_app(
+        client, settings, registry=_registry(info), audit=AuditLog(), clock=info.clock()
+    )
+    # Run as `wallboard` runs it (`serve`), so that whatever the command does around the
+    # screen (the garbage collector's tuning, say) is measured too; it closes the client.
+    await serve(app, client)
     snapshot = app.snapshot
     return {
         "snapshots": app.snapshot_count,

@@ -247,12 +247,14 @@ async def test_a_mutation_whose_answer_cannot_be_read_is_outcome_unknown_and_sen
 
 async def test_a_read_whose_answer_cannot_be_read_stays_a_protocol_or_server_error() -> None:
     fake, sleeps = FakeApi(), Sleeps()
-    fake.queue(QUEUES, Raw(b"{"), *[Raw(b"oops", status=500)] * 3, {"data": {}})
+    fake.queue(
+        QUEUES, Raw(b"{"), Raw(b"{"), *[Raw(b"oops", status=500)] * 3, {"data": {}}, {"data": {}}
+    )
     async with _client(fake, sleeps) as client:
         with pytest.raises(ProtocolError, match="not JSON"):
-            await client.queues()
+            await client.queues()  # asked once more, and cut short again
         with pytest.raises(ServerError, match="HTTP 500 without an API answer"):
             await client.queues()  # retried: a read may be asked again
         with pytest.raises(ProtocolError, match="no ret/data/msg envelope"):
             await client.queues()
-    assert fake.hits[QUEUES] == 5
+    assert fake.hits[QUEUES] == 2 + 3 + 2

@@ -1,9 +1,11 @@
 """The repeated reads are cheap: a queue row the same as in the previous answer comes back as
-the same model without being validated again, and nothing else changes for the caller
-(leniency, errors, JSON true vs 1, answers that only the standard JSON reader takes)."""
+the same model without being decoded or validated again, and nothing else changes for the
+caller (leniency, errors, JSON true vs 1, answers that only the standard JSON reader takes,
+rows whose text would fool a naive cut of the body)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -13,7 +15,13 @@ from pydantic import TypeAdapter, ValidationError
 from wallboard.api.client import WallboardClient
 from wallboard.api.errors import ProtocolError
 from wallboard.api.models import QueueAgent
-from wallboard.api.rows import RowCache
+from wallboard.api.rows import (
+    ROWS_MARK,
+    RowBytesCache,
+    RowCache,
+    envelope_holds_rows,
+    split_rows,
+)
 
 
 def row(ext: str, state: Any = 1213, **fields: Any) -> dict[str, Any]:
@@ -126,3 +134,110 @@ def test_a_failed_batch_is_reported_at_the_rows_place_in_the_answer() -> None:
     with pytest.raises(ValidationError) as caught:
         cache.validate([*rows, 7], adapter.validate_python)
     assert caught.value.errors()[0]["loc"][0] == 2
+
+
+# -- rows cut out of the body: unchanged rows are not even decoded -------------------------
+
+
+def _body(rows: list[Any], **data: Any) -> bytes:
+    envelope = {"ret": 200, "data": {"status": 0, "desc": "ok", "result": rows, **data}, "msg": ""}
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class Counted:
+    """A list validator that remembers how many rows it was given each time."""
+
+    def __init__(self) -> None:
+        self.adapter = TypeAdapter(list[QueueAgent])
+        self.sizes: list[int] = []
+
+    def __call__(self, rows: list[Any]) -> list[QueueAgent]:
+        self.sizes.append(len(rows))
+        return self.adapter.validate_python(rows)
+
+
+def test_a_body_is_cut_into_its_envelope_and_its_rows() -> None:
+    rows = [row("1001"), row("1002", state=1215)]
+    split = split_rows(_body(rows, reqtime=5, rsptime=6))
+    assert split is not None
+    envelope = json.loads(split.envelope)
+    assert envelope["data"]["result"] == ROWS_MARK
+    assert envelope_holds_rows(envelope["data"])
+    assert envelope["data"]["rsptime"] == 6
+    assert [json.loads(b"{" + raw + b"}") for raw in split.rows] == rows
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _body([]),  # no rows
+        _body({"0": row("1001")}),  # PHP's keyed array
+        json.dumps({"ret": 200, "data": {"status": 0, "result": [row("1")]}}).encode(),  # spaces
+        _body([row("1001")]).replace(b'"desc":"ok"', b'"desc":"\\u0000rows"'),  # the mark
+    ],
+    ids=["empty", "keyed", "spaces", "holds the mark"],
+)
+def test_bodies_of_other_shapes_are_not_cut(body: bytes) -> None:
+    assert split_rows(body) is None
+
+
+def test_only_the_rows_whose_bytes_changed_are_decoded_and_validated() -> None:
+    cache: RowBytesCache[QueueAgent] = RowBytesCache()
+    validate = Counted()
+    first_split = split_rows(_body([row("1001"), row("1002"), row("1003")]))
+    second_split = split_rows(_body([row("1001"), row("1002", state=1215), row("1004")]))
+    assert first_split is not None and second_split is not None
+    first = cache.validate(first_split.rows, validate)
+    second = cache.validate(second_split.rows, validate)
+    assert first is not None and second is not None
+    assert validate.sizes == [3, 2]
+    assert second[0] is first[0]
+    assert second[1].state == 1215 and second[2].extnumber == "1004"
+    assert len(cache) == 3  # the last answer only
+
+
+def test_a_cut_inside_a_string_or_a_nested_list_is_caught() -> None:
+    """`},{` inside a row: its pieces are not objects on their own, so the cache declines
+    (and the client reads the whole body)."""
+    cache: RowBytesCache[QueueAgent] = RowBytesCache()
+    for odd in (row("1001", seatsname='a},{"b'), row("1001", seatsname=[{"a": 1}, {"b": 2}])):
+        split = split_rows(_body([odd, row("1002")]))
+        assert split is not None
+        assert cache.validate(split.rows, Counted()) is None
+
+
+@pytest.mark.parametrize(
+    "tricky",
+    [
+        row("1001", seatsname='x},{"extnumber":"666"'),
+        row("1001", seatsname="}]"),
+        row("1001", seatsname=[{"a": 1}, {"b": 2}]),
+        row("1001", seatsname=ROWS_MARK),
+    ],
+    ids=["cut in a string", "end in a string", "nested objects", "the mark's text"],
+)
+async def test_rows_that_fool_a_naive_cut_are_read_right_every_time(tricky: dict[str, Any]) -> None:
+    answer = ok([row("1000"), tricky, row("1002")])
+    expected = TypeAdapter(list[QueueAgent]).validate_python(answer["data"]["result"])
+    first, second = await two_reads(answer, json.loads(json.dumps(answer)))
+    assert first == expected
+    assert second == expected
+    assert second[0] is first[0]  # the plain rows are still reused
+
+
+async def test_a_row_cut_short_is_read_from_the_whole_body_and_refused() -> None:
+    good = _body([row("1001"), row("1002")])
+    broken = good.replace(b'"extnumber":"1002",', b'"extnumber":"1002",,')
+    fake = FakeApi()
+    fake.queue("App.Sip_Queue.GetQueueSipStatus", Raw(good), Raw(broken), Raw(broken))
+    async with WallboardClient(
+        "http://pbx.test", APPID, ACCESSKEY, transport=fake.transport(), sleep=_no_wait
+    ) as client:
+        await client.queue_agents()
+        with pytest.raises(ProtocolError, match="not JSON"):
+            await client.queue_agents()
+        assert fake.hits["App.Sip_Queue.GetQueueSipStatus"] == 3  # asked once more
+
+
+async def _no_wait(_: float) -> None:
+    return None

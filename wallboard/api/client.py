@@ -8,9 +8,13 @@ What it takes care of so that callers do not have to:
   Login and one repeat of the call. Concurrent calls share one Login (a lock plus a token
   generation: only the first caller to see a refused generation logs in again), and its
   failure too: calls that waited on a Login that was refused get its error, not a Login each;
-- time limits on every call, and retries with exponential backoff and jitter for reads only.
-  A call that changes the floor is never repeated once it may have reached the server: a
-  timeout there, or an answer that cannot be read, is `OutcomeUnknown`;
+- time limits on every call, and retries with exponential backoff and jitter for reads only
+  (a lost connection, a `ret 500`, and once an answer that cannot be read, such as JSON cut
+  short), so that one bad answer does not fail a dashboard's poll. A call that changes the
+  floor is never repeated once it may have reached the server: a timeout there, or an
+  answer that cannot be read, is `OutcomeUnknown`;
+- the server's clock (`server_offset`), read off every answer's stamps: "today" is the
+  server's day, not the host's;
 - splitting long comma lists of extensions into concurrent batches, answers kept in order;
 - secrets: the accesskey and the token never appear in a repr, a log line or an error, not
   even when the server echoes them in its own message.
@@ -34,6 +38,7 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from wallboard.api import services
+from wallboard.api.call_states import CallStateCache, CallStates
 from wallboard.api.errors import (
     ApiError,
     ConnectError,
@@ -45,6 +50,7 @@ from wallboard.api.errors import (
     business_error,
     transport_error,
 )
+from wallboard.api.form import multipart_form
 from wallboard.api.models import (
     Ack,
     ApiModel,
@@ -63,7 +69,14 @@ from wallboard.api.models import (
     RecordingLink,
     TaskCreated,
 )
-from wallboard.api.rows import RowCache
+from wallboard.api.rows import (
+    RowBytesCache,
+    RowCache,
+    SplitAnswer,
+    envelope_holds_rows,
+    split_rows,
+)
+from wallboard.api.server_clock import ServerClock
 from wallboard.api.services import MAX_NUMBERS_PER_CALL
 
 log = logging.getLogger("wallboard.api")
@@ -82,6 +95,7 @@ RENEW_MARGIN = 15 * 60.0
 #: The documents' limit on numbers in one TaskCreat / TaskAdd call.
 
 M = TypeVar("M", bound=ApiModel)
+T = TypeVar("T")
 
 PhoneLike = PhoneNumber | Mapping[str, Any] | str | int
 """A number to dial: a `PhoneNumber`, a mapping with its fields, or just the number."""
@@ -119,11 +133,24 @@ _RESULTS: dict[str, tuple[str, type[ApiModel] | None]] = {
     "App.Sip_Status.GetSipRegisterStatus": ("list", ExtensionRegistration),
 }
 _BARE_LIST_SERVICES = frozenset({"App.Sip_Extgroup.GetGroupExt"})
+#: The calls asked once more when their answer cannot be read (cut short, not JSON, no
+#: envelope): every read, and Login (a second Login only hands out a token). Not Logout:
+#: the first may have ended the session, and a repeat would be refused for its token.
+#: Mutations never: their outcome is unknown (`OutcomeUnknown`).
+_REREAD_WHEN_UNREADABLE = frozenset(
+    service.wire
+    for service in services.SERVICES
+    if not service.mutation and service.wire != "App.Sip_Auth.Logout"
+)
+#: How many times an unreadable answer is asked again (within `read_retries`): once is
+#: enough for a body cut short in transit; a server that always answers garbage (a proxy's
+#: login page, say) is not asked a third time.
+UNREADABLE_RETRIES = 1
 _ADAPTERS: dict[type[ApiModel], TypeAdapter[list[Any]]] = {}
 #: The reads a dashboard repeats every cycle, with the fields that name one row: a row the
-#: same as in the previous answer is handed back as the same model, without validating it
-#: again (see `rows.RowCache`). GetSipCallStatus is not among them: its durations tick every
-#: second, so its rows are never the same twice.
+#: same as in the previous answer is handed back as the same model, without decoding or
+#: validating it again (see `rows`). GetSipCallStatus is not among them: its durations tick
+#: every second, so its rows are never the same twice.
 _ROW_KEYS: dict[str, tuple[str, ...]] = {
     "App.Sip_Queue.GetQueueSipStatus": ("queuename", "extnumber"),
 }
@@ -136,14 +163,29 @@ def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
     return cast(TypeAdapter[list[M]], adapter)
 
 
+class _Unreadable(ProtocolError):
+    """A read's answer that cannot be read at all (not JSON, no envelope): asked again once
+    by `_exchange`, which raises a plain `ProtocolError` if the repeat fails too."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Answer:
-    """An answer's `data`, and whether its body held no JSON true/false (`plain`): only
-    then may rows be matched with the previous answer's by equality, since Python holds
-    `True == 1` while the models read them differently."""
+    """An answer's `data`, and its body.
+
+    `rows`: the models of the rows when the body was cut into them and read row by row
+    (`rows.split_rows`); `data`'s `result` is then the mark that stands for them.
+    """
 
     data: Any
-    plain: bool = False
+    body: bytes = b""
+    rows: list[Any] | None = None
+
+    @property
+    def plain(self) -> bool:
+        """Whether the body holds no JSON true/false: only then may rows be matched with the
+        previous answer's by equality, since Python holds `True == 1` while the models read
+        them differently."""
+        return b"true" not in self.body and b"false" not in self.body
 
 
 def _decode(content: bytes) -> Any:
@@ -183,7 +225,7 @@ def _csv(values: str | Sequence[str | int]) -> str:
 def extension_list(extnumbers: str | Sequence[str | int]) -> list[str]:
     """Extensions from a comma text or a sequence, stripped, empties dropped, order kept."""
     items = extnumbers.split(",") if isinstance(extnumbers, str) else extnumbers
-    return [text for text in (str(item).strip() for item in items) if text]
+    return [text for text in map(str.strip, map(str, items)) if text]  # map: no Python frame
 
 
 def phone_entries(telphone: Sequence[PhoneLike]) -> str:
@@ -247,6 +289,7 @@ class WallboardClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
         token_lifetime: float = TOKEN_LIFETIME,
         renew_margin: float = RENEW_MARGIN,
     ) -> None:
@@ -270,6 +313,9 @@ class WallboardClient:
         self._sleep = sleep
         self._jitter = jitter
         self._clock = clock
+        self._wall = wall
+        # The server's clock, from every answer's reqtime/rsptime (see `server_offset`).
+        self._server_clock = ServerClock()
         self._renew_after = max(0.0, token_lifetime - renew_margin)
         self._token: str | None = None
         self._token_born = 0.0
@@ -280,9 +326,12 @@ class WallboardClient:
         self._login_attempts = 0
         self._login_failure: ApiError | None = None
         self._company_code: str | None = None
-        # The last answer's rows of each repeated read (`_ROW_KEYS`), to skip validating the
-        # rows that did not change.
+        # The last answer's rows of each repeated read (`_ROW_KEYS`), to skip decoding and
+        # validating the rows that did not change: by their bytes, or by their fields when
+        # the body could not be cut into rows.
         self._rows: dict[str, RowCache[Any]] = {}
+        self._row_bytes: dict[str, RowBytesCache[Any]] = {}
+        self._call_states = CallStateCache()
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout),
@@ -300,6 +349,18 @@ class WallboardClient:
     def company_code(self) -> str | None:
         """The company code of the last Login that succeeded; None before the first."""
         return self._company_code
+
+    @property
+    def server_offset(self) -> float | None:
+        """Seconds to add to the host's `time.time()` to get the server's clock; None before
+        the first answer that carried the server's time.
+
+        The server's clock is the truth for "today", bill windows and times in state. Its
+        stamps have whole seconds, so each answer only bounds the offset; the estimate is
+        the middle of what all answers agree on, which settles instead of wobbling by a
+        second from one answer to the next, and starts again when either clock is set.
+        """
+        return self._server_clock.offset
 
     @property
     def base_url(self) -> str:
@@ -392,26 +453,35 @@ class WallboardClient:
     async def _exchange(self, service: services.Service, form: Mapping[str, str]) -> _Answer:
         """Send with retries for reads; a call that changes the floor is sent at most once."""
         attempts = 1 if service.mutation else 1 + self._read_retries
+        rereads = UNREADABLE_RETRIES if service.wire in _REREAD_WHEN_UNREADABLE else 0
         for attempt in range(attempts):
             try:
                 return await self._send_once(service, form)
+            except _Unreadable as exc:
+                if attempt + 1 >= attempts or rereads <= 0:
+                    raise ProtocolError(exc.message, service=exc.service) from None
+                rereads -= 1
+                failure: ApiError = exc
             except (ConnectError, NoAnswer, ServerError) as exc:
                 if attempt + 1 >= attempts:
                     raise
-                delay = self._backoff * (2**attempt) * (0.5 + self._jitter())
-                log.warning("%s; trying again in %.2f s", exc, delay)
-                await self._sleep(delay)
+                failure = exc
+            delay = self._backoff * (2**attempt) * (0.5 + self._jitter())
+            log.warning("%s; trying again in %.2f s", failure, delay)
+            await self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send_once(self, service: services.Service, form: Mapping[str, str]) -> _Answer:
-        # multipart/form-data with plain fields, as PHP curl sends an array: (None, value)
-        # parts carry no filename and no content type, so servers read them as form fields.
-        parts = [("service", (None, service.wire))]
-        parts += [(name, (None, value)) for name, value in form.items()]
+        # multipart/form-data with plain fields, as PHP curl sends an array: parts without a
+        # filename or a content type, so servers read them as form fields; one body, one write.
+        body, content_type = multipart_form({"service": service.wire, **form})
         started = time.perf_counter()
+        sent = self._wall()
         try:
             async with asyncio.timeout(self._timeout):
-                response = await self._http.post(self._base_url, files=parts)
+                response = await self._http.post(
+                    self._base_url, content=body, headers={"Content-Type": content_type}
+                )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             reason = str(exc) or type(exc).__name__
             raise ConnectError(
@@ -431,13 +501,41 @@ class WallboardClient:
                     service=service.wire,
                 ) from None
             raise NoAnswer(f"{what} from {self._shown_url}", service=service.wire) from None
+        received = self._wall()
         elapsed = (time.perf_counter() - started) * 1000
         log.debug("%s: HTTP %d in %.0f ms", service.short, response.status_code, elapsed)
-        data = self._unwrap(service, response, self._secrets(form))
+        secrets = self._secrets(form)
         if service.wire in _ROW_KEYS:
-            content = response.content
-            return _Answer(data, b"true" not in content and b"false" not in content)
-        return _Answer(data)
+            return self._rows_answer(service, response, secrets, (sent, received))
+        data = self._unwrap(service, response, secrets, timing=(sent, received))
+        return _Answer(data, response.content)
+
+    def _rows_answer(
+        self,
+        service: services.Service,
+        response: httpx.Response,
+        secrets: Sequence[str],
+        timing: tuple[float, float],
+    ) -> _Answer:
+        """A repeated read's answer, its rows cut out of the body where the body allows
+        (`rows.split_rows`): the envelope is decoded, and of the rows only those that changed
+        since the last answer. Anything the cut cannot account for (an error, a row that is
+        not JSON, a row that does not validate) is read from the whole body, which says
+        what is wrong and where."""
+        body = response.content
+        split: SplitAnswer | None = split_rows(body)
+        if split is not None:
+            try:
+                data = self._unwrap(
+                    service, response, secrets, timing=timing, content=split.envelope
+                )
+            except ApiError:
+                data = None
+            if envelope_holds_rows(data):
+                models = self._rows_by_bytes(service, split.rows)
+                if models is not None:
+                    return _Answer(data, body, models)
+        return _Answer(self._unwrap(service, response, secrets, timing=timing), body)
 
     def _secrets(self, form: Mapping[str, str]) -> list[str]:
         """What a server's message must not carry on: our accesskey and any token of ours."""
@@ -445,7 +543,13 @@ class WallboardClient:
         return [secret for secret in (self._accesskey, self._token, *sent) if secret]
 
     def _unwrap(
-        self, service: services.Service, response: httpx.Response, secrets: Sequence[str] = ()
+        self,
+        service: services.Service,
+        response: httpx.Response,
+        secrets: Sequence[str] = (),
+        *,
+        timing: tuple[float, float] | None = None,
+        content: bytes | None = None,
     ) -> Any:
         """The envelope checked: `data` on success, the matching exception otherwise.
 
@@ -454,10 +558,14 @@ class WallboardClient:
         it is `OutcomeUnknown`, because the change may well have been made before the answer
         broke. Only an envelope that says `ret 500` is a mutation's `ServerError`: then the
         server itself said it failed.
+
+        `timing` (host time sent, received) reads the server's clock off the envelope's
+        stamps, from failures as well as successes: both carry them. `content` stands for
+        the response's body (an envelope whose rows were cut out).
         """
         wire = service.wire
         try:
-            body = _decode(response.content)
+            body = _decode(response.content if content is None else content)
         except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the parser
             status = response.status_code
             if service.mutation:
@@ -472,8 +580,10 @@ class WallboardClient:
                     meaning="the server failed while handling the call",
                     service=wire,
                 ) from None
-            raise ProtocolError(f"the answer is not JSON (HTTP {status})", service=wire) from None
+            raise _Unreadable(f"the answer is not JSON (HTTP {status})", service=wire) from None
         if not isinstance(body, dict) or "ret" not in body:
+            if not service.mutation:
+                raise _Unreadable("the answer has no ret/data/msg envelope", service=wire)
             raise self._unreadable(service, "the answer has no ret/data/msg envelope")
         ret = _as_int(body.get("ret"))
         if ret is None:
@@ -487,6 +597,8 @@ class WallboardClient:
             return data
         if not isinstance(data, dict):
             raise self._unreadable(service, "the envelope's data is not an object")
+        if timing is not None:
+            self._server_clock.observe_envelope(data, *timing)
         business = _as_int(data.get("status"))
         if business is None:
             raise self._unreadable(service, "the answer's data has no status")
@@ -546,14 +658,11 @@ class WallboardClient:
         For the reads a dashboard repeats (`_ROW_KEYS`), rows equal to the previous answer's
         are not validated again: the previous answer's model is handed back, the same object.
         """
-        data = answer.data
-        result: Any = data if isinstance(data, list) else data.get("result")
-        if result is None or result == {}:
+        if answer.rows is not None:  # read row by row already (`_rows_answer`)
+            return cast(list[M], answer.rows)
+        result = self._result_rows(service, answer.data)
+        if not result:
             return []
-        if isinstance(result, dict) and all(isinstance(item, dict) for item in result.values()):
-            result = list(result.values())  # PHP's keyed array
-        if not isinstance(result, list):
-            raise self._unreadable(service, "the answer's result is not a list", accepted=True)
         adapter = _list_adapter(model)
         try:
             key = _ROW_KEYS.get(service.wire)
@@ -570,6 +679,31 @@ class WallboardClient:
                 f"the result does not have the documented shape ({_shape_problem(exc)})",
                 accepted=True,
             ) from None
+
+    def _result_rows(self, service: services.Service, data: Any) -> list[Any]:
+        """A list service's rows as the answer holds them: `result` (GetGroupExt: `data`
+        itself), none for null or {}, PHP's keyed array as a list."""
+        result: Any = data if isinstance(data, list) else data.get("result")
+        if result is None or result == {}:
+            return []
+        if isinstance(result, dict) and all(isinstance(item, dict) for item in result.values()):
+            result = list(result.values())  # PHP's keyed array
+        if not isinstance(result, list):
+            raise self._unreadable(service, "the answer's result is not a list", accepted=True)
+        return result
+
+    def _rows_by_bytes(self, service: services.Service, rows: list[bytes]) -> list[Any] | None:
+        """The models of rows cut out of the body (`rows.RowBytesCache`); None when one of
+        them cannot be read on its own. The row cache by fields is then the one in use."""
+        model = _RESULTS[service.wire][1]
+        assert model is not None  # a list service
+        cache = self._row_bytes.get(service.wire)
+        if cache is None:
+            cache = self._row_bytes[service.wire] = RowBytesCache()
+        models = cache.validate(rows, _list_adapter(model).validate_python)
+        if models is not None:
+            self._rows.pop(service.wire, None)  # only one cache holds the last answer
+        return models
 
     @classmethod
     def _validate(cls, service: services.Service, model: type[M], value: Any) -> M:
@@ -608,27 +742,42 @@ class WallboardClient:
 
         `batch_size` overrides the client's for one call: a poller that wants a fixed number
         of requests per cycle whatever the floor's size asks for large batches."""
+
+        async def one(chunk: str) -> list[M]:
+            return await self._list_call(wire, model, extnumber=chunk)
+
+        answers = await self._in_batches(extnumbers, batch_size, one)
+        return [item for answer in answers for item in answer]
+
+    async def _in_batches(
+        self,
+        extnumbers: str | Sequence[str | int],
+        batch_size: int | None,
+        fetch: Callable[[str], Awaitable[T]],
+    ) -> list[T]:
+        """`fetch` for each batch of the extensions (a comma text), concurrently, answers in
+        order; none when there are no extensions. Once a batch fails no more are sent, the
+        others are cancelled and its error is raised."""
         numbers = extension_list(extnumbers)
         if not numbers:
             return []
         size = batch_size if batch_size and batch_size > 0 else self._batch_size
         chunks = [numbers[start : start + size] for start in range(0, len(numbers), size)]
+        if len(chunks) == 1:
+            return [await fetch(",".join(chunks[0]))]
         gate = asyncio.Semaphore(self._concurrency)
         failed = asyncio.Event()
 
-        async def one(chunk: list[str]) -> list[M]:
+        async def one(chunk: list[str]) -> T | None:
             async with gate:
                 if failed.is_set():  # the whole call has failed: send no more batches
-                    return []
+                    return None
                 try:
-                    answer = await self._list_call(wire, model, extnumber=",".join(chunk))
+                    return await fetch(",".join(chunk))
                 except BaseException:
                     failed.set()
                     raise
-                return list(answer)
 
-        if len(chunks) == 1:
-            return await one(chunks[0])
         tasks = [asyncio.ensure_future(one(chunk)) for chunk in chunks]
         try:
             answers = await asyncio.gather(*tasks)
@@ -637,7 +786,7 @@ class WallboardClient:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
-        return [item for answer in answers for item in answer]
+        return [answer for answer in answers if answer is not None]
 
     # ------------------------------------------------------------------ generic
 
@@ -902,6 +1051,30 @@ class WallboardClient:
         return await self._batched(
             "App.Sip_Status.GetSipCallStatus", ExtensionCallStatus, extnumbers, batch_size
         )
+
+    async def call_states(
+        self, extnumbers: str | Sequence[str | int], batch_size: int | None = None
+    ) -> CallStates:
+        """GetSipCallStatus for a poller: each extension's state without its durations, and
+        the durations beside it (`call_states.CallStates`). A state that did not change since
+        the last `call_states` but for its durations is the same object as then, so that it
+        is neither validated again nor, by a screen that compares by identity, looked at."""
+        service = _service("App.Sip_Status.GetSipCallStatus")
+        self._call_states.begin()
+
+        async def one(chunk: str) -> CallStates:
+            answer = await self._call(service.wire, {"extnumber": chunk})
+            rows = self._result_rows(service, answer.data)
+            try:
+                return self._call_states.read(rows, reuse=answer.plain)
+            except ValidationError as exc:
+                raise self._unreadable(
+                    service,
+                    f"the result does not have the documented shape ({_shape_problem(exc)})",
+                    accepted=True,
+                ) from None
+
+        return CallStates.joined(await self._in_batches(extnumbers, batch_size, one))
 
     async def valid_status(
         self, extnumbers: str | Sequence[str | int], batch_size: int | None = None

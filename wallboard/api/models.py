@@ -336,6 +336,23 @@ class ExtensionCallStatus(ApiModel):
     callduration: OptInt = None
 
 
+class ExtensionCallState(ApiModel):
+    """An extension's call state without its durations (`WallboardClient.call_states`).
+
+    Everything of a GetSipCallStatus row but `idleduration` and `callduration`: what stays
+    the same from one second to the next while a call or an idle spell goes on, so that a
+    dashboard's repeated read can hand back the same object for it.
+    """
+
+    extnumber: Text = ""
+    status: OptInt = None
+    caller: Text = ""
+    callee: Text = ""
+    disnumber: Text = ""
+    direction: Text = ""
+    channel: Text = ""
+
+
 class ExtensionValidity(ApiModel):
     """App.Sip_Status.GetSipValidStatus: 1016 enabled, 1013 disabled, 1012 missing."""
 
@@ -388,6 +405,7 @@ __all__ = [
     "Count",
     "Extension",
     "ExtensionCallEvent",
+    "ExtensionCallState",
     "ExtensionCallStatus",
     "ExtensionRegistration",
     "ExtensionValidity",
