@@ -10,12 +10,15 @@ import time
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_ui_support import scripted_app
 from textual.app import App, ComposeResult
+from textual.widgets import Label
 
 from wallboard.api.models import Bill, BillPage
 from wallboard.live.bills import (
@@ -39,7 +42,9 @@ from wallboard.live.snapshot import (
     Trend,
     TrendBucket,
 )
+from wallboard.ui.help_screen import HelpScreen
 from wallboard.ui.trends import (
+    BARS,
     TrendPlot,
     TrendsScreen,
     TrendStrip,
@@ -481,3 +486,48 @@ def test_trends_screen_80x24(snap_compare: Any) -> None:
 
 def test_trends_screen_160x48(snap_compare: Any) -> None:
     assert snap_compare(ScreenHost(the_snapshot(80)), terminal_size=(160, 48))
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_g_opens_the_trends_screen_which_follows_each_poll(
+    tmp_path: Path, read_only: bool
+) -> None:
+    """`g` on the floor (read-only too: it changes nothing): the trends screen, brought up
+    to date by every snapshot while it is open; q closes it and the dashboard goes on. The
+    campaigns pane ends each campaign's figures with its abandon strip, red past 3%."""
+    first, later = the_snapshot(56), the_snapshot(60)
+    app, floor, _client = scripted_app(tmp_path, [first, later], read_only=read_only)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        line = app.campaigns.render_line(1)
+        assert "Renewals" in app.campaigns.render_line(0).text
+        assert " today " in line.text and line.text.rstrip()[-1] in BARS
+        strip = line.text.rstrip().rpartition(" today ")[2]
+        # A third of the line, 32 columns at most: the day's 56 quarters, two a column.
+        assert len(strip) == 32 and set(strip) <= set(BARS + "· ")
+        last = [seg for seg in line if seg.text.endswith(strip[-1])][-1]
+        assert last.style is not None and last.style.bold  # the last half hour: 4.8%, red
+
+        await pilot.press("g")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TrendsScreen)
+        plot = screen.query_one("#trend-floor", TrendPlot)
+        assert plot.trend is first.totals.trend
+        app.poll_now()
+        await app.next_snapshot()
+        await pilot.pause()
+        assert plot.trend is later.totals.trend and screen.snapshot is later
+        await pilot.press("g")  # once is enough: no second screen on top
+        assert app.screen is screen and len(app.screen_stack) == 2
+        await pilot.press("q")
+        await pilot.pause()
+        assert not isinstance(app.screen, TrendsScreen) and app.is_running
+
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        said = [str(label.render()) for label in app.screen.query(Label)]
+        assert "Today per 15 minutes: abandon %, answered, dropped" in said
+        assert floor.calls == 2  # the trends asked the server for nothing

@@ -216,7 +216,9 @@ async def test_an_ended_campaign_reads_ended(tmp_path: Path) -> None:
     app, _floor, _client = scripted_app(tmp_path, [floor()])
     async with app.run_test(size=(100, 30)) as pilot:
         await started(app, pilot)
-        text = "\n".join(app.campaigns.render_line(y).text for y in range(6))
+        text = "\n".join(
+            app.campaigns.render_line(y).text for y in range(app.campaigns.virtual_size.height)
+        )
         assert "ENDED" in text and "OVER" not in text
 
 

@@ -176,6 +176,28 @@ def test_queue_heading_counts_states_and_fills_the_width() -> None:
     assert "1 of 3 agents" in queue_heading(queue, 1, 70)
 
 
+def test_queue_headings_shorten_their_words_never_cut_them() -> None:
+    """ "3 paused" becomes the tiles' "3 pause", then their glyph "‖3", then the states go:
+    at no width does a heading read "3 pa…"; only a name too long for the width is cut."""
+    states = list(AgentState)
+    queue = QueueView(
+        name="autocall-renewals",
+        agents=tuple(agent(str(n), state=states[n % len(states)]) for n in range(24)),
+    )
+    seen = []
+    for width in range(20, 160):
+        heading = queue_heading(queue, 24, width)
+        assert cell_len(heading) == width
+        assert "autocall-renewals" in heading and "…" not in heading
+        seen.append(heading)
+    assert "3 idle, 3 ringing, 3 talking, 3 wrap-up, 3 paused" in seen[-1]  # full words first
+    assert any("3 pause, " in h for h in seen)  # then the tiles' words
+    assert any("○3 ◎3 ●3 ◐3 ‖3" in h for h in seen)  # then their glyphs
+    assert any(h.strip("─ ").endswith("· 24") for h in seen)  # then the size alone
+    assert queue_heading(queue, 24, 12) == " autocall-r…"  # a name too long: cut, at last
+    assert "3 of 24 agents" in queue_heading(queue, 3, 150)
+
+
 def test_abandon_rate_is_amber_near_and_red_over_three_percent() -> None:
     assert abandon_level(0.0) == ""
     assert abandon_level(0.0249) == ""
@@ -211,7 +233,9 @@ def test_campaign_lines_fit_any_width_and_say_every_figure(width: int) -> None:
         assert "…" not in joined  # no word cut
     if width >= 80:  # the figures take a line of their own, or two when they must
         assert "answered 200 (2 talking)" in joined and "drop budget 2" in joined
-    assert len(texts) == {20: 4, 48: 4, 50: 4, 70: 3, 80: 3, 120: 2}[width]
+    # The abandon trend ends line two when the pane is wide, and has its own line else.
+    assert len(texts) == {20: 5, 48: 5, 50: 5, 70: 3, 80: 3, 120: 2}[width]
+    assert "today " in (texts[1] if width >= 70 else texts[-1])
     if width >= 120:
         assert "answered 200 (2 talking) · dropped 4" in joined
     assert texts[0].startswith("▸ ")
@@ -222,7 +246,7 @@ async def test_campaigns_take_as_many_lines_each(tmp_path: Path) -> None:
     a click and the cursor count lines per campaign."""
     small = campaign("T1", "Spring", dialled=4, answered=1, dropped=0, abandon_rate=0.0)
     big = campaign("T2", "Autumn", dialled=1234567, answered=765432, live=4321, talking=1234)
-    width = 90
+    width = 110  # the abandon trend ends line two: a small campaign fits on two lines
     assert len(campaign_lines(small, width - 1, False)) == 2
     assert len(campaign_lines(big, width - 1, False)) == 3
     app, _floor, _client = scripted_app(tmp_path, [snapshot({}, [small, big])])

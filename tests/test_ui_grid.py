@@ -153,16 +153,44 @@ async def test_arrows_and_hjkl_move_between_tiles_and_into_campaigns(tmp_path: P
         assert app.focused is grid
 
 
-async def test_on_a_wide_screen_the_campaigns_are_to_the_right(tmp_path: Path) -> None:
-    app, _floor, _client = scripted_app(tmp_path, [snapshot(floor(2), [campaign()])])
-    async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_for_snapshot()
-        await pilot.press("right", "right")
-        assert isinstance(app.focused, CampaignsPane)
-        await pilot.press("left")
-        assert isinstance(app.focused, AgentGrid)
-        campaigns = app.campaigns.region
-        assert campaigns.x > app.grid.region.x and campaigns.height > 30
+SIZES = ((80, 24), (120, 36), (160, 48), (200, 60))
+
+
+async def test_the_grid_uses_the_whole_screen_at_every_size(tmp_path: Path) -> None:
+    """80x24 to 200x60: tiles per row grow with the width; the grid has every row the
+    header, the banner's row, the campaigns and the key bar leave, and fills it; the
+    campaigns are as tall as their lines, under the grid; headings never cut a word."""
+    states = list(AgentState)
+    queues = {
+        name: [agent(f"{n}{i:03d}", name, states[i % 8]) for i in range(size)]
+        for n, (name, size) in enumerate((("autocall-renewals", 8), ("autocall-sales", 600)), 1)
+    }
+    snap = snapshot(queues, [campaign("T1"), campaign("T2", name="Autumn")])
+    per_row = []
+    for width, height in SIZES:
+        app, _floor, _client = scripted_app(tmp_path, [snap])
+        async with app.run_test(size=(width, height)) as pilot:
+            await app.wait_for_snapshot()
+            await pilot.pause()
+            grid, campaigns = app.grid.region, app.campaigns.region
+            per_row.append(app.grid.columns)
+            assert (grid.x, grid.width) == (0, width) and grid.y == 3  # header 2, banner 1
+            assert campaigns.y == grid.bottom and campaigns.width == width
+            assert campaigns.bottom == height - 1  # the key bar's row
+            lines_each = app.campaigns.virtual_size.height // 2
+            assert campaigns.height == 1 + 2 * lines_each  # its border and lines: no blank
+            assert lines_each == (3 if width < 120 else 2)
+            lines = [app.grid.line_text(y) for y in range(grid.height)]
+            assert sum(1 for line in lines if not line.strip()) <= 1  # the gap between queues
+            headings = [line for line in lines if "autocall-" in line]
+            assert len(headings) == 2 and not any("…" in line for line in headings)
+            assert "· 8 agents" in headings[0] and "600 agents" in headings[1]
+            assert app.grid.tile_text("autocall-sales", "2000") is not None
+            await pilot.press("end", "down")  # the campaigns are under the agents
+            assert isinstance(app.focused, CampaignsPane)
+            await pilot.press("up")
+            assert isinstance(app.focused, AgentGrid)
+    assert per_row == sorted(set(per_row)) and per_row[0] == 3 and per_row[1] >= 4, per_row
 
 
 async def test_filter_by_extension_or_name_and_by_state(tmp_path: Path) -> None:
@@ -223,7 +251,7 @@ async def test_thousands_of_agents_are_a_few_column_widgets(tmp_path: Path) -> N
     async with app.run_test(size=(200, 60)) as pilot:
         await app.wait_for_snapshot()
         await pilot.pause()
-        assert len(app.grid.children) == app.grid.columns == 5
+        assert len(app.grid.children) == app.grid.columns == 7  # the whole width: 7 tiles a row
         assert all(isinstance(child, TileColumn) for child in app.grid.children)
         assert app.grid.virtual_size.height > 500
         await pilot.press("end")

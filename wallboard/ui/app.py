@@ -86,6 +86,7 @@ from wallboard.ui.keys import FLOOR_ACTIONS, KEYS, bindings
 from wallboard.ui.messages import ActionFinished, Edge, SnapshotArrived
 from wallboard.ui.themes import DEFAULT_THEME, load_themes, variable_defaults
 from wallboard.ui.thresholds import Thresholds
+from wallboard.ui.trends import TrendsScreen
 from wallboard.ui.wall import PAGE_SECONDS, WallScreen
 
 log = logging.getLogger("wallboard.ui")
@@ -394,6 +395,8 @@ class WallboardApp(App[int]):
         if self.wall_screen is not None:  # the floor screen is under the wall, unseen
             self.wall_screen.show(snapshot, has_data=has_data)
             return
+        if isinstance(self.screen, TrendsScreen):
+            self.screen.show(snapshot)
         header = self.header
         if has_data:
             header.show(snapshot.totals, bills_read=snapshot.bills_read)
@@ -433,12 +436,12 @@ class WallboardApp(App[int]):
 
     @on(Edge)
     def _edge(self, event: Edge) -> None:
-        """The campaigns pane lies right of the grid on a wide screen, below it otherwise."""
-        wide = self.screen.has_class("-wide")
+        """The campaigns pane lies under the agents at every size: down from the last row
+        of tiles or the list, up from the first campaign."""
         agents = self.agents
-        if event.pane is agents and event.direction == ("right" if wide else "down"):
+        if event.pane is agents and event.direction == "down":
             self.campaigns.focus()
-        elif event.pane is self.campaigns and event.direction == ("left" if wide else "up"):
+        elif event.pane is self.campaigns and event.direction == "up":
             agents.focus()
 
     # ------------------------------------------------------------------ grid or list
@@ -561,6 +564,16 @@ class WallboardApp(App[int]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.thresholds, read_only=self.read_only))
+
+    def action_trends(self) -> None:
+        """`g`: the day per 15 minutes, the floor's and each campaign's; it follows the
+        snapshots while it is open (no request of its own: the bills are already read)."""
+        if isinstance(self.screen, TrendsScreen):
+            return
+        if self.snapshot is None or not self.has_data:
+            self.notify("No data yet: trends come with the first poll.", title="Trends", timeout=3)
+            return
+        self.push_screen(TrendsScreen(self.snapshot))
 
     async def action_quit(self) -> None:
         self.exit(0)

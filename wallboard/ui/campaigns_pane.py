@@ -6,8 +6,10 @@ finished". Where a line does not fit, its words get shorter, never cut off.
 
 A floor runs a handful of campaigns, so the pane lays every campaign out as a few lines of
 (text, component class) pieces, compares them with what is on screen, and refreshes only
-the lines that differ. Two lines per campaign when the pane is wide (under the grid on an
-80-column terminal), four when it is a narrow column beside the grid on a big screen.
+the lines that differ. Two lines per campaign when the pane is wide (under the agents, the
+width of the screen), five when it is a narrow column. Each campaign's abandon rate per 15
+minutes today (`wallboard.ui.trends`, on the fixed scale where half a bar is the 3% cap)
+ends its figures' line: is the rate rising?
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from wallboard.ui.faces import clean, fit, progress_bar, rate_text
 from wallboard.ui.floor_header import abandon_level
 from wallboard.ui.messages import Direction, Edge
 from wallboard.ui.styles import BASE, ComponentStyles
+from wallboard.ui.trends import abandon_pieces as trend_pieces
 
 Piece = tuple[str, str]  # (text, component class)
 WIDE = 70  # from this width a campaign takes two lines
@@ -115,13 +118,42 @@ def _cells_of(pieces: list[Piece]) -> int:
     return sum(cell_len(text) for text, _ in pieces)
 
 
+#: The trend strip's label and most bars: the last eight hours of quarters at most.
+TODAY = " today "
+TODAY_PIECE: Piece = (TODAY, "campaigns--dim")
+MOST_BARS = 32
+#: Bars the strip gives up to keep a campaign's figures on one line: the last four hours.
+SHORT_BARS = 16
+#: Fewest bars worth showing beside the figures; with less room the strip is left out.
+FEWEST_BARS = 8
+
+
+def trend_strip(view: CampaignView, bars: int) -> list[Piece]:
+    """Its abandon rate per 15 minutes (`wallboard.ui.trends`), `bars` quarters up to now,
+    after the label "today": is the rate rising? [] when `bars` is too few to read."""
+    if bars < FEWEST_BARS:
+        return []
+    strip = trend_pieces(view.trend, bars)
+    return [TODAY_PIECE, *((text, f"campaigns--trend-{cls}") for text, cls in strip)]
+
+
+def strip_bars(width: int) -> int:
+    """Bars of the strip on a wide campaign line: a third of the line, 32 at most."""
+    return min(MOST_BARS, width // 3)
+
+
+def one_line_pieces(view: CampaignView, level: int) -> tuple[Piece, list[Piece]]:
+    """Its calls and drops, and its abandon rate, for one line at a level of shortness."""
+    figures = (f"  {calls_text(view, level)} · {dropped_text(view, level)} ", "campaigns--text")
+    return figures, abandon_pieces(view, level)
+
+
 def one_line_figures(view: CampaignView, width: int) -> list[Piece] | None:
     """Its calls, drops and abandon rate on one line of `width` cells in the first words
     short enough to fit whole, or None when they do not fit without the shortest words
     ("dial", "of fin."), which are for a narrow column only."""
     for level in range(LAST):
-        figures = (f"  {calls_text(view, level)} · {dropped_text(view, level)} ", "campaigns--text")
-        abandon = abandon_pieces(view, level)
+        figures, abandon = one_line_pieces(view, level)
         if cell_len(figures[0]) + _cells_of(abandon) <= width:
             return _row([figures], abandon, width, "campaigns--text")
     return None
@@ -153,8 +185,10 @@ def campaign_lines(
     """The lines of one campaign, each exactly `width` cells (`width` at least 20).
 
     Wide (from WIDE cells): its name, status and progress, then its figures on one line
-    when they fit (two lines), else on two (`split`, or when they do not fit: three). A
-    narrow column: name and status, progress, then the figures on two lines (four).
+    when they fit (two lines), else on two (`split`, or when they do not fit: three); the
+    abandon trend ("today ▂▃▅", a third of the width, 32 quarters at most) ends line two.
+    A narrow column: name and status, progress, the figures on two lines, then the trend
+    on a line of its own (five).
     Figures that change with every bills read stand at the left of their line and each
     line has few colour changes: Textual rewrites a changed line from the pane's left edge.
     """
@@ -175,8 +209,27 @@ def campaign_lines(
             width,
             name_class,
         )
-        one = None if split else one_line_figures(view, width)
-        return [first, one] if one is not None else [first, *figure_lines(view, width)]
+        if not split:
+            # Figures on one line, in the longest words that leave the strip two hours:
+            # a line saved is a row of tiles. The strip takes what the figures leave.
+            for level in range(LAST):
+                figures, abandon = one_line_pieces(view, level)
+                bars = min(strip_bars(width), width - _cells_of([figures, *abandon, TODAY_PIECE]))
+                if bars >= FEWEST_BARS:
+                    strip = trend_strip(view, bars)
+                    return [first, _row([figures], [*abandon, *strip], width, "campaigns--text")]
+        # The strip gives way to the calls' words: full ones while it keeps four hours,
+        # never the shortest ("ans", "dial": for narrow columns).
+        for level in (0, 1):
+            calls_cells = cell_len("  " + calls_text(view, level)) + 1
+            bars = min(strip_bars(width), width - calls_cells - cell_len(TODAY))
+            if bars >= SHORT_BARS:
+                break
+        strip = trend_strip(view, bars)
+        room = width - _cells_of(strip)
+        calls = figure_lines(view, room)[0]
+        drops = figure_lines(view, width)[1]
+        return [first, _row(calls, strip, width, "campaigns--text"), drops]
     bar_cells = max(4, width - cell_len(progress) - 2)
     return [
         _row([(marker + name, name_class)], [status], width, name_class),
@@ -187,6 +240,11 @@ def campaign_lines(
             "campaigns--text",
         ),
         *figure_lines(view, width),
+        *(
+            [_row(strip, [], width, "campaigns--text")]
+            if (strip := trend_strip(view, width - cell_len(TODAY)))
+            else []
+        ),
     ]
 
 
@@ -214,6 +272,10 @@ COMPONENTS: frozenset[str] = frozenset(
         "campaigns--bar",
         "campaigns--amber",
         "campaigns--red",
+        "campaigns--trend-none",
+        "campaigns--trend-ok",
+        "campaigns--trend-amber",
+        "campaigns--trend-red",
         *_STATUS_CLASS.values(),
     }
 )

@@ -241,19 +241,40 @@ def state_counts(agents: Iterable[AgentView]) -> dict[AgentState, int]:
 _STATE = attrgetter("state")
 
 
-def queue_heading(queue: QueueView, shown: int, width: int) -> str:
-    """A queue panel's title: its name and how its agents are doing, in `width` cells."""
-    counts = state_counts(queue.agents)
-    parts = [f"{n} {state.value}" for state, n in counts.items() if n]
+def heading_levels(queue: QueueView, shown: int) -> list[str]:
+    """A queue's title from the longest words to the shortest, as the header shortens its
+    own: "3 paused", then the tiles' word "3 pause", then the tiles' glyph "‖3"; then
+    "15 agents" becomes "15", then the states go, then the size. A word is never cut."""
+    counts = [(state, n) for state, n in state_counts(queue.agents).items() if n]
     total = len(queue.agents)
+    name = clean(queue.name) or "(unnamed)"
     size = f"{total} agents" if shown == total else f"{shown} of {total} agents"
-    title = f" {clean(queue.name) or '(unnamed)'} · {size}"
-    if parts:
-        title += ": " + ", ".join(parts)
-    title += " "
-    if cell_len(title) + 2 > width:
-        return fit(title, width)
-    return "─" + title + "─" * (width - cell_len(title) - 1)
+    short_size = str(total) if shown == total else f"{shown}/{total}"
+    words = ", ".join(f"{n} {state.value}" for state, n in counts)
+    tile_words = ", ".join(f"{n} {LOOKS[state][1].lower()}" for state, n in counts)
+    glyphs = " ".join(f"{LOOKS[state][0]}{n}" for state, n in counts)
+    if not counts:
+        return [f" {name} · {size} ", f" {name} · {short_size} ", f" {name} "]
+    return [
+        f" {name} · {size}: {words} ",
+        f" {name} · {size}: {tile_words} ",
+        f" {name} · {size}: {glyphs} ",
+        f" {name} · {short_size}: {glyphs} ",
+        f" {name} · {size} ",
+        f" {name} · {short_size} ",
+        f" {name} ",
+    ]
+
+
+def queue_heading(queue: QueueView, shown: int, width: int) -> str:
+    """A queue panel's title in `width` cells: its name and how its agents are doing, in
+    the longest words that fit with a rule either side (`heading_levels`); only a name too
+    long for the width is cut."""
+    levels = heading_levels(queue, shown)
+    for title in levels:
+        if cell_len(title) + 2 <= width:
+            return "─" + title + "─" * (width - cell_len(title) - 1)
+    return fit(levels[-1], width)
 
 
 def percent(rate: float) -> str:
@@ -319,6 +340,7 @@ __all__ = [
     "duration",
     "fit",
     "fit_left",
+    "heading_levels",
     "known_name",
     "people_counts",
     "people_in",

@@ -52,6 +52,14 @@ KEYS: tuple[Key, ...] = (
     floor_key("r", SupervisorAction.RESUME_CAMPAIGN, "resume", "Resume the selected campaign"),
     floor_key("e", SupervisorAction.END_CAMPAIGN, "end", "End the selected campaign (asks first)"),
     Key("v", "v", "toggle_view", "view", "Agent grid or agent list (remembered)"),
+    Key(
+        "g",
+        "g",
+        "trends",
+        "trends",
+        "Today per 15 minutes: abandon %, answered, dropped",
+        in_footer=False,  # the footer is full at 80 columns; help and the palette say it
+    ),
     Key("slash", "/", "filter", "filter", "Filter agents by extension or name"),
     Key("s", "s", "state_filter", "state", "Show only agents in one state", in_footer=False),
     Key("escape", "esc", "clear_filters", "clear", "Clear the filters", in_footer=False),
