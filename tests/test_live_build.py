@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wallboard.api.call_states import CallStateCache
 from wallboard.api.models import (
     Bill,
     Extension,
@@ -21,15 +22,18 @@ from wallboard.api.models import (
 )
 from wallboard.live.bills import CallFigures, NumberTally, campaign_figures, drop_budget
 from wallboard.live.build import (
+    CallReading,
     CampaignLive,
     ExtensionFacts,
     FloorBuilder,
     build_queues,
     campaign_live,
     campaign_view,
+    campaigns_live,
     extension_facts,
     floor_totals,
     live_numbers,
+    number_owners,
     order_campaigns,
     server_moment,
 )
@@ -419,6 +423,41 @@ def test_the_builder_builds_what_build_queues_builds(
         before = built
 
 
+def readings(cache: CallStateCache, calls: list[ExtensionCallStatus]) -> dict[str, CallReading]:
+    """The calls as a poller reading `call_states` has them: each state the same object as
+    the last reading's while only its durations moved."""
+    cache.begin()
+    read = cache.read([c.model_dump() for c in calls])
+    return {state.extnumber: CallReading(state, idle, talk) for state, idle, talk in read}
+
+
+@settings(deadline=None)
+@given(polls())
+def test_the_builder_builds_the_same_from_call_states(
+    run: list[tuple[list[QueueAgent], list[ExtensionCallStatus], float]],
+) -> None:
+    from_rows, from_states, cache = FloorBuilder(), FloorBuilder(), CallStateCache()
+    for agents, calls, taken_at in run:
+        by_ext = {c.extnumber: c for c in calls}
+        expected = from_rows.build(agents, by_ext, [], {}, taken_at=taken_at)
+        built = from_states.build(agents, readings(cache, calls), [], {}, taken_at=taken_at)
+        assert built == expected
+
+
+def test_a_call_state_kept_and_its_durations_ticking_keep_the_view() -> None:
+    rows = [agent("1001", state=1215)]
+    builder, cache = FloorBuilder(), CallStateCache()
+    talk = call("1001", 1204, callee="13800000001", callduration=20)
+    (first,) = builder.build(rows, readings(cache, [talk]), [], {}, taken_at=NOW)
+    ticked = readings(cache, [talk.model_copy(update={"callduration": 21})])
+    (second,) = builder.build(rows, ticked, [], {}, taken_at=NOW + 1)
+    assert second is first  # the same state object, the same since: nothing built
+    new_call = talk.model_copy(update={"callee": "13800000002", "callduration": 1})
+    (third,) = builder.build(rows, readings(cache, [new_call]), [], {}, taken_at=NOW + 2)
+    assert third.agents[0].number == "13800000002"
+    assert third.agents[0].since == NOW + 1
+
+
 def test_unchanged_rows_keep_their_views_while_the_durations_tick() -> None:
     rows = [agent("1001", state=1215), agent("1002", state=1213, wrapuptime=5)]
     builder = FloorBuilder()
@@ -560,6 +599,24 @@ def test_a_campaign_is_its_finished_and_its_live_calls() -> None:
     assert (view.answered, view.finished_answered, view.talking) == (1, 0, 1)
     assert view.abandon_rate == 0.0 and view.drop_budget == 0  # over finished calls
     assert campaign_view(task, CallFigures(1, 0, 0)).live == 0  # nothing live: finished only
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(("T1", "T2", "T3")),
+        st.frozensets(st.sampled_from(("a", "b", "c", "d", "e")), max_size=4),
+    ),
+    st.dictionaries(st.sampled_from(("a", "b", "c", "d", "x")), st.booleans()),
+    st.frozensets(st.sampled_from(("a", "b", "c", "d", "e"))),
+)
+def test_every_campaigns_live_calls_at_once_are_each_campaigns(
+    campaigns: dict[str, frozenset[str]], live: dict[str, bool], finished: frozenset[str]
+) -> None:
+    tallies = {key: NumberTally(calls=1) for key in finished}
+    counted = campaigns_live(number_owners(campaigns), live, finished.__contains__)
+    for taskid, keys in campaigns.items():
+        one = campaign_live(keys, live, tallies.get)
+        assert counted.get(taskid, CampaignLive()) == one
 
 
 def test_the_header_counts_drops_and_says_when_it_is_scoped() -> None:

@@ -322,6 +322,9 @@ class NumberTally:
     dropped: int = 0
 
 
+#: Campaigns whose figures the reader keeps between cycles (more: it starts again).
+_FIGURES_KEPT = 1024
+
 # A number's tally packed in one int, 21 bits a field (calls, answered, dropped): a dict of
 # ints is the smallest map of a campaign's numbers, and the common tallies (up to four calls)
 # share one int object each.
@@ -417,6 +420,11 @@ class BillReader:
         self._counted = CountedBills()
         self._following: frozenset[str] = frozenset()
         self._tallies: dict[str, int] = {}  # every followed number: its packed tally
+        # Campaigns' figures by their numbers' set (the entry holds the set, so its id stays
+        # unique), and the numbers tallied since they were made: a campaign none of whose
+        # numbers took a call keeps its figures when the bills move on.
+        self._figures: dict[int, tuple[AbstractSet[str], CallFigures]] = {}
+        self._touched: set[str] = set()
         self._recount: _Recount | None = None
         self._next_page = 1
         self._day_from = ""
@@ -487,13 +495,39 @@ class BillReader:
         return self.window is not None and len(self._counted) >= self.total and not self.recounting
 
     def figures(self, numbers: AbstractSet[str]) -> CallFigures:
-        """A campaign's figures from its numbers (`number_keys`; followed ones only)."""
+        """A campaign's figures from its numbers (`number_keys`; followed ones only).
+
+        Summed again only when one of its numbers was tallied since (or the numbers
+        followed, or the day, changed): a cycle sums the few campaigns that took calls."""
+        cache = self._figures
+        if self._touched:
+            touched = self._touched
+            for stale in [k for k, (keys, _) in cache.items() if not keys.isdisjoint(touched)]:
+                del cache[stale]
+            touched.clear()
+        known = cache.get(id(numbers))
+        if known is not None and known[0] is numbers:
+            return known[1]
         values = [value for value in map(self._tallies.get, numbers) if value]
-        return CallFigures(
+        figures = CallFigures(
             dialled=len(values),
             answered=sum(value >> _SHIFT & _FIELD for value in values),
             dropped=sum(value >> 2 * _SHIFT for value in values),
         )
+        if len(cache) >= _FIGURES_KEPT:
+            cache.clear()
+        cache[id(numbers)] = (numbers, figures)
+        return figures
+
+    def dialled(self, number: str) -> bool:
+        """A followed number (`phone_key`) has a finished call in the window."""
+        return bool(self._tallies.get(number, 0) & _FIELD)
+
+    def _forget_figures(self) -> None:
+        """The tallies changed beyond single numbers' calls: every campaign's figures are
+        summed again."""
+        self._figures.clear()
+        self._touched.clear()
 
     def follow(
         self,
@@ -518,6 +552,7 @@ class BillReader:
         before = self._following
         self._following = wanted
         tallies = self._tallies
+        self._forget_figures()
         for gone in before - wanted:
             del tallies[gone]
         added = wanted - before
@@ -652,6 +687,7 @@ class BillReader:
         self._day_from = day_from
         self._counted = CountedBills()
         self._tallies = dict.fromkeys(self._following, 0)
+        self._forget_figures()
         self._recount = None  # the whole window is read afresh: every number from the start
         self._next_page = 1
         self.total = 0
@@ -728,6 +764,7 @@ class BillReader:
     def _tally(self, call: CallRecord) -> None:
         value = self._tallies[call.number] + _packed(call)
         self._tallies[call.number] = _COMMON.get(value, value)
+        self._touched.add(call.number)
 
 
 class _Recount:

@@ -19,12 +19,14 @@ of the dashboard changes no time in state:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from wallboard.api.models import (
     Extension,
-    ExtensionCallStatus,
+    ExtensionCallState,
     ExtensionRegistration,
     Queue,
     QueueAgent,
@@ -87,6 +89,61 @@ def server_moment(text: str, tz: dt.tzinfo | None) -> float | None:
     return moment.timestamp()
 
 
+class CallRow(Protocol):
+    """An extension's call state as the views read it: a GetSipCallStatus row
+    (`ExtensionCallStatus`), or a `CallReading` of `call_states`."""
+
+    @property
+    def status(self) -> int | None: ...
+    @property
+    def caller(self) -> str: ...
+    @property
+    def callee(self) -> str: ...
+    @property
+    def disnumber(self) -> str: ...
+    @property
+    def idleduration(self) -> int | None: ...
+    @property
+    def callduration(self) -> int | None: ...
+
+
+class CallReading:
+    """An extension's call state in this cycle: the state without its durations (the same
+    object as last cycle while only the durations moved), and this cycle's durations.
+
+    What a poller reading `call_states` hands the builder: the builder tells an agent whose
+    call did not change by the identity of `state`, without comparing its fields.
+    """
+
+    __slots__ = ("callduration", "idleduration", "state")
+
+    def __init__(
+        self, state: ExtensionCallState, idleduration: int | None, callduration: int | None
+    ) -> None:
+        self.state = state
+        self.idleduration = idleduration
+        self.callduration = callduration
+
+    def __repr__(self) -> str:
+        return f"CallReading({self.state!r}, {self.idleduration!r}, {self.callduration!r})"
+
+    @property
+    def status(self) -> int | None:
+        return self.state.status
+
+    @property
+    def caller(self) -> str:
+        return self.state.caller
+
+    @property
+    def callee(self) -> str:
+        return self.state.callee
+
+    @property
+    def disnumber(self) -> str:
+        return self.state.disnumber
+
+
 @dataclass(frozen=True, slots=True)
 class ExtensionFacts:
     """What the slow reads say about an extension; None: not known."""
@@ -126,7 +183,7 @@ def extension_order(extnumber: str) -> tuple[int, int, str]:
     return (0, int(text), text) if text.isdigit() else (1, 0, text)
 
 
-def customer_number(call: ExtensionCallStatus | None, extnumber: str) -> str | None:
+def customer_number(call: CallRow | None, extnumber: str) -> str | None:
     """The other party of the extension's call: whichever of callee/caller is not the agent."""
     if call is None:
         return None
@@ -141,7 +198,7 @@ def state_since(
     state: AgentState,
     *,
     taken_at: float,
-    call: ExtensionCallStatus | None,
+    call: CallRow | None,
     wrapuptime: int,
     previous: AgentView | None,
     changed_at: float | None = None,
@@ -164,7 +221,7 @@ def state_since(
 def _derived_since(
     state: AgentState,
     taken_at: float,
-    call: ExtensionCallStatus | None,
+    call: CallRow | None,
     wrapuptime: int,
     changed_at: float | None = None,
     queue_code: int | None = None,
@@ -193,7 +250,7 @@ def agent_view(
     row: QueueAgent,
     *,
     taken_at: float,
-    call: ExtensionCallStatus | None,
+    call: CallRow | None,
     facts: ExtensionFacts | None,
     previous: AgentView | None,
     tz: dt.tzinfo | None = None,
@@ -284,7 +341,7 @@ def crmid_of(row: QueueAgent, previous: AgentView | None) -> str:
 
 def build_queues(
     agents: Iterable[QueueAgent],
-    calls: Mapping[str, ExtensionCallStatus],
+    calls: Mapping[str, CallRow],
     queue_list: Sequence[Queue],
     facts: Mapping[str, ExtensionFacts],
     *,
@@ -314,17 +371,22 @@ class _Built:
     queue: str
     extnumber: str
     row: QueueAgent | None
-    call: tuple[object, ...] | None  # the call row's fields that are not durations
+    # The call state apart from its durations: a `CallReading`'s state object, or the fields
+    # of another row that are not durations.
+    call: ExtensionCallState | tuple[object, ...] | None
     facts: ExtensionFacts | None
     view: AgentView
     order: tuple[int, int, str]
     changed_at: float | None = None  # the row's seatschangetime, read
 
 
-def _call_fields(call: ExtensionCallStatus | None) -> tuple[object, ...] | None:
-    """What of an extension's call state a view depends on, besides the ticking durations."""
+def _call_fields(call: CallRow | None) -> ExtensionCallState | tuple[object, ...] | None:
+    """What of an extension's call state a view depends on, besides the ticking durations:
+    a reading's state object (known again by identity), else the fields themselves."""
     if call is None:
         return None
+    if isinstance(call, CallReading):
+        return call.state
     return (call.status, call.caller, call.callee, call.disnumber)
 
 
@@ -364,7 +426,7 @@ class FloorBuilder:
     def build(
         self,
         agents: Iterable[QueueAgent],
-        calls: Mapping[str, ExtensionCallStatus],
+        calls: Mapping[str, CallRow],
         queue_list: Sequence[Queue],
         facts: Mapping[str, ExtensionFacts],
         *,
@@ -474,7 +536,7 @@ def _order_of(entry: _Built) -> tuple[int, int, str]:
 def _rebuild(
     entry: _Built,
     row: QueueAgent,
-    call: ExtensionCallStatus | None,
+    call: CallRow | None,
     facts: ExtensionFacts | None,
     taken_at: float,
     names: AgentNames | None,
@@ -494,9 +556,7 @@ def _rebuild(
     entry.facts = facts
 
 
-def _again(
-    entry: _Built, row: QueueAgent, call: ExtensionCallStatus | None, taken_at: float
-) -> bool:
+def _again(entry: _Built, row: QueueAgent, call: CallRow | None, taken_at: float) -> bool:
     """Bring the entry of an unchanged queue row (and unchanged facts) up to date when its call
     state differs at most in its durations; False when the view must be built again.
 
@@ -508,8 +568,12 @@ def _again(
     if call is None or known is None:
         if call is not None or known is not None:
             return False
+    elif isinstance(call, CallReading):
+        if call.state is not known:  # the client hands back the same object when unchanged
+            return False
     elif (
-        call.status != known[0]
+        not isinstance(known, tuple)
+        or call.status != known[0]
         or call.callee != known[2]
         or call.caller != known[1]
         or call.disnumber != known[3]
@@ -531,6 +595,9 @@ def _again(
     return True
 
 
+_RANK = {state: index for index, state in enumerate(TOTALS_PRIORITY)}
+
+
 def floor_totals(
     queues: Iterable[QueueView],
     today: CallFigures | None = None,
@@ -550,7 +617,7 @@ def floor_totals(
     figures from the bills; `scoped` says the queues are the --queues' only (the finished
     figures are the whole account's either way); `trend` the day per 15 minutes (`trend_of`).
     """
-    rank = {state: index for index, state in enumerate(TOTALS_PRIORITY)}
+    rank = _RANK
     per_extension: dict[str, AgentView] = {}
     for queue in queues:
         for agent in queue.agents:
@@ -596,6 +663,12 @@ def trend_of(buckets: DayBuckets | None, starts: Sequence[float], upto: int) -> 
     )
 
 
+_ON_A_CALL = frozenset({AgentState.TALKING, AgentState.RINGING})
+#: `phone_key` of the customers' numbers on the line, remembered: the same calls go on over
+#: many cycles (bounded, for a day of new numbers).
+_phone_key = functools.lru_cache(maxsize=4096)(phone_key)
+
+
 #: Calls in progress by the customer's number (`phone_key`): True when an agent is talking
 #: to the customer, False while it only rings.
 LiveNumbers = Mapping[str, bool]
@@ -607,8 +680,8 @@ def live_numbers(queues: Iterable[QueueView]) -> dict[str, bool]:
     live: dict[str, bool] = {}
     for queue in queues:
         for agent in queue.agents:
-            if agent.number and agent.state in (AgentState.TALKING, AgentState.RINGING):
-                key = phone_key(agent.number)
+            if agent.number and agent.state in _ON_A_CALL:
+                key = _phone_key(agent.number)
                 if key:
                     live[key] = live.get(key, False) or agent.state is AgentState.TALKING
     return live
@@ -640,6 +713,45 @@ def campaign_live(
             finished = tally(key)
             first += finished is None or finished.calls == 0
     return CampaignLive(calls, talking, first)
+
+
+#: Each tracked number (`phone_key`) with the campaigns (taskids) that hold it.
+NumberOwners = Mapping[str, tuple[str, ...]]
+
+
+def number_owners(campaigns: Mapping[str, frozenset[str]]) -> dict[str, tuple[str, ...]]:
+    """The campaigns by number (taskid: its `number_keys`): made once when the tracked
+    campaigns change, so that a cycle's live calls are matched with their campaigns by one
+    look-up each rather than one per campaign."""
+    owners: dict[str, tuple[str, ...]] = {}
+    for taskid, keys in campaigns.items():
+        alone = (taskid,)  # one tuple shared by every number only this campaign holds
+        for key in keys:
+            held = owners.get(key)
+            owners[key] = alone if held is None else (*held, taskid)
+    return owners
+
+
+def campaigns_live(
+    owners: NumberOwners, live: LiveNumbers, dialled: Callable[[str], bool]
+) -> dict[str, CampaignLive]:
+    """`campaign_live` of every campaign at once (by taskid; a campaign with no call in
+    progress is left out), going over the calls in progress once; `dialled` says whether a
+    number has a finished call (the bill reader's)."""
+    counts: dict[str, list[int]] = {}
+    for key, answered in live.items():
+        held = owners.get(key)
+        if held is None:
+            continue
+        first = not dialled(key)
+        for taskid in held:
+            count = counts.get(taskid)
+            if count is None:
+                count = counts[taskid] = [0, 0, 0]
+            count[0] += 1
+            count[1] += answered
+            count[2] += first
+    return {taskid: CampaignLive(*count) for taskid, count in counts.items()}
 
 
 #: The campaigns pane lists live campaigns first, finished ones after.

@@ -2,9 +2,10 @@
 
 Three cadences, each a fixed number of requests:
 - fast (every `fast_interval`, 1.5 s): GetQueueSipStatus for ALL queues in one call (empty
-  queuename), and GetSipCallStatus (`client.call_status`) for the extensions in those
-  queues. The model asks the client for comma lists of CALL_BATCH (2,500) extensions, so a
-  floor of up to 2,500 agents costs two requests per fast cycle, whether it has 100, 500 or
+  queuename), and GetSipCallStatus (`client.call_states`: each state apart from its ticking
+  durations, the same object while only they move) for the extensions in those queues.
+  The model asks the client for comma lists of CALL_BATCH (2,500) extensions, so a floor
+  of up to 2,500 agents costs two requests per fast cycle, whether it has 100, 500 or
   2,000 agents. Both requests go out together; the extensions asked for are those of the previous
   cycle (a newly checked-in agent gets its call state one cycle later), except on the first.
 - slow (every `slow_interval`, 30 s): GetQueueList, GetSipnumberInfo (enabled, registered),
@@ -47,24 +48,28 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
+from wallboard.api.call_states import CallStates
 from wallboard.api.errors import ApiError
 from wallboard.api.models import (
     Extension,
-    ExtensionCallStatus,
     ExtensionRegistration,
     Queue,
     QueueAgent,
 )
 from wallboard.live.bills import LOOKBACK_DAYS, BillReader, BillSource, CallFigures, number_keys
 from wallboard.live.build import (
+    CallReading,
+    CallRow,
+    CampaignLive,
     ExtensionFacts,
     FloorBuilder,
     LiveNumbers,
-    campaign_live,
     campaign_view,
+    campaigns_live,
     extension_facts,
     floor_totals,
     live_numbers,
+    number_owners,
     order_campaigns,
     trend_of,
 )
@@ -100,9 +105,9 @@ class FloorSource(BillSource, Protocol):
 
     async def queue_agents(self) -> Sequence[QueueAgent]: ...
 
-    async def call_status(
+    async def call_states(
         self, extnumbers: Sequence[str], batch_size: int | None = None
-    ) -> Sequence[ExtensionCallStatus]: ...
+    ) -> CallStates: ...
 
     async def queues(self) -> Sequence[Queue]: ...
 
@@ -184,6 +189,10 @@ class LiveFloor:
         # rebuilt only when a task's numbers change, not whenever its bills do.
         self._number_keys: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
         self._followed: tuple[tuple[frozenset[str], ...], frozenset[str]] = ((), frozenset())
+        # The tracked numbers' campaigns, for the tasks and numbers they were made of.
+        self._owners: tuple[tuple[object, ...], dict[str, tuple[str, ...]]] = ((), {})
+        # The campaigns' calls in progress, for the calls and the bills' version they are of.
+        self._live: tuple[tuple[object, ...], dict[str, CampaignLive]] = ((), {})
         # Tasks the bills show dialling while the registry says otherwise (the last views'),
         # and those of them already reported to the registry (once a task).
         self._dialling: tuple[str, ...] = ()
@@ -290,24 +299,28 @@ class LiveFloor:
         self._offset = time.time() + told - self._clock()
         self._offset_known = True
 
-    async def _fast(self) -> tuple[list[QueueAgent], dict[str, ExtensionCallStatus]]:
+    async def _fast(self) -> tuple[list[QueueAgent], dict[str, CallRow]]:
         asked = list(self._extensions)
-        call_rows: Sequence[ExtensionCallStatus] = []
+        readings: CallStates | None = None
         if asked:
-            agents, call_rows = await _all(self._client.queue_agents(), self._call_status(asked))
+            agents, readings = await _all(self._client.queue_agents(), self._call_states(asked))
         else:
             agents = await self._client.queue_agents()
         mine = self._in_scope(agents)
         shown = list(dict.fromkeys(row.extnumber.strip() for row in mine if row.extnumber.strip()))
         if not asked and shown:
-            call_rows = await self._call_status(shown)
+            readings = await self._call_states(shown)
         self._extensions = shown
-        calls = {row.extnumber.strip(): row for row in call_rows if row.extnumber.strip()}
+        calls: dict[str, CallRow] = {}
+        for state, idle, talk in readings or ():
+            extnumber = state.extnumber.strip()
+            if extnumber:
+                calls[extnumber] = CallReading(state, idle, talk)
         return mine, calls
 
-    async def _call_status(self, extnumbers: Sequence[str]) -> list[ExtensionCallStatus]:
+    async def _call_states(self, extnumbers: Sequence[str]) -> CallStates:
         """GetSipCallStatus in batches of CALL_BATCH: one request for most floors."""
-        return list(await self._client.call_status(list(extnumbers), batch_size=CALL_BATCH))
+        return await self._client.call_states(list(extnumbers), batch_size=CALL_BATCH)
 
     def _in_scope(self, agents: Sequence[QueueAgent]) -> list[QueueAgent]:
         if not self.scope:
@@ -384,7 +397,7 @@ class LiveFloor:
     def _publish(
         self,
         agents: list[QueueAgent],
-        calls: dict[str, ExtensionCallStatus],
+        calls: dict[str, CallRow],
         taken_at: float,
         tasks: Sequence[TrackedTask],
     ) -> None:
@@ -432,7 +445,7 @@ class LiveFloor:
         )
 
     def _queue_views(
-        self, agents: list[QueueAgent], calls: dict[str, ExtensionCallStatus], taken_at: float
+        self, agents: list[QueueAgent], calls: dict[str, CallRow], taken_at: float
     ) -> tuple[QueueView, ...]:
         """The queues and their agents from this cycle's answers (and the last cycle's views,
         which say since when each agent is in its state)."""
@@ -475,19 +488,29 @@ class LiveFloor:
             self._finished = finished
             self._dialling = tuple(dialling)
             self._campaigns_key = key
-        tally = self._bills.tally
+        lives = self._lives(tasks, live)
         views = order_campaigns(
-            campaign_view(
-                task,
-                figures,
-                campaign_live(self._keys_of(task), live, tally) if live else None,
-                trend,
-            )
+            campaign_view(task, figures, lives.get(task.taskid), trend)
             for task, figures, trend in self._finished
         )
         if views != self._campaigns:
             self._campaigns = views
         return self._campaigns
+
+    def _lives(self, tasks: Sequence[TrackedTask], live: LiveNumbers) -> dict[str, CampaignLive]:
+        """Each campaign's calls in progress (`campaigns_live`): counted again only when the
+        calls in progress, the bills or the campaigns' numbers changed."""
+        if not live:
+            return {}
+        made_of = tuple((task.taskid, self._keys_of(task)) for task in tasks)
+        if made_of != self._owners[0]:
+            self._owners = (made_of, number_owners(dict(made_of)))
+        owners = self._owners[1]
+        key = (self._bills.version, owners, live)
+        known = self._live[0]
+        if len(known) != 3 or known[0] != key[0] or known[1] is not owners or known[2] != live:
+            self._live = (key, campaigns_live(owners, live, self._bills.dialled))
+        return self._live[1]
 
     def _numbers_of(self, tasks: Sequence[TrackedTask]) -> frozenset[str]:
         """Every tracked campaign's numbers (`phone_key`s): those whose bills are tallied."""
