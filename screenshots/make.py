@@ -35,9 +35,11 @@ SHOTS = (
     Shot("floor-80x24", (80, 24)),
     Shot("floor-160x48", (160, 48)),
     Shot("wall-200x60", (200, 60), agents=160, queues=4, wall=True),
+    Shot("wall-120x36", (120, 36), agents=160, queues=4, wall=True),
     Shot("list-160x48", (160, 48), agents=160, queues=4, view="list"),
     Shot("high-contrast-120x36", (120, 36), theme="high-contrast"),
     Shot("help-80x24", (80, 24), keys=("question_mark",)),
+    Shot("trends-120x36", (120, 36), keys=("g",)),
 )
 
 
