@@ -1,4 +1,4 @@
-"""No false alarms: the dashboard polls a simulator that answers slowly, with `ret 500`,
+"""No false alarms: for five simulated minutes the dashboard polls a simulator that answers slowly, with `ret 500`,
 malformed JSON and dropped connections, and STALE shows only on the polls where a whole
 fast cycle failed; a read the client retried shows nothing, and the banner's row never
 moves the grid."""
@@ -17,7 +17,8 @@ from wallboard.settings import Settings
 from wallboard.sim.faults import Faults
 from wallboard.sim.server import Simulator, serve_in_thread
 
-POLLS = 60
+#: Five simulated minutes: a poll every 2 simulated seconds.
+POLLS = 150
 
 
 async def no_wait(_seconds: float) -> None:
