@@ -1,7 +1,7 @@
-"""No false alarms: for five simulated minutes the dashboard polls a simulator that answers slowly, with `ret 500`,
-malformed JSON and dropped connections, and STALE shows only on the polls where a whole
-fast cycle failed; a read the client retried shows nothing, and the banner's row never
-moves the grid."""
+"""No false alarms: for five simulated minutes the dashboard polls a simulator that
+answers slowly, with `ret 500`, malformed JSON and dropped connections, and STALE shows
+only on the polls where a whole fast cycle failed; a read the client retried shows nothing,
+and the banner's row never moves the grid."""
 
 from __future__ import annotations
 
