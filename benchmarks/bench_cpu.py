@@ -32,14 +32,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
-from benchmarks.rig import FloorInfo, check_screen, cores, run_screen, served_floor
+from benchmarks.rig import (
+    FloorInfo,
+    check_screen,
+    cores,
+    run_screen,
+    served_floor,
+    terminal_size,
+    write_figures,
+)
 
 GOAL_CPU = 0.02
 GOAL_BYTES = 2048
@@ -240,25 +247,13 @@ def measure(
     ]
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        columns, lines = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            "give the terminal as COLUMNSxLINES, e.g. 200x50"
-        ) from None
-    if not (40 <= columns <= 500 and 10 <= lines <= 200):
-        raise argparse.ArgumentTypeError("a terminal from 40x10 to 500x200, please")
-    return columns, lines
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench_cpu", description=__doc__.strip().splitlines()[0])
     parser.add_argument("--agents", type=int, default=2000)
     parser.add_argument("--queues", type=int, default=50)
     parser.add_argument("--campaigns", type=int, default=None, help="default: one per queue")
     parser.add_argument("--refresh", type=float, default=1.0)
-    parser.add_argument("--size", type=_size, default=(200, 50), metavar="COLSxLINES")
+    parser.add_argument("--size", type=terminal_size, default=(200, 50), metavar="COLSxLINES")
     parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=None, help="the window (30; quick 15)")
@@ -296,9 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     for figure in figures:
         print(f"{figure['name']:<100} {figure['value']!s:>8} {figure['unit']}")
     print(f"  {figures[0]['note']}")
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_figures(args.json, figures)
     return 0
 
 

@@ -21,12 +21,11 @@ Goal for the CPU share: under 3% of a core (issue 4's goal for 2,000 synthetic a
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.rig import check_screen, cores, run_screen, served_floor
+from benchmarks.rig import check_screen, cores, run_screen, served_floor, write_figures
 
 WARMUP = 5.0
 MB = 1024 * 1024
@@ -124,9 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for figure in figures:
         print(f"{figure['name']:<52} {figure['value']!s:>8} {figure['unit']:<3} {figure['note']}")
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_figures(args.json, figures)
     return 0
 
 

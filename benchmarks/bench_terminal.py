@@ -21,12 +21,18 @@ Goal (issue 4): the dashboard under 4 KB/s. The figures are printed as a table a
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.rig import check_screen, cores, run_screen, served_floor
+from benchmarks.rig import (
+    check_screen,
+    cores,
+    run_screen,
+    served_floor,
+    terminal_size,
+    write_figures,
+)
 
 GOAL_BYTES = 4096
 WARMUP = 5.0
@@ -88,25 +94,13 @@ def measure(
     ]
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        columns, lines = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            "give the terminal as COLUMNSxLINES, e.g. 200x60"
-        ) from None
-    if not (40 <= columns <= 500 and 10 <= lines <= 200):
-        raise argparse.ArgumentTypeError("a terminal from 40x10 to 500x200, please")
-    return columns, lines
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="bench_terminal", description=__doc__.strip().splitlines()[0]
     )
     parser.add_argument("--agents", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=None, help="steady state per screen")
-    parser.add_argument("--size", type=_size, default=(200, 60), metavar="COLSxLINES")
+    parser.add_argument("--size", type=terminal_size, default=(200, 60), metavar="COLSxLINES")
     parser.add_argument("--refresh", type=float, default=1.0)
     parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
     parser.add_argument("--quick", action="store_true", help="a short run (8 s per screen)")
@@ -130,9 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for figure in figures:
         print(f"{figure['name']:<62} {figure['value']!s:>8} {figure['unit']:<4} {figure['note']}")
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_figures(args.json, figures)
     return 0
 
 

@@ -492,6 +492,27 @@ def check_screen(trace: Trace, *, seconds: float, refresh: float) -> None:
         )
 
 
+def terminal_size(text: str) -> tuple[int, int]:
+    """`--size COLUMNSxLINES` of the screen benchmarks, as (columns, lines)."""
+    try:
+        columns, lines = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "give the terminal as COLUMNSxLINES, e.g. 200x60"
+        ) from None
+    if not (40 <= columns <= 500 and 10 <= lines <= 200):
+        raise argparse.ArgumentTypeError("a terminal from 40x10 to 500x200, please")
+    return columns, lines
+
+
+def write_figures(path: Path | None, figures: list[dict[str, Any]]) -> None:
+    """The figures as the `--json FILE` of the screen benchmarks (nothing without a path)."""
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="benchmarks.rig", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="role", required=True)

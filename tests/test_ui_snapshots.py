@@ -27,6 +27,7 @@ def floor(tmp_path: Path) -> Iterator[SeededFloor]:
 async def first_poll(pilot: Any) -> None:
     await pilot.app.wait_for_snapshot(timeout=10)
     await pilot.app.workers.wait_for_complete()
+    await pilot.pause()  # the snapshot's alerts are raised and their toasts posted
     # The seeded campaigns are past 3%: their alerts stay in the strip, but their toasts,
     # gone in 15 s, would hide a corner of every picture (the alert has its own picture).
     pilot.app.clear_notifications()

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TypedDict
 
+from wallboard.live.server_text import clean, seat_crmid
 from wallboard.live.snapshot import (
     AgentState,
     AgentView,
@@ -40,7 +41,7 @@ from wallboard.live.snapshot import (
     FloorSnapshot,
     QueueView,
 )
-from wallboard.live.states import TOTALS_PRIORITY
+from wallboard.live.state_order import people
 
 
 class AlertLevel(enum.IntEnum):
@@ -74,7 +75,6 @@ class EventKind(enum.Enum):
 _DIALLING = frozenset({CampaignStatus.RUNNING, CampaignStatus.UNKNOWN})
 #: Campaigns that cannot end any more (or never were).
 _FINISHED = frozenset({CampaignStatus.OVER, CampaignStatus.MISSING})
-_RANK = {state: rank for rank, state in enumerate(TOTALS_PRIORITY)}
 SERVER = "server"  # the subject of the "server unreadable" alert
 
 
@@ -438,40 +438,15 @@ class Alerts:
         return f"{name} ({ext})" if name else f"extension {ext}"
 
 
-def people(queues: Iterable[QueueView]) -> list[tuple[AgentView, tuple[str, ...]]]:
-    """Each person (extension) once, as the view of their most pressing state (the header's
-    rule: `live.states.TOTALS_PRIORITY`, first queue on a tie), with all their queues."""
-    chosen: dict[str, AgentView] = {}
-    queue_names: dict[str, list[str]] = {}
-    for queue in queues:
-        for agent in queue.agents:
-            seen = chosen.get(agent.extnumber)
-            if seen is None or _RANK[agent.state] < _RANK[seen.state]:
-                chosen[agent.extnumber] = agent
-            queue_names.setdefault(agent.extnumber, []).append(queue.name)
-    return [(view, tuple(queue_names[ext])) for ext, view in chosen.items()]
-
-
 def seat_name(view: AgentView) -> str:
     """The queue's seat name, unless it is the documents' `<crmid>_<ext>_<queue>` pattern,
     which only repeats the extension and queue."""
-    name = clean(view.name)
-    head, _, rest = name.partition("_")
-    if head.isdigit() and rest == f"{view.extnumber}_{view.queue}":
-        return ""
-    return name
+    return "" if seat_crmid(view) else clean(view.name)
 
 
 def campaign_name(view: CampaignView) -> str:
     """A campaign by its name (the task id only when it has none)."""
     return clean(view.name) or clean(view.taskid)
-
-
-def clean(text: str) -> str:
-    """Server text made safe for a toast and a log line: control characters become spaces."""
-    if text.isprintable():
-        return text.strip()
-    return "".join(ch if ch.isprintable() else " " for ch in text).strip()
 
 
 def _alert(condition: _Condition, at: float) -> Alert:
@@ -506,6 +481,5 @@ __all__ = [
     "EventKind",
     "alert_key",
     "campaign_name",
-    "people",
     "seat_name",
 ]

@@ -66,18 +66,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from wallboard.live.snapshot import AgentState, AgentView, CampaignView, FloorSnapshot
+from wallboard.live.state_order import STATE_ORDER
 
 #: The states in the order a supervisor reads them, as their one-word names.
-STATE_ORDER: tuple[AgentState, ...] = (
-    AgentState.IDLE,
-    AgentState.RINGING,
-    AgentState.TALKING,
-    AgentState.WRAPUP,
-    AgentState.PAUSED,
-    AgentState.MISSED,
-    AgentState.OFFLINE,
-    AgentState.DISABLED,
-)
 STATE_NAMES: tuple[str, ...] = tuple(state.value for state in STATE_ORDER)
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 

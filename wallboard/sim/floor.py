@@ -62,11 +62,7 @@ __all__ = [
 class Floor(TaskDesk, OtherCalls):
     """The whole floor of one company. Build one with `wallboard.sim.scenario.build_floor`.
 
-    Attributes (read them, change them only through the methods):
-    now, seed, rng (the one random.Random), companycode, companyname, downloadip,
-    extensions, queues, groups, tasks, disnumbers (company caller ids -> enabled),
-    bills (a sequence of Bill, ascending id), calls (calls in progress by sequence number),
-    stats.
+    Its attributes are `FloorCore`'s (read them, change them only through the methods).
     """
 
     def query_bills(

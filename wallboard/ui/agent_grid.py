@@ -30,7 +30,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from wallboard.live.actions import AgentKey, agent_key
-from wallboard.live.snapshot import AgentState, AgentView, FloorSnapshot, QueueView
+from wallboard.live.snapshot import AgentView, FloorSnapshot, QueueView
+from wallboard.ui.agent_pane import AgentPane, matches, ramp_styles, state_styles
 from wallboard.ui.faces import (
     BADGE_X,
     MAX_TILE,
@@ -47,7 +48,7 @@ from wallboard.ui.faces import (
 )
 from wallboard.ui.messages import Edge
 from wallboard.ui.styles import BASE, ComponentStyles
-from wallboard.ui.thresholds import Ramp, Thresholds
+from wallboard.ui.thresholds import Thresholds
 
 TILE_LINES = 2
 GAP = 1
@@ -56,12 +57,8 @@ _NOTE = -2
 _BLANK = -3
 _MESSAGE = -4  # the grid has nothing to show yet, and says why
 
-_RAMP_STYLE = {
-    Ramp.OK: "agent-grid--time-ok",
-    Ramp.AMBER: "agent-grid--time-amber",
-    Ramp.RED: "agent-grid--time-red",
-}
-_STATE_STYLE = {state: f"agent-grid--state-{state.name.lower()}" for state in AgentState}
+_RAMP_STYLE = ramp_styles("agent-grid")
+_STATE_STYLE = state_styles("agent-grid")
 COMPONENTS: frozenset[str] = frozenset(
     {
         "agent-grid--tile",
@@ -84,16 +81,6 @@ class _Section:
     agents: Sequence[AgentView]  # the queue's agents that pass the filters, in order
     top: int  # line of the heading
     note: str = ""  # shown instead of tiles when there are none
-
-
-def matches(agent: AgentView, text: str, state: AgentState | None) -> bool:
-    """The `/` filter: extension or name contains the text; and the state filter."""
-    if state is not None and agent.state is not state:
-        return False
-    if not text:
-        return True
-    needle = text.casefold()
-    return needle in agent.extnumber.casefold() or needle in agent.name.casefold()
 
 
 class TileColumn(Widget):
@@ -125,7 +112,7 @@ class TileColumn(Widget):
         self.grid.click(self.index, event.y)
 
 
-class AgentGrid(ScrollableContainer, can_focus=True):
+class AgentGrid(AgentPane, ScrollableContainer, can_focus=True):
     """Agent tiles of every queue in scope; arrows or hjkl move the cursor between tiles."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -149,12 +136,8 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.thresholds = thresholds or Thresholds()
+        self._start_pane(thresholds)
         self.scope = tuple(scope) if scope else None
-        self.snapshot: FloorSnapshot | None = None
-        self.filter_text = ""
-        self.filter_state: AgentState | None = None
-        self.waiting = ""  # shown instead of any tile: no good poll yet
         self._message: list[str] = []  # `waiting` in lines of the grid's width
         self._sections: list[_Section] = []
         self._lines: list[tuple[int, int, int]] = []  # (section, row or kind, sub-line)
@@ -167,9 +150,6 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         self._tile = MIN_TILE
         self._shape: tuple[object, ...] = ()
         self._cursor: AgentKey | None = None
-        # The server's time now (`FloorSnapshot.server_now`, given by the app every second):
-        # time in state is now minus the state's start. None: the snapshot's own moment.
-        self.now: float | None = None
 
     # ------------------------------------------------------------------ public surface
 
@@ -204,14 +184,6 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         been no good poll yet; the grid shows that line instead of queues it cannot know."""
         self.snapshot = snapshot
         self.waiting = waiting
-        self._arrange()
-
-    def set_filter(self, text: str | None = None, state: AgentState | bool | None = False) -> None:
-        """Filter by text (extension or name) and/or state; `state=None` clears the state."""
-        if text is not None:
-            self.filter_text = text.strip()
-        if state is not False:
-            self.filter_state = state if isinstance(state, AgentState) else None
         self._arrange()
 
     def select(self, queue: str, extnumber: str) -> bool:
@@ -414,11 +386,6 @@ class AgentGrid(ScrollableContainer, can_focus=True):
         for index, regions in dirty.items():
             columns[index].refresh(*regions)
 
-    def _moment(self) -> float:
-        """The server time the tiles' times are at: now, never before the data's moment."""
-        taken_at = self.snapshot.taken_at if self.snapshot is not None else 0.0
-        return taken_at if self.now is None else max(taken_at, self.now)
-
     def _visible_agents(self, top: int, bottom: int) -> Iterable[AgentView]:
         seen: set[tuple[int, int]] = set()
         per_row = self.columns
@@ -618,12 +585,6 @@ class AgentGrid(ScrollableContainer, can_focus=True):
     def on_mount(self) -> None:
         self._arrange()
 
-    def on_focus(self, _event: events.Focus) -> None:
-        self._restyle_cursor()
-
-    def on_blur(self, _event: events.Blur) -> None:
-        self._restyle_cursor()
-
     def _restyle_cursor(self) -> None:
         """The cursor is drawn brighter while the grid has focus (`:focus` in the TCSS)."""
         for tile_column in self._columns:
@@ -664,4 +625,4 @@ def _span(pieces: list[tuple[int, int]]) -> tuple[int, int]:
     return min(a for a, _ in pieces), max(b for _, b in pieces)
 
 
-__all__ = ["AgentGrid", "TileColumn", "matches"]
+__all__ = ["AgentGrid", "TileColumn"]

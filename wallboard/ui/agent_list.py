@@ -37,7 +37,8 @@ from textual.strip import Strip
 
 from wallboard.live.build import extension_order
 from wallboard.live.snapshot import AgentState, AgentView, FloorSnapshot, QueueView
-from wallboard.live.states import TOTALS_PRIORITY
+from wallboard.live.state_order import most_pressing
+from wallboard.ui.agent_pane import AgentPane, matches, ramp_styles, state_styles
 from wallboard.ui.faces import (
     BADGE_CELLS,
     ON_A_CALL,
@@ -52,7 +53,7 @@ from wallboard.ui.faces import (
 )
 from wallboard.ui.messages import Direction, Edge
 from wallboard.ui.styles import BASE, ComponentStyles
-from wallboard.ui.thresholds import Ramp, Thresholds
+from wallboard.ui.thresholds import Thresholds
 
 
 class SortOrder(enum.Enum):
@@ -77,7 +78,6 @@ SCAN_ORDER: tuple[AgentState, ...] = (
     AgentState.DISABLED,
 )
 _SCAN_RANK = {state: rank for rank, state in enumerate(SCAN_ORDER)}
-_PRESSING = {state: rank for rank, state in enumerate(TOTALS_PRIORITY)}
 
 GAP = 1
 NUMBER_CELLS = 14
@@ -119,10 +119,7 @@ class AgentRow:
 
 def agent_row(views: Sequence[AgentView]) -> AgentRow:
     """The row of one person from their queue entries (at least one)."""
-    chosen = views[0]
-    for view in views[1:]:
-        if _PRESSING[view.state] < _PRESSING[chosen.state]:
-            chosen = view
+    chosen = most_pressing(views)
     name = next((shown for shown in map(display_name, views) if shown), "")
     queue_text = ", ".join(clean(view.queue) for view in views)
     ext = extension_order(chosen.extnumber)
@@ -187,17 +184,6 @@ _SORT_KEYS: Mapping[SortOrder, Callable[[AgentRow], tuple[object, ...]]] = {
 def sort_key(order: SortOrder) -> Callable[[AgentRow], tuple[object, ...]]:
     """The key that sorts rows in `order`; ties always fall to the extension."""
     return _SORT_KEYS[order]
-
-
-def row_matches(row: AgentRow, text: str, state: AgentState | None) -> bool:
-    """The `/` filter (extension or name contains the text) and the state filter, on the
-    person's state: a row counts people, so the filter does too."""
-    if state is not None and row.state is not state:
-        return False
-    if not text:
-        return True
-    needle = text.casefold()
-    return needle in row.extnumber.casefold() or needle in row.name.casefold()
 
 
 # ---------------------------------------------------------------------- layout
@@ -293,12 +279,8 @@ def header_text(columns: Columns, order: SortOrder) -> str:
 
 # ---------------------------------------------------------------------- the widget
 
-_RAMP_STYLE = {
-    Ramp.OK: "agent-list--time-ok",
-    Ramp.AMBER: "agent-list--time-amber",
-    Ramp.RED: "agent-list--time-red",
-}
-_STATE_STYLE = {state: f"agent-list--state-{state.name.lower()}" for state in AgentState}
+_RAMP_STYLE = ramp_styles("agent-list")
+_STATE_STYLE = state_styles("agent-list")
 COMPONENTS: frozenset[str] = frozenset(
     {
         "agent-list--header",
@@ -318,7 +300,7 @@ _ORDERS = tuple(SortOrder)
 _HEADER_LINES = 1
 
 
-class AgentList(ScrollView, can_focus=True):
+class AgentList(AgentPane, ScrollView, can_focus=True):
     """Every agent in scope as a row; up/down (or j/k) move the cursor, `t` changes the sort.
 
     The same surface as the agent grid (`show`, `set_filter`, `select`, `selected`,
@@ -408,12 +390,8 @@ class AgentList(ScrollView, can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.thresholds = thresholds or Thresholds()
+        self._start_pane(thresholds)
         self.scope = frozenset(scope) if scope else None
-        self.snapshot: FloorSnapshot | None = None
-        self.filter_text = ""
-        self.filter_state: AgentState | None = None
-        self.waiting = ""
         self.style_cache = ComponentStyles(self, COMPONENTS)
         self._order = order
         self._queues: tuple[QueueView, ...] = ()  # the queues the rows were made from
@@ -426,9 +404,6 @@ class AgentList(ScrollView, can_focus=True):
         self._shape: tuple[object, ...] = ()
         self._faces: dict[str, tuple[AgentRow, RowFace]] = {}
         self._drawn_clocks: dict[str, TileClock] = {}
-        # The server's time now (`FloorSnapshot.server_now`, given by the app every second):
-        # time in state is now minus the state's start. None: the snapshot's own moment.
-        self.now: float | None = None
         self._header: Strip | None = None
         self._cursor: str | None = None
 
@@ -472,14 +447,6 @@ class AgentList(ScrollView, can_focus=True):
             self._order = order
             self._arrange()
             self._scroll_to_cursor()
-
-    def set_filter(self, text: str | None = None, state: AgentState | bool | None = False) -> None:
-        """Filter by text (extension or name) and/or state; `state=None` clears the state."""
-        if text is not None:
-            self.filter_text = text.strip()
-        if state is not False:
-            self.filter_state = state if isinstance(state, AgentState) else None
-        self._arrange()
 
     def select(self, queue: str, extnumber: str) -> bool:
         """Put the cursor on an agent's row, if it is shown (`queue` is accepted for the
@@ -525,7 +492,8 @@ class AgentList(ScrollView, can_focus=True):
         text, state = self.filter_text, self.filter_state
         rows = everyone
         if text or state is not None:
-            rows = [row for row in everyone if row_matches(row, text, state)]
+            # on the person's state: a row counts people, so the filter does too
+            rows = [row for row in everyone if matches(row, text, state)]
         note = self.waiting or (NO_AGENTS if not everyone else NO_MATCH if not rows else "")
         ext = max(map(len, self._by_ext), default=4)
         columns = columns_for(width, ext)
@@ -604,11 +572,6 @@ class AgentList(ScrollView, can_focus=True):
         self.now = server_now
         if self.snapshot is not None and self._rows:
             self._refresh_clocks()
-
-    def _moment(self) -> float:
-        """The server time the rows' times are at: now, never before the data's moment."""
-        taken_at = self.snapshot.taken_at if self.snapshot is not None else 0.0
-        return taken_at if self.now is None else max(taken_at, self.now)
 
     def _refresh_clocks(self) -> None:
         top = round(self.scroll_offset.y)
@@ -775,12 +738,6 @@ class AgentList(ScrollView, can_focus=True):
     def on_mount(self) -> None:
         self._arrange()
 
-    def on_focus(self, _event: events.Focus) -> None:
-        self._restyle_cursor()
-
-    def on_blur(self, _event: events.Blur) -> None:
-        self._restyle_cursor()
-
     def _restyle_cursor(self) -> None:
         """The cursor is drawn brighter while the list has focus (`:focus` in the CSS)."""
         self.style_cache.clear()
@@ -809,6 +766,5 @@ __all__ = [
     "columns_for",
     "header_text",
     "row_face",
-    "row_matches",
     "sort_key",
 ]

@@ -16,7 +16,9 @@ from types import MappingProxyType
 
 from rich.cells import cell_len, set_cell_size
 
+from wallboard.live.server_text import clean, seat_crmid
 from wallboard.live.snapshot import AgentState, AgentView, FloorTotals, QueueView
+from wallboard.live.state_order import STATE_ORDER
 from wallboard.ui.thresholds import Ramp, Thresholds
 
 #: Glyph and word per state: the tile reads the same on a monochrome terminal.
@@ -32,17 +34,6 @@ LOOKS = MappingProxyType(
         AgentState.DISABLED: ("⊘", "DIS"),
     }
 )
-#: The order states are counted in on headings and in the state filter.
-STATE_ORDER: tuple[AgentState, ...] = (
-    AgentState.IDLE,
-    AgentState.RINGING,
-    AgentState.TALKING,
-    AgentState.WRAPUP,
-    AgentState.PAUSED,
-    AgentState.MISSED,
-    AgentState.OFFLINE,
-    AgentState.DISABLED,
-)
 #: States in which the customer's number is on the line.
 ON_A_CALL = frozenset({AgentState.RINGING, AgentState.TALKING})
 
@@ -54,14 +45,6 @@ BADGE_X = TIME_CELLS + 1
 NUMBER_X = BADGE_X + BADGE_CELLS
 MIN_TILE = 25
 MAX_TILE = 34
-
-
-def clean(text: object) -> str:
-    """Server text made safe to print: control characters become spaces, ends trimmed."""
-    value = str(text or "")
-    if value.isprintable():
-        return value.strip()
-    return "".join(ch if ch.isprintable() else " " for ch in value).strip()
 
 
 def fit(text: str, cells: int) -> str:
@@ -172,11 +155,8 @@ def display_name(agent: AgentView) -> str:
     """The agent's name for a tile. Servers like the documents' example name a seat
     `<crmid>_<extnumber>_<queue>`, which repeats the tile's extension and queue: then the
     tile shows the agent id instead (`id 1001`)."""
-    name = clean(agent.name)
-    head, _, rest = name.partition("_")
-    if head.isdigit() and rest == f"{agent.extnumber}_{agent.queue}":
-        return f"id {head}"
-    return name
+    crmid = seat_crmid(agent)
+    return f"id {crmid}" if crmid else clean(agent.name)
 
 
 def known_name(agent: AgentView) -> str:
