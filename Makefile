@@ -21,6 +21,8 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q --drift 0.2 tests/test_api_*.py tests/test_live_*.py \
+		tests/test_ui_live.py tests/test_ui_no_data.py tests/test_status.py
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m benchmarks.run
