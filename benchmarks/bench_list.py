@@ -22,8 +22,6 @@ from wallboard.ui.agent_grid import AgentGrid
 from wallboard.ui.agent_list import AgentList, SortOrder, agent_rows, sort_key
 from wallboard.ui.themes import variable_defaults
 
-WIDGET: type[AgentList] | type[AgentGrid] = AgentList
-
 STATES = (
     AgentState.IDLE,
     AgentState.TALKING,
@@ -37,11 +35,17 @@ T0 = 1_767_600_000.0
 
 
 class Host(App[None]):
+    """A bare app holding the one widget measured."""
+
+    def __init__(self, widget: type[AgentList] | type[AgentGrid]) -> None:
+        super().__init__()
+        self.widget = widget
+
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return variable_defaults(self.current_theme)
 
     def compose(self) -> ComposeResult:
-        yield WIDGET()
+        yield self.widget()
 
 
 def floor(agents: int, rng: random.Random) -> list[list[AgentView]]:
@@ -73,8 +77,7 @@ async def main() -> None:
     parser.add_argument("--size", default="200x60")
     parser.add_argument("--grid", action="store_true")
     args = parser.parse_args()
-    global WIDGET
-    WIDGET = AgentGrid if args.grid else AgentList
+    kind: type[AgentList] | type[AgentGrid] = AgentGrid if args.grid else AgentList
     width, height = map(int, args.size.split("x"))
     rng = random.Random(7)
     queues = floor(args.agents, rng)
@@ -83,11 +86,11 @@ async def main() -> None:
     for _ in range(20):
         sorted(rows, key=sort_key(SortOrder.STATE))
     sort_ms = (time.perf_counter() - started) / 20 * 1000
-    app = Host()
+    app = Host(kind)
     show_ms: list[float] = []
     frame_ms: list[float] = []
     async with app.run_test(size=(width, height)) as pilot:
-        widget = app.query_one(WIDGET)
+        widget = app.query_one(kind)
         at = T0
         started = time.perf_counter()
         widget.show(snap(queues, at))
@@ -107,7 +110,7 @@ async def main() -> None:
             app.call_after_refresh(lambda f=drawn: f.done() or f.set_result(time.perf_counter()))
             frame_ms.append((await drawn - started) * 1000)
     print(
-        f"{WIDGET.__name__}: agents {args.agents}, {args.size}, {args.snapshots} snapshots,"
+        f"{kind.__name__}: agents {args.agents}, {args.size}, {args.snapshots} snapshots,"
         " 10% changing each"
     )
     print(f"sort by state and time in state: {sort_ms:.2f} ms")

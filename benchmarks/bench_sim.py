@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from wallboard.api.form import multipart_form
 from wallboard.sim.scenario import build_floor
 
 RESULTS = Path(__file__).parent / "results"
@@ -120,14 +121,6 @@ def full_queue_status(sim: SimProcess, rounds: int) -> tuple[Figure, int, int]:
 
 
 # -- mixed small reads -------------------------------------------------------------------------
-def _multipart(fields: dict[str, str]) -> bytes:
-    parts = [
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-        for name, value in fields.items()
-    ]
-    return ("".join(parts) + f"--{BOUNDARY}--\r\n").encode()
-
-
 def _requests(host: str, token: str, floor_exts: list[str], queue_name: str) -> list[bytes]:
     """A mix of the small reads a dashboard and a CRM make, as raw HTTP requests."""
     a, b, c = floor_exts[:3]
@@ -141,10 +134,10 @@ def _requests(host: str, token: str, floor_exts: list[str], queue_name: str) -> 
     ]
     out = []
     for form in forms:
-        body = _multipart({**form, "token": token})
+        body, content_type = multipart_form({**form, "token": token}, BOUNDARY)
         head = (
             f"POST / HTTP/1.1\r\nHost: {host}\r\n"
-            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+            f"Content-Type: {content_type}\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         )
         out.append(head.encode() + body)

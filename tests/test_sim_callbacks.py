@@ -21,7 +21,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from wallboard.sim import bills as bills_module
-from wallboard.sim import floor as floor_module
+from wallboard.sim import core as core_module
 from wallboard.sim.callbacks import CallbackDispatcher, CallbackStats, CallbackTargets
 from wallboard.sim.server import Simulator, serve_app_in_thread
 
@@ -181,13 +181,13 @@ def test_only_the_kinds_with_an_address_are_built(monkeypatch: pytest.MonkeyPatc
     """With only a bill address, the floor builds no extension payloads (two uuid hashes
     each): one hash per bill is all the work callbacks add."""
     hashed: list[int] = []
-    real_uuid = floor_module.call_uuid
+    real_uuid = core_module.call_uuid
 
     def counted_uuid(seed: int, seq: int, leg: str = "a") -> str:
         hashed.append(seq)
         return real_uuid(seed, seq, leg)
 
-    monkeypatch.setattr(floor_module, "call_uuid", counted_uuid)  # extension events
+    monkeypatch.setattr(core_module, "call_uuid", counted_uuid)  # extension events
     monkeypatch.setattr(bills_module, "call_uuid", counted_uuid)  # bills
     receiver = Receiver()
     dispatcher = CallbackDispatcher(

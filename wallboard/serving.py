@@ -23,9 +23,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 Lifespan = Literal["auto", "on", "off"]
 _Address = tuple[str, int]
 
-#: Open connections of the servers this module runs, so that `cut_connection` can close
-#: one without an answer: (client address, server address) -> transport. Only touched from
-#: the servers' event loops; each key is unique to one connection.
+#: Open connections of the servers this module runs, so that `connection_of` finds the one
+#: under a request and the simulator's `drop` fault can close it without an answer:
+#: (client address, server address) -> transport. Only touched from the servers' event
+#: loops; each key is unique to one connection.
 _CONNECTIONS: dict[tuple[_Address, _Address], asyncio.Transport] = {}
 
 
@@ -103,7 +104,7 @@ class AppServer(uvicorn.Server):
 
 
 def app_server(app: ASGIApp, *, lifespan: Lifespan = "on") -> AppServer:
-    """An `AppServer` for an ASGI app: quiet, connections trackable for `cut_connection`."""
+    """An `AppServer` for an ASGI app: quiet, connections trackable by `connection_of`."""
     config = uvicorn.Config(
         app,
         http=_TrackedH11Protocol,

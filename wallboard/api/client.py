@@ -77,7 +77,7 @@ from wallboard.api.rows import (
     split_rows,
 )
 from wallboard.api.server_clock import ServerClock
-from wallboard.api.services import MAX_NUMBERS_PER_CALL
+from wallboard.api.services import MAX_NUMBERS_PER_CALL, TOKEN_LIFETIME
 
 log = logging.getLogger("wallboard.api")
 # A library logs only where the application set up logging: without this, Python's last-resort
@@ -89,10 +89,9 @@ try:
 except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
     _VERSION = "dev"
 
-#: A token lives 12 hours; it is renewed a little before, so no call meets it expiring.
-TOKEN_LIFETIME = 12 * 3600.0
+#: A token (`services.TOKEN_LIFETIME`) is renewed this long before it runs out, so no call
+#: meets it expiring.
 RENEW_MARGIN = 15 * 60.0
-#: The documents' limit on numbers in one TaskCreat / TaskAdd call.
 
 M = TypeVar("M", bound=ApiModel)
 T = TypeVar("T")

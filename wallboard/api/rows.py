@@ -155,9 +155,6 @@ class RowBytesCache(Generic[T]):
     def __len__(self) -> int:
         return len(self._last)
 
-    def clear(self) -> None:
-        self._last = {}
-
     def validate(
         self, rows: list[bytes], validate: Callable[[list[Any]], list[T]]
     ) -> list[T] | None:

@@ -78,13 +78,6 @@ class ServerClock:
             return None
         return (self._low + self._high) / 2
 
-    @property
-    def uncertainty(self) -> float | None:
-        """Half the width of the interval the offset is known to lie in (seconds)."""
-        if self._at is None:
-            return None
-        return (self._high - self._low) / 2
-
     def observe_envelope(self, data: Mapping[str, object], sent: float, received: float) -> None:
         """Take the stamps of an answer's `data` (sent and received on the host's clock)."""
         responded = stamp(data.get("rsptime"))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 #: At most this many numbers in one TaskCreat or TaskAdd (documented).
 MAX_NUMBERS_PER_CALL = 10_000
+#: Seconds a Login's token lives (documented: 12 hours).
+TOKEN_LIFETIME = 12 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -367,9 +367,9 @@ def _upload(
             "to finish the upload"
         )
         return EXIT_FAILED
-    except ValueError as exc:  # the profile's url cannot be used
+    except ValueError as exc:  # the profile's url, or the upload's journal, cannot be used
         progress.end()
-        return _usage(f"{profile.source}: {exc}", prefix="error")
+        return _usage(str(exc), prefix="error")
     except KeyboardInterrupt:
         progress.end()
         raise

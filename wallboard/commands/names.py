@@ -209,13 +209,17 @@ def server_agents(
 ) -> tuple[list[AgentName], list[str]]:
     """The agents file's rows from the server's extensions and its queue rows
     (queuename, extnumber, seatsname): each extension once, named by the first seatsname in
-    queue order (an agent in two queues may have two), in extension order; and the
+    queue order (an agent in two queues may have two) that is not the server's technical
+    `<crmid>_<extnumber>_<queue>` pattern, in extension order; and the
     extensions left out because an agents file cannot hold them."""
     from wallboard.live.names import AgentName, clean_name, is_extnumber
 
     names: dict[str, str] = {}
-    for _queue, extnumber, seatsname in sorted(seats):
+    for queue, extnumber, seatsname in sorted(seats):
         name = clean_name(seatsname)
+        head, _, rest = name.partition("_")
+        if head.isdigit() and rest == f"{extnumber.strip()}_{queue}":
+            continue  # the server's technical `<crmid>_<ext>_<queue>` seat name: no person's
         if name and not names.get(extnumber.strip()):
             names[extnumber.strip()] = name
     every = {ext.strip() for ext in extnumbers if ext.strip()} | set(names)

@@ -51,7 +51,7 @@ from array import array
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from wallboard.api.models import Bill, BillPage
 from wallboard.live.campaigns import phone_key
@@ -145,7 +145,11 @@ def call_record(bill: Bill | CallRecord, day_from: str = "") -> CallRecord:
     )
 
 
-def bill_key(bill: Bill) -> Any:
+#: What identifies a bill across reads (see `bill_key`).
+BillKey = int | tuple[str, str, str, str]
+
+
+def bill_key(bill: Bill) -> BillKey:
     """What identifies a bill across reads: its id, else its times and numbers."""
     if bill.id is not None:
         return bill.id

@@ -44,10 +44,10 @@ from wallboard.live.snapshot import (
     Trend,
     TrendBucket,
 )
+from wallboard.live.state_order import PRESSING_RANK
 from wallboard.live.states import (
     Q_CHECKED_IN,
     Q_PAUSED,
-    TOTALS_PRIORITY,
     X_DISABLED,
     X_ENABLED,
     X_NOT_REGISTERED,
@@ -595,9 +595,6 @@ def _again(entry: _Built, row: QueueAgent, call: CallRow | None, taken_at: float
     return True
 
 
-_RANK = {state: index for index, state in enumerate(TOTALS_PRIORITY)}
-
-
 def floor_totals(
     queues: Iterable[QueueView],
     today: CallFigures | None = None,
@@ -617,7 +614,7 @@ def floor_totals(
     figures from the bills; `scoped` says the queues are the --queues' only (the finished
     figures are the whole account's either way); `trend` the day per 15 minutes (`trend_of`).
     """
-    rank = _RANK
+    rank = PRESSING_RANK
     per_extension: dict[str, AgentView] = {}
     for queue in queues:
         for agent in queue.agents:

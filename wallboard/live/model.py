@@ -425,7 +425,7 @@ class LiveFloor:
         upto = self._bills.slot_of(taken_at)
         self._snapshot = FloorSnapshot(
             taken_at=taken_at,
-            queues=_reuse_unchanged(queues, self._snapshot.queues),
+            queues=queues,  # the builder keeps an unchanged queue's QueueView object
             campaigns=self._campaign_views(tasks, live_numbers(queues), upto),
             totals=floor_totals(
                 queues,
@@ -600,15 +600,6 @@ async def _nothing() -> list[ExtensionRegistration]:
 def _log_unexpected(exc: BaseException) -> None:
     if not isinstance(exc, ApiError):
         log.error("unexpected failure while polling", exc_info=exc)
-
-
-def _reuse_unchanged(
-    queues: tuple[QueueView, ...], before: tuple[QueueView, ...]
-) -> tuple[QueueView, ...]:
-    """Hand back the previous QueueView objects where nothing changed, so the screen can tell
-    unchanged panels by identity (`is`) instead of comparing every agent."""
-    old = {q.name: q for q in before}
-    return tuple(old[q.name] if old.get(q.name) == q else q for q in queues)
 
 
 __all__ = ["CALL_BATCH", "LiveFloor"]

@@ -7,9 +7,10 @@ numbers are tested without a screen.
 Every time in a snapshot is on the SERVER's clock (unix seconds; API-NOTES decision 10): the
 live model learns the server's time from the `reqtime`/`rsptime` of its answers and keeps it
 as an offset from its own clock (`FloorSnapshot.clock_offset`). A widget shows "time in
-state" as `snapshot.taken_at - agent.since` (both server time), so that a snapshot renders
-the same whenever it is drawn (stable screenshots), and the data's age as
-`snapshot.age(now)` with `now` on this machine's clock (the offset is added there).
+state" as `snapshot.server_now(now) - agent.since` (both server time), so that times move
+on between polls and a fixed clock draws a snapshot the same every time (stable
+screenshots), and the data's age as `snapshot.age(now)`; `now` is this machine's clock in
+both, the offset is added there.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 
-TOKEN_LIFETIME = 12 * 3600.0
+from wallboard.api.services import TOKEN_LIFETIME
+
 #: Tokens kept at most; the oldest are forgotten first (a client that logs in in a loop
 #: must not grow the simulator without bound).
 MAX_TOKENS = 10_000
@@ -100,7 +101,3 @@ class Gate:
 
     def logout(self, token: str) -> None:
         self._tokens.pop(token, None)
-
-    @property
-    def live_tokens(self) -> int:
-        return len(self._tokens)

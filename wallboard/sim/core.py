@@ -51,7 +51,7 @@ class FloorCore(Rows, ABC):
     """State, clock, listeners and agent availability shared by every part of the floor.
 
     Attributes (read them, change them only through the methods):
-    now, seed, rng (the one random.Random), companycode, companyname, downloadip,
+    start, now, seed, rng (the one random.Random), companycode, companyname, downloadip,
     extensions, queues, groups, tasks, disnumbers (company caller ids -> enabled),
     bills (a sequence of Bill, ascending id), calls (calls in progress by sequence number),
     stats.

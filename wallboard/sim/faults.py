@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wallboard.serving import connection_of
 from wallboard.sim.wire import encode, refusal
 
-#: Spec keys, what each one means, and whether it is a share (0..1) of requests.
+#: Spec keys and what each one means (those in `_SHARES` are shares of requests, 0..1).
 _KEYS: dict[str, str] = {
     "latency": "seconds added before every answer",
     "error500": "share of requests answered ret 500",

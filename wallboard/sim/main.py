@@ -19,7 +19,7 @@ from wallboard.serving import bind, serve_forever, url_of
 from wallboard.sim.callbacks import CallbackTargets
 from wallboard.sim.entities import FloorError
 from wallboard.sim.faults import Faults
-from wallboard.sim.server import Simulator, create_app
+from wallboard.sim.server import DEMO_APPID, Simulator, create_app
 
 MAX_AGENTS = 20_000
 MAX_QUEUES = 500
@@ -43,7 +43,7 @@ class SimOptions:
     start: float | None = None
     tz: dt.tzinfo | None = None
     drift: float = 0.0
-    appid: str = "wallboard-demo"
+    appid: str = DEMO_APPID
     accesskey: str | None = None
 
 

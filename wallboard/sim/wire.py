@@ -134,10 +134,6 @@ def server_zone(zone: dt.tzinfo | None) -> Iterator[None]:
         _ZONE.reset(token)
 
 
-def current_zone() -> dt.tzinfo | None:
-    return _ZONE.get()
-
-
 def format_time(moment: float | None) -> str | None:
     """Unix seconds as `yyyy-mm-dd hh:mm:ss` in the server's zone (see `server_zone`)."""
     if moment is None:

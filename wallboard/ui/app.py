@@ -510,7 +510,7 @@ class WallboardApp(App[int]):
 
     def action_state_filter(self) -> None:
         snapshot = self.snapshot if self.has_data else None
-        agents = [a for q in (snapshot.queues if snapshot else ()) for a in q.agents]
+        agents = self._floor_agents()
         people = people_counts(snapshot.totals) if snapshot is not None else None
 
         def chosen(answer: str | None) -> None:

@@ -6,10 +6,10 @@ finished". Where a line does not fit, its words get shorter, never cut off.
 
 A floor runs a handful of campaigns, so the pane lays every campaign out as a few lines of
 (text, component class) pieces, compares them with what is on screen, and refreshes only
-the lines that differ. Two lines per campaign when the pane is wide (under the agents, the
-width of the screen), five when it is a narrow column. Each campaign's abandon rate per 15
-minutes today (`wallboard.ui.trends`, on the fixed scale where half a bar is the 3% cap)
-ends its figures' line: is the rate rising?
+the lines that differ. The pane lies under the agents, the width of the screen: two lines
+per campaign (three when its figures need two), up to five below `WIDE` cells. Each
+campaign's abandon rate per 15 minutes today (`wallboard.ui.trends`, on the fixed scale
+where half a bar is the 3% cap) ends its figures' line: is the rate rising?
 """
 
 from __future__ import annotations
@@ -146,17 +146,6 @@ def one_line_pieces(view: CampaignView, level: int) -> tuple[Piece, list[Piece]]
     """Its calls and drops, and its abandon rate, for one line at a level of shortness."""
     figures = (f"  {calls_text(view, level)} · {dropped_text(view, level)} ", "campaigns--text")
     return figures, abandon_pieces(view, level)
-
-
-def one_line_figures(view: CampaignView, width: int) -> list[Piece] | None:
-    """Its calls, drops and abandon rate on one line of `width` cells in the first words
-    short enough to fit whole, or None when they do not fit without the shortest words
-    ("dial", "of fin."), which are for a narrow column only."""
-    for level in range(LAST):
-        figures, abandon = one_line_pieces(view, level)
-        if cell_len(figures[0]) + _cells_of(abandon) <= width:
-            return _row([figures], abandon, width, "campaigns--text")
-    return None
 
 
 def figure_lines(view: CampaignView, width: int) -> list[list[Piece]]:
@@ -419,5 +408,4 @@ __all__ = [
     "campaign_lines",
     "dropped_text",
     "figure_lines",
-    "one_line_figures",
 ]

@@ -32,7 +32,7 @@ class ActionFinished(Message):
 
 class Edge(Message):
     """A pane's cursor was asked to move past the pane's edge: the app may move the focus
-    to the pane that lies that way (the agent grid and the campaigns pane both send it)."""
+    to the pane that lies that way (the agent grid and list and the campaigns pane send it)."""
 
     def __init__(self, pane: Widget, direction: Direction) -> None:
         super().__init__()

@@ -135,11 +135,6 @@ def rate_bar(rate: float | None) -> str:
     return BARS[rate_eighths(rate) - 1]
 
 
-def count_bar(value: int, top: int) -> str:
-    """A count's bar on 0 to `top`: blank for none, ▁ for the least, █ for the most."""
-    return bar_cells(count_eighths(value, top))[0]
-
-
 def count_eighths(value: int, top: int, rows: int = 1) -> int:
     """A count's height in eighths of a cell over `rows` rows on 0 to `top`: none for 0,
     at least one eighth for any, all of it for `top`."""
@@ -472,7 +467,6 @@ __all__ = [
     "TrendsScreen",
     "abandon_pieces",
     "columns",
-    "count_bar",
     "day_words",
     "plot_lines",
     "rate_bar",

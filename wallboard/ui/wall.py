@@ -8,7 +8,8 @@ time on a timer (a queue too big for the screen alone turns over in parts). The 
 data's age and STALE are figures too: a wall that stopped updating must say so as loudly as
 a campaign over the cap.
 
-The screen has no keys at all and no key bar: a wall is read-only whatever the settings say.
+The screen has no keys of its own and no key bar: a wall is read-only whatever the settings
+say, and the app lets only quit and acknowledge through.
 It is handed snapshots (`show`); it never polls. It is handed the alerts line too
 (`show_alert`): an alert takes the top line, amber or red, a red one flashing with the
 abandon rates, until someone acknowledges it; only a stale floor says more loudly.
