@@ -186,8 +186,10 @@ def busy_floor(sizes: dict[str, int] | None = None) -> FloorSnapshot:
 
 async def shown(pilot: Any, screen: WallScreen, snap: FloorSnapshot, **options: Any) -> None:
     screen.show(snap, **options)
-    await pilot.pause()
-    await pilot.pause()
+    # A name cell that changed size re-fits, then the screen lays out again: let the chain
+    # settle (a pause only waits for the messages already queued).
+    for _ in range(4):
+        await pilot.pause()
 
 
 def inside(outer: Any, inner: Any) -> bool:
