@@ -206,6 +206,17 @@ def test_abandon_rate_is_amber_near_and_red_over_three_percent() -> None:
     assert abandon_level(0.0301) == "-red"
 
 
+@pytest.mark.parametrize("width", [48, 80, 120])
+def test_a_campaign_tracked_without_its_numbers_says_so_not_zero_left(width: int) -> None:
+    """`wallboard track` without --numbers: the pane cannot know the progress, so it says
+    "numbers not known" rather than a fake "0% 0 left"."""
+    view = campaign(total=0, dialled=12, remaining=0)
+    lines = campaign_lines(view, width, selected=False)
+    joined = " ".join("".join(text for text, _style in line) for line in lines)
+    assert "numbers not known" in joined
+    assert "0 left" not in joined
+
+
 @pytest.mark.parametrize("width", [20, 48, 50, 70, 80, 120])
 def test_campaign_lines_fit_any_width_and_say_every_figure(width: int) -> None:
     """Live and finished calls side by side, each labelled: "dialled 400 (19 live)",

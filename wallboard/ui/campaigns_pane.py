@@ -185,7 +185,12 @@ def campaign_lines(
     marker = "▸ " if selected else "  "
     status = (f" {view.status.value.upper()} ", _STATUS_CLASS[view.status])
     name = clean(view.name) or clean(view.taskid)
-    progress = f"{view.progress * 100:3.0f}% {view.remaining} left "
+    # A task tracked without its numbers has no progress to show: say so, never "0% 0 left".
+    progress = (
+        f"{view.progress * 100:3.0f}% {view.remaining} left "
+        if view.total > 0
+        else "numbers not known "
+    )
     if width >= WIDE:
         bar_cells = max(4, min(24, width - cell_len(name) - cell_len(progress) - 16))
         first = _row(
