@@ -1,6 +1,7 @@
 # Two set-up commands, both from a fresh clone with only Python 3.11+:
 #   make demo   - the simulator and the dashboard on it
-#   make test   - ruff, mypy and the whole test suite (the short soak; WALLBOARD_SLOW=1 for the long one)
+#   make test   - ruff, mypy and the whole test suite (the short soak; WALLBOARD_SLOW=1 for the long one);
+#                 installs the Debian packages the tests run for real (redis-server, postgresql, chromium)
 PY ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
@@ -17,6 +18,7 @@ demo: $(STAMP)
 	$(VENV)/bin/wallboard demo
 
 test: $(STAMP)
+	.ci/packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
