@@ -161,7 +161,7 @@ def test_the_tab_plan_travels_in_the_environment_only_once() -> None:
 def test_a_tab_started_by_hand_says_so_in_one_line() -> None:
     env = {k: v for k, v in os.environ.items() if k != PLAN_ENV}
     done = subprocess.run(
-        [sys.executable, "-m", "wallboard.commands.serve_tab"],
+        [sys.executable, "-m", "wallboard.commands.tab"],
         capture_output=True,
         text=True,
         env=env,

@@ -123,7 +123,7 @@ async def test_tabs_are_viewers_that_cost_the_server_nothing(
             # The Redis URL (which may hold a password) reaches the tabs in their
             # environment, never on a command line.
             assert not [
-                line for line in command_lines() if b"serve_tab" in line and b"redis" in line
+                line for line in command_lines() if b"commands.tab" in line and b"redis" in line
             ]
             # Three tabs on the floor, and only the collector ever logged in to the server.
             assert sim.stats()["services"][LOGIN] == 1

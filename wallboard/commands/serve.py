@@ -231,7 +231,7 @@ def _floor_server(
         if public:
             hosts.add(public.lower())
     command = shlex.join(
-        [sys.executable, "-m", "wallboard.commands.serve_tab", *public_options(args)]
+        [sys.executable, "-m", "wallboard.commands.tab", *public_options(args)]
     )
     title = "wallboard demo" if mode == "demo" else "wallboard"
     if settings.profile is not None and settings.profile.name:

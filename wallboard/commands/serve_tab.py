@@ -238,7 +238,7 @@ def _zone(name: str | None) -> dt.tzinfo | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m wallboard.commands.serve_tab [options]`, with the plan in the environment."""
+    """`python -m wallboard.commands.tab [options]`, with the plan in the environment."""
     args = build_parser().parse_args(argv)
     try:
         plan = TabPlan.from_env(os.environ)
@@ -252,6 +252,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 __all__ = ["PLAN_ENV", "PlanError", "TabMode", "TabPlan", "build_parser", "main", "public_options"]
-
-if __name__ == "__main__":
-    sys.exit(main())
