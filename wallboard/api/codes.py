@@ -107,6 +107,73 @@ class TaskStatus(enum.IntEnum):
     END = 3  # end the task for good
 
 
+class SyncFlag(enum.IntEnum):
+    """GetBill's `syncflag`: which records to read. A dashboard reads ALL only: UNQUERIED marks
+    the records as read for every client of the account, stealing them from the customer's
+    CRM sync (API-NOTES decision 6)."""
+
+    UNQUERIED = 1
+    QUERIED = 2
+    ALL = 3
+
+
+class BillDirection(enum.IntEnum):
+    """GetBill's `direction` filter (a bill's own `direction` is the word callin/callout)."""
+
+    IN = 1
+    OUT = 2
+    ALL = 3
+
+
+class CallMethod(enum.IntEnum):
+    """GetBill's `callmethod` filter and a bill's `callmethod` (API-NOTES decision 14)."""
+
+    ANY = 0
+    EXTENSION = 1  # extension to extension
+    MANUAL = 2  # an agent dialled the number by hand
+    API = 3  # an API call
+    API_DOUBLE = 4  # an API double call (both legs dialled)
+    PREDICTIVE = 5  # the predictive dialer
+    IVR = 6  # IVR or group call
+
+
+#: A call method in words (the documents' list), for records and their exports.
+CALL_METHOD_WORDS: dict[int, str] = {
+    CallMethod.ANY: "any",
+    CallMethod.EXTENSION: "extension to extension",
+    CallMethod.MANUAL: "manual dial",
+    CallMethod.API: "API call",
+    CallMethod.API_DOUBLE: "API double call",
+    CallMethod.PREDICTIVE: "predictive",
+    CallMethod.IVR: "IVR / group call",
+}
+
+
+def call_method_words(method: int | str | None) -> str:
+    """A bill's call method in words; an unknown one as its number, none as "-"."""
+    if method is None or method == "":
+        return "-"
+    try:
+        number = int(method)
+    except (TypeError, ValueError):
+        return str(method)
+    return CALL_METHOD_WORDS.get(number, str(number))
+
+
+def call_end_words(code: int | str | None) -> str:
+    """A bill's `hangupcause` or `hangupdirection` in words: the documented call end codes
+    (10001-10041); any other code as its number (the examples show 10015 and 10020, which no
+    table lists), none as "-"."""
+    if code is None or code == "":
+        return "-"
+    try:
+        number = int(code)
+    except (TypeError, ValueError):
+        return str(code)
+    known = CALL_END.get(number)
+    return known.message if known else str(number)
+
+
 class AssignType(enum.IntEnum):
     """TaskCreat's `assigntype`: who takes the task's answered calls."""
 
@@ -141,11 +208,17 @@ __all__ = [
     "ALL",
     "BUSINESS",
     "CALL_END",
+    "CALL_METHOD_WORDS",
     "TRANSPORT",
     "AssignType",
+    "BillDirection",
+    "CallMethod",
     "Code",
     "SetType",
+    "SyncFlag",
     "TaskStatus",
+    "call_end_words",
+    "call_method_words",
     "describe",
     "lookup",
 ]

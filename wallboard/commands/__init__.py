@@ -3,7 +3,7 @@ and wires the client, the live model, the simulator and the screen together.
 
 One module per command, each with `add_parser(subparsers)` and `run(args) -> int`:
 `dashboard` (also the command when none is given), `demo`, `sim`, `call`, `track`,
-`status`, `names`, `campaign` and `serve`.
+`status`, `names`, `campaign`, `records` and `serve`.
 Modules import their heavy parts (Textual, the simulator) inside `run`, so that
 `wallboard --help` and `wallboard sim` start fast. Every command returns an exit code;
 expected failures print one line, never a traceback.
@@ -15,7 +15,18 @@ import argparse
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from wallboard.commands import call, campaign, dashboard, demo, names, serve, sim, status, track
+from wallboard.commands import (
+    call,
+    campaign,
+    dashboard,
+    demo,
+    names,
+    records,
+    serve,
+    sim,
+    status,
+    track,
+)
 from wallboard.commands.options import add_dashboard_options, add_profile_options
 
 
@@ -43,6 +54,7 @@ def _commands() -> dict[str, ModuleType]:
         "status": status,
         "names": names,
         "campaign": campaign,
+        "records": records,
         "serve": serve,
     }
 

@@ -70,6 +70,7 @@ from wallboard.ui.agent_grid import AgentGrid
 from wallboard.ui.agent_list import AgentList
 from wallboard.ui.campaigns_pane import CampaignsPane
 from wallboard.ui.commands import FloorCommands, OfferedThemes
+from wallboard.ui.desk import Desk
 from wallboard.ui.dialogs import (
     ALL_STATES,
     AgentDialog,
@@ -84,6 +85,7 @@ from wallboard.ui.floor_header import NO_DATA, FloorHeader, StaleBanner
 from wallboard.ui.help_screen import HelpScreen
 from wallboard.ui.keys import FLOOR_ACTIONS, KEYS, bindings
 from wallboard.ui.messages import ActionFinished, Edge, SnapshotArrived
+from wallboard.ui.records_screen import RecordsScreen
 from wallboard.ui.themes import DEFAULT_THEME, load_themes, variable_defaults
 from wallboard.ui.thresholds import Thresholds
 from wallboard.ui.trends import TrendsScreen
@@ -172,13 +174,15 @@ class WallboardApp(App[int]):
         bell: bool = True,
         view: str = "grid",
         on_view_change: Callable[[str], None] | None = None,
+        desk: Desk | None = None,
     ) -> None:
         """`themes`: the theme files' themes, by name, as the composition root read them;
         None reads the theme files here. `wall`: the wall screen, read-only whatever
         `read_only` says, its queues turning every `page_seconds`, its clock in `tz` (the
         server's zone; None: this machine's). `alert_rules`: None for the defaults, paused
         past the paused ramp's red limit. `bell`: ring once per batch of alerts raised.
-        `view`: "grid" or "list" to start with; `on_view_change` is told of every switch."""
+        `view`: "grid" or "list" to start with; `on_view_change` is told of every switch.
+        `desk`: the screens beyond the floor that this dashboard can offer."""
         super().__init__()
         if view not in VIEWS:
             raise ValueError(f"no view {view!r} (views: {', '.join(VIEWS)})")
@@ -192,6 +196,7 @@ class WallboardApp(App[int]):
         self.bell_on = bell
         self.view = view
         self.on_view_change = on_view_change
+        self.desk = desk or Desk()
         if alert_rules is None:
             paused = self.thresholds.limits.get(AgentState.PAUSED)
             alert_rules = AlertRules() if paused is None else AlertRules(paused_after=paused[1])
@@ -574,6 +579,19 @@ class WallboardApp(App[int]):
             self.notify("No data yet: trends come with the first poll.", title="Trends", timeout=3)
             return
         self.push_screen(TrendsScreen(self.snapshot))
+
+    def action_records(self) -> None:
+        """`R`: call records (GetBill), their summaries, the call-back list, recordings."""
+        if isinstance(self.screen, RecordsScreen):
+            return
+        if self.desk.records is None:
+            self.notify(
+                "Call records need a connection to the server: not on a viewer of a shared floor.",
+                title="Call records",
+                severity="warning",
+            )
+            return
+        self.push_screen(RecordsScreen(self.desk.records))
 
     async def action_quit(self) -> None:
         self.exit(0)

@@ -60,6 +60,14 @@ KEYS: tuple[Key, ...] = (
         "Today per 15 minutes: abandon %, answered, dropped",
         in_footer=False,  # the footer is full at 80 columns; help and the palette say it
     ),
+    Key(
+        "R",
+        "R",
+        "records",
+        "records",
+        "Call records: filters, export, summaries, call-backs, recordings",
+        in_footer=False,
+    ),
     Key("slash", "/", "filter", "filter", "Filter agents by extension or name"),
     Key("s", "s", "state_filter", "state", "Show only agents in one state", in_footer=False),
     Key("escape", "esc", "clear_filters", "clear", "Clear the filters", in_footer=False),

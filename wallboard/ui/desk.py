@@ -1,0 +1,17 @@
+"""The screens beyond the floor, and what each reads: the composition root fills in what
+this dashboard can offer, and a screen with no source says why instead of opening (a viewer
+of a shared floor has no server connection of its own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wallboard.ui.records_screen import RecordsSource
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    records: RecordsSource | None = None
+
+
+__all__ = ["Desk"]
