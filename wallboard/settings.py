@@ -51,6 +51,10 @@ the dashboard's own options:
     [wall]
     page_seconds = 15                   # the wall turns to the next queues this often
 
+    [calling_hours]                     # when a campaign's numbers may ring, in their own zone
+    default = "08:00-21:00"
+    regions = { US = "09:00-20:00" }    # per region (ISO country code)
+
 `tz` is the IANA name of the time zone the server writes its times in: "today" is the
 server's day, so a dashboard in another zone needs it; without it, this machine's zone is
 used. `callback_listen` is the `host:port` where the dashboard listens for the server's task
@@ -119,6 +123,7 @@ from wallboard.config import (
 
 if TYPE_CHECKING:
     from wallboard.live.alerts import AlertRules
+    from wallboard.live.calling_hours import CallingRules
 
 ENV_URL = "WALLBOARD_URL"
 ENV_APPID = "WALLBOARD_APPID"
@@ -406,6 +411,25 @@ class RedisSettings(BaseModel):
     prefix: Text = "wallboard"
 
 
+class CallingHoursSettings(BaseModel):
+    """`[calling_hours]`: the local window a number may ring in, by its own time zone;
+    `default` for regions without a line in `regions` (e.g. regions = { US = "09:00-20:00" })."""
+
+    model_config = _SECTION
+
+    default: Text = "08:00-21:00"
+    regions: dict[str, Text] = Field(default_factory=dict)
+
+    def rules(self, where: str = "[calling_hours]") -> CallingRules:
+        """The campaign planner's rules; a ConfigError naming the section on a bad window."""
+        from wallboard.live.calling_hours import CallingRules
+
+        try:
+            return CallingRules.parse(self.default, self.regions)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+
+
 class DashboardOptions(BaseModel):
     """The options the file, the environment and the command line may each set; None:
     not set at this layer."""
@@ -428,6 +452,7 @@ class ConfigDocument(DashboardOptions):
     alerts: AlertSettings = AlertSettings()
     wall: WallSettings = WallSettings()
     redis: RedisSettings = RedisSettings()
+    calling_hours: CallingHoursSettings = CallingHoursSettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,6 +500,7 @@ class Settings(BaseModel):
     alerts: AlertSettings = AlertSettings()
     wall: WallSettings = WallSettings()
     redis: RedisSettings = RedisSettings()
+    calling_hours: CallingHoursSettings = CallingHoursSettings()
     #: Numbers without a country code are dialled from here (the profile's `region`, else
     #: `WALLBOARD_REGION`); None: numbers must be in E.164.
     region: str | None = None
@@ -563,6 +589,7 @@ def load_settings(
 
     alerts = document.alerts
     alerts.rules(document.thresholds, f"{file} [alerts]")  # a mistake says so before the screen
+    document.calling_hours.rules(f"{file} [calling_hours]")
     origins["bell"] = f"{file} [alerts]: 'bell'" if "bell" in alerts.model_fields_set else "default"
     if line.bell is not None:
         alerts = alerts.model_copy(update={"bell": line.bell})
@@ -593,6 +620,7 @@ def load_settings(
         alerts=alerts,
         wall=document.wall,
         redis=document.redis,
+        calling_hours=document.calling_hours,
         region=region,
         agents_file=_agents_file(document.agents, file),
         agents_file_named=document.agents.names is not None,
@@ -791,6 +819,7 @@ _SECTIONS: Mapping[str, type[BaseModel]] = {
     "alerts": AlertSettings,
     "wall": WallSettings,
     "redis": RedisSettings,
+    "calling_hours": CallingHoursSettings,
 }
 
 

@@ -1,13 +1,21 @@
 """`wallboard campaign create NAME --numbers FILE (--queue Q | --group G | --extensions A,B)`:
-a predictive campaign from a list of numbers, for scripts (the screen comes later).
+a predictive campaign from a list of numbers, for scripts (the New campaign screen does the
+same through `wallboard.live.campaign_source`); `wallboard campaign remove TASKID --numbers
+FILE` takes numbers out of one.
 
 The list (CSV, a workbook, or `--numbers -` for text pasted on stdin) is checked first and
 a preview with its counts is printed; `--dry-run` stops there. Without `--yes` the command
 asks before sending, and refuses when there is no terminal to ask on. Then the numbers go as
 TaskCreat with the first 10,000 and TaskAdd with each further 10,000, the task is tracked on
 the campaigns pane at once, and it is opened (TaskSet 1) unless `--paused`. The rows not
-sent (invalid here, or refused by the server) are saved beside the file as
-`FILE.invalid.csv`.
+sent (invalid here, held back for calling hours, or refused by the server) are saved beside
+the file as `FILE.invalid.csv`.
+
+Calling hours: each number's `time` is set to its first moment inside its local window
+(`wallboard.live.calling_hours`; default 08:00-21:00, per region in the settings), counted on
+the server's clock; the preview says how many would ring outside their window now and when
+each zone's numbers open, and lists the numbers whose zone cannot be told (held back unless
+`--unknown-zones send`).
 
 An interrupted upload is finished by running the same command again (same name, same
 numbers and settings): the journal in the data dir says what was sent, and nothing is sent
@@ -31,16 +39,11 @@ from typing import TYPE_CHECKING
 from wallboard.commands.options import Subparsers, add_profile_options, command_line, csv_list
 
 if TYPE_CHECKING:
+    from wallboard.live.calling_hours import CallingRules
+    from wallboard.live.campaign_source import CampaignPreview, CampaignRequest, SendOutcome
     from wallboard.live.campaigns import CampaignRegistry
-    from wallboard.live.numbers_file import NumbersList, RejectedRow
-    from wallboard.live.upload import (
-        CampaignTarget,
-        UploadJournal,
-        UploadPlan,
-        UploadProgress,
-        UploadResult,
-    )
-    from wallboard.settings import Profile
+    from wallboard.live.upload import CampaignTarget, UploadProgress
+    from wallboard.settings import Profile, Settings
 
 EXIT_DONE = 0
 EXIT_FAILED = 1
@@ -58,7 +61,7 @@ _SCALE = re.compile(r"^\s*(\d{1,3})\s*:\s*(\d{1,3})\s*$")
 def add_parser(subparsers: Subparsers) -> None:
     campaign = subparsers.add_parser(
         "campaign",
-        help="create a predictive campaign from a list of numbers",
+        help="create a predictive campaign from a list of numbers, or take numbers out",
         description="Predictive campaigns (tasks) for scripts.",
     )
     add_profile_options(campaign, top=False)
@@ -120,6 +123,13 @@ def add_parser(subparsers: Subparsers) -> None:
         "WALLBOARD_REGION)",
     )
     create.add_argument(
+        "--unknown-zones",
+        choices=("hold", "send"),
+        default="hold",
+        help="numbers whose time zone cannot be told: hold them back (default; listed with "
+        "the rows not sent) or send them with no calling-hours check",
+    )
+    create.add_argument(
         "--paused", action="store_true", help="create it without opening it (no dialling yet)"
     )
     create.add_argument("--yes", action="store_true", help="send without asking")
@@ -131,19 +141,42 @@ def add_parser(subparsers: Subparsers) -> None:
         action="store_true",
         help="forget an unfinished or finished upload of this name and send everything anew",
     )
+    remove = actions.add_parser(
+        "remove",
+        help="take numbers out of a campaign (taskDelPhone) from a file, or - for pasted text",
+        description=(
+            "Take the numbers of a file out of a campaign before they are dialled "
+            "(taskDelPhone); numbers already dialled stay dialled. Confirmed and audited."
+        ),
+    )
+    add_profile_options(remove, top=False)
+    remove.add_argument("taskid", help="the campaign's task id")
+    remove.add_argument(
+        "--numbers", required=True, metavar="FILE", help="CSV/XLSX/text, or - for stdin"
+    )
+    remove.add_argument(
+        "--region",
+        default=None,
+        metavar="CC",
+        help="the region the numbers were sent with (so they match as sent)",
+    )
+    remove.add_argument("--yes", action="store_true", help="take them out without asking")
 
 
 def run(args: argparse.Namespace) -> int:
     """`wallboard campaign ACTION ...`; the exit code says how it went."""
-    if getattr(args, "campaign_action", None) == "create":
+    action = getattr(args, "campaign_action", None)
+    if action in ("create", "remove"):
         try:
-            return _create(args)
+            return _create(args) if action == "create" else _remove(args)
         except KeyboardInterrupt:
             _error(
-                "interrupted: nothing more is sent; run the same command again to finish the upload"
+                "interrupted: nothing more is sent; run the same command again to finish"
+                if action == "create"
+                else "interrupted: numbers already taken out stay out"
             )
             return EXIT_INTERRUPTED
-    _error("wallboard campaign: say what to do (create)")
+    _error("wallboard campaign: say what to do (create, remove)")
     return EXIT_USAGE
 
 
@@ -152,13 +185,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _create(args: argparse.Namespace) -> int:
     from wallboard.config import ConfigError
-    from wallboard.live.numbers_file import (
-        NumbersFileError,
-        check_region,
-        parse_moment,
-        read_numbers_file,
-        read_numbers_text,
-    )
+    from wallboard.live.calling_hours import schedule
+    from wallboard.live.campaign_source import CampaignPreview, CampaignRequest, read_request
+    from wallboard.live.numbers_file import NumbersFileError, check_region, parse_moment
     from wallboard.settings import load_settings
 
     name = str(args.name or "").strip()
@@ -187,6 +216,7 @@ def _create(args: argparse.Namespace) -> int:
         return _usage(str(exc), prefix="error")
     if settings.read_only and not dry_run:
         origin = settings.origins.get("read_only", "read-only")
+        _audit_refusal(name, target, origin)
         return _usage(f"read-only ({origin}): a new campaign changes the floor; --dry-run only")
     profile = settings.profile
     tz = profile.tz if profile else None
@@ -197,26 +227,39 @@ def _create(args: argparse.Namespace) -> int:
     except ValueError:
         return _usage(f'--start {args.start!r}: write "yyyy-mm-dd hh:mm:ss" (the server\'s zone)')
     source = str(args.numbers)
-    try:
-        if source == "-":
-            numbers = read_numbers_text(sys.stdin.read(), region=region, tz=tz, start=start)
-        else:
-            numbers = read_numbers_file(Path(source), region=region, tz=tz, start=start)
-    except NumbersFileError as exc:
-        return _usage(str(exc))
-    caller_ids = tuple(args.caller_ids or ())
-    _preview(name, numbers, target, scale, caller_ids, region, start, tz, paused=args.paused)
-    if not numbers.rows:
-        return _usage(f"{numbers.source}: no valid number to send")
-    if dry_run:
+    pasted = sys.stdin.read() if source == "-" else ""
+    request = CampaignRequest(
+        name=name,
+        target=target,
+        numbers_file=None if source == "-" else Path(source),
+        pasted=pasted,
+        scale=scale,
+        caller_ids=tuple(args.caller_ids or ()),
+        start=start,
+        region=region,
+        running=not args.paused,
+        unknown_zones=str(args.unknown_zones),
+    )
+    rules = calling_rules(settings)
+    if profile is None:  # a dry run with no server: this machine's clock, said so
+        import time
+
+        try:
+            read = read_request(request, tz)
+        except NumbersFileError as exc:
+            return _usage(str(exc))
+        calling = schedule(read, rules, time.time(), unknown=request.unknown_zones)
+        _preview(CampaignPreview(request, read, calling, clock_is_servers=False), tz)
+        if not read.rows:
+            return _usage(f"{read.source}: no valid number to send")
         print("dry run: nothing sent")
         return EXIT_DONE
-    if not args.yes:
-        answer = _confirm(name, numbers.valid, pasted=source == "-")
-        if answer is not None:
-            return answer
-    assert profile is not None  # need_profile
-    return _upload(args, name, numbers, target, scale, caller_ids, profile)
+    return _with_server(args, request, settings, profile, dry_run=dry_run)
+
+
+def calling_rules(settings: Settings) -> CallingRules:
+    """The calling hours the settings give (`[calling_hours]`; checked when they loaded)."""
+    return settings.calling_hours.rules()
 
 
 def _target(args: argparse.Namespace) -> CampaignTarget | str:
@@ -248,57 +291,18 @@ def _scale(text: str) -> str | None:
     return f"{a}:{b}" if 1 <= a <= 100 and 1 <= b <= 100 else None
 
 
-def _preview(
-    name: str,
-    numbers: NumbersList,
-    target: CampaignTarget,
-    scale: str,
-    caller_ids: tuple[str, ...],
-    region: str | None,
-    start: int | None,
-    tz: dt.tzinfo | None,
-    *,
-    paused: bool,
-) -> None:
-    """What would be sent, counted, before anything is."""
-    from wallboard.api.services import MAX_NUMBERS_PER_CALL
+def _preview(preview: CampaignPreview, tz: dt.tzinfo | None) -> None:
+    from wallboard.live.campaign_words import preview_lines
 
-    calls = -(-numbers.valid // MAX_NUMBERS_PER_CALL)
-    adds = max(0, calls - 1)
-    sending = f"1 TaskCreat + {adds} TaskAdd" if calls else "nothing"
-    callers = ", ".join(caller_ids) if caller_ids else "chosen by the server"
-    lines = [
-        f"campaign {name!r} from {numbers.source}, for {target.label} "
-        f"(scale {scale}, caller ids {callers})",
-        f"  rows read   {numbers.read:>9,}",
-        f"  valid       {numbers.valid:>9,}   to send in {sending}",
-        f"  invalid     {len(numbers.invalid):>9,}",
-        f"  duplicate   {numbers.duplicates:>9,}   (the first of each is kept)",
-    ]
-    for row in numbers.invalid[:EXAMPLES]:
-        lines.append(f"    line {row.line}: {row.given!r}: {row.reason}")
-    if len(numbers.invalid) > EXAMPLES:
-        lines.append(f"    ... and {len(numbers.invalid) - EXAMPLES:,} more")
-    if numbers.ignored_columns:
-        lines.append(f"  columns ignored: {', '.join(numbers.ignored_columns)}")
-    dialled = f"as dialled from {region}" if region else "in E.164 (no --region)"
-    when = "now" if start is None else _moment(start, tz)
-    after = "left not started (--paused)" if paused else "opened (dialling starts)"
-    lines.append(f"  numbers sent {dialled}; first dial {when}; the task is then {after}")
-    print("\n".join(lines))
+    print("\n".join(preview_lines(preview, tz)))
 
 
-def _moment(seconds: int, tz: dt.tzinfo | None) -> str:
-    moment = dt.datetime.fromtimestamp(seconds, tz) if tz else dt.datetime.fromtimestamp(seconds)
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _confirm(name: str, count: int, *, pasted: bool) -> int | None:
+def _confirm(question: str, *, pasted: bool) -> int | None:
     """None to go on; an exit code when the answer is no, or there is no one to ask."""
     if pasted or not (sys.stdin.isatty() and sys.stdout.isatty()):
         return _usage("not sending without a yes: add --yes (there is no terminal to ask on)")
     try:
-        answer = input(f"send {count:,} numbers as campaign {name!r}? [y/N] ")
+        answer = input(f"{question} [y/N] ")
     except EOFError:
         answer = ""
     if answer.strip().lower() in ("y", "yes"):
@@ -307,135 +311,114 @@ def _confirm(name: str, count: int, *, pasted: bool) -> int | None:
     return EXIT_FAILED
 
 
-def _upload(
+def _with_server(
     args: argparse.Namespace,
-    name: str,
-    numbers: NumbersList,
-    target: CampaignTarget,
-    scale: str,
-    caller_ids: tuple[str, ...],
+    request: CampaignRequest,
+    settings: Settings,
     profile: Profile,
+    *,
+    dry_run: bool,
 ) -> int:
     import asyncio
 
-    from wallboard.api.errors import ApiError
     from wallboard.commands.dashboard import private_data_dir
     from wallboard.live.campaigns import CampaignRegistry
-    from wallboard.live.upload import UploadConflict, UploadError, UploadJournal, UploadPlan
 
-    if not private_data_dir():
+    if not dry_run and not private_data_dir():
         return EXIT_FAILED
     registry = CampaignRegistry.default()
-    if registry.problem:
+    if registry.problem and not dry_run:
         _error(f"warning: {registry.problem}")
-    journal = UploadJournal.for_campaign(name)
-    plan = UploadPlan(
-        name=name,
-        target=target,
-        entries=tuple(numbers.entries()),
-        taskscale=scale,
-        caller_ids=caller_ids,
-    )
     progress = _ProgressLine()
     try:
-        result = asyncio.run(
-            _send(
-                profile,
-                registry,
-                journal,
-                plan,
-                open_task=not args.paused,
-                fresh=bool(args.fresh),
-                progress=progress,
-            )
+        return asyncio.run(
+            _preview_and_send(args, request, settings, profile, registry, progress, dry_run)
         )
-    except UploadConflict as exc:
-        progress.end()
-        return _usage(str(exc))
-    except UploadError as exc:
-        progress.end()
-        _audit(name, target, len(plan.entries), "failed", message=str(exc))
-        _error(f"wallboard campaign create: {exc}")
-        return EXIT_FAILED
-    except ApiError as exc:
-        progress.end()
-        taskid = journal.load().taskid
-        _audit(name, target, len(plan.entries), "failed", taskid, code=exc.code, message=str(exc))
-        where = f" (task {taskid})" if taskid else ""
-        _error(
-            f"wallboard campaign create: stopped{where}: {exc}; run the same command again "
-            "to finish the upload"
-        )
-        return EXIT_FAILED
     except ValueError as exc:  # the profile's url, or the upload's journal, cannot be used
         progress.end()
         return _usage(str(exc), prefix="error")
     except KeyboardInterrupt:
         progress.end()
         raise
-    progress.end()
-    if not result.already_done:
-        _audit(name, target, len(plan.entries), "ok", result.taskid, accepted=result.accepted)
-    _report(result, numbers, source=str(args.numbers), journal_dir=journal.path.parent)
-    return EXIT_DONE
 
 
-def _audit(
-    name: str,
-    target: CampaignTarget,
-    numbers: int,
-    outcome: str,
-    taskid: str | None = None,
-    *,
-    code: int | None = None,
-    message: str = "",
-    accepted: int | None = None,
-) -> None:
-    """One line in the audit log: a campaign made (or not) changes the floor's day."""
-    from wallboard.live.audit import AuditLog
-
-    details: dict[str, object] = {"campaign": name, "assigned_to": target.label}
-    details["numbers"] = numbers if accepted is None else accepted
-    try:
-        AuditLog().append(
-            action="create campaign",
-            target=f"task {taskid}" if taskid else f"campaign {name}",
-            outcome=outcome,
-            code=code,
-            message=message,
-            details=details,
-        )
-    except OSError as exc:
-        _error(f"warning: not written to the audit log: {exc.strerror or exc}")
-
-
-async def _send(
+async def _preview_and_send(
+    args: argparse.Namespace,
+    request: CampaignRequest,
+    settings: Settings,
     profile: Profile,
     registry: CampaignRegistry,
-    journal: UploadJournal,
-    plan: UploadPlan,
-    *,
-    open_task: bool,
-    fresh: bool,
     progress: _ProgressLine,
-) -> UploadResult:
+    dry_run: bool,
+) -> int:
     from wallboard.api.client import WallboardClient
-    from wallboard.live.upload import CampaignUpload
+    from wallboard.live.audit import AuditLog
+    from wallboard.live.campaign_source import (
+        CampaignProblem,
+        CampaignStopped,
+        LiveCampaignSource,
+    )
 
     async with WallboardClient(
         profile.url, profile.appid, profile.accesskey, timeout=CALL_TIMEOUT
     ) as client:
-        upload = CampaignUpload(
+        source = LiveCampaignSource(
             client,
             registry,
-            journal,
-            plan,
-            open_task=open_task,
-            fresh=fresh,
-            on_progress=progress.show,
-            on_note=progress.note,
+            AuditLog(),
+            read_only=settings.read_only,
+            rules=calling_rules(settings),
+            tz=profile.tz,
+            region=request.region,
         )
-        return await upload.run()
+        fresh = bool(args.fresh)
+        try:
+            preview = await source.preview(request, fresh=fresh)
+        except CampaignProblem as exc:
+            return _usage(str(exc))
+        _preview(preview, profile.tz)
+        if not preview.numbers.rows:
+            return _usage(f"{preview.numbers.source}: no valid number to send")
+        if dry_run:
+            print("dry run: nothing sent")
+            return EXIT_DONE
+        if not args.yes:
+            question = f"send {preview.numbers.valid:,} numbers as campaign {request.name!r}?"
+            answer = _confirm(question, pasted=request.numbers_file is None)
+            if answer is not None:
+                return answer
+        try:
+            outcome = await source.send(
+                preview, fresh=fresh, on_progress=progress.show, on_note=progress.note
+            )
+        except CampaignProblem as exc:
+            progress.end()
+            return _usage(str(exc))
+        except CampaignStopped as exc:
+            progress.end()
+            _error(
+                f"wallboard campaign create: {exc}; run the same command again to finish the upload"
+            )
+            return EXIT_FAILED
+        progress.end()
+        _report(outcome, preview)
+        return EXIT_DONE
+
+
+def _audit_refusal(name: str, target: CampaignTarget, origin: str) -> None:
+    """A refused campaign is audited like any outcome."""
+    from wallboard.live.audit import AuditLog
+    from wallboard.live.campaign_source import CampaignRequest, audit_creation
+
+    problem = audit_creation(
+        AuditLog(),
+        CampaignRequest(name=name, target=target),
+        "refused",
+        numbers=0,
+        message=f"read-only ({origin})",
+    )
+    if problem:
+        _error(f"warning: {problem}")
 
 
 class _ProgressLine:
@@ -471,38 +454,123 @@ class _ProgressLine:
             self.open = False
 
 
-def _report(result: UploadResult, numbers: NumbersList, *, source: str, journal_dir: Path) -> None:
-    from wallboard.live.numbers_file import (
-        invalid_path,
-        server_rejections,
-        write_rejected,
-    )
-
+def _report(outcome: SendOutcome, preview: CampaignPreview) -> None:
+    result = outcome.result
     if result.already_done:
         print(
             f"campaign already created from these numbers as task {result.taskid}: nothing "
             "sent (add --fresh to create it again)"
         )
         return
-    refused = server_rejections(numbers, result.refused)
-    rejected: list[RejectedRow] = [*numbers.invalid, *refused]
+    refused = outcome.refused
     if refused:
         shown = ", ".join(row.given for row in refused[:EXAMPLES])
         more = f" and {len(refused) - EXAMPLES:,} more" if len(refused) > EXAMPLES else ""
         print(f"the server refused {len(refused):,} numbers: {shown}{more}")
-    if rejected:
-        if source == "-":
-            path = journal_dir / f"task-{result.taskid}.invalid.csv"
-        else:
-            path = invalid_path(Path(source))
-        try:
-            count = write_rejected(path, rejected)
-            print(f"{count:,} rows not sent are listed in {path}")
-        except OSError as exc:
-            _error(f"warning: cannot write {path}: {exc.strerror or exc}")
+    if outcome.saved_to is not None:
+        count = len(preview.numbers.invalid) + len(refused)
+        print(f"{count:,} rows not sent are listed in {outcome.saved_to}")
+    if outcome.save_problem:
+        _error(f"warning: {outcome.save_problem}")
     state = "running" if result.status.name == "RUNNING" else "not started (open it when ready)"
     resumed = " (finished an interrupted upload)" if result.resumed else ""
     print(f"task {result.taskid}: {result.accepted:,} numbers, {state}; tracked{resumed}")
+
+
+# ---------------------------------------------------------------------- remove
+
+
+def _remove(args: argparse.Namespace) -> int:
+    """`wallboard campaign remove TASKID --numbers FILE`: taskDelPhone, confirmed, audited."""
+    import asyncio
+
+    from wallboard.config import ConfigError
+    from wallboard.live.numbers_file import (
+        NumbersFileError,
+        check_region,
+        read_numbers_file,
+        read_numbers_text,
+    )
+    from wallboard.settings import load_settings
+
+    taskid = str(args.taskid or "").strip()
+    if not taskid:
+        return _usage("a task id is needed", prefix="wallboard campaign remove")
+    try:
+        region = check_region(args.region)
+        settings = load_settings(command_line(args), need_profile=True)
+    except ValueError as exc:
+        return _usage(f"--region: {exc}", prefix="wallboard campaign remove")
+    except ConfigError as exc:
+        return _usage(str(exc), prefix="error")
+    if args.region is None:
+        region = settings.region
+    profile = settings.profile
+    assert profile is not None  # need_profile
+    source = str(args.numbers)
+    try:
+        if source == "-":
+            listed = read_numbers_text(sys.stdin.read(), region=region, tz=profile.tz)
+        else:
+            listed = read_numbers_file(Path(source), region=region, tz=profile.tz)
+    except NumbersFileError as exc:
+        return _usage(str(exc), prefix="wallboard campaign remove")
+    phones = [row.phone for row in listed.rows]
+    print(
+        f"take {len(phones):,} numbers out of task {taskid} (from {listed.source}; "
+        f"{len(listed.invalid):,} rows not numbers, {listed.duplicates:,} repeated)"
+    )
+    if not phones:
+        return _usage(f"{listed.source}: no number to take out", prefix="wallboard campaign remove")
+    origin = settings.origins.get("read_only", "read-only") if settings.read_only else ""
+    if not origin and not args.yes:
+        answer = _confirm(
+            f"take {len(phones):,} numbers out of task {taskid}?", pasted=source == "-"
+        )
+        if answer is not None:
+            return answer
+    from wallboard.commands.dashboard import private_data_dir
+
+    if not private_data_dir():
+        return EXIT_FAILED
+    return asyncio.run(_send_removal(profile, taskid, phones, read_only=bool(origin)))
+
+
+async def _send_removal(
+    profile: Profile, taskid: str, phones: list[str], *, read_only: bool
+) -> int:
+    from wallboard.api.client import WallboardClient
+    from wallboard.live.audit import AuditLog
+    from wallboard.live.campaign_source import (
+        CampaignProblem,
+        CampaignRefused,
+        CampaignStopped,
+        LiveCampaignSource,
+    )
+    from wallboard.live.campaigns import CampaignRegistry
+
+    prefix = "wallboard campaign remove"
+    try:
+        client = WallboardClient(
+            profile.url, profile.appid, profile.accesskey, timeout=CALL_TIMEOUT
+        )
+    except ValueError as exc:
+        return _usage(str(exc), prefix="error")
+    async with client:
+        source = LiveCampaignSource(
+            client, CampaignRegistry.default(), AuditLog(), read_only=read_only, tz=profile.tz
+        )
+        try:
+            outcome = await source.remove_numbers(taskid, phones)
+        except (CampaignRefused, CampaignProblem) as exc:
+            return _usage(str(exc), prefix=prefix)
+        except CampaignStopped as exc:
+            _error(f"{prefix}: {exc}")
+            return EXIT_FAILED
+    if outcome.audit_problem:
+        _error(f"warning: {outcome.audit_problem}")
+    print(f"task {taskid}: {outcome.removed:,} numbers taken out (those already dialled stay so)")
+    return EXIT_DONE
 
 
 def _usage(message: str, *, prefix: str = "wallboard campaign create") -> int:

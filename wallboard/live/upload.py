@@ -37,7 +37,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,6 +113,12 @@ class UploadPlan:
     taskscale: str = "1:1"
     caller_ids: tuple[str, ...] = ()
     chunk_size: int = MAX_NUMBERS_PER_CALL
+    #: The server's clock when the numbers' `time`s were planned (calling hours): a resumed
+    #: upload plans from the same moment, so its entries are the same.
+    planned_at: int | None = field(default=None, compare=False)
+    #: How the list was asked for (its file, region, start...), so that an unfinished
+    #: upload can be offered again; journaled, not part of the digest.
+    request: Mapping[str, JsonValue] = field(default_factory=dict, compare=False)
     _chunks: list[tuple[PhoneNumber, ...]] = field(default_factory=list, repr=False)
     _hashes: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -183,6 +189,9 @@ class JournalState:
     hashes: dict[int, str] = field(default_factory=dict)  # as journaled when sending
     unknown: set[int] = field(default_factory=set)  # sent, outcome never learnt
     lost_creates: int = 0  # TaskCreat calls whose task id never came back
+    planned_at: int | None = None  # the server's clock the plan's times were set from
+    request: dict[str, JsonValue] = field(default_factory=dict)  # how the list was asked for
+    numbers: int = 0  # numbers in the plan
     opened: bool = False
     done: bool = False
 
@@ -270,6 +279,35 @@ class UploadJournal:
             os.close(handle)
 
 
+def journal_folder() -> Path:
+    """Where the upload journals are kept: the data dir's `uploads/`."""
+    from wallboard.config import data_dir
+
+    return data_dir() / JOURNAL_DIR
+
+
+def unfinished_uploads(folder: Path | None = None) -> list[tuple[UploadJournal, JournalState]]:
+    """The uploads begun and not done, newest first: what a screen offers to finish. A
+    journal that cannot be read is left out (the command line names its problem)."""
+    folder = journal_folder() if folder is None else Path(folder)
+    found: list[tuple[float, UploadJournal, JournalState]] = []
+    try:
+        paths = list(folder.glob(f"*{JOURNAL_SUFFIX}"))
+    except OSError:
+        return []
+    for path in paths:
+        journal = UploadJournal(path)
+        try:
+            state = journal.load()
+            changed = path.stat().st_mtime
+        except (UploadError, OSError):
+            continue
+        if state.started and not state.done:
+            found.append((changed, journal, state))
+    found.sort(key=lambda item: item[0], reverse=True)
+    return [(journal, state) for _, journal, state in found]
+
+
 def _fold(state: JournalState, event: dict[str, JsonValue]) -> None:
     kind = event.get("event")
     chunk = event.get("chunk")
@@ -277,6 +315,12 @@ def _fold(state: JournalState, event: dict[str, JsonValue]) -> None:
     if kind == "plan":
         state.digest = str(event.get("digest") or "")
         state.name = str(event.get("name") or "")
+        clock = event.get("clock")
+        state.planned_at = clock if isinstance(clock, int) and not isinstance(clock, bool) else None
+        request = event.get("request")
+        state.request = dict(request) if isinstance(request, dict) else {}
+        count = event.get("numbers")
+        state.numbers = count if isinstance(count, int) and not isinstance(count, bool) else 0
     elif kind == "sending" and index >= 0:
         if index == 0 and 0 in state.unknown:
             state.lost_creates += 1
@@ -397,6 +441,8 @@ class CampaignUpload:
                 target=plan.target.label,
                 chunks=len(plan.chunks),
                 numbers=len(plan.entries),
+                clock=plan.planned_at,
+                request=dict(plan.request),
             )
             state.digest = digest
         if state.lost_creates:
@@ -575,4 +621,6 @@ __all__ = [
     "UploadProgress",
     "UploadResult",
     "chunk_hash",
+    "journal_folder",
+    "unfinished_uploads",
 ]
