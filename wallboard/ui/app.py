@@ -41,7 +41,6 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.command import Provider
 from textual.containers import Container, Horizontal
-from textual.screen import ModalScreen
 from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
@@ -66,8 +65,10 @@ from wallboard.live.snapshot import (
     CampaignView,
     FloorSnapshot,
 )
+from wallboard.ui.admin_menu import AdminMenu
 from wallboard.ui.agent_grid import AgentGrid
 from wallboard.ui.agent_list import AgentList
+from wallboard.ui.campaign_screen import NewCampaignScreen
 from wallboard.ui.campaigns_pane import CampaignsPane
 from wallboard.ui.commands import FloorCommands, OfferedThemes
 from wallboard.ui.desk import Desk
@@ -110,6 +111,9 @@ CONFIRMED_FIRST: dict[SupervisorAction, tuple[str, str]] = {
 _FLOOR_KEYS: dict[str, SupervisorAction] = {
     name.strip(): key.floor for key in KEYS if key.floor is not None for name in key.keys.split(",")
 }
+#: The actions of the floor screen's keys: refused while another screen is on top, whose
+#: own keys they would otherwise answer for.
+_SCREEN_ACTIONS = frozenset(key.action for key in KEYS)
 #: The only actions a wall takes: nobody works the floor from it, but whoever walks past
 #: may say "seen" to an alert, and someone has to be able to close it.
 WALL_ACTIONS = frozenset({"quit", "acknowledge"})
@@ -315,7 +319,7 @@ class WallboardApp(App[int]):
         if self.wall_mode:
             return
         action = _FLOOR_KEYS.get(event.key)
-        if action is None or not self.read_only or isinstance(self.screen, ModalScreen):
+        if action is None or not self.read_only or not self.on_floor:
             return
         event.stop()
         self.act(action)
@@ -559,12 +563,14 @@ class WallboardApp(App[int]):
         on a wall, every action but quit and acknowledge."""
         if self.wall_mode:
             return action in WALL_ACTIONS
-        if action in FLOOR_ACTIONS:
-            if self.read_only:
-                return False
-            if isinstance(self.screen, ModalScreen):
-                return False
-        return True
+        if action in _SCREEN_ACTIONS and not self.on_floor:
+            return False  # the floor's keys fall through from other screens: not theirs
+        return not (action in FLOOR_ACTIONS and self.read_only)
+
+    @property
+    def on_floor(self) -> bool:
+        """Whether the floor screen is on top (no dialog, no other screen over it)."""
+        return self.screen is self.screen_stack[0]
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -582,16 +588,31 @@ class WallboardApp(App[int]):
 
     def action_records(self) -> None:
         """`R`: call records (GetBill), their summaries, the call-back list, recordings."""
-        if isinstance(self.screen, RecordsScreen):
-            return
         if self.desk.records is None:
-            self.notify(
-                "Call records need a connection to the server: not on a viewer of a shared floor.",
-                title="Call records",
-                severity="warning",
-            )
+            self._no_desk("Call records")
             return
         self.push_screen(RecordsScreen(self.desk.records))
+
+    def action_new_campaign(self) -> None:
+        """`n`: a campaign from a list of numbers (and numbers taken out of one)."""
+        if self.desk.campaigns is None:
+            self._no_desk("New campaign")
+            return
+        self.push_screen(NewCampaignScreen(self.desk.campaigns))
+
+    def action_admin(self) -> None:
+        """`m`: the administration menu: queues, extension groups, extensions."""
+        if self.desk.admin is None:
+            self._no_desk("Administration")
+            return
+        self.push_screen(AdminMenu(self.desk.admin))
+
+    def _no_desk(self, title: str) -> None:
+        self.notify(
+            "This needs a connection to the server of its own: not on a viewer of a shared floor.",
+            title=title,
+            severity="warning",
+        )
 
     async def action_quit(self) -> None:
         self.exit(0)

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wallboard.ui.admin_menu import Administration
+from wallboard.ui.campaign_screen import CampaignSource
 from wallboard.ui.records_screen import RecordsSource
 
 
 @dataclass(frozen=True, slots=True)
 class Desk:
     records: RecordsSource | None = None
+    campaigns: CampaignSource | None = None
+    admin: Administration | None = None
 
 
 __all__ = ["Desk"]
