@@ -93,3 +93,55 @@ def test_status_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]
     text = " ".join(capsys.readouterr().out.split())
     assert "exit codes: 0 fresh data; 1 the server could not be read" in text
     assert "2 a configuration mistake" in text
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    """`wallboard records --csv - | head -1`: the pipe closes under the command, which ends
+    with exit 0 and no traceback (the simulator serves the records)."""
+    import subprocess
+    import sys
+
+    sim = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wallboard.cli",
+            "sim",
+            "--port",
+            "0",
+            "--agents",
+            "400",
+            "--speed",
+            "300",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert sim.stdout is not None
+        url, appid, accesskey = (sim.stdout.readline().split(": ", 1)[1].strip() for _ in range(3))
+        env = {
+            "WALLBOARD_URL": url,
+            "WALLBOARD_APPID": appid,
+            "WALLBOARD_ACCESSKEY": accesskey,
+            "WALLBOARD_CONFIG_DIR": "/nonexistent-wallboard-config",
+        }
+        import os
+
+        records = subprocess.Popen(
+            [sys.executable, "-m", "wallboard.cli", "records", "--csv", "-", "--from=-1d"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **env},
+        )
+        assert records.stdout is not None
+        header = records.stdout.readline()
+        records.stdout.close()  # the reader goes away after one line
+        _, err = records.communicate(timeout=60)
+        assert header.startswith(b"id,"), err
+        assert records.returncode == 0, err
+        assert b"Traceback" not in err
+    finally:
+        sim.terminate()
+        sim.wait(timeout=10)

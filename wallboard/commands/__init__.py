@@ -12,6 +12,8 @@ expected failures print one line, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
@@ -67,6 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`wallboard records | head`): what it wanted it has. Point
+        # stdout at nothing so that Python's own flush at exit cannot complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 __all__ = ["build_parser", "main"]
