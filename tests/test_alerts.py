@@ -312,3 +312,49 @@ def test_the_strip_lists_red_first_then_oldest() -> None:
 def test_rules_refuse_limits_that_make_no_sense(values: dict[str, float], problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         AlertRules(**values)  # type: ignore[arg-type]
+
+
+ABANDON_30D = alert_key(AlertRule.ABANDON_30D, "T1")
+
+
+def with_month(
+    view: CampaignView, answered: int, dropped: int, held: int = 30 * 86400
+) -> CampaignView:
+    return replace(
+        view,
+        abandon_30d=dropped / answered,
+        answered_30d=answered,
+        dropped_30d=dropped,
+        budget_30d=max(0, answered * 3 // 100 - dropped),
+        counted_over_30d=held,
+    )
+
+
+def test_the_30_day_rate_raises_amber_at_2_5_and_red_at_2_8_percent() -> None:
+    alerts = Alerts()
+    today = campaign(200, 0)  # today is fine: only the 30-day figure speaks
+    assert alerts.update(floor(campaigns=[with_month(today, 1000, 24)])) == []
+    raised = alerts.update(floor(campaigns=[with_month(today, 1000, 25)], at=T0 + 1))
+    assert kinds(raised) == [("raised", ABANDON_30D)]
+    assert raised[0].alert.level is AlertLevel.AMBER
+    assert raised[0].alert.text == (
+        "Campaign Spring promo: 30-day abandon rate 2.5%, at the 2.5% line "
+        "(25 dropped of 1000 answered; 5 more drops fit)"
+    )
+    worse = alerts.update(floor(campaigns=[with_month(today, 1000, 28)], at=T0 + 2))
+    assert kinds(worse) == [("raised", ABANDON_30D)] and worse[0].alert.level is AlertLevel.RED
+    # A younger store says over how long the figure is counted.
+    short = with_month(today, 1000, 29, held=52 * 3600)
+    alerts.acknowledge_all()
+    alerts.update(floor(campaigns=[replace(short, abandon_30d=0.0)], at=T0 + 3))
+    again = alerts.update(floor(campaigns=[short], at=T0 + 4))
+    assert "(counted over 2 d 4 h)" in again[0].alert.text
+
+
+def test_the_30_day_lines_are_settable_and_need_a_figure() -> None:
+    alerts = Alerts(AlertRules(abandon_30d_amber=0.01, abandon_30d_red=0.02))
+    assert alerts.update(floor(campaigns=[campaign(200, 0)])) == []  # no store: no figure
+    raised = alerts.update(floor(campaigns=[with_month(campaign(200, 0), 1000, 15)], at=T0 + 1))
+    assert kinds(raised) == [("raised", ABANDON_30D)] and "at the 1.0% line" in raised[0].alert.text
+    with pytest.raises(ValueError, match="abandon_30d_amber must be from 0 to abandon_30d_red"):
+        AlertRules(abandon_30d_amber=0.03, abandon_30d_red=0.028)

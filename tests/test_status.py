@@ -4,6 +4,7 @@ against a simulator whose clock is days and hours away from this machine's."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -190,9 +191,43 @@ def test_campaigns_and_rates_are_null_where_nothing_was_answered() -> None:
         "abandon_rate": 0.025,
         "total": 100,
         "remaining": 55,
+        # No history store: the rules' windows are null, never 0.
+        "abandon_24h": None,
+        "abandon_30d": None,
+        "budget_24h": None,
+        "budget_30d": None,
+        "counted_hours_24h": None,
+        "counted_hours_30d": None,
+        "strict_24h": None,
+        "strict_30d": None,
+        "rate_test": "simple",
     }
     assert second["status"] == "not-started"
     assert second["answered"] == 0 and second["abandon_rate"] is None
+
+
+def test_the_rules_windows_are_in_the_document_and_the_table() -> None:
+    """24 h and 30 d figures from the history store, and over how long a short one is."""
+    windowed = dataclasses.replace(
+        campaign("T1", CampaignStatus.RUNNING, 40, 1),
+        abandon_24h=0.02,
+        abandon_30d=0.026666,
+        budget_24h=2,
+        budget_30d=0,
+        counted_over_24h=86400,
+        counted_over_30d=52 * 3600,
+        strict_24h=0.03,
+        strict_30d=None,
+    )
+    status = floor_status(snapshot(campaigns=(windowed,)), now=TAKEN, tz=dt.UTC)
+    (line,) = as_json(status)["campaigns"]  # type: ignore[misc]
+    assert line["abandon_24h"] == 0.02 and line["abandon_30d"] == 0.0267
+    assert (line["budget_24h"], line["budget_30d"]) == (2, 0)
+    assert (line["counted_hours_24h"], line["counted_hours_30d"]) == (24.0, 52.0)
+    assert (line["strict_24h"], line["strict_30d"]) == (0.03, None)
+    table = as_table(status)
+    assert "2.0%" in table and "2.7%" in table
+    assert "(30 d over 52 h)" in table and "24 h over" not in table
 
 
 def test_an_ended_campaign_reads_ended_in_the_document_and_the_table() -> None:

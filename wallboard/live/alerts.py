@@ -10,6 +10,9 @@ events to the audit log.
 The rules, in the order a supervisor scans (see `AlertRules` for the limits):
 
 - a campaign's abandon rate at or past the amber limit (2.5%), red past the legal 3%;
+- a campaign's abandon rate over the last 30 days (the US rule's window, from the history
+  store) at or past 2.5% (amber) and 2.8% (red): the lines of the compliance add-ons, kept
+  below 3% so that there is room to act;
 - an agent paused past the red limit of the paused ramp;
 - a queue that a running campaign dials for with no idle agent for a while;
 - the server unreadable for a while;
@@ -59,6 +62,7 @@ class AlertRule(enum.Enum):
     """What an alert is about; the value is the first part of the alert's key."""
 
     ABANDON = "abandon"
+    ABANDON_30D = "abandon-30d"
     PAUSED = "paused"
     NO_IDLE = "no-idle"
     UNREADABLE = "unreadable"
@@ -88,6 +92,9 @@ class AlertRules:
     abandon alert goes down a level, or clears, only once the rate is that far below the
     limit, so that a rate wobbling around 2.5% with each bill does not ring every minute.
     `abandon_min_answered`: a rate over fewer answered calls is not judged.
+    `abandon_30d_amber` and `abandon_30d_red`: the lines for the 30-day rate (the same
+    hysteresis and minimum); a campaign without a 30-day figure (no history store) is not
+    judged by them.
     `paused_after` is the paused ramp's red limit (`[thresholds] paused`, second figure).
     `no_idle_after`, `unreadable_after`: seconds a condition must last before it is raised.
     `clear_after`: seconds a queue must have an idle agent (or the server answer) before
@@ -98,6 +105,8 @@ class AlertRules:
     abandon_rate: float = 0.03
     abandon_margin: float = 0.002
     abandon_min_answered: int = 1
+    abandon_30d_amber: float = 0.025
+    abandon_30d_red: float = 0.028
     paused_after: float = 900.0
     no_idle_after: float = 60.0
     unreadable_after: float = 30.0
@@ -109,6 +118,11 @@ class AlertRules:
             raise ValueError(
                 "abandon_amber must be from 0 to abandon_rate, and abandon_rate at most 1 "
                 f"(got {self.abandon_amber:g} and {self.abandon_rate:g})"
+            )
+        if not 0.0 <= self.abandon_30d_amber <= self.abandon_30d_red <= 1.0:
+            raise ValueError(
+                "abandon_30d_amber must be from 0 to abandon_30d_red, and abandon_30d_red at "
+                f"most 1 (got {self.abandon_30d_amber:g} and {self.abandon_30d_red:g})"
             )
         if not 0.0 <= self.abandon_margin < 1.0:
             raise ValueError(f"abandon_margin must be from 0 to 1 (got {self.abandon_margin:g})")
@@ -327,6 +341,7 @@ class Alerts:
     def _floor(self, snapshot: FloorSnapshot) -> Iterable[_Condition]:
         at = snapshot.taken_at
         yield from self._abandon(snapshot.campaigns)
+        yield from self._abandon_30d(snapshot.campaigns)
         yield from self._paused(snapshot.queues, at)
         yield from self._no_idle(snapshot, at)
         if self.rules.campaign_ended:
@@ -365,6 +380,50 @@ class Alerts:
                 level,
                 f"Campaign {campaign_name(view)}: abandon rate {_percent(rate)}, {where} "
                 f"({view.dropped} dropped of {view.answered} answered)",
+            )
+
+    def _abandon_30d(self, campaigns: Iterable[CampaignView]) -> Iterable[_Condition]:
+        """The 30-day rate against its amber and red lines, with the same hysteresis."""
+        rules = self.rules
+        for view in campaigns:
+            rate, answered = view.abandon_30d, view.answered_30d or 0
+            if (
+                view.status not in _DIALLING
+                or rate is None
+                or answered < rules.abandon_min_answered
+            ):
+                continue
+            key = alert_key(AlertRule.ABANDON_30D, view.taskid)
+            held = self._holding.get(key)
+            red, amber = rules.abandon_30d_red, rules.abandon_30d_amber
+            level: AlertLevel | None = None
+            if rate >= red:
+                level = AlertLevel.RED
+            elif rate >= amber:
+                level = AlertLevel.AMBER
+            if held is not None:
+                margin = rules.abandon_margin
+                if held.level is AlertLevel.RED and rate >= red - margin:
+                    level = AlertLevel.RED
+                elif level is None and rate >= amber - margin:
+                    level = AlertLevel.AMBER
+            if level is None:
+                continue
+            line = red if level is AlertLevel.RED else amber
+            held_for = view.counted_over_30d
+            over = (
+                f" (counted over {_minutes(held_for)})"
+                if held_for is not None and held_for < 30 * 86400
+                else ""
+            )
+            budget = "" if view.budget_30d is None else f"; {view.budget_30d} more drops fit"
+            yield _Condition(
+                AlertRule.ABANDON_30D,
+                view.taskid,
+                level,
+                f"Campaign {campaign_name(view)}: 30-day abandon rate {_percent(rate)}{over}, "
+                f"at the {_percent(line)} line ({view.dropped_30d or 0} dropped of "
+                f"{answered} answered{budget})",
             )
 
     def _paused(self, queues: Iterable[QueueView], at: float) -> Iterable[_Condition]:
@@ -466,6 +525,9 @@ def _minutes(seconds: float) -> str:
     if total < 3600:
         return f"{total // 60} min"
     hours, minutes = divmod(total // 60, 60)
+    if hours >= 48:
+        days, hours = divmod(hours, 24)
+        return f"{days} d {hours} h"
     return f"{hours} h {minutes:02d} min"
 
 

@@ -151,6 +151,25 @@ class CampaignView:
     # Its finished calls of the server's day (today only, not the whole campaign) per 15
     # minutes: answered, dropped and the abandon rate of each quarter of an hour.
     trend: Trend = field(default_factory=Trend)
+    # The rules' windows from the history store (None: no store, or nothing held yet):
+    # abandon rate (dropped / answered, finished calls) over the last 24 hours (the UK's
+    # rule) and the last 30 days (the US's), the drops that still fit under 3% of each, and
+    # the seconds of each window the store holds (less than 86,400 / 2,592,000 when it
+    # began later: show "counted over N h/d"). `strict_*`: the rate with the 2-second test
+    # (an agent joining more than 2 s after the answer counts as a drop), None unless every
+    # call of the window was timed; `answered_*` / `dropped_*`: what the rates are of.
+    abandon_24h: float | None = None
+    abandon_30d: float | None = None
+    budget_24h: int | None = None
+    budget_30d: int | None = None
+    counted_over_24h: int | None = None
+    counted_over_30d: int | None = None
+    strict_24h: float | None = None
+    strict_30d: float | None = None
+    answered_24h: int | None = None
+    dropped_24h: int | None = None
+    answered_30d: int | None = None
+    dropped_30d: int | None = None
 
     @property
     def finished_dialled(self) -> int:

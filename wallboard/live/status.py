@@ -45,8 +45,18 @@ The JSON document is a contract for scripts; keys are only ever added, never ren
          "finished_answered": 39,             # finished calls answered
          "abandon_rate": 0.0256,              # dropped / finished_answered (finished
                                               #   calls only); null: none answered
-         "total": 500, "remaining": 380}      # its numbers, as far as this dashboard knows
-      ],
+         "total": 500, "remaining": 380,      # its numbers, as far as this dashboard knows
+         "abandon_24h": 0.021,                # the rules' windows, from the history store
+         "abandon_30d": 0.027,                #   (null: no store, or none answered): the
+         "budget_24h": 14, "budget_30d": 9,   #   rate over the last 24 h / 30 d and the
+                                              #   drops still fitting under 3% of each
+         "counted_hours_24h": 24.0,           # hours of each window the store holds (less
+         "counted_hours_30d": 52.0,           #   than 24 / 720: "counted over N h")
+         "strict_24h": 0.024,                 # with the 2-second test (an agent joining
+         "strict_30d": null,                  #   after 2 s is a drop); null unless every
+                                              #   call of the window was timed
+         "rate_test": "simple"}               # what abandon_* count: "simple" (answered,
+      ],                                      #   no agent); strict_* is the 2-second test
       "queues_shown": ["sales"]               # the --queues scope, null for all
     }
 
@@ -71,6 +81,9 @@ from wallboard.live.state_order import STATE_ORDER
 #: The states in the order a supervisor reads them, as their one-word names.
 STATE_NAMES: tuple[str, ...] = tuple(state.value for state in STATE_ORDER)
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+#: What the abandon rates count as a drop: answered with no agent (the bills' test). The
+#: 2-second test's figures are beside them, as strict_24h / strict_30d.
+RATE_TEST = "simple"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +110,14 @@ class CampaignStatusLine:
     remaining: int
     finished_dialled: int = 0
     finished_answered: int = 0
+    abandon_24h: float | None = None
+    abandon_30d: float | None = None
+    budget_24h: int | None = None
+    budget_30d: int | None = None
+    counted_hours_24h: float | None = None
+    counted_hours_30d: float | None = None
+    strict_24h: float | None = None
+    strict_30d: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +286,23 @@ def _campaign(view: CampaignView) -> CampaignStatusLine:
         remaining=view.remaining,
         finished_dialled=view.finished_dialled,
         finished_answered=view.finished_answered,
+        abandon_24h=_rounded(view.abandon_24h),
+        abandon_30d=_rounded(view.abandon_30d),
+        budget_24h=view.budget_24h,
+        budget_30d=view.budget_30d,
+        counted_hours_24h=_hours(view.counted_over_24h),
+        counted_hours_30d=_hours(view.counted_over_30d),
+        strict_24h=_rounded(view.strict_24h),
+        strict_30d=_rounded(view.strict_30d),
     )
+
+
+def _rounded(rate: float | None) -> float | None:
+    return None if rate is None else round(rate, 4)
+
+
+def _hours(seconds: int | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600.0, 1)
 
 
 def _rate(dropped: int, answered: int) -> float | None:
@@ -329,6 +366,15 @@ def as_json(status: FloorStatus) -> dict[str, object]:
                 "abandon_rate": line.abandon_rate,
                 "total": line.total,
                 "remaining": line.remaining,
+                "abandon_24h": line.abandon_24h,
+                "abandon_30d": line.abandon_30d,
+                "budget_24h": line.budget_24h,
+                "budget_30d": line.budget_30d,
+                "counted_hours_24h": line.counted_hours_24h,
+                "counted_hours_30d": line.counted_hours_30d,
+                "strict_24h": line.strict_24h,
+                "strict_30d": line.strict_30d,
+                "rate_test": RATE_TEST,
             }
             for line in status.campaigns
         ],
@@ -374,6 +420,19 @@ def as_table(status: FloorStatus, *, agents: bool = False) -> str:
                 f"{_cut(line.name, 24):<24} {line.status:<11} {line.dialled:>8} "
                 f"{line.answered:>8} {line.dropped:>8} {live:>6} {_percent(line.abandon_rate):>8}"
             )
+        held = [line for line in status.campaigns if line.counted_hours_30d is not None]
+        if held:
+            lines.append("")
+            lines.append(
+                f"{'campaign':<24} {'24 h':>7} {'budget':>7} {'30 d':>7} {'budget':>7}  "
+                "(abandon, simple test; strict in --json)"
+            )
+            for line in held:
+                lines.append(
+                    f"{_cut(line.name, 24):<24} {_percent(line.abandon_24h):>7} "
+                    f"{_count(line.budget_24h):>7} {_percent(line.abandon_30d):>7} "
+                    f"{_count(line.budget_30d):>7}{_counted_over(line)}"
+                )
     if agents and status.agents:
         lines.append("")
         lines.append(f"{'ext':<8} {'name':<20} {'queue':<16} {'state':<9} {'in state':>9}")
@@ -400,6 +459,23 @@ def _today_text(today: TodayFigures) -> str:
     )
 
 
+def _count(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def _counted_over(line: CampaignStatusLine) -> str:
+    """Where the store holds less than a window: over how long it was counted."""
+    parts = [
+        f"{name} over {hours:g} h"
+        for name, hours, span in (
+            ("24 h", line.counted_hours_24h, 24.0),
+            ("30 d", line.counted_hours_30d, 720.0),
+        )
+        if hours is not None and hours < span
+    ]
+    return f"  ({', '.join(parts)})" if parts else ""
+
+
 def _percent(rate: float | None) -> str:
     return "-" if rate is None else f"{rate * 100:.1f}%"
 
@@ -415,6 +491,7 @@ def _cut(text: str, width: int) -> str:
 
 
 __all__ = [
+    "RATE_TEST",
     "STATE_NAMES",
     "AgentStatus",
     "CampaignStatusLine",
