@@ -47,9 +47,17 @@ the dashboard's own options:
     unreadable_after = 30               # the server not answering
     clear_after = 10                    # those two clear after this long fine again
     campaign_ended = true               # say when a running campaign ends
+    abandon_30d_amber = 0.025           # a campaign's abandon rate over 30 days: amber
+    abandon_30d_red = 0.028             # from 2.5%, red from 2.8% (before the 3% cap)
 
     [wall]
     page_seconds = 15                   # the wall turns to the next queues this often
+
+    [history]                           # finished calls kept for the 24 h / 30 d windows
+    db = ""                             # "": history.sqlite3 in the data dir; or a
+                                        # postgresql://user@host/db URL (several collectors)
+    bill_days = 7                       # each call's own row kept this long (exactly once)
+    keep_days = 400                     # the 15-minute figures kept this long
 
     [calling_hours]                     # when a campaign's numbers may ring, in their own zone
     default = "08:00-21:00"
@@ -375,6 +383,8 @@ class AlertSettings(BaseModel):
     unreadable_after: Seconds = 30.0
     clear_after: Seconds = 10.0
     campaign_ended: Flag = True
+    abandon_30d_amber: Fraction = 0.025
+    abandon_30d_red: Fraction = 0.028
 
     def rules(self, thresholds: ThresholdSettings, where: str = "[alerts]") -> AlertRules:
         """The alerts engine's rules; a ConfigError naming the key (after `where`, the file
@@ -409,6 +419,19 @@ class RedisSettings(BaseModel):
 
     url: Text | None = None
     prefix: Text = "wallboard"
+
+
+class HistorySettings(BaseModel):
+    """`[history]`: the store of finished calls that the 24-hour and 30-day windows and the
+    reports read. `db` empty: `history.sqlite3` in the data dir; or a postgresql:// URL,
+    shared by several collectors."""
+
+    model_config = _SECTION
+
+    enabled: Flag = True
+    db: Text = ""
+    bill_days: Annotated[float, Field(gt=0)] = 7.0
+    keep_days: Annotated[float, Field(gt=0)] = 400.0
 
 
 class CallingHoursSettings(BaseModel):
@@ -452,6 +475,7 @@ class ConfigDocument(DashboardOptions):
     alerts: AlertSettings = AlertSettings()
     wall: WallSettings = WallSettings()
     redis: RedisSettings = RedisSettings()
+    history: HistorySettings = HistorySettings()
     calling_hours: CallingHoursSettings = CallingHoursSettings()
 
 
@@ -500,6 +524,7 @@ class Settings(BaseModel):
     alerts: AlertSettings = AlertSettings()
     wall: WallSettings = WallSettings()
     redis: RedisSettings = RedisSettings()
+    history: HistorySettings = HistorySettings()
     calling_hours: CallingHoursSettings = CallingHoursSettings()
     #: Numbers without a country code are dialled from here (the profile's `region`, else
     #: `WALLBOARD_REGION`); None: numbers must be in E.164.
@@ -620,6 +645,7 @@ def load_settings(
         alerts=alerts,
         wall=document.wall,
         redis=document.redis,
+        history=document.history,
         calling_hours=document.calling_hours,
         region=region,
         agents_file=_agents_file(document.agents, file),
@@ -819,6 +845,7 @@ _SECTIONS: Mapping[str, type[BaseModel]] = {
     "alerts": AlertSettings,
     "wall": WallSettings,
     "redis": RedisSettings,
+    "history": HistorySettings,
     "calling_hours": CallingHoursSettings,
 }
 

@@ -3,7 +3,7 @@ and wires the client, the live model, the simulator and the screen together.
 
 One module per command, each with `add_parser(subparsers)` and `run(args) -> int`:
 `dashboard` (also the command when none is given), `demo`, `sim`, `call`, `track`,
-`status`, `names`, `campaign`, `records` and `serve`.
+`status`, `names`, `campaign`, `records`, `report` and `serve`.
 Modules import their heavy parts (Textual, the simulator) inside `run`, so that
 `wallboard --help` and `wallboard sim` start fast. Every command returns an exit code;
 expected failures print one line, never a traceback.
@@ -24,6 +24,7 @@ from wallboard.commands import (
     demo,
     names,
     records,
+    report,
     serve,
     sim,
     status,
@@ -57,6 +58,7 @@ def _commands() -> dict[str, ModuleType]:
         "names": names,
         "campaign": campaign,
         "records": records,
+        "report": report,
         "serve": serve,
     }
 

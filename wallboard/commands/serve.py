@@ -230,9 +230,7 @@ def _floor_server(
         public = urllib.parse.urlsplit(public_url).hostname
         if public:
             hosts.add(public.lower())
-    command = shlex.join(
-        [sys.executable, "-m", "wallboard.commands.tab", *public_options(args)]
-    )
+    command = shlex.join([sys.executable, "-m", "wallboard.commands.tab", *public_options(args)])
     title = "wallboard demo" if mode == "demo" else "wallboard"
     if settings.profile is not None and settings.profile.name:
         title = f"wallboard: {settings.profile.name}"

@@ -87,6 +87,7 @@ from wallboard.ui.help_screen import HelpScreen
 from wallboard.ui.keys import FLOOR_ACTIONS, KEYS, bindings
 from wallboard.ui.messages import ActionFinished, Edge, SnapshotArrived
 from wallboard.ui.records_screen import RecordsScreen
+from wallboard.ui.report_screen import ReportScreen
 from wallboard.ui.themes import DEFAULT_THEME, load_themes, variable_defaults
 from wallboard.ui.thresholds import Thresholds
 from wallboard.ui.trends import TrendsScreen
@@ -592,6 +593,18 @@ class WallboardApp(App[int]):
             self._no_desk("Call records")
             return
         self.push_screen(RecordsScreen(self.desk.records))
+
+    def action_history(self) -> None:
+        """`H`: reports from the history store (no request to the server)."""
+        if self.desk.reports is None:
+            self.notify(
+                "No history store on this dashboard ([history] enabled = false, or it could "
+                "not be opened: see wallboard.log).",
+                title="History",
+                severity="warning",
+            )
+            return
+        self.push_screen(ReportScreen(self.desk.reports))
 
     def action_new_campaign(self) -> None:
         """`n`: a campaign from a list of numbers (and numbers taken out of one)."""

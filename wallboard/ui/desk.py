@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from wallboard.ui.admin_menu import Administration
 from wallboard.ui.campaign_screen import CampaignSource
 from wallboard.ui.records_screen import RecordsSource
+from wallboard.ui.report_screen import ReportSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +17,7 @@ class Desk:
     records: RecordsSource | None = None
     campaigns: CampaignSource | None = None
     admin: Administration | None = None
+    reports: ReportSource | None = None
 
 
 __all__ = ["Desk"]

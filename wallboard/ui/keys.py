@@ -69,6 +69,14 @@ KEYS: tuple[Key, ...] = (
         in_footer=False,
     ),
     Key(
+        "H",
+        "H",
+        "history",
+        "history",
+        "History: yesterday and last week beside today, per agent, campaign, queue, day",
+        in_footer=False,
+    ),
+    Key(
         "n",
         "n",
         "new_campaign",
