@@ -11,9 +11,11 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from test_admin_support import Desk, passwords
+from test_admin_support import SERVICE, Desk, passwords
 
+from wallboard.api.client import WallboardClient
 from wallboard.api.models import Ack
 from wallboard.live.actions import Outcome
 from wallboard.live.admin import (
@@ -28,6 +30,7 @@ from wallboard.live.admin_words import QUEUE_SETTINGS, setting_words, strategy_w
 from wallboard.live.audit import AuditLog
 from wallboard.live.snapshot import CampaignStatus
 from wallboard.sim.server import Simulator
+from wallboard.sim.wire import BusinessFailure, encode, failure
 
 Make = Callable[..., Simulator]
 
@@ -324,6 +327,46 @@ async def test_groups_added_found_and_their_members_changed(
         "set group member state",
         "remove from group",
     ]
+
+
+class RefuseGroupInfo(httpx.AsyncBaseTransport):
+    """Answers GetExtgroupInfo with a business refusal of `code` while it is set (the
+    simulator's own answer for an unknown name is 1002); other calls pass through."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.code = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        found = SERVICE.search(await request.aread())
+        if self.code and found and found.group(1) == b"App.Sip_Extgroup.GetExtgroupInfo":
+            refused = failure(BusinessFailure(self.code, "get failed"), now=1767603600.0)
+            return httpx.Response(200, content=encode(refused))
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_group_is_forgotten_only_when_the_server_says_it_does_not_exist(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    desk = Desk(sim, tmp_path)
+    refusing = RefuseGroupInfo(desk.transport)
+    client = WallboardClient("http://sim.test", sim.appid, sim.accesskey, transport=refusing)
+    admin = Administrator(client, desk.audit, user="sup1", groups=desk.groups)
+    try:
+        assert await admin.look_up_group("team-leads") is not None
+        refusing.code = 1003  # "operation failed": says nothing of whether the group exists
+        with pytest.raises(AdminReadError, match="1003"):
+            await admin.group_rows()
+        with pytest.raises(AdminReadError, match="1003"):
+            await admin.look_up_group("team-leads")
+        assert desk.groups.names() == ("team-leads",)  # still known
+        refusing.code = 0
+        del sim.floor.groups["team-leads"]  # now the server says it does not exist (1002)
+        assert await admin.group_rows() == []
+        assert desk.groups.names() == ()
+    finally:
+        await client.aclose()
+        await desk.close()
 
 
 async def test_a_group_read_that_fails_says_why_in_one_line(sim: Simulator, desk: Desk) -> None:

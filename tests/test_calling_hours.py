@@ -11,7 +11,7 @@ import pytest
 from wallboard.live.calling_hours import (
     UNKNOWN_SEND,
     CallingRules,
-    Window,
+    CallingWindow,
     first_permitted,
     permitted,
     schedule,
@@ -34,17 +34,31 @@ def listed(*numbers: str):  # type: ignore[no-untyped-def]
 
 
 def test_a_window_is_read_as_written_and_mistakes_say_how_to_write_it() -> None:
-    window = Window.parse("08:00-21:00")
+    window = CallingWindow.parse("08:00-21:00")
     assert str(window) == "08:00-21:00"
     assert window.holds(dt.time(8, 0)) and not window.holds(dt.time(21, 0))
     for bad in ("8-21", "21:00-08:00", "25:00-26:00", ""):
         with pytest.raises(ValueError):
-            Window.parse(bad)
+            CallingWindow.parse(bad)
     rules = CallingRules.parse("09:00-20:00", {"us": "08:00-21:00"})
     assert str(rules.window_for("US")) == "08:00-21:00"
     assert str(rules.window_for("GB")) == "09:00-20:00"
     with pytest.raises(ValueError, match="XX"):
         CallingRules.parse(regions={"XX": "08:00-21:00"})
+
+
+def test_24_00_closes_at_the_end_of_the_day_with_its_last_minute_inside() -> None:
+    window = CallingWindow.parse("09:00-24:00")
+    assert str(window) == "09:00-24:00"
+    assert window.holds(dt.time(23, 59)) and window.holds(dt.time(23, 59, 59))
+    assert not window.holds(dt.time(8, 59, 59))
+    assert CallingWindow.parse("00:00-24:00").holds(dt.time(0, 0))
+    for bad in ("09:00-24:30", "24:00-24:00"):
+        with pytest.raises(ValueError):
+            CallingWindow.parse(bad)
+    last_minute = int(dt.datetime(2026, 11, 30, 23, 59, 30, tzinfo=dt.UTC).timestamp())
+    assert permitted(last_minute, ("Europe/London",), window)
+    assert first_permitted(last_minute, ("Europe/London",), window) == last_minute
 
 
 def test_zones_keeping_one_clock_are_one_and_a_spread_is_kept() -> None:
@@ -57,7 +71,7 @@ def test_zones_keeping_one_clock_are_one_and_a_spread_is_kept() -> None:
 
 
 def test_first_permitted_moment_in_one_zone_and_across_several() -> None:
-    window = Window.parse("08:00-21:00")
+    window = CallingWindow.parse("08:00-21:00")
     london = first_permitted(LATE, ("Europe/London",), window)
     assert london is not None and local(london, "Europe/London") == local(
         LATE, "Europe/London"
@@ -69,7 +83,7 @@ def test_first_permitted_moment_in_one_zone_and_across_several() -> None:
     assert permitted(both, spread, window) and not permitted(both - 1, spread, window)
     assert local(both, "Australia/Perth").time() == dt.time(8, 0)
     # Twelve hours apart, a window of three hours never holds in both.
-    short = Window.parse("09:00-12:00")
+    short = CallingWindow.parse("09:00-12:00")
     assert first_permitted(LATE, ("Europe/London", "Pacific/Auckland"), short) is None
 
 
@@ -86,7 +100,9 @@ def test_a_list_at_23_utc_gets_each_number_inside_its_own_window() -> None:
     # An Australian mobile may ring anywhere from the Cocos Islands to Lord Howe: the first
     # moment lawful in every one of those zones (08:00 on the Cocos Islands).
     spread_zones = zones_of("+61412345678", "AU").zones
-    assert mobile is not None and permitted(mobile, spread_zones, Window.parse("08:00-21:00"))
+    assert mobile is not None and permitted(
+        mobile, spread_zones, CallingWindow.parse("08:00-21:00")
+    )
     assert local(mobile, "Indian/Cocos").time() == dt.time(8, 0)
     assert plan.outside_now == 2  # London, and the mobile somewhere in Australia
     groups = {group.label: group for group in plan.groups}

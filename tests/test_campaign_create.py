@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import random
@@ -31,6 +32,12 @@ from wallboard.api.errors import OutcomeUnknown
 from wallboard.api.models import PhoneNumber
 from wallboard.commands import campaign
 from wallboard.live.audit import AuditLog
+from wallboard.live.campaign_source import (
+    CampaignProblem,
+    CampaignRequest,
+    CampaignStopped,
+    LiveCampaignSource,
+)
 from wallboard.live.campaigns import CampaignRegistry
 from wallboard.live.snapshot import CampaignStatus
 from wallboard.live.upload import (
@@ -547,3 +554,67 @@ def test_numbers_the_server_refuses_are_reported_and_not_tracked(
     assert calls(sim) == {TASKCREAT: 1, TASKADD: 1, TASKDEL: 0, TASKSET: 1}
     tracked = CampaignRegistry.default().get(result.taskid)
     assert tracked is not None and len(tracked.numbers) == 30
+
+
+# ---------------------------------------------------------------------- a disk that fails
+
+
+def test_a_disk_that_fails_is_one_line_and_the_upload_is_finished_by_running_it_again(
+    floor: tuple[Simulator, HoldAnswer], data_dirs: Path, tmp_path: Path
+) -> None:
+    """A journal that cannot be read stops the preview, and one that cannot be written (or a
+    campaigns file) stops the upload, each said in one line and audited: no traceback."""
+    sim, _ = floor
+    url = os.environ["WALLBOARD_URL"]
+    listed = write_list(tmp_path / "disk.csv", valid=30, invalid=0, duplicates=0)
+    not_a_folder = tmp_path / "not-a-folder"
+    not_a_folder.write_text("", encoding="utf-8")
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    request = CampaignRequest(
+        name="disk",
+        target=CampaignTarget(ASSIGN_QUEUE, QUEUE),
+        numbers_file=listed.path,
+        region="GB",
+    )
+    before = {task.taskid for task in sim.tasks()}
+
+    async def go() -> str:
+        async with WallboardClient(url, sim.appid, ACCESSKEY, timeout=5) as client:
+            broken = CampaignRegistry(not_a_folder / "campaigns.json")
+            source = LiveCampaignSource(client, broken, audit, tz=dt.UTC, folder=not_a_folder)
+            with pytest.raises(CampaignProblem, match="journal cannot be read"):
+                await source.preview(request)
+            source.folder = data_dirs / "uploads"
+            preview = await source.preview(request)
+            source.folder = not_a_folder  # the journal's lock cannot be made: nothing sent
+            with pytest.raises(CampaignStopped, match=r"cannot be written \(.*run it again"):
+                await source.send(preview)
+            assert new_tasks(sim, before) == []
+            source.folder = data_dirs / "uploads"  # the campaigns file cannot be written
+            with pytest.raises(CampaignStopped, match=r"not-a-folder cannot be written \("):
+                await source.send(preview)
+            source.registry = CampaignRegistry.default()  # run it again: it finishes
+            outcome = await source.send(preview)
+            return outcome.result.taskid
+
+    taskid = asyncio.run(go())
+    ((made, numbers, _),) = new_tasks(sim, before)
+    assert made == taskid and numbers == listed.expected  # one task, nothing sent twice
+    outcomes = [entry["outcome"] for entry in audit.entries()]
+    assert outcomes == ["failed", "failed", "ok"]
+
+
+def test_the_command_says_a_journal_it_cannot_read_in_one_line(
+    floor: tuple[Simulator, HoldAnswer],
+    data_dirs: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    listed = write_list(tmp_path / "cli.csv", valid=5, invalid=0, duplicates=0)
+    data_dirs.mkdir(parents=True, exist_ok=True)
+    (data_dirs / "uploads").write_text("", encoding="utf-8")  # where the journals go
+    code = command("campaign", "create", "cli", "--numbers", str(listed.path), "--queue", QUEUE)
+    err = capsys.readouterr().err
+    assert code == campaign.EXIT_USAGE
+    assert "journal cannot be read" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

@@ -110,3 +110,24 @@ def test_an_unknown_task_is_said_in_one_line(
     assert rc == 1 and err.startswith("wallboard campaign remove: task 99999:")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert AuditLog().entries()[-1]["outcome"] == "failed"
+
+
+def test_a_campaigns_file_that_cannot_be_written_is_a_warning_not_a_failure(
+    sim: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The server took the numbers out: a disk that fails afterwards is said, in one line,
+    and the command still says what the server did."""
+    taskid = created(sim, tmp_path, capsys)
+    lock = CampaignRegistry.default().path.with_name("campaigns.json.lock")
+    lock.unlink(missing_ok=True)
+    lock.mkdir()  # the campaigns file's lock cannot be opened: no change can be saved
+    out = tmp_path / "out.csv"
+    out.write_text("07400 100002\n", encoding="utf-8")
+    rc = command("campaign", "remove", taskid, "--numbers", str(out), "--region", "GB", "--yes")
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert f"task {taskid}: 1 numbers taken out" in captured.out
+    assert captured.err.startswith("warning: the campaigns file was not updated: ")
+    assert len(captured.err.strip().splitlines()) == 1 and "Traceback" not in captured.err
+    assert numbers_of(sim, taskid) == {"07400100001", "07400100003"}
+    assert AuditLog().entries()[-1]["outcome"] == "ok"

@@ -138,6 +138,8 @@ def test_outcomes_follow_the_notes() -> None:
     assert call_row(bill(5, ext="", method=6)).outcome is Outcome.ANSWERED
     # A call that came in for a queue and no agent took is.
     assert call_row(bill(6, ext="", method=1, direction="callin")).outcome is Outcome.DROPPED
+    # An inbound IVR call answered by the machine was meant for nobody either.
+    assert call_row(bill(7, ext="", method=6, direction="callin")).outcome is Outcome.ANSWERED
 
 
 def test_server_text_is_cleaned_of_control_characters() -> None:
@@ -247,6 +249,10 @@ async def test_summaries_by_agent_and_campaign() -> None:
         bill(3, ext="1002", billsec=90, number="13900000003"),
         bill(4, ext="", number="13900000003"),
         bill(5, ext="", answered=False),
+        # The campaign's number dialled by hand, and calling in: no calls of the campaign
+        # (API-NOTES decision 14: its figures count its predictive calls only).
+        bill(6, ext="1002", number="13900000003", method=2, billsec=20),
+        bill(7, ext="1002", number="13900000003", direction="callin", method=1, billsec=10),
     ]
     campaigns = [TrackedTask("77", name="Renewals", numbers=("13900000003",))]
     records = CallRecords(FakeServer(rows), campaigns=lambda: campaigns)
@@ -254,20 +260,22 @@ async def test_summaries_by_agent_and_campaign() -> None:
     names = {"1001": "Ann"}
     by_agent = await summarise(records, query, SummaryBy.AGENT, names=lambda e: names.get(e, ""))
     table = {row.label: row for row in by_agent.rows()}
-    assert list(table) == ["1001 Ann", "1002", NO_AGENT]
+    assert list(table) == ["1002", "1001 Ann", NO_AGENT]
     ann = table["1001 Ann"]
     assert (ann.calls, ann.handled, ann.talk, ann.handle_time) == (2, 2, 90, 45.0)
     assert ann.abandon_rate is None  # an agent's calls are never dropped: no rate
     nobody = table[NO_AGENT]
     assert (nobody.calls, nobody.answered, nobody.dropped, nobody.handle_time) == (2, 1, 1, None)
     total = by_agent.total
-    assert (total.calls, total.answered, total.dropped) == (5, 4, 1)
-    assert total.abandon_rate == 0.25
+    assert (total.calls, total.answered, total.dropped) == (7, 6, 1)
+    assert total.abandon_rate == 1 / 6
 
     by_campaign = await summarise(records, query, SummaryBy.CAMPAIGN)
     table = {row.label: row for row in by_campaign.rows()}
-    assert (table["Renewals (77)"].calls, table["Renewals (77)"].dropped) == (2, 1)
-    assert table[NO_CAMPAIGN].calls == 3
+    renewals = table["Renewals (77)"]
+    assert (renewals.calls, renewals.answered, renewals.dropped, renewals.talk) == (2, 2, 1, 90)
+    assert table[NO_CAMPAIGN].calls == 5
+    assert by_campaign.total.calls == 7
 
 
 async def test_the_call_back_list() -> None:

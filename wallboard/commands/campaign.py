@@ -215,8 +215,16 @@ def _create(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _usage(str(exc), prefix="error")
     if settings.read_only and not dry_run:
+        from wallboard.live.audit import AuditLog
+        from wallboard.live.campaign_source import audit_creation
+
         origin = settings.origins.get("read_only", "read-only")
-        _audit_refusal(name, target, origin)
+        refused = CampaignRequest(name=name, target=target)
+        problem = audit_creation(
+            AuditLog(), refused, "refused", numbers=0, message=f"read-only ({origin})"
+        )
+        if problem:
+            _error(f"warning: {problem}")
         return _usage(f"read-only ({origin}): a new campaign changes the floor; --dry-run only")
     profile = settings.profile
     tz = profile.tz if profile else None
@@ -337,6 +345,10 @@ def _with_server(
     except ValueError as exc:  # the profile's url, or the upload's journal, cannot be used
         progress.end()
         return _usage(str(exc), prefix="error")
+    except OSError as exc:  # a disk the source could not say: still one line, never a traceback
+        progress.end()
+        _error(f"wallboard campaign create: {_disk_words(exc)}; run it again to finish")
+        return EXIT_FAILED
     except KeyboardInterrupt:
         progress.end()
         raise
@@ -403,22 +415,6 @@ async def _preview_and_send(
         progress.end()
         _report(outcome, preview)
         return EXIT_DONE
-
-
-def _audit_refusal(name: str, target: CampaignTarget, origin: str) -> None:
-    """A refused campaign is audited like any outcome."""
-    from wallboard.live.audit import AuditLog
-    from wallboard.live.campaign_source import CampaignRequest, audit_creation
-
-    problem = audit_creation(
-        AuditLog(),
-        CampaignRequest(name=name, target=target),
-        "refused",
-        numbers=0,
-        message=f"read-only ({origin})",
-    )
-    if problem:
-        _error(f"warning: {problem}")
 
 
 class _ProgressLine:
@@ -533,7 +529,11 @@ def _remove(args: argparse.Namespace) -> int:
 
     if not private_data_dir():
         return EXIT_FAILED
-    return asyncio.run(_send_removal(profile, taskid, phones, read_only=bool(origin)))
+    try:
+        return asyncio.run(_send_removal(profile, taskid, phones, read_only=bool(origin)))
+    except OSError as exc:  # a disk the source could not say: still one line
+        _error(f"wallboard campaign remove: {_disk_words(exc)}")
+        return EXIT_FAILED
 
 
 async def _send_removal(
@@ -567,10 +567,16 @@ async def _send_removal(
         except CampaignStopped as exc:
             _error(f"{prefix}: {exc}")
             return EXIT_FAILED
-    if outcome.audit_problem:
-        _error(f"warning: {outcome.audit_problem}")
+    if outcome.warning:
+        _error(f"warning: {outcome.warning}")
     print(f"task {taskid}: {outcome.removed:,} numbers taken out (those already dialled stay so)")
     return EXIT_DONE
+
+
+def _disk_words(exc: OSError) -> str:
+    """A disk problem in one line: "FILE cannot be written (No space left on device)"."""
+    where = f"{exc.filename} " if exc.filename else "a file "
+    return f"{where}cannot be written ({exc.strerror or exc})"
 
 
 def _usage(message: str, *, prefix: str = "wallboard campaign create") -> int:

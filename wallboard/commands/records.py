@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from wallboard.api.client import WallboardClient
     from wallboard.live.campaigns import TrackedTask
     from wallboard.live.records import CallRecords, Query, RecordFilter
-    from wallboard.live.records_window import Window
+    from wallboard.live.records_window import RecordRange
     from wallboard.settings import Profile, Settings
 
 EXIT_DONE = 0
@@ -220,7 +220,7 @@ def _campaigns(args: argparse.Namespace) -> Callable[[], Iterable[TrackedTask]]:
     return registry.tasks
 
 
-def _about(span: Window, records: CallRecords) -> dict[str, object]:
+def _about(span: RecordRange, records: CallRecords) -> dict[str, object]:
     from wallboard.live.records_browser import zone_name
 
     return {"from": span.start, "to": span.end, "tz": zone_name(records.tz)}
@@ -254,7 +254,7 @@ def _output(target: str | None) -> Iterator[TextIO]:
 
 
 async def _export(
-    args: argparse.Namespace, records: CallRecords, query: Query, span: Window
+    args: argparse.Namespace, records: CallRecords, query: Query, span: RecordRange
 ) -> int:
     from wallboard.live.records_export import CsvExport, JsonExport, table_header, table_lines
 
@@ -297,7 +297,7 @@ async def _summary(
     args: argparse.Namespace,
     records: CallRecords,
     query: Query,
-    span: Window,
+    span: RecordRange,
     settings: Settings,
 ) -> int:
     import csv
@@ -337,7 +337,7 @@ async def _summary(
 
 
 async def _abandoned(
-    args: argparse.Namespace, records: CallRecords, query: Query, span: Window
+    args: argparse.Namespace, records: CallRecords, query: Query, span: RecordRange
 ) -> int:
     import csv
     from dataclasses import asdict

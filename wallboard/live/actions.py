@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -284,6 +284,105 @@ Answer = TypeVar("Answer")
 Details = dict[str, object]
 
 
+@dataclass(frozen=True, slots=True)
+class Stopped:
+    """A change that ended without a usable answer: refused (already in flight), failed,
+    unknown (sent, no answer), or already done (the server's code says the goal is met)."""
+
+    outcome: Outcome
+    message: str
+    code: int | None = None
+
+
+class AuditedSender:
+    """The rules every change to the floor is sent under, whoever sends it (the supervisor's
+    actions, the administrator's changes), kept in one place so that they cannot drift:
+
+    - one change in flight per target (`key`): a second is refused, never sent twice;
+    - a call that may have reached the server and got no answer is UNKNOWN, not FAILED;
+    - a failure is said in words (with the profile, for a hint), "nothing was sent" when the
+      server could not be reached, and an unexpected error is logged, never raised;
+    - the outcome is appended to the audit log under the user's name; a disk that cannot be
+      written is said in the message (`audited`), never raised.
+    """
+
+    def __init__(self, audit: AuditLog, *, profile: str | None = None) -> None:
+        self.audit = audit
+        self._profile = profile
+        self._in_flight: set[Hashable] = set()
+
+    def busy(self, key: Hashable) -> bool:
+        """A change with this key is in flight."""
+        return key in self._in_flight
+
+    def failure(self, exc: BaseException) -> str:
+        """A failure in a supervisor's words."""
+        return describe_failure(exc, profile=self._profile)
+
+    async def send(
+        self,
+        key: Hashable,
+        send: Callable[[], Awaitable[Answer]],
+        *,
+        label: str,
+        what: str,
+        target: str,
+        already_done: frozenset[int] = frozenset(),
+        on_code: Callable[[int], None] | None = None,
+    ) -> tuple[Stopped | None, Answer | None]:
+        """Send one change: (None, its answer), or (why it stopped, None).
+
+        `label` is the change's word (for the log), `what` the change on its target in words
+        ("check out Li Wei (8001) in sales"), `already_done` the codes that say its goal was
+        met already, `on_code` told of any code the server refused with."""
+        if key in self._in_flight:
+            return Stopped(Outcome.REFUSED, f"{what} is already in progress"), None
+        self._in_flight.add(key)
+        try:
+            answer = await send()
+        except errors.OutcomeUnknown as exc:
+            return Stopped(Outcome.UNKNOWN, f"{what}: {self.failure(exc)}", exc.code), None
+        except errors.ApiError as exc:
+            if exc.code is not None and on_code is not None:
+                on_code(exc.code)
+            if exc.code is not None and exc.code in already_done:
+                message = f"{target}: already done ({exc.code} {exc.message})"
+                return Stopped(Outcome.DONE, message, exc.code), None
+            reason = self.failure(exc)
+            if isinstance(exc, errors.ConnectError):
+                reason += " (nothing was sent)"
+            return Stopped(Outcome.FAILED, f"could not {what}: {reason}", exc.code), None
+        except Exception as exc:  # never let a key press end in a traceback
+            log.exception("%s of %s failed unexpectedly", label, target)
+            return Stopped(Outcome.FAILED, f"could not {what}: {describe_failure(exc)}"), None
+        finally:
+            self._in_flight.discard(key)
+        return None, answer
+
+    def audited(
+        self,
+        *,
+        action: str,
+        target: str,
+        outcome: Outcome,
+        message: str,
+        user: str,
+        code: int | None = None,
+        details: Mapping[str, object] | None = None,
+    ) -> str:
+        """Append the outcome to the audit log; the message, saying so when it could not be."""
+        problem = self.audit.write(
+            action=action,
+            target=target,
+            outcome=outcome.value,
+            code=code,
+            message=message,
+            user=user,
+            details=details,
+        )
+        return f"{message} ({problem})" if problem else message
+
+
 class Supervisor:
     """The actions a supervisor takes from the dashboard, with their safety rules.
 
@@ -302,12 +401,10 @@ class Supervisor:
         profile: str | None = None,
     ) -> None:
         self._client = client
-        self._audit = audit
+        self._sender = AuditedSender(audit, profile=profile)
         self.read_only = read_only
         self.user = user or current_user()
         self.registry = registry
-        self._profile = profile
-        self._in_flight: set[InFlightKey] = set()
         self._crmids: dict[str, str] = {}
 
     def __repr__(self) -> str:
@@ -315,7 +412,7 @@ class Supervisor:
 
     def busy(self, key: InFlightKey) -> bool:
         """An action with this key (`agent_key`, `campaign_key`) is in flight."""
-        return key in self._in_flight
+        return self._sender.busy(key)
 
     def crmid(self, extnumber: str, known: str = "") -> str:
         """The agent id to send for an extension: the one the server reported (`known`),
@@ -335,19 +432,15 @@ class Supervisor:
         alert raised, cleared or acknowledged) to the same audit log as the actions, under
         this supervisor's name, so that the day reads in one file, read-only or not.
         False when the file could not be written (logged; the screen goes on)."""
-        try:
-            self._audit.append(
-                action=action,
-                target=target,
-                outcome=outcome,
-                message=message,
-                user=self.user,
-                details=details,
-            )
-        except OSError as exc:
-            log.warning("audit log not written: %s", exc)
-            return False
-        return True
+        problem = self._sender.audit.write(
+            action=action,
+            target=target,
+            outcome=outcome,
+            message=message,
+            user=self.user,
+            details=details,
+        )
+        return not problem
 
     # ------------------------------------------------------------------ agents
 
@@ -577,47 +670,20 @@ class Supervisor:
         """Send one action under the safety rules: (a final result, None) or (None, answer)."""
         if self.read_only:
             return self._refuse_read_only(action, target, details), None
-        if key in self._in_flight:
-            message = f"{doing(action, target)} is already in progress"
-            return self._finish(action, target, Outcome.REFUSED, message, details=details), None
-        self._in_flight.add(key)
-        try:
-            answer = await send()
-        except errors.OutcomeUnknown as exc:
-            message = f"{doing(action, target)}: {describe_failure(exc, profile=self._profile)}"
-            return self._finish(
-                action, target, Outcome.UNKNOWN, message, code=exc.code, details=details
-            ), None
-        except errors.ApiError as exc:
-            if exc.code is not None and on_code is not None:
-                on_code(exc.code)
-            if exc.code is not None and exc.code in action.already_done:
-                message = f"{target}: already done ({exc.code} {exc.message})"
-                return self._finish(
-                    action, target, Outcome.DONE, message, code=exc.code, details=details
-                ), None
-            reason = describe_failure(exc, profile=self._profile)
-            if isinstance(exc, errors.ConnectError):
-                reason += " (nothing was sent)"
-            return self._finish(
-                action,
-                target,
-                Outcome.FAILED,
-                f"could not {doing(action, target)}: {reason}",
-                code=exc.code,
-                details=details,
-            ), None
-        except Exception as exc:  # never let a key press end in a traceback
-            log.exception("%s of %s failed unexpectedly", action.label, target)
-            return self._finish(
-                action,
-                target,
-                Outcome.FAILED,
-                f"could not {doing(action, target)}: {describe_failure(exc)}",
-                details=details,
-            ), None
-        finally:
-            self._in_flight.discard(key)
+        stopped, answer = await self._sender.send(
+            key,
+            send,
+            label=action.label,
+            what=doing(action, target),
+            target=target,
+            already_done=action.already_done,
+            on_code=on_code,
+        )
+        if stopped is not None:
+            result = self._finish(
+                action, target, stopped.outcome, stopped.message, code=stopped.code, details=details
+            )
+            return result, None
         return None, answer
 
     def _refuse_read_only(
@@ -646,19 +712,15 @@ class Supervisor:
         code: int | None = None,
         details: Details | None = None,
     ) -> ActionResult:
-        try:
-            self._audit.append(
-                action=action.label,
-                target=target,
-                outcome=outcome.value,
-                code=code,
-                message=message,
-                user=self.user,
-                details=details,
-            )
-        except OSError as exc:
-            log.warning("audit log not written: %s", exc)
-            message = f"{message} (not written to the audit log: {exc.strerror or exc})"
+        message = self._sender.audited(
+            action=action.label,
+            target=target,
+            outcome=outcome,
+            message=message,
+            user=self.user,
+            code=code,
+            details=details,
+        )
         return ActionResult(action, target, outcome, message, code)
 
 
@@ -666,10 +728,12 @@ __all__ = [
     "ActionResult",
     "ActionRow",
     "AgentKey",
+    "AuditedSender",
     "CreatedTask",
     "FloorClient",
     "InFlightKey",
     "Outcome",
+    "Stopped",
     "Subject",
     "Supervisor",
     "SupervisorAction",

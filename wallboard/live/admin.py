@@ -36,7 +36,7 @@ from wallboard.api.models import (
     GroupExtension,
     Queue,
 )
-from wallboard.live.actions import Outcome
+from wallboard.live.actions import AuditedSender, Outcome
 from wallboard.live.admin_groups import KnownGroups
 from wallboard.live.admin_rows import (
     ExtensionRow,
@@ -51,9 +51,13 @@ from wallboard.live.admin_words import (
 from wallboard.live.audit import AuditLog, current_user
 from wallboard.live.campaigns import CampaignRegistry, TrackedTask
 from wallboard.live.snapshot import CampaignStatus
-from wallboard.live.words import describe_failure
 
 log = logging.getLogger("wallboard.live.admin")
+
+#: GetExtgroupInfo's code for a group name it does not know: the documents' "abnormal
+#: operation" (a failed check, `codes.BUSINESS`). Any other refusal says nothing of whether
+#: the group exists, so a known group is forgotten on this code only.
+NO_SUCH_GROUP = 1002
 
 #: A campaign in these states no longer dials for its queue.
 _DONE_WITH_QUEUE = frozenset({CampaignStatus.OVER, CampaignStatus.MISSING})
@@ -196,13 +200,11 @@ class Administrator:
         profile: str | None = None,
     ) -> None:
         self._client = client
-        self._audit = audit
+        self._sender = AuditedSender(audit, profile=profile)
         self.read_only = read_only
         self.user = user or current_user()
         self.registry = registry
         self.known_groups = groups if groups is not None else KnownGroups()
-        self._profile = profile
-        self._in_flight: set[str] = set()
 
     def __repr__(self) -> str:
         return f"Administrator(user={self.user!r}, read_only={self.read_only})"
@@ -231,12 +233,15 @@ class Administrator:
 
     async def group_rows(self) -> list[GroupRow]:
         """The groups this dashboard knows by name (`KnownGroups`), each as the server has
-        it now; a group the server refuses to describe is forgotten."""
+        it now; a group the server says does not exist (`NO_SUCH_GROUP`) is forgotten, and
+        any other refusal fails the read (the group may well exist)."""
         rows: list[GroupRow] = []
         for name in self.known_groups.names():
             try:
                 found = await self._client.groups(name, 2)
-            except errors.BusinessError:
+            except errors.BusinessError as exc:
+                if exc.code != NO_SUCH_GROUP:
+                    raise AdminReadError(self._failure(exc)) from None
                 log.info("group %s: the server does not know it; forgotten", name)
                 self.known_groups.forget(name)
                 continue
@@ -247,14 +252,16 @@ class Administrator:
 
     async def look_up_group(self, name: str) -> GroupRow | None:
         """A group by name (GetExtgroupInfo); remembered when found, None when the server
-        does not know it."""
+        says it does not exist (`NO_SUCH_GROUP`); AdminReadError for any other refusal."""
         wanted = name.strip()
         if not wanted:
             raise AdminReadError("Which group? Type its name.")
         try:
             found = await self._client.groups(wanted, 2)
-        except errors.BusinessError:
-            return None
+        except errors.BusinessError as exc:
+            if exc.code == NO_SUCH_GROUP:
+                return None
+            raise AdminReadError(self._failure(exc)) from None
         except Exception as exc:
             raise AdminReadError(self._failure(exc)) from None
         row = next((GroupRow.from_model(g) for g in found if g.name in (wanted, "")), None)
@@ -471,38 +478,18 @@ class Administrator:
         done: str,
         details: Details,
     ) -> AdminResult:
-        key = f"{action.value}:{target}"
-        what = doing(action, target)
-        if key in self._in_flight:
-            message = f"{what} is already in progress"
-            return self._finish(action, target, Outcome.REFUSED, message, details=details)
-        self._in_flight.add(key)
-        try:
-            ack = await send()
-        except errors.OutcomeUnknown as exc:
-            message = f"{what}: {self._failure(exc)}"
+        stopped, ack = await self._sender.send(
+            f"{action.value}:{target}",
+            send,
+            label=action.value,
+            what=doing(action, target),
+            target=target,
+        )
+        if stopped is not None:
             return self._finish(
-                action, target, Outcome.UNKNOWN, message, code=exc.code, details=details
+                action, target, stopped.outcome, stopped.message, code=stopped.code, details=details
             )
-        except errors.ApiError as exc:
-            reason = self._failure(exc)
-            if isinstance(exc, errors.ConnectError):
-                reason += " (nothing was sent)"
-            return self._finish(
-                action,
-                target,
-                Outcome.FAILED,
-                f"could not {what}: {reason}",
-                code=exc.code,
-                details=details,
-            )
-        except Exception as exc:  # never let a key press end in a traceback
-            log.exception("%s of %s failed unexpectedly", action.value, target)
-            message = f"could not {what}: {describe_failure(exc)}"
-            return self._finish(action, target, Outcome.FAILED, message, details=details)
-        finally:
-            self._in_flight.discard(key)
-        answer = _single_line(ack.desc)
+        answer = _single_line(ack.desc) if ack is not None else ""
         message = f"{done} (server: {answer})" if answer else done
         return self._finish(action, target, Outcome.DONE, message, details=details, answer=answer)
 
@@ -515,7 +502,7 @@ class Administrator:
             raise AdminReadError(self._failure(exc)) from None
 
     def _failure(self, exc: BaseException) -> str:
-        return describe_failure(exc, profile=self._profile)
+        return self._sender.failure(exc)
 
     def _finish(
         self,
@@ -531,19 +518,15 @@ class Administrator:
         fields: Details = {"service": SERVICE_OF[action], **(details or {})}
         if answer:
             fields["answer"] = answer
-        try:
-            self._audit.append(
-                action=action.value,
-                target=target,
-                outcome=outcome.value,
-                code=code,
-                message=message,
-                user=self.user,
-                details=fields,
-            )
-        except OSError as exc:
-            log.warning("audit log not written: %s", exc)
-            message = f"{message} (not written to the audit log: {exc.strerror or exc})"
+        message = self._sender.audited(
+            action=action.value,
+            target=target,
+            outcome=outcome,
+            message=message,
+            user=self.user,
+            code=code,
+            details=fields,
+        )
         return AdminResult(action, target, outcome, message, code, answer)
 
 
@@ -573,6 +556,7 @@ def _setting_problem(key: str, value: int) -> str | None:
 
 __all__ = [
     "MEMBER_STATES",
+    "NO_SUCH_GROUP",
     "SERVICE_OF",
     "AdminAction",
     "AdminClient",

@@ -93,6 +93,35 @@ class AuditLog:
                 os.close(handle)
         return entry
 
+    def write(
+        self,
+        *,
+        action: str,
+        target: str,
+        outcome: str,
+        code: int | None = None,
+        message: str = "",
+        user: str | None = None,
+        details: Mapping[str, object] | None = None,
+    ) -> str:
+        """`append` for a caller that must go on when the disk fails (a key press, an upload
+        already done): "" when written, else the problem in words for the screen or the
+        command line ("not written to the audit log: No space left on device"), logged."""
+        try:
+            self.append(
+                action=action,
+                target=target,
+                outcome=outcome,
+                code=code,
+                message=message,
+                user=user,
+                details=details,
+            )
+        except OSError as exc:
+            log.warning("audit log not written: %s", exc)
+            return f"not written to the audit log: {exc.strerror or exc}"
+        return ""
+
     def entries(self, limit: int | None = None) -> list[dict[str, object]]:
         """The entries written so far (the last `limit` of them), skipping damaged lines."""
         try:

@@ -53,59 +53,65 @@ _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
 @dataclass(frozen=True, slots=True, order=True)
-class Window:
-    """A local window of the day, `opens` included, `closes` excluded (opens < closes)."""
+class CallingWindow:
+    """A local window of the day, `opens` included, `closes` excluded (opens < closes).
+
+    "24:00" closes at the end of the day: `closes` is then `dt.time.max`, and every second
+    of the day's last minute is inside (a window may run to midnight, not stop at 23:59)."""
 
     opens: dt.time
     closes: dt.time
 
     @classmethod
-    def parse(cls, text: str) -> Window:
+    def parse(cls, text: str) -> CallingWindow:
         """ "08:00-21:00" as a window; ValueError (saying how to write it) otherwise."""
         found = _WINDOW.match(text)
         if not found:
             raise ValueError(f"{text!r} is not a window: write HH:MM-HH:MM (e.g. 08:00-21:00)")
         h1, m1, h2, m2 = (int(part) for part in found.groups())
-        if h2 == 24 and m2 == 0:
-            h2, m2 = 23, 59
-        if not (h1 < 24 and m1 < 60 and h2 < 24 and m2 < 60):
-            raise ValueError(f"{text!r}: hours are 00-23 and minutes 00-59")
-        opens, closes = dt.time(h1, m1), dt.time(h2, m2)
+        to_midnight = h2 == 24 and m2 == 0
+        if not (h1 < 24 and m1 < 60 and (to_midnight or (h2 < 24 and m2 < 60))):
+            raise ValueError(f"{text!r}: hours are 00-23 (or 24:00, midnight) and minutes 00-59")
+        opens = dt.time(h1, m1)
+        closes = dt.time.max if to_midnight else dt.time(h2, m2)
         if opens >= closes:
             raise ValueError(f"{text!r}: the window must open before it closes, the same day")
         return cls(opens, closes)
 
     def holds(self, local: dt.time) -> bool:
+        if self.closes == dt.time.max:  # to midnight: the day's last instant is inside too
+            return self.opens <= local
         return self.opens <= local < self.closes
 
     def __str__(self) -> str:
-        return f"{self.opens:%H:%M}-{self.closes:%H:%M}"
+        closes = "24:00" if self.closes == dt.time.max else f"{self.closes:%H:%M}"
+        return f"{self.opens:%H:%M}-{closes}"
 
 
 @dataclass(frozen=True, slots=True)
 class CallingRules:
     """The permitted local window of each region (ISO code), and the one for the others."""
 
-    default: Window = field(default_factory=lambda: Window.parse(DEFAULT_WINDOW))
-    by_region: Mapping[str, Window] = field(default_factory=dict)
+    default: CallingWindow = field(default_factory=lambda: CallingWindow.parse(DEFAULT_WINDOW))
+    by_region: Mapping[str, CallingWindow] = field(default_factory=dict)
 
     @classmethod
     def parse(
         cls, default: str = DEFAULT_WINDOW, regions: Mapping[str, str] | None = None
     ) -> CallingRules:
         """The rules as the settings write them; ValueError naming the region at fault."""
-        by_region: dict[str, Window] = {}
+        by_region: dict[str, CallingWindow] = {}
         for region, text in (regions or {}).items():
             code = region.strip().upper()
             if code not in phonenumbers.SUPPORTED_REGIONS:
                 raise ValueError(f"{region!r} is not a region code (two letters, e.g. GB, US)")
             try:
-                by_region[code] = Window.parse(text)
+                by_region[code] = CallingWindow.parse(text)
             except ValueError as exc:
                 raise ValueError(f"{code}: {exc}") from None
-        return cls(default=Window.parse(default), by_region=by_region)
+        return cls(default=CallingWindow.parse(default), by_region=by_region)
 
-    def window_for(self, region: str) -> Window:
+    def window_for(self, region: str) -> CallingWindow:
         return self.by_region.get(region.upper(), self.default)
 
 
@@ -193,11 +199,11 @@ def _zone(name: str) -> zoneinfo.ZoneInfo | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _open_at(moment: int, zones: tuple[str, ...], window: Window) -> bool:
+def _open_at(moment: int, zones: tuple[str, ...], window: CallingWindow) -> bool:
     return permitted(moment, zones, window)
 
 
-def permitted(moment: float, zones: Iterable[str], window: Window) -> bool:
+def permitted(moment: float, zones: Iterable[str], window: CallingWindow) -> bool:
     """True when `moment` is inside the window in every one of the zones."""
     for name in zones:
         zone = _zone(name)
@@ -209,14 +215,14 @@ def permitted(moment: float, zones: Iterable[str], window: Window) -> bool:
     return True
 
 
-def first_permitted(earliest: float, zones: tuple[str, ...], window: Window) -> int | None:
+def first_permitted(earliest: float, zones: tuple[str, ...], window: CallingWindow) -> int | None:
     """The first whole second at or after `earliest` inside the window in every zone; None
     when none comes within HORIZON_DAYS (zones too far apart for one window)."""
     return _first_permitted(int(earliest), zones, window)
 
 
 @functools.lru_cache(maxsize=4096)  # a list's numbers share a few zones and one "now"
-def _first_permitted(start: int, zones: tuple[str, ...], window: Window) -> int | None:
+def _first_permitted(start: int, zones: tuple[str, ...], window: CallingWindow) -> int | None:
     if not zones:
         return None
     if permitted(start, zones, window):
@@ -247,7 +253,7 @@ class ZoneGroup:
 
     region: str
     zones: tuple[str, ...]  # one zone, or several for numbers that span them
-    window: Window
+    window: CallingWindow
     count: int
     outside_now: int  # would ring outside their window if dialled now
     opens_at: int | None  # the first moment the group's held numbers may ring; None: open now
@@ -312,7 +318,7 @@ def schedule(
     held: list[RejectedRow] = []
     unplaced: list[UnplacedNumber] = []
     # per group: (outside its window now, the moment it was moved to or None)
-    tally: dict[tuple[str, tuple[str, ...], Window], list[tuple[bool, int | None]]] = {}
+    tally: dict[tuple[str, tuple[str, ...], CallingWindow], list[tuple[bool, int | None]]] = {}
     for row in numbers.rows:
         where = zones_of(row.e164, row.country)
         window = rules.window_for(row.country)
@@ -363,9 +369,9 @@ __all__ = [
     "UNKNOWN_SEND",
     "CallingPlan",
     "CallingRules",
+    "CallingWindow",
     "NumberZones",
     "UnplacedNumber",
-    "Window",
     "ZoneGroup",
     "first_permitted",
     "permitted",

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,6 +67,8 @@ from wallboard.live.upload import (
 if TYPE_CHECKING:
     from wallboard.api.client import WallboardClient
     from wallboard.live.audit import AuditLog
+
+log = logging.getLogger("wallboard.live.campaign_source")
 
 ACTION_CREATE = "create campaign"
 ACTION_REMOVE = "remove numbers"
@@ -193,9 +197,18 @@ class SendOutcome:
 
 @dataclass(frozen=True, slots=True)
 class RemoveOutcome:
+    """Numbers taken out. The server's answer is what counts: a disk that fails afterwards
+    (the audit log, the campaigns file) is said, never turned into a failure."""
+
     taskid: str
     removed: int  # numbers asked to be taken out (those already dialled stay dialled)
     audit_problem: str = ""  # the audit log could not be written
+    registry_problem: str = ""  # the campaigns file could not be written
+
+    @property
+    def warning(self) -> str:
+        """The disk problems in one line; "" when there were none."""
+        return "; ".join(p for p in (self.audit_problem, self.registry_problem) if p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,22 +268,18 @@ def audit_creation(
     message: str = "",
 ) -> str:
     """One audit line for a campaign made, refused or stopped; "" or the write problem."""
-    try:
-        audit.append(
-            action=ACTION_CREATE,
-            target=f"task {taskid}" if taskid else f"campaign {request.name}",
-            outcome=outcome,
-            code=code,
-            message=message,
-            details={
-                "campaign": request.name,
-                "assigned_to": request.target.label,
-                "numbers": numbers,
-            },
-        )
-    except OSError as exc:
-        return f"not written to the audit log: {exc.strerror or exc}"
-    return ""
+    return audit.write(
+        action=ACTION_CREATE,
+        target=f"task {taskid}" if taskid else f"campaign {request.name}",
+        outcome=outcome,
+        code=code,
+        message=message,
+        details={
+            "campaign": request.name,
+            "assigned_to": request.target.label,
+            "numbers": numbers,
+        },
+    )
 
 
 # ---------------------------------------------------------------------- the source
@@ -313,7 +322,10 @@ class LiveCampaignSource:
         """The checked, scheduled list; CampaignProblem when it cannot be read. An unfinished
         upload of the same name is planned from its own moment, so it resumes unchanged."""
         journal = UploadJournal.for_campaign(request.name, self.journals)
-        state = await asyncio.to_thread(journal.load)
+        try:
+            state = await asyncio.to_thread(journal.load)
+        except UploadError as exc:  # the journal cannot be read: a disk problem, said
+            raise CampaignProblem(str(exc)) from None
         unfinished = state if state.started and not state.done and not fresh else None
         if planned_at is None and unfinished is not None:
             planned_at = unfinished.planned_at
@@ -369,8 +381,16 @@ class LiveCampaignSource:
         except UploadError as exc:
             audit_creation(self.audit, request, "failed", numbers=count, message=str(exc))
             raise CampaignStopped(str(exc)) from None
+        except OSError as exc:  # the journal, its lock or the campaigns file: a full disk
+            where = exc.filename or journal.path
+            message = f"{where} cannot be written ({exc.strerror or exc}); run it again to finish"
+            taskid = await _taskid_of(journal)
+            audit_creation(
+                self.audit, request, "failed", numbers=count, taskid=taskid, message=message
+            )
+            raise CampaignStopped(message) from None
         except ApiError as exc:
-            taskid = (await asyncio.to_thread(journal.load)).taskid
+            taskid = await _taskid_of(journal)
             audit_creation(
                 self.audit,
                 request,
@@ -421,35 +441,54 @@ class LiveCampaignSource:
         if not wanted:
             raise CampaignProblem("no numbers to take out")
         done = 0
+        registry_problem = ""
         try:
             for start in range(0, len(wanted), MAX_NUMBERS_PER_CALL):
                 chunk = wanted[start : start + MAX_NUMBERS_PER_CALL]
                 await self.client.remove_numbers(taskid, chunk)
                 done += len(chunk)
-                self.registry.remove_numbers(taskid, chunk)
+                registry_problem = (
+                    self._tell_registry(partial(self.registry.remove_numbers, taskid, chunk))
+                    or registry_problem
+                )
         except ApiError as exc:
             self._audit_remove(target, "failed", done, code=exc.code, message=str(exc))
-            if exc.code is not None:
-                self.registry.apply_code(taskid, exc.code)
-            raise CampaignStopped(f"task {taskid}: {exc}", code=exc.code) from None
+            code = exc.code
+            if code is not None:
+                self._tell_registry(partial(self.registry.apply_code, taskid, code))
+            raise CampaignStopped(f"task {taskid}: {exc}", code=code) from None
         problem = self._audit_remove(target, "ok", done)
-        return RemoveOutcome(taskid, done, problem)
+        return RemoveOutcome(taskid, done, problem, registry_problem)
+
+    def _tell_registry(self, change: Callable[[], object]) -> str:
+        """Tell the registry what the server did; a disk that fails must not undo what the
+        server did, so the problem is returned in words ("" when none), and logged."""
+        try:
+            change()
+        except OSError as exc:
+            log.warning("campaign registry not updated: %s", exc)
+            return f"the campaigns file was not updated: {exc.strerror or exc}"
+        return ""
 
     def _audit_remove(
         self, target: str, outcome: str, numbers: int, *, code: int | None = None, message: str = ""
     ) -> str:
-        try:
-            self.audit.append(
-                action=ACTION_REMOVE,
-                target=target,
-                outcome=outcome,
-                code=code,
-                message=message,
-                details={"numbers": numbers},
-            )
-        except OSError as exc:
-            return f"not written to the audit log: {exc.strerror or exc}"
-        return ""
+        return self.audit.write(
+            action=ACTION_REMOVE,
+            target=target,
+            outcome=outcome,
+            code=code,
+            message=message,
+            details={"numbers": numbers},
+        )
+
+
+async def _taskid_of(journal: UploadJournal) -> str | None:
+    """The task an upload created, as its journal says; None when it cannot be read."""
+    try:
+        return (await asyncio.to_thread(journal.load)).taskid
+    except UploadError:
+        return None
 
 
 def target_of(kind: str, text: str) -> CampaignTarget | str:

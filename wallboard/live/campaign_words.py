@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from wallboard.live.bills import server_text
 from wallboard.live.campaign_source import CampaignPreview
 
 #: How many rows of each kind the preview shows as examples.
 EXAMPLES = 5
 
-
-def moment_text(seconds: int, tz: dt.tzinfo | None) -> str:
-    """A moment in the server's zone (None: this machine's), as the server writes it."""
-    moment = dt.datetime.fromtimestamp(seconds, tz) if tz else dt.datetime.fromtimestamp(seconds)
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+#: The old name of `live.bills.server_text`, kept only while the New campaign screen still
+#: imports it from here; new code uses `server_text`.
+moment_text = server_text
 
 
 def preview_lines(preview: CampaignPreview, tz: dt.tzinfo | None) -> list[str]:
@@ -41,7 +40,7 @@ def preview_lines(preview: CampaignPreview, tz: dt.tzinfo | None) -> list[str]:
     lines.extend(calling_lines(preview, tz))
     region = request.region
     dialled = f"as dialled from {region}" if region else "in E.164 (no --region)"
-    when = "now" if request.start is None else moment_text(request.start, tz)
+    when = "now" if request.start is None else server_text(request.start, tz)
     after = "opened (dialling starts)" if request.running else "left not started (--paused)"
     lines.append(f"  numbers sent {dialled}; first dial {when}; the task is then {after}")
     if preview.unfinished is not None:
@@ -58,11 +57,11 @@ def calling_lines(preview: CampaignPreview, tz: dt.tzinfo | None) -> list[str]:
     clock = "the server's clock" if preview.clock_is_servers else "this machine's clock"
     lines = [
         f"  outside now {calling.outside_now:>9,}   outside their local calling hours at "
-        f"{moment_text(calling.now, tz)}",
+        f"{server_text(calling.now, tz)}",
         f"    ({clock}); each number is held to its first moment inside them. By zone:",
     ]
     for group in calling.groups:
-        opens = "open now" if group.opens_at is None else f"opens {moment_text(group.opens_at, tz)}"
+        opens = "open now" if group.opens_at is None else f"opens {server_text(group.opens_at, tz)}"
         outside = f", {group.outside_now:,} outside now" if group.outside_now else ""
         lines.append(
             f"    {group.label:<24} {group.count:>7,}   {group.window} local{outside}; {opens}"

@@ -38,7 +38,7 @@ from wallboard.api.codes import (
     call_method_words,
 )
 from wallboard.api.models import Bill, BillPage, QueueAgent, RecordingLink
-from wallboard.live.bills import agent_of, bill_key, was_answered
+from wallboard.live.bills import agent_of, bill_key, counts, was_answered
 from wallboard.live.campaigns import TrackedTask, phone_key
 from wallboard.live.counted import CountedBills
 from wallboard.live.server_text import clean
@@ -113,7 +113,7 @@ def is_dropped(bill: Bill) -> bool:
     """Abandoned (API-NOTES decision 9): the customer answered and no agent took the call,
     on a predictive call or one that came in for a queue; an IVR call answered by nobody
     but the machine was meant for nobody, and is not dropped."""
-    if not was_answered(bill) or agent_of(bill):
+    if not was_answered(bill) or agent_of(bill) or bill.callmethod == CallMethod.IVR:
         return False
     incoming = bill.direction.strip().lower() in ("callin", "in", "1")
     return incoming or bill.callmethod in (None, CallMethod.PREDICTIVE)
@@ -150,6 +150,9 @@ class CallRow:
     memberid: str
     customuuid: str
     number_key: str = field(default="", repr=False)  # destination as digits (`phone_key`)
+    #: An outgoing predictive call (`live.bills.counts`): only these are a campaign's calls
+    #: (API-NOTES decision 14); a manual re-dial of a campaign's number is not one.
+    campaign_call: bool = field(default=False, repr=False)
 
     @property
     def dropped(self) -> bool:
@@ -189,6 +192,7 @@ def call_row(bill: Bill) -> CallRow:
         memberid=clean(bill.memberid),
         customuuid=clean(bill.customuuid),
         number_key=phone_key(bill.destnumber),
+        campaign_call=counts(bill),
     )
 
 

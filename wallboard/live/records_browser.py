@@ -27,7 +27,7 @@ from wallboard.live.records_summary import (
     Summary,
     SummaryBy,
 )
-from wallboard.live.records_window import Window, window
+from wallboard.live.records_window import RecordRange, window
 
 
 async def summarise(
@@ -83,7 +83,7 @@ class RecordsBrowser:
     async def learn_clock(self) -> None:
         await self.records.learn_clock()
 
-    def window(self, start: str, end: str) -> Window:
+    def window(self, start: str, end: str) -> RecordRange:
         """A typed range in the server's day (WindowError says what is wrong)."""
         return window(start or None, end or None, now=self.records.server_now(), tz=self.records.tz)
 

@@ -15,8 +15,10 @@ Per agent or campaign (`Summary`):
 - dropped: answered and no agent took it (abandoned, API-NOTES decision 9). A dropped call
   has no agent, so by agent the drops are all on the "no agent" row.
 
-A campaign's calls are the calls of its numbers (a number in two tracked campaigns counts
-in both); the calls of no tracked campaign are one row of their own.
+A campaign's calls are the outgoing predictive calls of its numbers (API-NOTES decision 14,
+as the floor's campaign figures count them: `CallRow.campaign_call`); a number in two
+tracked campaigns counts in both. Every other call (of no tracked campaign, or to a
+campaign's number by hand, by the API or coming in) is on one row of its own.
 
 The abandoned-calls list (`CallBackList`): numbers whose call the customer answered and no
 agent took, newest drop first, one entry per number, with how many times it was dropped.
@@ -35,7 +37,7 @@ from wallboard.live.records import CallRow, Outcome
 
 #: The row of calls that no agent took (drops, unanswered calls), in the agent summary.
 NO_AGENT = "(no agent)"
-#: The row of calls to numbers of no tracked campaign, in the campaign summary.
+#: The row of calls of no tracked campaign (not its predictive calls), in the campaign summary.
 NO_CAMPAIGN = "(no tracked campaign)"
 
 
@@ -113,7 +115,8 @@ class Summaries:
         if self.by is SummaryBy.AGENT:
             self._row(row.agent).add(row)
             return
-        for taskid in self._owners.get(row.number_key, ("",)):
+        owners = self._owners.get(row.number_key, ("",)) if row.campaign_call else ("",)
+        for taskid in owners:
             self._row(taskid).add(row)
 
     def add_all(self, rows: Iterable[CallRow]) -> None:

@@ -36,7 +36,7 @@ class WindowError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Window:
+class RecordRange:
     """A range of dial times as the server writes them (its zone), both ends included."""
 
     start: str
@@ -73,13 +73,17 @@ def moment_text(text: str, *, now: float, tz: dt.tzinfo | None, end: bool) -> st
     raise WindowError(f"{text!r} is not a time: use {FORMS}")
 
 
-def window(start: str | None, end: str | None, *, now: float, tz: dt.tzinfo | None) -> Window:
+def window(start: str | None, end: str | None, *, now: float, tz: dt.tzinfo | None) -> RecordRange:
     """The range from two typed ends (None: today's first second, and today's last second)."""
     first = moment_text(start or "today", now=now, tz=tz, end=False)
     last = moment_text(end or "today", now=now, tz=tz, end=True)
     if last < first:
         raise WindowError(f"the range ends ({last}) before it starts ({first})")
-    return Window(first, last)
+    return RecordRange(first, last)
+
+
+#: The old name of `RecordRange`, kept only while the records screen still imports it.
+Window = RecordRange
 
 
 def _date(value: str, text: str) -> dt.date:
@@ -108,4 +112,12 @@ def parse_server_text(text: str) -> dt.datetime | None:
         return None
 
 
-__all__ = ["FORMS", "Window", "WindowError", "moment_text", "parse_server_text", "window"]
+__all__ = [
+    "FORMS",
+    "RecordRange",
+    "Window",
+    "WindowError",
+    "moment_text",
+    "parse_server_text",
+    "window",
+]

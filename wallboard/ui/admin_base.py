@@ -20,7 +20,6 @@ from textual.widgets import Label
 from wallboard.live.actions import Outcome
 from wallboard.live.admin import AdminResult
 from wallboard.ui.dialogs import ConfirmDialog
-from wallboard.ui.keys import KEYS
 
 #: A notification's title per outcome, as the floor's actions have them.
 TITLES = {
@@ -60,24 +59,6 @@ AdminScreen DataTable {
 """
 
 
-#: The keys these screens answer themselves; every other floor key (help too: it is the
-#: floor's) is shielded.
-OWN_KEYS = frozenset({"escape", "q", "f5"})
-
-
-def shielded(*own: str) -> list[BindingType]:
-    """The floor's keys but `own` (the screen's) and `OWN_KEYS`, bound to nothing and
-    hidden. The floor's bindings are the app's, so without this `o` or `p` on an
-    administration screen would check out an agent or pause a campaign not even in view.
-    Each screen puts these after its own bindings, so that the footer lists its own first."""
-    mine = OWN_KEYS | set(own)
-    return [
-        Binding(key.keys, "shielded", show=False)
-        for key in KEYS
-        if not set(key.keys.split(",")) & mine
-    ]
-
-
 def counted(number: int, noun: str) -> str:
     """ "1 queue", "3 queues": the status line's counts."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
@@ -95,9 +76,6 @@ class AdminScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-    def action_shielded(self) -> None:
-        """A floor key pressed here: it does nothing off the floor."""
 
     def action_reload(self) -> None:
         self.reload()
@@ -159,4 +137,4 @@ class AdminScreen(Screen[None]):
             self.reload()
 
 
-__all__ = ["ADMIN_CSS", "OWN_KEYS", "TITLES", "AdminScreen", "counted", "shielded"]
+__all__ = ["ADMIN_CSS", "TITLES", "AdminScreen", "counted"]

@@ -5,15 +5,14 @@ service does), and no password is ever shown: the rows have no field for one.
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import BindingType
 from textual.widgets import DataTable, Footer
 
 from wallboard.live.admin import AdminReadError, ExtensionRow
-from wallboard.ui.admin_base import AdminScreen, counted, shielded
+from wallboard.ui.admin_base import AdminScreen, counted
 from wallboard.ui.dialogs import plain
 
 
@@ -37,8 +36,6 @@ def summary(rows: list[ExtensionRow]) -> str:
 
 class ExtensionsScreen(AdminScreen):
     """The extensions, read-only: F5 reads them again, esc returns to the floor."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [*shielded()]
 
     def __init__(self, admin: ExtensionAdmin) -> None:
         super().__init__()

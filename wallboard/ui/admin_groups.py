@@ -26,7 +26,7 @@ from wallboard.live.admin import (
     member_words,
 )
 from wallboard.live.admin_words import group_status_words, member_call_words, member_state_words
-from wallboard.ui.admin_base import AdminScreen, counted, shielded
+from wallboard.ui.admin_base import AdminScreen, counted
 from wallboard.ui.admin_dialogs import TextAnswer, TextDialog
 from wallboard.ui.dialogs import plain
 from wallboard.ui.faces import clean
@@ -78,7 +78,6 @@ class GroupsScreen(AdminScreen):
         Binding("a", "add_member", "add member"),
         Binding("x", "remove_member", "remove"),
         Binding("s", "member_state", "idle/busy"),
-        *shielded("n", "f", "a", "x", "s"),
     ]
 
     def __init__(self, admin: GroupAdmin) -> None:

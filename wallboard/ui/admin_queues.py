@@ -25,7 +25,7 @@ from wallboard.live.admin import (
 )
 from wallboard.live.admin_words import QUEUE_SETTINGS, SETTING_BY_KEY, setting_words
 from wallboard.live.campaigns import TrackedTask
-from wallboard.ui.admin_base import AdminScreen, counted, shielded
+from wallboard.ui.admin_base import AdminScreen, counted
 from wallboard.ui.admin_dialogs import QueueForm, QueueFormDialog
 from wallboard.ui.dialogs import plain
 from wallboard.ui.faces import clean
@@ -106,7 +106,6 @@ class QueuesScreen(AdminScreen):
         Binding("a", "add", "add"),
         Binding("e", "edit", "edit"),
         Binding("d", "delete", "delete"),
-        *shielded("a", "e", "d"),
     ]
 
     def __init__(self, admin: QueueAdmin) -> None:
