@@ -346,3 +346,16 @@ async def test_pasted_numbers_left_paused(floor: Floor) -> None:
     assert floor.calls()[TASKSET] == 0  # left paused: never opened
     ((_, numbers),) = new_tasks(floor).items()
     assert numbers == {"07400200001", "07400200002"}
+
+
+async def test_q_is_a_letter_in_a_field_and_goes_back_elsewhere(floor: Floor) -> None:
+    """As in every dialog: `q` types itself into a text field, and goes back otherwise."""
+    async with Host(floor.source()).run_test(size=(110, 60)) as pilot:
+        name = screen(pilot).query_one("#name", Input)
+        name.focus()
+        await pilot.press("q")
+        assert name.value == "q" and isinstance(pilot.app.screen, NewCampaignScreen)
+        screen(pilot).set_focus(None)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not isinstance(pilot.app.screen, NewCampaignScreen)

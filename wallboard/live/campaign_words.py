@@ -11,10 +11,6 @@ from wallboard.live.campaign_source import CampaignPreview
 #: How many rows of each kind the preview shows as examples.
 EXAMPLES = 5
 
-#: The old name of `live.bills.server_text`, kept only while the New campaign screen still
-#: imports it from here; new code uses `server_text`.
-moment_text = server_text
-
 
 def preview_lines(preview: CampaignPreview, tz: dt.tzinfo | None) -> list[str]:
     """What would be sent, counted, before anything is (the screen shows the same words)."""
@@ -81,4 +77,4 @@ def calling_lines(preview: CampaignPreview, tz: dt.tzinfo | None) -> list[str]:
     return lines
 
 
-__all__ = ["EXAMPLES", "calling_lines", "moment_text", "preview_lines"]
+__all__ = ["EXAMPLES", "calling_lines", "preview_lines"]

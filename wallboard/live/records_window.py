@@ -82,10 +82,6 @@ def window(start: str | None, end: str | None, *, now: float, tz: dt.tzinfo | No
     return RecordRange(first, last)
 
 
-#: The old name of `RecordRange`, kept only while the records screen still imports it.
-Window = RecordRange
-
-
 def _date(value: str, text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -115,7 +111,6 @@ def parse_server_text(text: str) -> dt.datetime | None:
 __all__ = [
     "FORMS",
     "RecordRange",
-    "Window",
     "WindowError",
     "moment_text",
     "parse_server_text",

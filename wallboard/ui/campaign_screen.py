@@ -44,6 +44,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
+from wallboard.live.bills import server_text
 from wallboard.live.calling_hours import UNKNOWN_HOLD, UNKNOWN_SEND
 from wallboard.live.campaign_source import (
     TARGET_KINDS,
@@ -57,7 +58,7 @@ from wallboard.live.campaign_source import (
     UnfinishedUpload,
     target_of,
 )
-from wallboard.live.campaign_words import moment_text, preview_lines
+from wallboard.live.campaign_words import preview_lines
 from wallboard.live.campaigns import TrackedTask
 from wallboard.live.numbers_file import check_region, parse_moment
 from wallboard.live.upload import UploadProgress
@@ -192,6 +193,7 @@ class NewCampaignScreen(Screen[None]):
     DEFAULT_CSS = CAMPAIGN_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "back"),
+        Binding("q", "back", "back", show=False),  # a letter in a text field, as in dialogs
         Binding("ctrl+r", "preview", "preview"),
         Binding("ctrl+s", "send", "send"),
         Binding("ctrl+c", "stop", "stop upload", priority=True),
@@ -373,7 +375,7 @@ class NewCampaignScreen(Screen[None]):
         self.query_one("#scale", Input).value = request.scale
         self.query_one("#caller-ids", Input).value = ",".join(request.caller_ids)
         self.query_one("#start", Input).value = (
-            moment_text(request.start, self.source.tz) if request.start is not None else ""
+            server_text(request.start, self.source.tz) if request.start is not None else ""
         )
         self.query_one("#region", Input).value = request.region or ""
         self.query_one("#running", Switch).value = request.running
@@ -625,8 +627,9 @@ class NewCampaignScreen(Screen[None]):
             return
         self.marked.difference_update(phones)
         self._fill_numbers()
+        warning = f" {outcome.warning}" if outcome.warning else ""
         self._tell(
-            f"{outcome.removed:,} numbers taken out of campaign {task.label!r}.",
+            f"{outcome.removed:,} numbers taken out of campaign {task.label!r}.{warning}",
             "Done",
             failed=False,
         )

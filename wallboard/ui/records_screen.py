@@ -44,7 +44,7 @@ from wallboard.live.records_export import (
     summary_cells,
 )
 from wallboard.live.records_summary import AbandonedCall, Summary, SummaryBy
-from wallboard.live.records_window import Window, WindowError
+from wallboard.live.records_window import RecordRange, WindowError
 from wallboard.live.words import describe_failure
 from wallboard.ui.dialogs import CLOSE_HINT, Dialog, plain
 
@@ -57,7 +57,7 @@ class RecordsSource(Protocol):
 
     async def learn_clock(self) -> None: ...
 
-    def window(self, start: str, end: str) -> Window: ...
+    def window(self, start: str, end: str) -> RecordRange: ...
 
     async def prepare(self, wanted: RecordFilter) -> Query: ...
 
@@ -161,6 +161,7 @@ class RecordsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "back to the floor"),
+        Binding("q", "back", "back", show=False),  # a letter in a text field, as in dialogs
         Binding("right_square_bracket", "page(1)", "next page", show=False),
         Binding("left_square_bracket", "page(-1)", "previous page", show=False),
         Binding("r", "show('records')", "records", show=False),
@@ -177,7 +178,7 @@ class RecordsScreen(Screen[None]):
         self.page_number = 1
         self.pages = 1
         self.query_ready: Query | None = None
-        self.span: Window | None = None
+        self.span: RecordRange | None = None
         self.shown: dict[str, CallRow] = {}  # the records on the table, by bill id
 
     def compose(self) -> ComposeResult:
