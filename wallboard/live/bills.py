@@ -53,6 +53,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Protocol
 
+from wallboard.api.codes import BillDirection, CallMethod
 from wallboard.api.models import Bill, BillPage
 from wallboard.live.campaigns import phone_key
 from wallboard.live.counted import CountedBills
@@ -60,8 +61,6 @@ from wallboard.live.counted import CountedBills
 PAGE_SIZE = 1000  # the documented maximum itemsperpage
 MAX_PAGES_PER_READ = 10  # a read never costs more than this; the rest comes next time
 LOOKBACK_DAYS = 7  # a campaign's bills are read back at most this far
-DIRECTION_OUT = 2  # GetBill direction: outgoing calls only
-METHOD_PREDICTIVE = 5  # GetBill callmethod: predictive outbound calls only
 ABANDON_CAP = 3  # percent: the drop budget keeps a campaign under it
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -103,7 +102,7 @@ def was_dropped(bill: Bill) -> bool:
 def is_predictive(bill: Bill) -> bool:
     """A call of the predictive dialer (callmethod 5). A bill without a callmethod is taken
     to be one: GetBill was asked for predictive calls only."""
-    return bill.callmethod is None or bill.callmethod == METHOD_PREDICTIVE
+    return bill.callmethod is None or bill.callmethod == CallMethod.PREDICTIVE
 
 
 def counts(bill: Bill) -> bool:
@@ -657,8 +656,8 @@ class BillReader:
         answer = await source.bills(
             *self.window,
             syncflag=3,
-            direction=DIRECTION_OUT,
-            callmethod=METHOD_PREDICTIVE,
+            direction=BillDirection.OUT,
+            callmethod=CallMethod.PREDICTIVE,
             currentpage=page,
             itemsperpage=self.page_size,
         )
