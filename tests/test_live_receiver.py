@@ -459,3 +459,83 @@ def test_over_a_real_socket_the_peer_address_is_what_counts(registry: CampaignRe
         )
     assert answer.status_code == 403
     assert_unchanged(registry, before)
+
+
+# ---------------------------------------------------------------------- live events
+
+
+def _events_client(
+    registry: CampaignRegistry,
+    events: list[Any],
+    *,
+    sender: tuple[str, int] = LOCAL,
+    on_event: Any = None,
+) -> httpx.AsyncClient:
+    app = create_receiver(
+        registry,
+        path=PATH,
+        company_code=lambda: COMPANY,
+        on_event=on_event or events.append,
+    )
+    transport = httpx.ASGITransport(app=app, client=sender)
+    return httpx.AsyncClient(transport=transport, base_url="http://receiver.test")
+
+
+@pytest.mark.parametrize("form", ["detail", "json"])
+async def test_extension_and_bill_callbacks_go_to_the_listener(
+    registry: CampaignRegistry, form: str
+) -> None:
+    from wallboard.live.shared.events import BillEvent, CallEvent
+
+    events: list[Any] = []
+    async with _events_client(registry, events) as client:
+        for name in ("callback_extension_call", "callback_bill_predictive"):
+            ours = {**example(name), "companycode": COMPANY}
+            send: dict[str, Any] = (
+                {"files": {"detail": (None, json.dumps(ours))}}
+                if form == "detail"
+                else {"json": ours}
+            )
+            answer = await client.post(PATH, **send)
+            assert answer.status_code == 200 and "not used" not in answer.text
+    assert events == [
+        CallEvent(
+            extnumber="90240005",
+            status="ring",
+            number="87847569524",
+            uuid="526d637c-e8fe-11ea-a849-cf6e45e88543",
+        ),
+        BillEvent(
+            extnumber="000000", number="81211623586", uuid="863ff91e-6a7a-11eb-acf1-5107cdf1d50a"
+        ),
+    ]
+
+
+async def test_a_forged_or_unreadable_call_event_reaches_no_listener(
+    registry: CampaignRegistry, caplog: pytest.LogCaptureFixture
+) -> None:
+    events: list[Any] = []
+    ring = {**example("callback_extension_call"), "companycode": COMPANY}
+    async with _events_client(registry, events) as client:
+        forged = await client.post(PATH, json={**ring, "companycode": "1234"})
+        assert forged.status_code == 403
+        nobody = {k: v for k, v in ring.items() if k not in ("extnumber", "caller")}
+        unread = await client.post(PATH, json=nobody)
+        assert unread.status_code == 400 and "extnumber" in unread.text
+    async with _events_client(registry, events, sender=OUTSIDE) as outside:
+        assert (await outside.post(PATH, json=ring)).status_code == 403
+    assert events == []
+    assert len(refusals(caplog)) == 3
+
+
+async def test_a_failing_listener_does_not_make_the_server_retry(
+    registry: CampaignRegistry, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(event: object) -> None:
+        raise RuntimeError("the listener is broken")
+
+    ring = {**example("callback_extension_call"), "companycode": COMPANY}
+    async with _events_client(registry, [], on_event=broken) as client:
+        answer = await client.post(PATH, json=ring)
+    assert answer.status_code == 200
+    assert any("not applied" in record.getMessage() for record in caplog.records)

@@ -3,7 +3,7 @@ and wires the client, the live model, the simulator and the screen together.
 
 One module per command, each with `add_parser(subparsers)` and `run(args) -> int`:
 `dashboard` (also the command when none is given), `demo`, `sim`, `call`, `track`,
-`status`, `names`, `campaign`, `records`, `report` and `serve`.
+`status`, `names`, `campaign`, `collect`, `records`, `report` and `serve`.
 Modules import their heavy parts (Textual, the simulator) inside `run`, so that
 `wallboard --help` and `wallboard sim` start fast. Every command returns an exit code;
 expected failures print one line, never a traceback.
@@ -20,6 +20,7 @@ from types import ModuleType
 from wallboard.commands import (
     call,
     campaign,
+    collect,
     dashboard,
     demo,
     names,
@@ -57,6 +58,7 @@ def _commands() -> dict[str, ModuleType]:
         "status": status,
         "names": names,
         "campaign": campaign,
+        "collect": collect,
         "records": records,
         "report": report,
         "serve": serve,

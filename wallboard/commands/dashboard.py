@@ -32,14 +32,18 @@ from wallboard.config import ConfigError, ThemeError, data_dir, ensure_private_d
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
+    from redis.asyncio import Redis
     from textual.theme import Theme
 
     from wallboard.api.client import WallboardClient
+    from wallboard.live.actions import FloorClient, Supervisor
     from wallboard.live.audit import AuditLog
     from wallboard.live.campaigns import CampaignRegistry
-    from wallboard.live.receiver import RunningReceiver
+    from wallboard.live.model import LiveFloor
+    from wallboard.live.receiver import OnEvent, RunningReceiver
+    from wallboard.live.shared.keys import FloorKeys
     from wallboard.settings import Network, Settings
-    from wallboard.ui.app import WallboardApp
+    from wallboard.ui.app import Floor, WallboardApp
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -51,7 +55,10 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Open the floor screen on the profile's server; returns the exit code."""
+    """Open the floor screen on the profile's server (or, with `--redis`, on the floor its
+    collector publishes there); returns the exit code."""
+    if getattr(args, "redis", None):
+        return run_viewer(args, str(args.redis))
     from wallboard.api.client import WallboardClient
     from wallboard.live.campaigns import CampaignRegistry
     from wallboard.settings import load_settings
@@ -138,6 +145,135 @@ def shipped_themes() -> Mapping[str, Theme]:
     return themes_from(read_theme_files([shipped_theme_dir()]))
 
 
+def run_viewer(args: argparse.Namespace, url: str) -> int:
+    """`wallboard --redis URL`: the floor screen on the floor a collector (`wallboard
+    collect`) publishes to Redis. It needs no server profile and polls nothing; its actions
+    go to the collector. The floor is the profile's of `--profile` (or WALLBOARD_PROFILE),
+    the same name the collector was given."""
+    from wallboard.settings import load_settings
+
+    try:
+        settings = load_settings(command_line(args), need_profile=False)
+        themes = checked_themes(settings)
+        keys = shared_floor_keys(settings, args)
+        redis = redis_client(url)
+    except (ConfigError, ValueError) as exc:
+        print(f"wallboard: {exc}", file=sys.stderr)
+        return 2
+    if not private_data_dir():
+        return 2
+    log_to_file()
+    app = viewer_app(redis, keys, settings, themes=themes, memory=ScreenMemory.default())
+    return asyncio.run(serve_viewer(app, redis))
+
+
+def shared_floor_keys(settings: Settings, args: argparse.Namespace) -> FloorKeys:
+    """The Redis keys of the floor this run collects or views: under `[redis] prefix`, the
+    profile named by `--profile` or WALLBOARD_PROFILE ("default" when none is named, even
+    if the config file picks a default profile: viewers have no profile to pick from)."""
+    import os
+
+    from wallboard.live.shared.keys import DEFAULT_PROFILE, FloorKeys
+    from wallboard.settings import ENV_PROFILE
+
+    name = (getattr(args, "profile", None) or os.environ.get(ENV_PROFILE, "")).strip()
+    return FloorKeys(settings.redis.prefix, name or DEFAULT_PROFILE)
+
+
+def redis_client(url: str) -> Redis:
+    """A Redis client for `url` (redis://, rediss://, unix://); ValueError for another. It
+    connects on first use, so a Redis that is down shows on the screen, not here."""
+    from redis.asyncio import Redis
+
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("--redis must be a Redis URL, e.g. redis://127.0.0.1:6379/0")
+    return Redis.from_url(url, socket_connect_timeout=3.0, health_check_interval=10)
+
+
+def viewer_app(
+    redis: Redis,
+    keys: FloorKeys,
+    settings: Settings,
+    *,
+    audit: AuditLog | None = None,
+    clock: Callable[[], float] = time.time,
+    themes: Mapping[str, Theme] | None = None,
+    memory: ScreenMemory | None = None,
+    who: str | None = None,
+) -> WallboardApp:
+    """The app on a shared floor: the same screen, fed by `SharedFloor`, acting through
+    the collector (`SharedFloorClient`); `who` names this viewer in the collector's audit
+    log (None: user@host)."""
+    from wallboard.live.shared.requests import SharedFloorClient
+    from wallboard.live.shared.viewer import SharedFloor
+
+    read_only = settings.read_only or settings.wall_mode
+    floor = SharedFloor(redis, keys, clock=clock, read_only=read_only)
+    client = SharedFloorClient(redis, keys, read_only=read_only, who=who)
+    supervisor = supervisor_for(client, settings, audit=audit, profile=keys.profile)
+    return floor_app(floor, supervisor, settings, clock=clock, themes=themes, memory=memory)
+
+
+async def serve_viewer(app: WallboardApp, redis: Redis) -> int:
+    """Run a viewer's screen until it quits, then close its Redis connections."""
+    settle = asyncio.ensure_future(settle_garbage_collector(app))
+    try:
+        await app.run_async()
+    finally:
+        settle.cancel()
+        await redis.aclose()
+    return app.return_code or 0
+
+
+def live_floor(
+    client: WallboardClient,
+    settings: Settings,
+    *,
+    registry: CampaignRegistry | None = None,
+    clock: Callable[[], float] = time.time,
+    profile: str | None = None,
+    slow_interval: float = 30.0,
+    tz: dt.tzinfo | None = None,
+) -> LiveFloor:
+    """The live model that polls the server: the dashboard's and the collector's."""
+    from wallboard.live.model import LiveFloor
+
+    return LiveFloor(
+        client,
+        queues=settings.queues,
+        registry=registry,
+        clock=clock,
+        fast_interval=settings.refresh,
+        slow_interval=slow_interval,
+        read_only=settings.read_only or settings.wall_mode,
+        profile=profile,
+        tz=tz,
+        names=agent_names(settings),
+    )
+
+
+def supervisor_for(
+    client: FloorClient,
+    settings: Settings,
+    *,
+    audit: AuditLog | None = None,
+    registry: CampaignRegistry | None = None,
+    profile: str | None = None,
+) -> Supervisor:
+    """The supervisor's actions on `client` (the server's, or a viewer's collector), under
+    the run's read-only rule."""
+    from wallboard.live.actions import Supervisor
+    from wallboard.live.audit import AuditLog
+
+    return Supervisor(
+        client,
+        audit if audit is not None else AuditLog(),
+        read_only=settings.read_only or settings.wall_mode,
+        registry=registry,
+        profile=profile,
+    )
+
+
 def build_app(
     client: WallboardClient,
     settings: Settings,
@@ -160,34 +296,34 @@ def build_app(
     actions and the alerts' raise and acknowledge lines, so the day reads in one file.
     Raises ConfigError when the alert rules do not fit together (`load_settings` has
     already said so for settings it loaded)."""
-    from wallboard.live.actions import Supervisor
-    from wallboard.live.audit import AuditLog
-    from wallboard.live.model import LiveFloor
+    floor = live_floor(
+        client,
+        settings,
+        registry=registry,
+        clock=clock,
+        profile=profile,
+        slow_interval=slow_interval,
+        tz=tz,
+    )
+    supervisor = supervisor_for(client, settings, audit=audit, registry=registry, profile=profile)
+    return floor_app(floor, supervisor, settings, clock=clock, tz=tz, themes=themes, memory=memory)
+
+
+def floor_app(
+    floor: Floor,
+    supervisor: Supervisor,
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.time,
+    tz: dt.tzinfo | None = None,
+    themes: Mapping[str, Theme] | None = None,
+    memory: ScreenMemory | None = None,
+) -> WallboardApp:
+    """The screen on a floor (polled, or shared) and a supervisor, as the settings say."""
     from wallboard.ui.app import WallboardApp
     from wallboard.ui.thresholds import Thresholds
 
     read_only = settings.read_only or settings.wall_mode
-    alert_rules = settings.alerts.rules(settings.thresholds)
-
-    floor = LiveFloor(
-        client,
-        queues=settings.queues,
-        registry=registry,
-        clock=clock,
-        fast_interval=settings.refresh,
-        slow_interval=slow_interval,
-        read_only=read_only,
-        profile=profile,
-        tz=tz,
-        names=agent_names(settings),
-    )
-    supervisor = Supervisor(
-        client,
-        audit if audit is not None else AuditLog(),
-        read_only=read_only,
-        registry=registry,
-        profile=profile,
-    )
     return WallboardApp(
         floor,
         supervisor,
@@ -200,7 +336,7 @@ def build_app(
         wall=settings.wall_mode,
         page_seconds=settings.wall.page_seconds,
         tz=tz,
-        alert_rules=alert_rules,
+        alert_rules=settings.alerts.rules(settings.thresholds),
         bell=settings.alerts.bell,
         view=memory.view() if memory is not None else DEFAULT_VIEW,
         on_view_change=memory.remember_view if memory is not None else None,
@@ -214,13 +350,15 @@ def callback_receiver(
     company_code: Callable[[], str | None],
     path: str | None = None,
     allow: Iterable[Network] = (),
+    on_event: OnEvent | None = None,
 ) -> AbstractContextManager[RunningReceiver | None]:
     """The task-callback receiver on `listen`, or a do-nothing context when none is set.
 
     It takes callbacks only on the secret `path` (None: a fresh one, for the demo, whose
     simulator is handed `receiver.url`), from `allow` (empty: loopback only), carrying the
-    `company_code` of the client's Login. Raises OSError when the address cannot be used,
-    ValueError when the path or a network cannot."""
+    `company_code` of the client's Login. `on_event` is told of extension and bill
+    callbacks (the collector's live events; None: acknowledged, not used). Raises OSError
+    when the address cannot be used, ValueError when the path or a network cannot."""
     if listen is None:
         return contextlib.nullcontext()
     from wallboard.live.receiver import LOOPBACK, serve_receiver
@@ -231,6 +369,7 @@ def callback_receiver(
         company_code=company_code,
         path=path,
         allow=tuple(allow) or LOOPBACK,
+        on_event=on_event,
     )
 
 
@@ -261,7 +400,15 @@ __all__ = [
     "build_app",
     "callback_receiver",
     "checked_themes",
+    "floor_app",
+    "live_floor",
     "private_data_dir",
+    "redis_client",
     "run",
+    "run_viewer",
+    "serve_viewer",
+    "shared_floor_keys",
     "shipped_themes",
+    "supervisor_for",
+    "viewer_app",
 ]

@@ -73,12 +73,27 @@ def add_dashboard_options(parser: argparse.ArgumentParser, top: bool = True) -> 
         default=False if top else argparse.SUPPRESS,
         help="the wall screen: big figures read across the room, no keys (read-only)",
     )
+    add_redis_option(
+        parser,
+        top,
+        "view the floor a collector (`wallboard collect`) publishes there, polling nothing",
+    )
     parser.add_argument(
         "--no-bell",
         dest="bell",
         action="store_false",
         default=True if top else argparse.SUPPRESS,
         help="do not ring the terminal bell when an alert is raised",
+    )
+
+
+def add_redis_option(parser: argparse.ArgumentParser, top: bool = True, help: str = "") -> None:
+    """`--redis URL`: the Redis of a shared floor (redis://host:port/db, rediss://, unix://)."""
+    parser.add_argument(
+        "--redis",
+        default=None if top else argparse.SUPPRESS,
+        metavar="URL",
+        help=help or "the Redis of the shared floor, e.g. redis://127.0.0.1:6379/0",
     )
 
 
@@ -108,6 +123,7 @@ __all__ = [
     "add_dashboard_options",
     "add_profile_options",
     "add_queues_option",
+    "add_redis_option",
     "command_line",
     "csv_list",
 ]

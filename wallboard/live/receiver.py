@@ -3,8 +3,11 @@
 The API has no call that reads a task's state (API-NOTES decision 5); the task callback, sent
 once when a task is over, is how a campaign that ended by itself (every number dialled) shows
 as over. The receiver hands it to the campaigns registry, which the live model reads on its
-next cycle. Bill and extension callbacks are acknowledged and not used: the live model polls
-those figures, and a receiver that refused them would only make the server retry.
+next cycle. Extension and bill callbacks go to `on_event` when one is given (the shared
+collector applies them to its last snapshot at once: a tile changes before the next poll);
+without one they are acknowledged and not used (the live model polls those figures, and a
+receiver that refused them would only make the server retry). `on_event` is called on the
+receiver's thread and must only hand the event over.
 
 Callbacks carry no signature (API-NOTES decision 13), and a forged one could end a campaign
 on every screen, so the receiver trusts none that does not pass, in this order:
@@ -42,6 +45,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from wallboard.api.models import TaskFinished
 from wallboard.live.campaigns import CampaignRegistry, callback_detail, read_task_callback
+from wallboard.live.shared.events import LiveEvent, bill_event, call_event
 from wallboard.serving import ServerThread, start_in_thread
 
 log = logging.getLogger("wallboard.live.receiver")
@@ -64,6 +68,9 @@ SECRET_PATH = re.compile(r"/[A-Za-z0-9_\-]{16,200}")
 CompanyCode = Callable[[], str | None]
 """The company code the server's Login returned, or None before the first Login. Called for
 each callback, from the receiver's thread; the client's `company_code` property fits."""
+OnEvent = Callable[[LiveEvent], None]
+"""Told of each extension or bill callback that passed every check (on the receiver's
+thread): it must hand the event over, not work on it."""
 
 
 class BodyTooLarge(Exception):
@@ -115,6 +122,7 @@ class CallbackReceiver:
         path: str,
         company_code: CompanyCode,
         allow: Iterable[Network | str] = LOOPBACK,
+        on_event: OnEvent | None = None,
     ) -> None:
         if not SECRET_PATH.fullmatch(path):
             raise ValueError(
@@ -124,6 +132,7 @@ class CallbackReceiver:
         self.allow = allowed_networks(allow)
         self._path = path.encode("ascii")
         self._company_code = company_code
+        self._on_event = on_event
 
     def __repr__(self) -> str:
         allowed = ", ".join(str(network) for network in self.allow)
@@ -169,7 +178,20 @@ class CallbackReceiver:
         if kind is None:
             raise Refused(400, "not a task, bill or extension call callback", "unknown fields")
         self._check_company(data)
-        return _answer(200, f"{kind} callback received (not used)")
+        if self._on_event is None:
+            return _answer(200, f"{kind} callback received (not used)")
+        event = bill_event(data) if kind == "bill" else call_event(data)
+        if event is None:
+            raise Refused(
+                400,
+                "an extension callback needs an 'extnumber' and a status ring, answer or hangup",
+                f"{kind} callback unread",
+            )
+        try:
+            self._on_event(event)
+        except Exception:  # whoever listens must not turn a callback into a 500 and a retry
+            log.exception("%s callback not applied", kind)
+        return _answer(200, f"{kind} callback received")
 
     def _check_sender(self, sender: str | None) -> None:
         address = _address(sender)
@@ -216,9 +238,12 @@ def create_receiver(
     path: str,
     company_code: CompanyCode,
     allow: Iterable[Network | str] = LOOPBACK,
+    on_event: OnEvent | None = None,
 ) -> CallbackReceiver:
     """The receiver as an ASGI app (see `CallbackReceiver`)."""
-    return CallbackReceiver(registry, path=path, company_code=company_code, allow=allow)
+    return CallbackReceiver(
+        registry, path=path, company_code=company_code, allow=allow, on_event=on_event
+    )
 
 
 def _peer(scope: Scope) -> str | None:
@@ -364,6 +389,7 @@ def serve_receiver(
     company_code: CompanyCode,
     path: str | None = None,
     allow: Iterable[Network | str] = LOOPBACK,
+    on_event: OnEvent | None = None,
 ) -> RunningReceiver:
     """Listen for callbacks on host:port (0: any free port) in a background thread.
 
@@ -374,7 +400,9 @@ def serve_receiver(
     does not start.
     """
     path = secret_path() if path is None else path
-    app = create_receiver(registry, path=path, company_code=company_code, allow=allow)
+    app = create_receiver(
+        registry, path=path, company_code=company_code, allow=allow, on_event=on_event
+    )
     try:
         running = start_in_thread(
             app, host, port, lifespan="off", name="wallboard-callback-receiver"
@@ -390,6 +418,7 @@ __all__ = [
     "CallbackReceiver",
     "CompanyCode",
     "Network",
+    "OnEvent",
     "RunningReceiver",
     "allowed_networks",
     "create_receiver",
