@@ -77,6 +77,19 @@ def sim_drift(request: pytest.FixtureRequest) -> float:
 
 
 @pytest.fixture(autouse=True)
+def _private_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test (and every process it starts) has a config dir and a data dir of its own,
+    empty: no test reads the user's settings or writes to their audit log, history store or
+    campaign file. A test that wants other dirs sets the variables itself."""
+    from wallboard.config import ENV_CONFIG_DIR, ENV_DATA_DIR
+
+    monkeypatch.setenv(ENV_CONFIG_DIR, str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv(ENV_DATA_DIR, str(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture(autouse=True)
 def _drifting_simulators(sim_drift: float, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every Simulator built in a drifting module without a `drift` of its own drifts."""
     if sim_drift:

@@ -243,3 +243,33 @@ async def test_a_wrong_accesskey_shows_no_data_and_why_never_zeros(tmp_path: Pat
                 screen = app.export_screenshot()
                 for zero in ("0 idle", "0.0%", "STALE"):
                     assert zero not in screen
+
+
+async def test_the_floors_keys_open_every_screen_and_esc_comes_back(tmp_path: Path) -> None:
+    """`R`, `n`, `m` and `H` on the dashboard the composition root builds open the call
+    records, a new campaign, administration and history; esc returns to the floor each
+    time; a floor key pressed on another screen does nothing there."""
+    from wallboard.ui.admin_menu import AdminMenu
+    from wallboard.ui.campaign_screen import NewCampaignScreen
+    from wallboard.ui.records_screen import RecordsScreen
+    from wallboard.ui.report_screen import ReportScreen
+
+    async with rig(tmp_path) as r, r.app.run_test(size=(120, 40)) as pilot:
+        app = r.app
+        await app.wait_for_snapshot()
+        floor_screen = app.screen
+        opened = {"R": RecordsScreen, "n": NewCampaignScreen, "m": AdminMenu}
+        if app.desk.reports is not None:
+            opened["H"] = ReportScreen
+        for key, screen_type in opened.items():
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert isinstance(app.screen, screen_type), key
+            app.screen.set_focus(None)
+            await pilot.press("o")  # check out: the floor's, not this screen's
+            await settle(app, pilot)
+            assert isinstance(app.screen, screen_type), key
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert app.screen is floor_screen, key
+    assert not r.audit.exists() or "check out" not in r.audit.read_text()

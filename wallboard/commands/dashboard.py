@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from wallboard.live.shared.keys import FloorKeys
     from wallboard.settings import Network, Settings
     from wallboard.ui.app import Floor, WallboardApp
+    from wallboard.ui.desk import Desk
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -296,6 +297,9 @@ def build_app(
     actions and the alerts' raise and acknowledge lines, so the day reads in one file.
     Raises ConfigError when the alert rules do not fit together (`load_settings` has
     already said so for settings it loaded)."""
+    from wallboard.commands.desk import build_desk
+    from wallboard.live.audit import AuditLog
+
     floor = live_floor(
         client,
         settings,
@@ -305,8 +309,21 @@ def build_app(
         slow_interval=slow_interval,
         tz=tz,
     )
+    audit = audit if audit is not None else AuditLog()
     supervisor = supervisor_for(client, settings, audit=audit, registry=registry, profile=profile)
-    return floor_app(floor, supervisor, settings, clock=clock, tz=tz, themes=themes, memory=memory)
+    desk = build_desk(
+        client,
+        settings,
+        registry=registry,
+        audit=audit,
+        names=floor.names,
+        profile=profile,
+        tz=tz,
+        server_now=floor.server_now,
+    )
+    return floor_app(
+        floor, supervisor, settings, clock=clock, tz=tz, themes=themes, memory=memory, desk=desk
+    )
 
 
 def floor_app(
@@ -318,8 +335,10 @@ def floor_app(
     tz: dt.tzinfo | None = None,
     themes: Mapping[str, Theme] | None = None,
     memory: ScreenMemory | None = None,
+    desk: Desk | None = None,
 ) -> WallboardApp:
-    """The screen on a floor (polled, or shared) and a supervisor, as the settings say."""
+    """The screen on a floor (polled, or shared) and a supervisor, as the settings say;
+    `desk`: the screens beyond the floor (None on a viewer: it has no server of its own)."""
     from wallboard.ui.app import WallboardApp
     from wallboard.ui.thresholds import Thresholds
 
@@ -340,6 +359,7 @@ def floor_app(
         bell=settings.alerts.bell,
         view=memory.view() if memory is not None else DEFAULT_VIEW,
         on_view_change=memory.remember_view if memory is not None else None,
+        desk=desk,
     )
 
 

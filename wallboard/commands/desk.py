@@ -22,16 +22,17 @@ def build_desk(
     client: WallboardClient,
     settings: Settings,
     *,
-    registry: CampaignRegistry,
+    registry: CampaignRegistry | None,
     audit: AuditLog,
-    names: AgentNames,
+    names: AgentNames | None,
     profile: str | None,
     tz: dt.tzinfo | None,
     server_now: Callable[[], float],
     history: HistoryFeed | None = None,
 ) -> Desk:
     """Every screen a dashboard with its own server connection offers. `server_now` is the
-    live model's clock on the server's time (the reports' "today")."""
+    live model's clock on the server's time (the reports' "today"). Without a campaign
+    registry (tests, benchmarks) there is no new campaign screen: it tracks what it makes."""
     from wallboard.commands.campaign import calling_rules
     from wallboard.live.admin import Administrator
     from wallboard.live.admin_groups import KnownGroups
@@ -42,11 +43,13 @@ def build_desk(
     from wallboard.ui.desk import Desk
 
     read_only = settings.read_only or settings.wall_mode
+    tasks = registry.tasks if registry is not None else tuple
+    name_for = names.name_for if names is not None else None
     return Desk(
-        records=RecordsBrowser(
-            CallRecords(client, tz=tz, campaigns=registry.tasks), names=names.name_for
-        ),
-        campaigns=LiveCampaignSource(
+        records=RecordsBrowser(CallRecords(client, tz=tz, campaigns=tasks), names=name_for),
+        campaigns=None
+        if registry is None
+        else LiveCampaignSource(
             client,
             registry,
             audit,
@@ -69,8 +72,8 @@ def build_desk(
             history.store,
             tz=tz,
             clock=server_now,
-            campaign_names=lambda: {task.taskid: task.name for task in registry.tasks()},
-            agent_names=names.name_for,
+            campaign_names=lambda: {task.taskid: task.name for task in tasks()},
+            agent_names=name_for,
         ),
     )
 
