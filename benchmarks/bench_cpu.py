@@ -3,7 +3,7 @@
     python -m benchmarks.bench_cpu [--agents 2000] [--queues 50] [--campaigns 50]
                                    [--refresh 1] [--size 200x50] [--speed 1] [--warmup 10]
                                    [--seconds 30] [--quick] [--drift RATE] [--json FILE]
-                                   [--profile FILE]
+                                   [--profile FILE] [--phases]
 
 Measured from outside: the simulated floor (`--agents` agents in `--queues` queues, with
 `--campaigns` predictive campaigns, one per queue by default, so that every agent takes
@@ -23,9 +23,11 @@ floor's clock, whose tile clocks tick `--speed` times faster too, which the scre
 (so the bytes at a speed above 1 overstate what the same churn costs in real time).
 
 A run counts only if the dashboard kept getting fresh data (enough snapshots, none stale)
-and nothing on its screen said STALE. `--profile FILE` runs the dashboard under cProfile and
-leaves its statistics in FILE (its figures are then inflated by the profiler: use it to see
-where the time goes).
+and nothing on its screen said STALE. `--profile FILE` runs the dashboard under cProfile
+from the end of the warm-up (the steady state) and leaves its statistics in FILE (its
+figures are then inflated by the profiler: use it to see where the time goes). `--phases`
+prints the dashboard's CPU by phase (the poll, the builder, the alerts, each pane, Textual's
+compositor), each timed on its own at a few calls a cycle, and who asked for new layouts.
 """
 
 from __future__ import annotations
@@ -128,8 +130,10 @@ def run_once(
     seconds: float,
     drift: float,
     profile: Path | None,
+    phases: bool = False,
 ) -> dict[str, Any]:
-    """One floor, one dashboard: its CPU share, bytes per second, and the floor's churn."""
+    """One floor, one dashboard: its CPU share, bytes per second, and the floor's churn
+    (and, with `phases`, the dashboard's CPU by phase: `rig.PhaseClock`)."""
     import time
 
     sim_core, screen_core = cores()
@@ -156,6 +160,8 @@ def run_once(
                 size=size,
                 core=screen_core,
                 profile=profile,
+                profile_after=warmup,
+                phases=phases,
                 keep_tail=65536,
             )
         finally:
@@ -176,6 +182,7 @@ def run_once(
         "samples": len(churn.shares),
         "extensions": churn.agents,
         "snapshots": trace.report.get("snapshots", 0),
+        "phases": trace.report.get("phases"),
     }
 
 
@@ -191,6 +198,7 @@ def measure(
     seconds: float,
     drift: float = 0.0,
     profile: Path | None = None,
+    phases: bool = False,
 ) -> list[dict[str, Any]]:
     columns, lines = size
     result = run_once(
@@ -204,7 +212,10 @@ def measure(
         seconds=seconds,
         drift=drift,
         profile=profile,
+        phases=phases,
     )
+    if result["phases"]:
+        print_phases(result["phases"])
     churn = 100 * result["churn"]
     floor = "in real time" if speed == 1 else f"at {speed:g}x (tile clocks {speed:g}x too)"
     note = (
@@ -247,6 +258,20 @@ def measure(
     ]
 
 
+def print_phases(report: dict[str, Any]) -> None:
+    """The dashboard's CPU by phase over the window (`--phases`): share of a core, time per
+    call, calls. Phases nest (the cycle holds the build), so the shares do not add up."""
+    wall = max(1e-9, float(report.get("wall", 0.0)))
+    print(f"process CPU over the window: {100 * report.get('process_cpu', 0.0) / wall:.2f} %")
+    spent = sorted(report.get("phases", {}).items(), key=lambda item: -item[1][0])
+    for name, (seconds, calls) in spent:
+        each = 1000 * seconds / max(1, calls)
+        print(f"  {100 * seconds / wall:6.2f} %  {each:8.2f} ms x{calls:<6} {name}")
+    layouts = report.get("layouts") or {}
+    if layouts:
+        print("  layouts asked for: " + ", ".join(f"{k} {v}" for k, v in layouts.items()))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench_cpu", description=__doc__.strip().splitlines()[0])
     parser.add_argument("--agents", type=int, default=2000)
@@ -261,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drift", type=float, default=0.0, help="share of drifted fields")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE")
     parser.add_argument("--profile", type=Path, default=None, metavar="FILE")
+    parser.add_argument("--phases", action="store_true", help="CPU by phase, without a profiler")
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else (15.0 if args.quick else 30.0)
     campaigns = args.queues if args.campaigns is None else args.campaigns
@@ -284,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             seconds=seconds,
             drift=args.drift,
             profile=args.profile,
+            phases=args.phases,
         )
     except RuntimeError as exc:
         print(f"bench_cpu: {exc}", file=sys.stderr)

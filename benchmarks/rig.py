@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import fcntl
 import json
 import os
@@ -167,9 +168,165 @@ def screen(args: argparse.Namespace) -> int:
     """Run one screen on this process's terminal until `q` is typed; then write a report."""
     info = FloorInfo.load(args.info)
     runner = _dashboard if args.kind == "dashboard" else _baseline
-    report = asyncio.run(runner(info, args.refresh))
+    profiler = cProfile.Profile() if args.profile is not None else None
+    phases = PhaseClock() if args.phases else None
+
+    async def run() -> dict[str, Any]:
+        if profiler is not None:  # only the steady state: from `--profile-after` seconds on
+            asyncio.get_running_loop().call_later(args.profile_after, profiler.enable)
+        if phases is not None:
+            asyncio.get_running_loop().call_later(args.profile_after, phases.start)
+        return await runner(info, args.refresh)
+
+    try:
+        report = asyncio.run(run())
+    finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+    if phases is not None:
+        report["phases"] = phases.report()
     Path(args.report).write_text(json.dumps(report), encoding="utf-8")
     return 0
+
+
+class PhaseClock:
+    """CPU seconds of this process's main thread spent in the dashboard's main phases (the
+    poll, the builder, the campaigns, the alerts, each pane's drawing, Textual's compositor),
+    from `start()` on: where the time goes, without a profiler's weight (each phase is timed
+    by `time.thread_time`, a few calls a cycle). Phases nest: an outer one includes its inner
+    ones."""
+
+    PHASES: tuple[tuple[str, str, str], ...] = (
+        ("wallboard.live.model", "LiveFloor", "_cycle"),
+        ("wallboard.live.model", "LiveFloor", "_fast"),
+        ("wallboard.live.model", "LiveFloor", "_to_ask"),
+        ("wallboard.live.model", "LiveFloor", "_publish"),
+        ("wallboard.live.model", "LiveFloor", "_campaign_views"),
+        ("wallboard.live.build", "FloorBuilder", "build"),
+        ("wallboard.api.client", "WallboardClient", "_call"),
+        ("wallboard.live.alerts", "Alerts", "update"),
+        ("wallboard.ui.app", "WallboardApp", "_show"),
+        ("wallboard.ui.app", "WallboardApp", "_tick"),
+        ("wallboard.ui.agent_grid", "AgentGrid", "show"),
+        ("wallboard.ui.agent_grid", "AgentGrid", "tick"),
+        ("wallboard.ui.campaigns_pane", "CampaignsPane", "show"),
+        ("wallboard.ui.floor_header", "FloorHeader", "show"),
+        ("textual.screen", "Screen", "_on_timer_update"),
+        ("textual.screen", "Screen", "_refresh_layout"),
+        ("textual.app", "App", "_display"),
+    )
+
+    def __init__(self) -> None:
+        import importlib
+        import inspect
+
+        self.spent: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self.began: float | None = None
+        self._cpu_began = 0.0
+        for module, owner, name in self.PHASES:
+            cls = getattr(importlib.import_module(module), owner)
+            original = getattr(cls, name)
+            label = f"{owner}.{name}"
+            wrapper = (
+                self._async(original, label)
+                if inspect.iscoroutinefunction(original)
+                else (self._sync(original, label))
+            )
+            setattr(cls, name, wrapper)
+        self.layouts: dict[str, int] = {}  # who asked for a new layout, how often
+        self.layout_times: list[tuple[float, str]] = []  # when (seconds from `start`), who
+        self._count_layouts()
+
+    def _count_layouts(self) -> None:
+        from textual.widget import Widget
+
+        refresh = Widget.refresh
+
+        def counted(widget: Widget, *regions: Any, **options: Any) -> Any:
+            if self.began is not None and options.get("layout"):
+                label = type(widget).__name__
+                self.layouts[label] = self.layouts.get(label, 0) + 1
+                self.layout_times.append((round(time.monotonic() - self.began, 2), label))
+            return refresh(widget, *regions, **options)
+
+        Widget.refresh = counted  # type: ignore[method-assign]
+
+    def start(self) -> None:
+        self.spent.clear()
+        self.calls.clear()
+        self.layouts.clear()
+        self.layout_times.clear()
+        self.began = time.monotonic()
+        self._cpu_began = time.process_time()
+
+    def _sync(self, original: Callable[..., Any], label: str) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if self.began is None:
+                return original(*args, **kwargs)
+            t0 = time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.spent[label] = self.spent.get(label, 0.0) + time.thread_time() - t0
+                self.calls[label] = self.calls.get(label, 0) + 1
+
+        return timed
+
+    def _async(self, original: Callable[..., Any], label: str) -> Callable[..., Any]:
+        # A coroutine's time is counted per step (between awaits), not while it waits.
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            coroutine = original(*args, **kwargs)
+            return _TimedCoroutine(coroutine, self, label)
+
+        return timed
+
+    def report(self) -> dict[str, Any]:
+        wall = time.monotonic() - self.began if self.began is not None else 0.0
+        cpu = time.process_time() - self._cpu_began
+        return {
+            "wall": wall,
+            "process_cpu": cpu,
+            "phases": {k: [round(v, 4), self.calls.get(k, 0)] for k, v in self.spent.items()},
+            "layouts": self.layouts,
+            "layout_times": self.layout_times,
+        }
+
+
+class _TimedCoroutine:
+    """A coroutine whose steps add their main-thread CPU time to a PhaseClock's phase."""
+
+    def __init__(self, inner: Any, clock: PhaseClock, label: str) -> None:
+        self._inner, self._clock, self._label = inner, clock, label
+
+    def __await__(self) -> Any:
+        inner = self._inner.__await__()
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            t0 = time.thread_time()
+            try:
+                step = inner.throw(error) if error is not None else inner.send(value)
+            except StopIteration as done:
+                self._add(t0)
+                return done.value
+            except BaseException:
+                self._add(t0)
+                raise
+            self._add(t0)
+            error = None
+            try:
+                value = yield step
+            except BaseException as exc:  # thrown in (a cancellation): pass it on
+                error, value = exc, None
+
+    def _add(self, t0: float) -> None:
+        clock = self._clock
+        if clock.began is not None:
+            spent = clock.spent
+            spent[self._label] = spent.get(self._label, 0.0) + time.thread_time() - t0
+            clock.calls[self._label] = clock.calls.get(self._label, 0) + 1
 
 
 def track_tasks(info: FloorInfo, data: Path) -> None:
@@ -451,20 +608,28 @@ def run_screen(
     size: tuple[int, int] = (200, 60),
     core: int | None = None,
     profile: Path | None = None,
+    profile_after: float = 0.0,
+    phases: bool = False,
     keep_tail: int = 0,
 ) -> Trace:
     """One screen (`dashboard` or `baseline`) on a pty, with its own scratch data dir.
 
-    `profile`: run the screen under cProfile and leave its statistics in that file (its CPU
-    figures are then the profiler's as much as the screen's)."""
+    `profile`: run the screen under cProfile from `profile_after` seconds on (the steady
+    state, not the start) and leave its statistics in that file (its CPU figures are then
+    the profiler's as much as the screen's)."""
     with tempfile.TemporaryDirectory(prefix="wallboard-screen-") as scratch:
         env = {**os.environ, "WALLBOARD_DATA_DIR": scratch, "WALLBOARD_CONFIG_DIR": scratch}
         track_tasks(FloorInfo.load(info_path), Path(scratch))
         report = Path(scratch) / "report.json"
-        profiler = ["-m", "cProfile", "-o", str(profile.resolve())] if profile else []
+        profiler = ["--profile", str(profile.resolve())] if profile else []
+        if profile or phases:
+            profiler += ["--profile-after", str(profile_after)]
+        if phases:
+            profiler.append("--phases")
         argv = [
-            sys.executable, *profiler, "-m", "benchmarks.rig", "screen", "--kind", kind,
+            sys.executable, "-m", "benchmarks.rig", "screen", "--kind", kind,
             "--info", str(info_path), "--refresh", str(refresh), "--report", str(report),
+            *profiler,
         ]  # fmt: skip
         return run_on_pty(
             argv, seconds=seconds, size=size, env=env, core=core, report=report, keep_tail=keep_tail
@@ -529,6 +694,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     shown.add_argument("--kind", choices=("dashboard", "baseline"), required=True)
     shown.add_argument("--refresh", type=float, default=1.0)
     shown.add_argument("--report", type=Path, required=True)
+    shown.add_argument("--profile", type=Path, default=None)
+    shown.add_argument("--profile-after", type=float, default=0.0)
+    shown.add_argument("--phases", action="store_true")
     args = parser.parse_args(argv)
     return serve(args) if args.role == "serve" else screen(args)
 

@@ -30,6 +30,7 @@ from wallboard.live.build import (
     campaign_live,
     campaign_view,
     campaigns_live,
+    durations_at,
     extension_facts,
     floor_totals,
     live_numbers,
@@ -624,3 +625,33 @@ def test_the_header_counts_drops_and_says_when_it_is_scoped() -> None:
     totals = floor_totals(queues, CallFigures(10, 8, 3), recent_drops=(1, 2), scoped=True)
     assert (totals.dropped_today, totals.dropped_15m, totals.dropped_60m) == (3, 1, 2)
     assert totals.scoped and totals.people == 1
+
+
+def test_a_reading_handed_again_counts_on_from_when_it_was_read() -> None:
+    """A poller that reads a share of the floor each cycle hands the others' last readings
+    again: their durations count on from `read_at`, as the server's would have, so the
+    views are those a fresh reading would give, and nothing is built while nothing moved."""
+    rows = [agent("1001", state=1215), agent("1002", state=1213, wrapuptime=5)]
+    cache = CallStateCache()
+    calls = readings(
+        cache,
+        [
+            call("1001", 1204, callee="13800000001", callduration=20),
+            call("1002", idleduration=2),
+        ],
+    )
+    for reading in calls.values():
+        reading.read_at = NOW
+    builder = FloorBuilder()
+    (first,) = builder.build(rows, calls, [], {}, taken_at=NOW)
+    talking, wrapping = first.agents
+    assert (talking.since, wrapping.state, wrapping.since) == (NOW - 20, AgentState.WRAPUP, NOW - 2)
+    (second,) = builder.build(rows, calls, [], {}, taken_at=NOW + 1.5)
+    assert second is first  # the same readings, one and a half seconds on: nothing moved
+    assert durations_at(calls["1002"], NOW + 1.5) == (3, None)  # whole seconds, as the server
+    (third,) = builder.build(rows, calls, [], {}, taken_at=NOW + 4)  # the wrap-up ran out
+    assert third.agents[0] is talking
+    assert (third.agents[1].state, third.agents[1].since) == (AgentState.IDLE, NOW + 3)
+    # The same views as from scratch, with no memory of earlier cycles.
+    (fresh,) = build_queues(rows, calls, [], {}, taken_at=NOW + 4, previous={})
+    assert fresh == third

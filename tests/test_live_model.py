@@ -27,8 +27,8 @@ from fixtures.fake_api import (
 from wallboard.api.client import WallboardClient
 from wallboard.live import campaigns
 from wallboard.live.campaigns import CampaignRegistry
-from wallboard.live.model import LiveFloor
-from wallboard.live.snapshot import AgentState, CampaignStatus
+from wallboard.live.model import CALL_SWEEP, LiveFloor
+from wallboard.live.snapshot import AgentState, CampaignStatus, FloorSnapshot
 
 QUEUE_STATUS = "App.Sip_Queue.GetQueueSipStatus"
 CALL_STATUS = "App.Sip_Status.GetSipCallStatus"
@@ -198,13 +198,19 @@ async def test_a_fast_cycle_costs_two_requests_whatever_the_floor(
     async with server.client() as client:  # the client's own batch size is smaller
         floor = LiveFloor(client, clock=clock, tz=dt.UTC)
         await floor.refresh()  # logs in, and reads the slow lists and the bills once
-        for _ in range(3):
+        first = server.fake.sent(CALL_STATUS)[-1]["extnumber"].split(",")
+        assert len(first) == agents  # the first cycle reads every call state
+        swept: set[str] = set()
+        for _ in range(CALL_SWEEP):
             clock.now += 1.5
             mark = server.count()
             snap = await floor.refresh()
             assert sorted(server.since(mark)) == ["GetQueueSipStatus", "GetSipCallStatus"]
-    asked = server.fake.sent(CALL_STATUS)[-1]["extnumber"].split(",")
-    assert len(asked) == agents
+            asked = server.fake.sent(CALL_STATUS)[-1]["extnumber"].split(",")
+            # Nothing changed on this floor: a share of it in turn, never the whole.
+            assert 0 < len(asked) <= agents // CALL_SWEEP + 1
+            swept.update(asked)
+    assert len(swept) == agents  # every call state read again within CALL_SWEEP cycles
     assert sum(len(q.agents) for q in snap.queues) == agents
 
 
@@ -335,7 +341,7 @@ async def test_scope_asks_only_for_the_scoped_agents(server: Server, clock: Cloc
     assert server.fake.sent(CALL_STATUS)[0]["extnumber"] == "1002,1004"
 
 
-async def test_a_new_agent_gets_its_call_state_on_the_next_cycle(
+async def test_a_new_agent_gets_its_call_state_in_the_same_cycle(
     server: Server, clock: Clock
 ) -> None:
     async with server.client() as client:
@@ -346,11 +352,99 @@ async def test_a_new_agent_gets_its_call_state_on_the_next_cycle(
         )
         server.calls["2001"] = {"status": 1204, "callduration": 5}
         clock.now += 1.5
-        snap = await floor.refresh()
-        assert snap.queues[0].agents[-1].state is AgentState.IDLE  # queue state only, for now
-        clock.now += 1.5
+        mark = server.count()
         snap = await floor.refresh()
     assert snap.queues[0].agents[-1].state is AgentState.TALKING
+    # The queues' agents first: the call states asked are those the new rows call for.
+    assert server.since(mark) == ["GetQueueSipStatus", "GetSipCallStatus"]
+    assert "2001" in server.fake.sent(CALL_STATUS)[-1]["extnumber"].split(",")
+
+
+async def test_a_changed_queue_row_has_its_call_state_read_at_once(
+    server: Server, clock: Clock
+) -> None:
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC)
+        await floor.refresh()
+        server.queue_rows[2]["state"] = 1215  # 1003 answers a queue call
+        server.calls["1003"] = {"status": 1204, "callee": "13800000003", "callduration": 2}
+        clock.now += 1.5
+        snap = await floor.refresh()
+    talking = next(a for q in snap.queues for a in q.agents if a.extnumber == "1003")
+    assert (talking.state, talking.number) == (AgentState.TALKING, "13800000003")
+    assert talking.since == pytest.approx(snap.taken_at - 2, abs=1)
+
+
+async def test_a_changed_row_whose_call_state_failed_is_read_on_the_next_cycle(
+    server: Server, clock: Clock
+) -> None:
+    """The call states failing after the queue rows changed: the cycle is stale, and the
+    next one still reads the call states of the rows that changed (not only the sweep's)."""
+    async with server.client(read_retries=0) as client:
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC, call_sweep=1000)
+        await floor.refresh()
+        server.queue_rows[3]["state"] = 1215  # 1004 answers a queue call (not the sweep's turn)
+        server.calls["1004"] = {"status": 1204, "callee": "13800000004", "callduration": 1}
+        server.fake.handlers[CALL_STATUS] = lambda _: refused(500, "busy")
+        clock.now += 1.5
+        assert (await floor.refresh()).stale
+        server.fake.handlers[CALL_STATUS] = server._call_status
+        clock.now += 1.5
+        snap = await floor.refresh()
+    assert not snap.stale
+    assert "1004" in server.fake.sent(CALL_STATUS)[-1]["extnumber"].split(",")
+    talking = next(a for q in snap.queues for a in q.agents if a.extnumber == "1004")
+    assert (talking.state, talking.number) == (AgentState.TALKING, "13800000004")
+
+
+async def test_a_call_placed_by_hand_shows_within_the_sweep_and_its_end_at_once(
+    server: Server, clock: Clock
+) -> None:
+    """No queue row tells of a call placed by hand: the sweep finds it within CALL_SWEEP
+    cycles; from then on its extension is read every cycle, so that its end shows at once."""
+
+    def state_of(snap: FloorSnapshot) -> AgentState:
+        return next(a.state for q in snap.queues for a in q.agents if a.extnumber == "1001")
+
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC)
+        await floor.refresh()
+        server.calls["1001"] = {"status": 1204, "callee": "13800000009", "callduration": 0}
+        states = []
+        for _ in range(CALL_SWEEP):
+            clock.now += 1.5
+            states.append(state_of(await floor.refresh()))
+        assert states[-1] is AgentState.TALKING
+        assert states.count(AgentState.TALKING) >= 1
+        del server.calls["1001"]  # hung up
+        clock.now += 1.5
+        assert state_of(await floor.refresh()) is AgentState.IDLE
+
+
+async def test_an_unread_call_state_counts_on_from_its_reading(
+    server: Server, clock: Clock
+) -> None:
+    """Between two readings of an extension, its durations count on from the last one: a
+    talking agent's time in state stays put, and a wrap-up runs out on time."""
+    server.queue_rows[2]["state"] = 1215  # 1003 on a queue call
+    server.calls["1003"] = {"status": 1204, "callee": "13800000001", "callduration": 30}
+    server.calls["1004"] = {"status": 1201, "idleduration": 3}  # 10 s of wrap-up: 7 left
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC, call_sweep=1000)
+        first = await floor.refresh()
+        talking = next(a for q in first.queues for a in q.agents if a.extnumber == "1003")
+        wrapping = next(a for q in first.queues for a in q.agents if a.extnumber == "1004")
+        assert (talking.state, wrapping.state) == (AgentState.TALKING, AgentState.WRAPUP)
+        asked_before = len(server.fake.sent(CALL_STATUS))
+        clock.now += 8.0
+        snap = await floor.refresh()
+    asked = [f["extnumber"].split(",") for f in server.fake.sent(CALL_STATUS)[asked_before:]]
+    assert not {"1003", "1004"} & {ext for batch in asked for ext in batch}  # not read again
+    now_talking = next(a for q in snap.queues for a in q.agents if a.extnumber == "1003")
+    now_idle = next(a for q in snap.queues for a in q.agents if a.extnumber == "1004")
+    assert now_talking.state is AgentState.TALKING and now_talking.since == talking.since
+    assert now_idle.state is AgentState.IDLE
+    assert now_idle.since == pytest.approx(wrapping.since + 10, abs=1)  # when wrap-up ended
 
 
 def _bill(
@@ -504,7 +598,7 @@ async def test_the_client_batches_the_call_states(
     monkeypatch.setattr("wallboard.live.model.CALL_BATCH", 3)
     server = Server(agents=7, queues=2, clock=clock)
     async with server.client() as client:
-        floor = LiveFloor(client, clock=clock, tz=dt.UTC)
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC, call_sweep=1)  # all, every cycle
         await floor.refresh()
         clock.now += 1.5
         mark = server.count()

@@ -4,10 +4,10 @@ Every row of GetSipCallStatus changes every second, because its `idleduration` o
 `callduration` counts on; validating 2,000 rows into fresh models each second was the
 largest part of a big floor's poll. Apart from those two numbers, a row stays the same for
 as long as the call or the idle spell lasts. So `CallStates` holds each extension's state
-without its durations (`ExtensionCallState`), the same object as in the previous answer
-when nothing but the durations changed, and this answer's durations beside it.
+without its durations (`ExtensionCallState`), the same object as the extension's latest
+state read when nothing but the durations changed, and this answer's durations beside it.
 
-A state is matched with the previous answer's by the values of its fields, compared by
+A state is matched with its extension's latest by the values of its fields, compared by
 Python; as in `rows`, a JSON true would equal a 1 there, so an answer that holds a JSON
 true or false is validated whole.
 """
@@ -30,6 +30,7 @@ DURATION_FIELDS = ("idleduration", "callduration")
 _STATES: TypeAdapter[list[ExtensionCallState]] = TypeAdapter(list[ExtensionCallState])
 _DURATIONS: TypeAdapter[list[tuple[OptInt, OptInt]]] = TypeAdapter(list[tuple[OptInt, OptInt]])
 _state_of = operator.itemgetter(*STATE_FIELDS)
+_EXTENSION = STATE_FIELDS.index("extnumber")  # a state's place in the keys
 _durations_of = operator.itemgetter(*DURATION_FIELDS)
 
 
@@ -64,25 +65,26 @@ class CallStates:
 
 
 class CallStateCache:
-    """The states of the last reading by their fields' values, to hand back the same object.
+    """Each extension's latest state, with the values of its fields, to hand back the same
+    object while they stay the same.
 
-    A reading may come in several batches (`begin`, then `read` for each); the states of
-    the whole reading replace the cache at the next `begin`, so it holds one reading's.
+    A poller need not read every extension every time (it may read a share of the floor
+    in turn, and the agents whose queue rows changed): a state is matched with the latest
+    one read for its extension, however many readings ago that was. One state is kept per
+    extension number, so the cache holds no more than the extensions read. `begin` marks
+    the start of a reading (kept for callers that read in batches; nothing to do now).
     """
 
-    __slots__ = ("_last", "_next")
+    __slots__ = ("_latest",)
 
     def __init__(self) -> None:
-        self._last: dict[Hashable, ExtensionCallState] = {}
-        self._next: dict[Hashable, ExtensionCallState] = {}
+        self._latest: dict[Hashable, tuple[Hashable, ExtensionCallState]] = {}
 
     def __len__(self) -> int:
-        return len(self._last)
+        return len(self._latest)
 
     def begin(self) -> None:
-        """A new reading starts: the last one's states are those to match."""
-        if self._next:
-            self._last, self._next = self._next, {}
+        """A new reading starts (the states of every earlier one are those to match)."""
 
     def read(self, rows: list[Any], *, reuse: bool = True) -> CallStates:
         """One batch's rows as states and durations; ValidationError as validating the rows
@@ -99,9 +101,13 @@ class CallStateCache:
     def _states(self, rows: list[Any], keys: list[Any] | None) -> list[ExtensionCallState]:
         if keys is None:
             return _STATES.validate_python(rows)
-        last, kept = self._last, self._next
+        latest = self._latest
         try:
-            found = list(map(last.get, keys))
+            seen = [latest.get(key[_EXTENSION]) for key in keys]
+            found = [
+                None if known is None or known[0] != key else known[1]
+                for known, key in zip(seen, keys, strict=True)
+            ]
         except TypeError:  # a list or an object where a value was expected: not hashable
             return _STATES.validate_python(rows)
         fresh = [index for index, state in enumerate(found) if state is None]
@@ -114,9 +120,9 @@ class CallStateCache:
                 raise
             for index, state in zip(fresh, validated, strict=True):
                 found[index] = state
-        states = cast(list[ExtensionCallState], found)  # every None was filled above
-        kept.update(zip(keys, states, strict=True))
-        return states
+                key = keys[index]
+                latest[key[_EXTENSION]] = (key, state)
+        return cast(list[ExtensionCallState], found)  # every None was filled above
 
 
 def _durations_or_none(row: Any) -> tuple[Any, Any]:

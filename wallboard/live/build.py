@@ -108,24 +108,37 @@ class CallRow(Protocol):
 
 
 class CallReading:
-    """An extension's call state in this cycle: the state without its durations (the same
-    object as last cycle while only the durations moved), and this cycle's durations.
+    """An extension's call state as last read: the state without its durations (the same
+    object as the reading before while only the durations moved), the durations, and when
+    they were read (`read_at`, on the server's clock; None: at the snapshot's own time).
 
     What a poller reading `call_states` hands the builder: the builder tells an agent whose
-    call did not change by the identity of `state`, without comparing its fields.
+    call did not change by the identity of `state`, without comparing its fields. A poller
+    that does not read every extension every cycle hands the same reading again: its
+    durations are then counted on from `read_at` (`durations_at`), as the server's own
+    would have moved, and the builder, seeing the very reading it built from, need look at
+    nothing but a wrap-up running out.
     """
 
-    __slots__ = ("callduration", "idleduration", "state")
+    __slots__ = ("callduration", "idleduration", "read_at", "state")
 
     def __init__(
-        self, state: ExtensionCallState, idleduration: int | None, callduration: int | None
+        self,
+        state: ExtensionCallState,
+        idleduration: int | None,
+        callduration: int | None,
+        read_at: float | None = None,
     ) -> None:
         self.state = state
         self.idleduration = idleduration
         self.callduration = callduration
+        self.read_at = read_at
 
     def __repr__(self) -> str:
-        return f"CallReading({self.state!r}, {self.idleduration!r}, {self.callduration!r})"
+        return (
+            f"CallReading({self.state!r}, {self.idleduration!r}, {self.callduration!r}, "
+            f"read_at={self.read_at!r})"
+        )
 
     @property
     def status(self) -> int | None:
@@ -142,6 +155,21 @@ class CallReading:
     @property
     def disnumber(self) -> str:
         return self.state.disnumber
+
+
+def durations_at(call: CallRow | None, taken_at: float) -> tuple[int | None, int | None]:
+    """The call's (idle, call) durations as of `taken_at`: a reading made earlier
+    (`CallReading.read_at`) counted on by the whole seconds passed since, as the server's
+    whole-second durations would have; any other row as it is."""
+    if call is None:
+        return None, None
+    idle, talk = call.idleduration, call.callduration
+    if isinstance(call, CallReading) and call.read_at is not None and taken_at > call.read_at:
+        passed = int(taken_at - call.read_at)
+        if passed:
+            idle = None if idle is None else idle + passed
+            talk = None if talk is None else talk + passed
+    return idle, talk
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,10 +259,10 @@ def _derived_since(
     if state is AgentState.PAUSED:
         return timed_by_change
     if state is AgentState.TALKING:
-        talking = call.callduration if call is not None else None
+        talking = durations_at(call, taken_at)[1]
         return None if talking is None else taken_at - max(0, talking)
     if state is AgentState.IDLE or state is AgentState.WRAPUP:
-        idle = call.idleduration if call is not None else None
+        idle = durations_at(call, taken_at)[0]
         if idle is None:
             return timed_by_change  # checked in (1218): available since the check-in
         idle = max(0, idle)
@@ -269,7 +297,7 @@ def agent_view(
     state = agent_state(
         queue_code,
         call_code,
-        idleduration=call.idleduration if call is not None else None,
+        idleduration=durations_at(call, taken_at)[0],
         wrapuptime=row.wrapuptime,
         registered=facts.registered,
         enabled=facts.enabled,
@@ -378,6 +406,8 @@ class _Built:
     view: AgentView
     order: tuple[int, int, str]
     changed_at: float | None = None  # the row's seatschangetime, read
+    # The call row (a `CallReading`, most often) the view was last brought up to date with.
+    reading: CallRow | None = None
 
 
 def _call_fields(call: CallRow | None) -> ExtensionCallState | tuple[object, ...] | None:
@@ -455,12 +485,21 @@ class FloorBuilder:
                 call = calls.get(extnumber)
                 fact = facts.get(extnumber)
                 view = entry.view
-                if (fact is not entry.facts and fact != entry.facts) or not _again(
-                    entry, row, call, taken_at
+                if (
+                    call is not None
+                    and call is entry.reading
+                    and fact is entry.facts
+                    and view.state is not AgentState.WRAPUP
                 ):
-                    _rebuild(entry, row, call, fact, taken_at, names)
-                if entry.view is not view:
-                    changed.add(queue)
+                    pass  # the very reading and row of last time: only a wrap-up runs out
+                else:
+                    if (fact is not entry.facts and fact != entry.facts) or not _again(
+                        entry, row, call, taken_at
+                    ):
+                        _rebuild(entry, row, call, fact, taken_at, names)
+                    entry.reading = call
+                    if entry.view is not view:
+                        changed.add(queue)
             else:
                 queue = row.queuename.strip()
                 extnumber = row.extnumber.strip()
@@ -482,7 +521,7 @@ class FloorBuilder:
                 )
                 order = before.order if before is not None else extension_order(extnumber)
                 entry = _Built(
-                    queue, extnumber, row, _call_fields(call), fact, view, order, changed_at
+                    queue, extnumber, row, _call_fields(call), fact, view, order, changed_at, call
                 )
                 changed.add(queue)
             key = (queue, extnumber)
@@ -582,7 +621,7 @@ def _again(entry: _Built, row: QueueAgent, call: CallRow | None, taken_at: float
     view = entry.view
     state = view.state
     if state is AgentState.IDLE or state is AgentState.WRAPUP:
-        idle = call.idleduration if call is not None else None
+        idle = durations_at(call, taken_at)[0]
         if (AgentState.WRAPUP if in_wrapup(idle, row.wrapuptime) else AgentState.IDLE) is not state:
             return False
     # As `state_since` with the state unchanged: the last time kept unless the server's

@@ -2,12 +2,14 @@
 
 Three cadences, each a fixed number of requests:
 - fast (every `fast_interval`, 1.5 s): GetQueueSipStatus for ALL queues in one call (empty
-  queuename), and GetSipCallStatus (`client.call_states`: each state apart from its ticking
-  durations, the same object while only they move) for the extensions in those queues.
-  The model asks the client for comma lists of CALL_BATCH (2,500) extensions, so a floor
-  of up to 2,500 agents costs two requests per fast cycle, whether it has 100, 500 or
-  2,000 agents. Both requests go out together; the extensions asked for are those of the previous
-  cycle (a newly checked-in agent gets its call state one cycle later), except on the first.
+  queuename), then GetSipCallStatus (`client.call_states`: each state apart from its ticking
+  durations, the same object while only they move) for the extensions that need it: on
+  the first cycle all; after that those whose queue row changed or is new, calls placed by
+  hand, and a fifth of the floor in turn (`CALL_SWEEP`), so that each extension's call
+  state is read at least every five cycles. The others keep their last reading, whose
+  durations count on from when it was read (`build.durations_at`). The model asks the
+  client for comma lists of CALL_BATCH (2,500) extensions, so a floor of up to 2,500
+  agents costs two requests per fast cycle, whether it has 100, 500 or 2,000 agents.
 - slow (every `slow_interval`, 30 s): GetQueueList, GetSipnumberInfo (enabled, registered),
   GetSipRegisterStatus.
 - bills (every `bills_interval`, 10 s): the new pages of GetBill (see `bills.py`), at most
@@ -82,6 +84,14 @@ from wallboard.live.snapshot import (
     QueueView,
     Trend,
 )
+from wallboard.live.states import (
+    Q_ANSWERED,
+    Q_RECEIVING,
+    X_IN_CALL,
+    X_OFF_HOOK,
+    X_REJECTED,
+    X_RINGING,
+)
 from wallboard.live.words import describe_failure
 
 log = logging.getLogger("wallboard.live")
@@ -91,6 +101,14 @@ log = logging.getLogger("wallboard.live")
 #: about 25 KB, and a floor of up to 2,500 agents is then one request.
 CALL_BATCH = 2500
 MAX_BACKOFF = 30.0
+#: Every extension's call state is read at least once in this many fast cycles; in between,
+#: only those whose queue row changed, and calls placed by hand, are read again.
+CALL_SWEEP = 5
+#: Queue states of an agent with a queue call (receiving, answered): the queue row tells
+#: when that call ends.
+QUEUE_CALL_CODES = frozenset({Q_RECEIVING, Q_ANSWERED})
+#: Call states of an extension with a call on the line or ringing (or just rejected).
+CALL_ON_LINE_CODES = frozenset({X_RINGING, X_OFF_HOOK, X_IN_CALL, X_REJECTED})
 #: Bill pages read in one cycle at most: a long day is caught up over several cycles rather
 #: than holding up one snapshot.
 BILL_PAGES_PER_CYCLE = 3
@@ -143,6 +161,7 @@ class LiveFloor:
         tz: dt.tzinfo | None = None,
         max_backoff: float = MAX_BACKOFF,
         names: AgentNames | None = None,
+        call_sweep: int = CALL_SWEEP,
     ) -> None:
         if fast_interval <= 0 or slow_interval <= 0 or bills_interval <= 0:
             raise ValueError("poll intervals must be positive")
@@ -173,7 +192,14 @@ class LiveFloor:
 
         self._queue_list: list[Queue] = []
         self._facts: dict[str, ExtensionFacts] = {}
-        self._extensions: list[str] = []  # the extensions whose call state the fast cycle asks
+        self._extensions: list[str] = []  # the extensions of the agents shown
+        # The call readings by extension (the last one of each), the queue rows they were
+        # asked with (by identity), and which turn of the sweep reads which extension.
+        self._readings: dict[str, CallReading] = {}
+        self._rows: dict[int, QueueAgent] = {}
+        self._buckets: dict[str, int] = {}
+        self._sweep_turn = 0
+        self.call_sweep = max(1, call_sweep)
         self._builder = FloorBuilder(tz=tz, names=names)
         # Server time minus `clock()`; known once an answer told the server's time.
         self._offset = 0.0
@@ -266,7 +292,7 @@ class LiveFloor:
             # No answer has told the server's time yet: the bills wait for the fast reads,
             # so that they never count this machine's day.
             try:
-                agents, calls = await self._fast()
+                agents, calls, fresh = await self._fast()
             except BaseException:
                 for job in side:
                     job.close()  # never started: nothing to wait for
@@ -283,10 +309,13 @@ class LiveFloor:
                 raise fast
             if fast is None:  # pragma: no cover - typing: only the side jobs give None
                 raise RuntimeError("the fast read gave no answer")
-            agents, calls = fast
+            agents, calls, fresh = fast
         self._fast_took = max(0.0, self._clock() - now)
         self._learn_clock()
-        self._publish(agents, calls, self.server_now(), tasks)
+        taken_at = self.server_now()
+        for reading in fresh:
+            reading.read_at = taken_at  # the durations are those of this moment
+        self._publish(agents, calls, taken_at, tasks)
         self._report_dialling()
 
     def _learn_clock(self) -> None:
@@ -299,24 +328,69 @@ class LiveFloor:
         self._offset = time.time() + told - self._clock()
         self._offset_known = True
 
-    async def _fast(self) -> tuple[list[QueueAgent], dict[str, CallRow]]:
-        asked = list(self._extensions)
-        readings: CallStates | None = None
-        if asked:
-            agents, readings = await _all(self._client.queue_agents(), self._call_states(asked))
-        else:
-            agents = await self._client.queue_agents()
+    async def _fast(self) -> tuple[list[QueueAgent], dict[str, CallRow], list[CallReading]]:
+        """The queues' agents, then the call states of the extensions that need reading
+        this cycle (`_to_ask`); the others keep their last reading (counted on from when it
+        was read). Also the readings made this cycle, whose `read_at` the cycle sets."""
+        agents = await self._client.queue_agents()
         mine = self._in_scope(agents)
         shown = list(dict.fromkeys(row.extnumber.strip() for row in mine if row.extnumber.strip()))
-        if not asked and shown:
-            readings = await self._call_states(shown)
+        asked = self._to_ask(mine, shown)
+        readings = await self._call_states(asked) if asked else ()
+        # Only once the call states answered: after a failed read, the rows that changed
+        # are still new to the next cycle, and have their call states read then.
+        self._rows = {id(row): row for row in mine}
         self._extensions = shown
-        calls: dict[str, CallRow] = {}
-        for state, idle, talk in readings or ():
+        fresh: dict[str, CallReading] = {}
+        for state, idle, talk in readings:
             extnumber = state.extnumber.strip()
             if extnumber:
-                calls[extnumber] = CallReading(state, idle, talk)
-        return mine, calls
+                fresh[extnumber] = CallReading(state, idle, talk)
+        last, unasked = self._readings, set(shown).difference(asked)
+        calls: dict[str, CallReading] = {}
+        for extnumber in shown:
+            reading = fresh.get(extnumber)
+            if reading is None and extnumber in unasked:
+                reading = last.get(extnumber)
+            if reading is not None:
+                calls[extnumber] = reading
+        self._readings = calls
+        rows: dict[str, CallRow] = dict(calls)
+        return mine, rows, list(fresh.values())
+
+    def _to_ask(self, rows: Sequence[QueueAgent], shown: Sequence[str]) -> list[str]:
+        """The extensions whose call state this cycle reads: every one on the first cycle
+        (and every cycle with `call_sweep` 1); else those whose queue row changed or is new
+        (the client hands back the same row object for an unchanged row), those never read,
+        those whose last reading shows a call their queue rows do not (a call placed by
+        hand, whose end no queue row tells), and one `call_sweep`-th of the floor in turn,
+        so that every extension's call state is read at least every `call_sweep` cycles
+        (what only the call state says: a phone unplugged, a call placed by hand)."""
+        sweep = self.call_sweep
+        last = self._readings
+        if sweep <= 1 or not last:
+            return list(shown)
+        turn = self._sweep_turn = (self._sweep_turn + 1) % sweep
+        known = self._rows
+        wanted = {row.extnumber.strip() for row in rows if known.get(id(row)) is not row}
+        # A reading that shows a call, of an extension no queue row shows on a queue call.
+        on_line = [ext for ext, reading in last.items() if reading.status in CALL_ON_LINE_CODES]
+        if on_line:
+            queue_calls = {
+                row.extnumber.strip()
+                for row in rows
+                if (row.state if row.state is not None else row.status) in QUEUE_CALL_CODES
+            }
+            wanted.update(ext for ext in on_line if ext not in queue_calls)
+        buckets = self._buckets
+        for extnumber in shown:
+            if extnumber not in buckets:
+                buckets[extnumber] = len(buckets) % sweep
+        return [
+            extnumber
+            for extnumber in shown
+            if buckets[extnumber] == turn or extnumber in wanted or extnumber not in last
+        ]
 
     async def _call_states(self, extnumbers: Sequence[str]) -> CallStates:
         """GetSipCallStatus in batches of CALL_BATCH: one request for most floors."""

@@ -10,10 +10,14 @@ the lines that differ. The pane lies under the agents, the width of the screen: 
 per campaign (three when its figures need two), up to five below `WIDE` cells. Each
 campaign's abandon rate per 15 minutes today (`wallboard.ui.trends`, on the fixed scale
 where half a bar is the 3% cap) ends its figures' line: is the rate rising?
+
+Calls in progress move every second on a floor of many campaigns; they are shown every
+`LIVE_EVERY` seconds, while anything else (a finished call, a status) shows at once.
 """
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -33,6 +37,10 @@ from wallboard.ui.trends import abandon_pieces as trend_pieces
 
 Piece = tuple[str, str]  # (text, component class)
 WIDE = 70  # from this width a campaign takes two lines
+#: Seconds (the server's) between two updates of the calls in progress alone: with fifty
+#: campaigns dialling, some figure of calls in progress changes every second; a pane that
+#: followed each would rewrite its lines every second. Anything else shows at once.
+LIVE_EVERY = 5.0
 
 _STATUS_CLASS = {
     CampaignStatus.RUNNING: "campaigns--running",
@@ -242,6 +250,19 @@ def campaign_lines(
     ]
 
 
+#: A campaign's figures but for its calls in progress (`finished_*` instead of the figures
+#: that count them): what must show at once when it changes. Read in C, fifty a second.
+_settled_figures = attrgetter(
+    *(
+        name
+        for name in CampaignView.__dataclass_fields__
+        if name not in ("dialled", "answered", "remaining", "live", "talking", "live_first")
+    ),
+    "finished_dialled",
+    "finished_answered",
+)
+
+
 def last_difference(old: list[Piece], new: list[Piece]) -> int:
     """The cell just after the last one that differs (in text or style) between two lines."""
 
@@ -294,6 +315,8 @@ class CampaignsPane(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.campaigns: tuple[CampaignView, ...] = ()
         self.has_data = False
+        self._settled: tuple[tuple[object, ...], ...] = ()  # without the calls in progress
+        self._live_at = float("-inf")  # when (taken_at) the calls in progress were shown
         self._cursor: str | None = None  # taskid
         self._lines: list[list[Piece]] = []
         self.style_cache = ComponentStyles(self, COMPONENTS)
@@ -307,9 +330,24 @@ class CampaignsPane(ScrollView, can_focus=True):
         return None
 
     def show(self, snapshot: FloorSnapshot, *, has_data: bool = True) -> None:
-        """Take a snapshot; `has_data` False: no good poll yet, the pane says so."""
+        """Take a snapshot; `has_data` False: no good poll yet, the pane says so.
+
+        A snapshot in which only calls in progress changed is shown when LIVE_EVERY seconds
+        have passed since they were last shown (the pane keeps the last views till then)."""
+        campaigns = snapshot.campaigns if has_data else ()
+        if campaigns is self.campaigns and has_data == self.has_data:
+            return
+        settled = tuple(map(_settled_figures, campaigns))
+        if (
+            has_data == self.has_data
+            and settled == self._settled
+            and snapshot.taken_at - self._live_at < LIVE_EVERY
+        ):
+            return
+        self._settled = settled
+        self._live_at = snapshot.taken_at
         self.has_data = has_data
-        self.campaigns = snapshot.campaigns if has_data else ()
+        self.campaigns = campaigns
         if self.selected is None:
             self._cursor = self.campaigns[0].taskid if self.campaigns else None
         self._relayout()
