@@ -97,6 +97,19 @@ def kinds(events: Sequence[AlertEvent]) -> list[tuple[str, str]]:
 ABANDON = alert_key(AlertRule.ABANDON, "T1")
 
 
+def test_the_minimum_counts_finished_calls_as_the_rate_does() -> None:
+    """Calls being talked now are answered but not finished: the rate is over finished
+    calls, and so is the minimum it is judged from."""
+    from dataclasses import replace
+
+    alerts = Alerts(AlertRules(abandon_min_answered=10))
+    talking = replace(campaign(25, 3), talking=20, abandon_rate=3 / 5)  # 5 finished
+    assert alerts.update(floor(campaigns=[talking])) == []
+    finished = replace(campaign(30, 3), talking=20, abandon_rate=3 / 10)  # 10 finished
+    (raised,) = alerts.update(floor(campaigns=[finished], at=T0 + 1))
+    assert raised.alert.text.endswith("(3 dropped of 10 finished calls answered)")
+
+
 def test_abandon_rate_raises_amber_at_2_5_and_red_past_3_percent() -> None:
     alerts = Alerts()
     assert alerts.update(floor(campaigns=[campaign(200, 4)])) == []  # 2.0%
@@ -105,7 +118,8 @@ def test_abandon_rate_raises_amber_at_2_5_and_red_past_3_percent() -> None:
     alert = raised[0].alert
     assert alert.level is AlertLevel.AMBER and alert.raised_at == T0 + 1
     assert alert.text == (
-        "Campaign Spring promo: abandon rate 2.5%, near the 3.0% limit (5 dropped of 200 answered)"
+        "Campaign Spring promo: abandon rate 2.5%, near the 3.0% limit "
+        "(5 dropped of 200 finished calls answered)"
     )
     assert alerts.update(floor(campaigns=[campaign(200, 6)], at=T0 + 2)) == []  # 3.0%: not past
     worse = alerts.update(floor(campaigns=[campaign(201, 7)], at=T0 + 3))  # 3.5%: red
@@ -282,7 +296,8 @@ def test_events_go_to_the_audit_log_as_they_are(tmp_path: Path) -> None:
     assert raised["action"] == "alert" and raised["outcome"] == "raised"
     assert raised["target"] == ABANDON and raised["level"] == "red"
     assert raised["message"] == (
-        "Campaign Winter [31m: abandon rate 4.0%, past the 3.0% limit (4 dropped of 100 answered)"
+        "Campaign Winter [31m: abandon rate 4.0%, past the 3.0% limit "
+        "(4 dropped of 100 finished calls answered)"
     )
     assert seen["outcome"] == "acknowledged" and seen["server_time"] == T0 + 9
 

@@ -350,7 +350,9 @@ class Alerts:
     def _abandon(self, campaigns: Iterable[CampaignView]) -> Iterable[_Condition]:
         rules = self.rules
         for view in campaigns:
-            if view.status not in _DIALLING or view.answered < rules.abandon_min_answered:
+            # The rate is over finished calls: so is the minimum, and so is what it says.
+            finished = view.finished_answered
+            if view.status not in _DIALLING or finished < rules.abandon_min_answered:
                 continue
             key = alert_key(AlertRule.ABANDON, view.taskid)
             held = self._holding.get(key)
@@ -379,7 +381,7 @@ class Alerts:
                 view.taskid,
                 level,
                 f"Campaign {campaign_name(view)}: abandon rate {_percent(rate)}, {where} "
-                f"({view.dropped} dropped of {view.answered} answered)",
+                f"({view.dropped} dropped of {finished} finished calls answered)",
             )
 
     def _abandon_30d(self, campaigns: Iterable[CampaignView]) -> Iterable[_Condition]:

@@ -229,6 +229,7 @@ class WallboardApp(App[int]):
         # The alerts strip shares the banner's row, which is always there: an alert that
         # comes or goes never moves the grid.
         self.alerts_strip = Static(id="alerts", markup=False)
+        self._alert_text = ""
         self.status_row = Horizontal(id="status-row")
         self.campaigns = CampaignsPane(id="campaigns")
         self.wall_screen: WallScreen | None = None
@@ -298,8 +299,9 @@ class WallboardApp(App[int]):
         self._show_staleness()
         if self.snapshot is not None and self.has_data and self.wall_screen is None:
             self.agents.tick(self._server_now(self.snapshot))  # times in state move on
-        if self.snapshot is not None:
-            # The "server not answering" alert rises while polls fail and back off.
+        if self.snapshot is not None and self.snapshot.looks_stale(self.clock()):
+            # The "server not answering" alert rises while polls fail, back off or hang;
+            # a fresh snapshot has had its alerts looked at as it arrived.
             self._alert(self.alerts.update(self.snapshot, now=self._server_now(self.snapshot)))
 
     def _server_now(self, snapshot: FloorSnapshot) -> float:
@@ -838,11 +840,14 @@ class WallboardApp(App[int]):
         raised = [event for event in events if event.kind is EventKind.RAISED]
         for event in events:
             self.supervisor.record(**event.audit_fields())
-        for event in raised:
-            red = event.alert.level is AlertLevel.RED
+        if raised:
+            # One toast per batch: fifty campaigns' first drops are one thing to look at
+            # (the strip counts them), not fifty toasts each laying the screen out again.
+            red = any(event.alert.level is AlertLevel.RED for event in raised)
+            more = f" (and {len(raised) - 1} more: see the strip)" if len(raised) > 1 else ""
             self.notify(
-                event.alert.text,
-                title="Alert",
+                raised[0].alert.text + more,
+                title="Alert" if len(raised) == 1 else f"{len(raised)} alerts",
                 severity="error" if red else "warning",
                 timeout=ALERT_TOAST_SECONDS,
                 markup=False,
@@ -864,7 +869,11 @@ class WallboardApp(App[int]):
         strip.set_class(bool(shown), "-shown")
         strip.set_class(red, "-red")
         self.status_row.set_class(bool(shown), "-alerting")
-        strip.update(text)
+        if text != self._alert_text:
+            # The strip's row is fixed (shared with the banner): a new line never needs a
+            # layout, which would repaint the whole screen.
+            self._alert_text = text
+            strip.update(text, layout=False)
 
     def action_acknowledge(self) -> None:
         """Every alert shown is seen: it leaves the strip, and the audit log says who saw it.
