@@ -115,11 +115,15 @@ def test_the_windows_in_words() -> None:
         counted_over_30d=52 * 3600,
     )
     assert windows_text(held) == "24 h 2.1% (14 left) · 30 d 2.7% (9 left, over 2 d 4 h)"
-    assert windows_text(held, short=True) == "24 h 2.1% · 30 d 2.7%"
+    # Short: no budgets, but a window counted over less than itself still says so.
+    assert windows_text(held, short=True) == "24 h 2.1% · 30 d 2.7% (over 2 d 4 h)"
+    young = replace(held, abandon_24h=0.02, abandon_30d=0.02, counted_over_24h=7200)
+    young = replace(young, counted_over_30d=7200, budget_24h=3, budget_30d=3)
+    assert windows_text(young) == "24 h = 30 d 2.0% (3 left, over 2 h)"
     assert (
         window_level(held) == "-amber" and window_level(replace(held, abandon_30d=0.028)) == "-red"
     )
     assert strict_words(held).endswith("2-second test: not every call timed")
     assert strict_words(replace(held, strict_24h=0.03)).endswith("2-second test: 24 h 3.0%")
     empty = replace(plain, counted_over_24h=0, counted_over_30d=0)
-    assert windows_text(empty) == "24 h – (over 0 min) · 30 d – (over 0 min)"
+    assert windows_text(empty) == "24 h = 30 d – (over 0 min)"

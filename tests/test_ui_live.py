@@ -17,6 +17,7 @@ from textual.widgets import Input, Select
 from wallboard.api.client import WallboardClient
 from wallboard.commands.dashboard import build_app
 from wallboard.commands.demo import demo_server, track_demo_campaigns
+from wallboard.commands.report import history_feed
 from wallboard.live.audit import AuditLog
 from wallboard.live.campaigns import CampaignRegistry
 from wallboard.live.snapshot import AgentState, AgentView
@@ -44,11 +45,21 @@ async def rig(tmp_path: Path, *, read_only: bool = False) -> AsyncIterator[Rig]:
         now = sim.now()
         settings = Settings(read_only=read_only, theme="default", refresh=3600.0)
         audit = tmp_path / "audit.jsonl"
+        history = history_feed(tmp_path / "history.sqlite3", tz=sim.tz, source=url)
+        assert history is not None
         async with WallboardClient(url, sim.appid, sim.accesskey) as client:
             app = build_app(
-                client, settings, registry=registry, audit=AuditLog(audit), clock=lambda: now
+                client,
+                settings,
+                registry=registry,
+                audit=AuditLog(audit),
+                clock=lambda: now,
+                history=history,
             )
-            yield Rig(sim, app, audit)
+            try:
+                yield Rig(sim, app, audit)
+            finally:
+                history.close()
 
 
 def members(sim: Simulator, queue: str) -> dict[str, Any]:
@@ -258,9 +269,7 @@ async def test_the_floors_keys_open_every_screen_and_esc_comes_back(tmp_path: Pa
         app = r.app
         await app.wait_for_snapshot()
         floor_screen = app.screen
-        opened = {"R": RecordsScreen, "n": NewCampaignScreen, "m": AdminMenu}
-        if app.desk.reports is not None:
-            opened["H"] = ReportScreen
+        opened = {"R": RecordsScreen, "n": NewCampaignScreen, "m": AdminMenu, "H": ReportScreen}
         for key, screen_type in opened.items():
             await pilot.press(key)
             await settle(app, pilot)
@@ -273,3 +282,20 @@ async def test_the_floors_keys_open_every_screen_and_esc_comes_back(tmp_path: Pa
             await settle(app, pilot)
             assert app.screen is floor_screen, key
     assert not r.audit.exists() or "check out" not in r.audit.read_text()
+
+
+async def test_the_campaigns_show_the_rules_windows_from_the_history_store(
+    tmp_path: Path,
+) -> None:
+    """With a history store, each campaign's line carries its 24-hour and 30-day abandon
+    figures, counted over as long as the store holds (minutes here, not 30 days)."""
+    async with rig(tmp_path) as r, r.app.run_test(size=(160, 48)) as pilot:
+        app = r.app
+        await app.wait_for_snapshot()
+        await settle(app, pilot)
+        assert app.snapshot is not None
+        views = app.snapshot.campaigns
+        assert views and all(view.counted_over_30d is not None for view in views)
+        pane = app.campaigns
+        text = "\n".join(pane.render_line(y).text for y in range(pane.size.height))
+        assert "24 h " in text and "30 d " in text

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from wallboard.api.client import WallboardClient
     from wallboard.live.audit import AuditLog
     from wallboard.live.campaigns import CampaignRegistry
+    from wallboard.live.history.feed import HistoryFeed
     from wallboard.live.shared.collector import Collector
     from wallboard.live.shared.keys import FloorKeys
     from wallboard.settings import Settings
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         shared_floor_keys,
     )
     from wallboard.commands.logfile import log_to_file
+    from wallboard.commands.report import open_history
     from wallboard.config import ConfigError
     from wallboard.live.campaigns import CampaignRegistry
     from wallboard.settings import load_settings
@@ -96,8 +98,16 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"wallboard: {profile.source or 'the profile'}: url: {exc}", file=sys.stderr)
         return 2
+    history = open_history(settings)
     collector = build_collector(
-        client, settings, redis, keys, registry=registry, profile=profile.name, tz=profile.tz
+        client,
+        settings,
+        redis,
+        keys,
+        registry=registry,
+        profile=profile.name,
+        tz=profile.tz,
+        history=history,
     )
     try:
         receiver = callback_receiver(
@@ -115,8 +125,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"wallboard: callback receiver: {exc}", file=sys.stderr)
         return 2
     print(f"wallboard: collecting {keys.base} (Ctrl-C stops)", file=sys.stderr)
-    with receiver:
-        return asyncio.run(collect(collector, client, redis))
+    try:
+        with receiver:
+            return asyncio.run(collect(collector, client, redis))
+    finally:
+        if history is not None:
+            history.close()
 
 
 def build_collector(
@@ -134,6 +148,7 @@ def build_collector(
     lock_ttl: float | None = None,
     renew_every: float | None = None,
     keep: int | None = None,
+    history: HistoryFeed | None = None,
 ) -> Collector:
     """The collector of one floor: the dashboard's live model on `client`, and the desk
     that sends viewers' actions through `client` and audits them (one log: `audit`).
@@ -153,6 +168,7 @@ def build_collector(
         profile=profile,
         slow_interval=slow_interval,
         tz=tz,
+        history=history,
     )
     desk = RequestDesk(
         redis, keys, client, audit if audit is not None else AuditLog(), registry=registry

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from wallboard.live.actions import FloorClient, Supervisor
     from wallboard.live.audit import AuditLog
     from wallboard.live.campaigns import CampaignRegistry
+    from wallboard.live.history.feed import HistoryFeed
     from wallboard.live.model import LiveFloor
     from wallboard.live.receiver import OnEvent, RunningReceiver
     from wallboard.live.shared.keys import FloorKeys
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "redis", None):
         return run_viewer(args, str(args.redis))
     from wallboard.api.client import WallboardClient
+    from wallboard.commands.report import open_history
     from wallboard.live.campaigns import CampaignRegistry
     from wallboard.settings import load_settings
 
@@ -81,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # e.g. a url that is not http(s)
         print(f"wallboard: {profile.source or 'the profile'}: url: {exc}", file=sys.stderr)
         return 2
+    history = open_history(settings)
     app = build_app(
         client,
         settings,
@@ -89,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         tz=profile.tz,
         themes=themes,
         memory=ScreenMemory.default(),
+        history=history,
     )
     try:
         receiver = callback_receiver(
@@ -104,8 +108,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a path or an allowed network the receiver cannot use
         print(f"wallboard: callback receiver: {exc}", file=sys.stderr)
         return 2
-    with receiver:
-        return asyncio.run(serve(app, client))
+    try:
+        with receiver:
+            return asyncio.run(serve(app, client))
+    finally:
+        if history is not None:
+            history.close()
 
 
 def private_data_dir() -> bool:
@@ -235,8 +243,10 @@ def live_floor(
     profile: str | None = None,
     slow_interval: float = 30.0,
     tz: dt.tzinfo | None = None,
+    history: HistoryFeed | None = None,
 ) -> LiveFloor:
-    """The live model that polls the server: the dashboard's and the collector's."""
+    """The live model that polls the server: the dashboard's and the collector's; with
+    `history`, it folds what it reads into the history store and shows its windows."""
     from wallboard.live.model import LiveFloor
 
     return LiveFloor(
@@ -250,6 +260,7 @@ def live_floor(
         profile=profile,
         tz=tz,
         names=agent_names(settings),
+        history=history,
     )
 
 
@@ -287,6 +298,7 @@ def build_app(
     tz: dt.tzinfo | None = None,
     themes: Mapping[str, Theme] | None = None,
     memory: ScreenMemory | None = None,
+    history: HistoryFeed | None = None,
 ) -> WallboardApp:
     """The app on a client: the live model and the supervisor wired as the contracts say.
 
@@ -308,6 +320,7 @@ def build_app(
         profile=profile,
         slow_interval=slow_interval,
         tz=tz,
+        history=history,
     )
     audit = audit if audit is not None else AuditLog()
     supervisor = supervisor_for(client, settings, audit=audit, registry=registry, profile=profile)
@@ -320,6 +333,7 @@ def build_app(
         profile=profile,
         tz=tz,
         server_now=floor.server_now,
+        history=history,
     )
     return floor_app(
         floor, supervisor, settings, clock=clock, tz=tz, themes=themes, memory=memory, desk=desk

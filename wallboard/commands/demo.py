@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     from wallboard.api.client import WallboardClient
+    from wallboard.commands.report import history_feed
     from wallboard.live.audit import AuditLog
     from wallboard.live.campaigns import CampaignRegistry
     from wallboard.settings import load_settings
@@ -88,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         ):
             track_demo_campaigns(sim, registry)
             client = WallboardClient(url, sim.appid, sim.accesskey)
+            # The demo's calls go to a scratch history store, never into the user's.
+            history = history_feed(Path(scratch) / "history.sqlite3", tz=sim.tz, source=url)
             # The dashboard runs on this machine's clock, as it does on a real server: the
             # live model learns the simulated floor's clock from the times in its answers
             # (reqtime/rsptime), and reads "today", time in state, the campaigns' bills and
@@ -100,8 +103,13 @@ def run(args: argparse.Namespace) -> int:
                 tz=sim.tz,
                 themes=themes,
                 memory=ScreenMemory.default(),
+                history=history,
             )
-            return asyncio.run(serve(app, client))
+            try:
+                return asyncio.run(serve(app, client))
+            finally:
+                if history is not None:
+                    history.close()
 
 
 def demo_problem(args: argparse.Namespace) -> str | None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from wallboard.live.history.feed import HistoryFeed
     from wallboard.live.history.store import HistoryStore
+    from wallboard.settings import Settings
 
 EXIT_DONE = 0
 EXIT_FAILED = 1
@@ -141,7 +142,7 @@ def _settings(
             raise ConfigError(f"--tz {zone!r} is not a time zone name") from None
     else:
         tz = settings.profile.tz if settings.profile is not None else None
-    where: str | Path = getattr(args, "db", None) or default_path(data_dir())
+    where: str | Path = getattr(args, "db", None) or settings.history.db or default_path(data_dir())
     if isinstance(where, Path) and not where.exists():
         raise ConfigError(
             f"no history store at {where}: the dashboard writes it as it runs (or give --db)"
@@ -214,4 +215,20 @@ def history_feed(
     return HistoryFeed(store)
 
 
-__all__ = ["add_parser", "history_feed", "period", "run"]
+def open_history(settings: Settings) -> HistoryFeed | None:
+    """The history feed of the settings' store for a live model (the dashboard's, the
+    collector's, `status`'s); None when `[history] enabled = false` or it cannot be opened
+    (said on stderr). Its calls are told apart from another account's by the profile."""
+    if not settings.history.enabled:
+        return None
+    profile = settings.profile
+    return history_feed(
+        settings.history.db or None,
+        tz=profile.tz if profile is not None else None,
+        source=f"{profile.url}|{profile.appid}" if profile is not None else "",
+        bill_days=settings.history.bill_days,
+        keep_days=settings.history.keep_days,
+    )
+
+
+__all__ = ["add_parser", "history_feed", "open_history", "period", "run"]

@@ -106,6 +106,7 @@ class SeededFloor:
             queues=queues,
             registry=registry,
             clock=lambda: self.now,
+            server_clock=self.sim.now,  # stopped: the same second whatever the host's load
             fast_interval=3600.0,
             read_only=read_only,
             tz=dt.UTC,

@@ -27,6 +27,7 @@ from wallboard.commands.options import (
     add_queues_option,
     command_line,
 )
+from wallboard.commands.report import open_history
 from wallboard.config import ConfigError
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
     from wallboard.api.client import WallboardClient
     from wallboard.live.campaigns import CampaignRegistry
+    from wallboard.live.history.feed import HistoryFeed
     from wallboard.live.names import AgentNames
     from wallboard.live.snapshot import FloorSnapshot
     from wallboard.live.status import FloorStatus
@@ -92,9 +94,21 @@ def run(args: argparse.Namespace) -> int:
     registry = CampaignRegistry.default()
     if registry.problem:
         print(f"wallboard status: warning: {registry.problem}", file=sys.stderr)
-    snapshot = asyncio.run(
-        poll_once(client, profile, registry, settings.queues, names=agent_names(settings))
-    )
+    history = open_history(settings)
+    try:
+        snapshot = asyncio.run(
+            poll_once(
+                client,
+                profile,
+                registry,
+                settings.queues,
+                names=agent_names(settings),
+                history=history,
+            )
+        )
+    finally:
+        if history is not None:
+            history.close()
     status = report(snapshot, profile, settings.queues, now=time.time())
     if as_json or not status.stale:  # a person needs the reason once, on stderr
         _print(status, as_json, agents=bool(getattr(args, "agents", False)))
@@ -121,6 +135,7 @@ async def poll_once(
     *,
     catch_up: float = CATCH_UP_SECONDS,
     names: AgentNames | None = None,
+    history: HistoryFeed | None = None,
 ) -> FloorSnapshot:
     """One poll of a live model built as the dashboard builds it, and as many more as it
     takes (within `catch_up` seconds) to read the day's bills in full: a busy day is more
@@ -139,6 +154,7 @@ async def poll_once(
         profile=profile.name or None,
         tz=profile.tz,
         names=names,
+        history=history,
         fast_interval=CATCH_UP_PAUSE,  # while catching up, the next bills are due at once
     )
     async with client:

@@ -48,7 +48,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from wallboard.api.call_states import CallStates
 from wallboard.api.errors import ApiError
@@ -93,6 +93,9 @@ from wallboard.live.states import (
     X_RINGING,
 )
 from wallboard.live.words import describe_failure
+
+if TYPE_CHECKING:
+    from wallboard.live.history.feed import HistoryFeed
 
 log = logging.getLogger("wallboard.live")
 
@@ -162,10 +165,16 @@ class LiveFloor:
         max_backoff: float = MAX_BACKOFF,
         names: AgentNames | None = None,
         call_sweep: int = CALL_SWEEP,
+        history: HistoryFeed | None = None,
+        server_clock: Callable[[], float] | None = None,
     ) -> None:
         if fast_interval <= 0 or slow_interval <= 0 or bills_interval <= 0:
             raise ValueError("poll intervals must be positive")
         self._client = client
+        # The history store (None: no 24-hour and 30-day windows) sees every page of bills
+        # the reader reads, on its way, and each new snapshot.
+        self.history = history
+        self._bill_source: BillSource = client if history is None else history.bill_source(client)
         self.scope: tuple[str, ...] | None = (
             tuple(q.strip() for q in queues if q.strip()) or None if queues else None
         )
@@ -204,10 +213,16 @@ class LiveFloor:
         # Server time minus `clock()`; known once an answer told the server's time.
         self._offset = 0.0
         self._offset_known = False
+        # The server's clock when it is known outright rather than learnt from answers'
+        # whole-second stamps: a simulator in this process with its clock stopped (the
+        # screenshots), whose time the host's clock does not follow.
+        self._server_clock = server_clock
         self._fast_took = 0.0  # how long the last good fast read took (on `clock`)
         self._failing_since: float | None = None  # when the failing fast cycles began
         self._slow_logged = self._bills_logged = False  # their failing streak was logged
         self._finished: list[tuple[TrackedTask, CallFigures, Trend]] = []
+        if history is not None:
+            history.clock = self.server_now
         self._floor_trend: tuple[tuple[int, int], Trend] = ((-1, -1), Trend())
         self._campaigns_key: tuple[object, ...] | None = None
         self._campaigns: tuple[CampaignView, ...] = ()
@@ -283,6 +298,8 @@ class LiveFloor:
         tasks = self.registry.tasks() if self.registry is not None else ()
         numbers = self._numbers_of(tasks)
         campaigns = {task.taskid: self._keys_of(task) for task in tasks}
+        if self.history is not None:
+            self.history.follow(campaigns, {task.taskid: task.assigned_to for task in tasks})
         if self._bills.follow(numbers, campaigns) and self._bills.recounting:
             self._bills_due = min(self._bills_due, now)  # count the new numbers back now
         slow = self._slow() if now >= self._slow_due else None
@@ -316,12 +333,18 @@ class LiveFloor:
         for reading in fresh:
             reading.read_at = taken_at  # the durations are those of this moment
         self._publish(agents, calls, taken_at, tasks)
+        if self.history is not None:  # the windows' figures; never raises
+            self._snapshot = await self.history.after_cycle(self._snapshot)
         self._report_dialling()
 
     def _learn_clock(self) -> None:
         """Take the server's clock from the client (which settles it over its answers'
         whole-second stamps) as an offset from `clock`: measured through `time.time()`, the
         host clock the client's offset is from, so that it holds whatever `clock` is."""
+        if self._server_clock is not None:
+            self._offset = self._server_clock() - self._clock()
+            self._offset_known = True
+            return
         told = self._client.server_offset
         if told is None:
             return
@@ -440,7 +463,7 @@ class LiveFloor:
         here, offset = self._clock(), self._offset
         since = [task.bills_since + offset for task in tasks if _holds_the_window(task, here)]
         try:
-            await self._bills.read(self._client, here + offset, since)
+            await self._bills.read(self._bill_source, here + offset, since)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

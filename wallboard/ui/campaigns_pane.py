@@ -28,6 +28,7 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from wallboard.live.history.words import window_level, windows_text
 from wallboard.live.snapshot import CampaignStatus, CampaignView, FloorSnapshot
 from wallboard.ui.faces import clean, fit, progress_bar, rate_text
 from wallboard.ui.floor_header import abandon_level
@@ -116,10 +117,19 @@ def abandon_pieces(view: CampaignView, level: int) -> list[Piece]:
     rate = rate_text(view.abandon_rate, finished)
     of = "of fin." if level >= LAST else "of finished"
     budget = "drop budget" if level == 0 else "budget"
-    return [
+    pieces: list[Piece] = [
         (f"abandon {rate} {of}", rate_class),
         (f" · {budget} {view.drop_budget}", "campaigns--text"),
     ]
+    # The rules' windows from the history store (none without one: nothing, not 0%).
+    windows = windows_text(view, short=level >= 2)
+    if windows is not None:
+        pieces.append((f" · {windows}", _WINDOW_CLASS[window_level(view)]))
+    return pieces
+
+
+#: The 30-day figure's colour: amber from 2.5%, red from 2.8% (before the 3% cap).
+_WINDOW_CLASS = {"": "campaigns--text", "-amber": "campaigns--amber", "-red": "campaigns--red"}
 
 
 def _cells_of(pieces: list[Piece]) -> int:

@@ -42,6 +42,11 @@ FIGURES = (
     ("dialled 9 (2 live)", "a campaign's numbers called, finished or in progress; live now"),
     ("answered 5 (2 talk)", "its finished calls answered plus those talking now"),
     ("% of finished", "a campaign's abandon rate: drops over its finished calls answered"),
+    (
+        "24 h 2.1% (14 left)",
+        "over the last 24 hours (30 d: 30 days), from the history store: drops that still fit "
+        "under 3%; 'over 6 h' when the store holds less. The simple test (answered, no agent)",
+    ),
     ("≥0:54", "time in state where the server gives no start: at least this long"),
     ("STALE 42 s ago", "a whole poll failed, or no new data for two refresh periods: dimmed"),
     ("no data yet", "no poll has succeeded yet: no figure is shown rather than zeros"),

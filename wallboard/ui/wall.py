@@ -41,6 +41,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Digits, Static
 
+from wallboard.live.history.words import windows_text
 from wallboard.live.snapshot import (
     AgentState,
     CampaignStatus,
@@ -302,9 +303,13 @@ def campaign_figures(view: CampaignView, snapshot: FloorSnapshot) -> BlockFigure
     # The abandon rate is over finished calls: a call in progress has not dropped yet.
     finished = view.finished_answered
     level = abandon_level(view.abandon_rate) if finished > 0 else ""
+    detail = f"{view.progress * 100:.0f}% dialled\ndrop budget {view.drop_budget}"
+    windows = windows_text(view, short=True)  # the rules' windows, with a history store
+    if windows is not None:
+        detail += f"\n{windows}"
     return BlockFigures(
         clean(view.name) or clean(view.taskid),
-        f"{view.progress * 100:.0f}% dialled\ndrop budget {view.drop_budget}",
+        detail,
         counts[AgentState.IDLE] if counts else None,
         counts[AgentState.TALKING] if counts else None,
         counts[AgentState.PAUSED] if counts else None,

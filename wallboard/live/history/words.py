@@ -23,10 +23,10 @@ def _one(
 ) -> str:
     shown = "–" if rate is None else f"{rate * 100:.1f}%"
     parts = [] if budget is None or rate is None else [f"{budget} left"]
-    if held is not None and held < span:
-        parts.append(f"over {counted_text(held)}")
-    if short:
-        return f"{name} {shown}"
+    over = f"over {counted_text(held)}" if held is not None and held < span else ""
+    if short:  # the rate, and how long it is over where that is short of the window
+        return f"{name} {shown}" + (f" ({over})" if over else "")
+    parts += [over] if over else []
     return f"{name} {shown}" + (f" ({', '.join(parts)})" if parts else "")
 
 
@@ -35,6 +35,10 @@ def windows_text(view: CampaignView, *, short: bool = False) -> str | None:
     which is not 0%). `short`: the rates alone, for a narrow line."""
     if view.counted_over_24h is None and view.counted_over_30d is None:
         return None
+    held = view.counted_over_30d
+    if held is not None and held < HOURS_24 and view.abandon_24h == view.abandon_30d:
+        # The store is younger than a day: both windows hold the same calls, said once.
+        return _one("24 h = 30 d", view.abandon_30d, view.budget_30d, held, HOURS_24, short)
     day = _one("24 h", view.abandon_24h, view.budget_24h, view.counted_over_24h, HOURS_24, short)
     month = _one("30 d", view.abandon_30d, view.budget_30d, view.counted_over_30d, DAYS_30, short)
     return f"{day} · {month}"
