@@ -3,7 +3,11 @@
     python -m screenshots.make        (from the repository's root)
 
 Each picture is the seeded demo floor (simulator seed 7, five simulated minutes in, clock
-stopped), so running this again gives the same pictures unless the screen changed.
+stopped), so running this again gives the same pictures unless the screen changed. Then
+`report.png`: `wallboard report --html` over 30 generated days of history (the history
+benchmark's store), as Debian's headless Chromium draws the page. The browser view's
+picture (`browser.png`) comes from its test: `WALLBOARD_SCREENSHOTS=1 pytest
+tests/test_serve_browser.py`.
 """
 
 from __future__ import annotations
@@ -62,7 +66,29 @@ def main() -> int:
         target = HERE / f"{shot.name}.svg"
         target.write_text(svg, encoding="utf-8")
         print(f"wrote {target.relative_to(HERE.parent)}")
+    report_picture(HERE / "report.png")
+    print("wrote screenshots/report.png")
     return 0
+
+
+def report_picture(target: Path) -> None:
+    """The report page of a month of history, drawn by headless Chromium."""
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium")
+    if browser is None:
+        raise SystemExit("report.png needs Debian's chromium (apt-get install chromium)")
+    with tempfile.TemporaryDirectory(prefix="wallboard-report-") as scratch:
+        store, page = Path(scratch) / "history.sqlite3", Path(scratch) / "report.html"
+        history = ["benchmarks.bench_history", "--days", "30", "--agents", "60", "--keep", scratch]
+        subprocess.run([sys.executable, "-m", *history], check=True, capture_output=True)
+        report = ["report", "--db", str(store), "--tz", "UTC", "--by", "campaign"]
+        report += ["--from", "2026-01-01", "--to", "2026-01-30", "--html", str(page)]
+        subprocess.run([sys.executable, "-m", "wallboard.cli", *report], check=True)
+        headless = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+        shot = [f"--screenshot={target}", "--window-size=1200,1400", page.as_uri()]
+        subprocess.run([browser, *headless, *shot], check=True, capture_output=True)
 
 
 if __name__ == "__main__":
