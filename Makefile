@@ -22,8 +22,8 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest -q
-	$(VENV)/bin/pytest -q --drift 0.2 tests/test_api_*.py tests/test_live_*.py \
+	$(VENV)/bin/pytest -q -n auto
+	$(VENV)/bin/pytest -q -n auto --drift 0.2 tests/test_api_*.py tests/test_live_*.py \
 		tests/test_ui_live.py tests/test_ui_no_data.py tests/test_status.py
 
 bench: $(STAMP)
