@@ -48,8 +48,11 @@ class WindowFigure:
         return self.totals.strict_rate
 
     @property
-    def budget(self) -> int:
-        """More drops that fit under 3% of the calls answered in the window."""
+    def budget(self) -> int | None:
+        """More drops that fit under 3% of the calls answered in the window; None when
+        nothing was answered (no data, which is not a budget of 0)."""
+        if self.totals.answered <= 0:
+            return None
         return drop_budget(self.totals.answered, self.totals.abandoned)
 
 
