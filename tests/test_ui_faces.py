@@ -209,12 +209,14 @@ def test_abandon_rate_is_amber_near_and_red_over_three_percent() -> None:
 @pytest.mark.parametrize("width", [48, 80, 120])
 def test_a_campaign_tracked_without_its_numbers_says_so_not_zero_left(width: int) -> None:
     """`wallboard track` without --numbers: the pane cannot know the progress, so it says
-    "numbers not known" rather than a fake "0% 0 left"."""
-    view = campaign(total=0, dialled=12, remaining=0)
+    "numbers not known" rather than a fake "0% 0 left"; and its calls are told apart by
+    their numbers, so it shows no figure at all rather than "dialled 0", and says how to
+    give the numbers."""
+    view = campaign(total=0, dialled=0, answered=0, dropped=0, remaining=0)
     lines = campaign_lines(view, width, selected=False)
     joined = " ".join("".join(text for text, _style in line) for line in lines)
-    assert "numbers not known" in joined
-    assert "0 left" not in joined
+    assert "numbers not known" in joined and "no figures" in joined
+    assert "0 left" not in joined and "dialled" not in joined and "abandon" not in joined
 
 
 @pytest.mark.parametrize("width", [20, 48, 50, 70, 80, 120])

@@ -119,7 +119,8 @@ def abandon_pieces(view: CampaignView, level: int) -> list[Piece]:
     budget = "drop budget" if level == 0 else "budget"
     pieces: list[Piece] = [
         (f"abandon {rate} {of}", rate_class),
-        (f" · {budget} {view.drop_budget}", "campaigns--text"),
+        # No finished call answered: no budget yet either (no data, not 0).
+        (f" · {budget} {view.drop_budget if finished > 0 else '–'}", "campaigns--text"),
     ]
     # The rules' windows from the history store (none without one: nothing, not 0%).
     windows = windows_text(view, short=level >= 2)
@@ -221,6 +222,8 @@ def campaign_lines(
             width,
             name_class,
         )
+        if view.total <= 0:
+            return [first, unknown_numbers_row(view, width)]
         if not split:
             # Figures on one line, in the longest words that leave the strip two hours:
             # a line saved is a row of tiles. The strip takes what the figures leave.
@@ -243,7 +246,7 @@ def campaign_lines(
         drops = figure_lines(view, width)[1]
         return [first, _row(calls, strip, width, "campaigns--text"), drops]
     bar_cells = max(4, width - cell_len(progress) - 2)
-    return [
+    heading = [
         _row([(marker + name, name_class)], [status], width, name_class),
         _row(
             [("  " + progress, "campaigns--text")],
@@ -251,6 +254,11 @@ def campaign_lines(
             width,
             "campaigns--text",
         ),
+    ]
+    if view.total <= 0:
+        return [*heading, unknown_numbers_row(view, width)]
+    return [
+        *heading,
         *figure_lines(view, width),
         *(
             [_row(strip, [], width, "campaigns--text")]
@@ -258,6 +266,13 @@ def campaign_lines(
             else []
         ),
     ]
+
+
+def unknown_numbers_row(view: CampaignView, width: int) -> list[Piece]:
+    """In place of the figures of a task tracked without its numbers: its calls are told
+    apart by their numbers, so every figure would read 0 where it is not known at all."""
+    text = f"  no figures: its numbers are not known (wallboard track {view.taskid} --numbers FILE)"
+    return _row([(text, "campaigns--dim")], [], width, "campaigns--text")
 
 
 #: A campaign's figures but for its calls in progress (`finished_*` instead of the figures

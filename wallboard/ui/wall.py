@@ -303,7 +303,8 @@ def campaign_figures(view: CampaignView, snapshot: FloorSnapshot) -> BlockFigure
     # The abandon rate is over finished calls: a call in progress has not dropped yet.
     finished = view.finished_answered
     level = abandon_level(view.abandon_rate) if finished > 0 else ""
-    detail = f"{view.progress * 100:.0f}% dialled\ndrop budget {view.drop_budget}"
+    budget = view.drop_budget if finished > 0 else "–"  # no data, not 0
+    detail = f"{view.progress * 100:.0f}% dialled\ndrop budget {budget}"
     windows = windows_text(view, short=True)  # the rules' windows, with a history store
     if windows is not None:
         detail += f"\n{windows}"
