@@ -220,7 +220,9 @@ def viewer_app(
     floor = SharedFloor(redis, keys, clock=clock, read_only=read_only)
     client = SharedFloorClient(redis, keys, read_only=read_only, who=who)
     supervisor = supervisor_for(client, settings, audit=audit, profile=keys.profile)
-    return floor_app(floor, supervisor, settings, clock=clock, themes=themes, memory=memory)
+    # The wall's clock in the server's zone, where this viewer's config names the profile's.
+    tz = settings.profile.tz if settings.profile is not None else None
+    return floor_app(floor, supervisor, settings, clock=clock, tz=tz, themes=themes, memory=memory)
 
 
 async def serve_viewer(app: WallboardApp, redis: Redis) -> int:
