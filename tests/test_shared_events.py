@@ -79,3 +79,15 @@ def test_callbacks_read_as_the_documents_and_the_simulator_write_them() -> None:
         "8001", number="1380", billsec=30
     )
     assert bill_event({"extnumber": "8001"}) is None
+
+
+def test_the_customers_leg_ringing_leaves_a_talking_agent_talking() -> None:
+    """An API call rings the agent first, then the customer: the customer's leg's ring
+    (`isbleg` true) is not the agent's phone ringing again."""
+    talking = apply_event(floor(), CallEvent("8002", "answer", number="13800000002"), NOW)
+    assert apply_event(talking, CallEvent("8002", "ring", bleg=True), NOW + 1) is talking
+    rung = apply_event(talking, CallEvent("8002", "ring"), NOW + 1)  # the agent's own leg
+    assert states(rung, "8002") == [AgentState.RINGING]
+    assert call_event({"extnumber": "8002", "status": "ring", "isbleg": "true"}) == CallEvent(
+        "8002", "ring", bleg=True
+    )

@@ -428,7 +428,13 @@ async def test_a_call_event_reaches_every_viewer_before_the_next_poll(
         with serve_in_thread(sim) as url:
             rig = Rig(sim, url, redis_server, tmp_path)
             try:
-                collector = rig.collector(refresh=30.0)  # no second poll during the test
+                from wallboard.commands.report import history_feed
+                from wallboard.live.campaigns import phone_key
+
+                history = history_feed(tmp_path / "history.sqlite3", tz=sim.tz, source="sim")
+                assert history is not None
+                # No second poll during the test: what the history learns, it learns from events.
+                collector = rig.collector(refresh=30.0, history=history)
                 client = rig.clients[-1]
                 company.append(lambda: client.company_code)
                 handlers.append(collector.on_event)
@@ -469,5 +475,19 @@ async def test_a_call_event_reaches_every_viewer_before_the_next_poll(
                 )
                 assert rig.stats()["services"]["App.Sip_Queue.GetQueueSipStatus"] == polls
                 assert all(v.version == collector.version for v in viewers)
+                # Each agent's own leg answering told the history store when the agent joined
+                # (the 2-second test), a customer leg's did not.
+                joined = [e for e in calls if e.status == ANSWER and not e.bleg and e.number]
+                assert joined, "no agent answered a call in 20 simulated seconds"
+                connects = history.store.connects
+                await eventually(
+                    lambda: all(
+                        connects.connected(phone_key(e.number), 0.0, sim.now()) is not None
+                        for e in joined
+                    ),
+                    5,
+                    "the agents' joins in the history store",
+                )
+                history.close()
             finally:
                 await rig.close()

@@ -218,14 +218,16 @@ def history_feed(
 def open_history(settings: Settings) -> HistoryFeed | None:
     """The history feed of the settings' store for a live model (the dashboard's, the
     collector's, `status`'s); None when `[history] enabled = false` or it cannot be opened
-    (said on stderr). Its calls are told apart from another account's by the profile."""
+    (said on stderr). Its calls are told apart from another account's by the appid."""
     if not settings.history.enabled:
         return None
     profile = settings.profile
     return history_feed(
         settings.history.db or None,
         tz=profile.tz if profile is not None else None,
-        source=f"{profile.url}|{profile.appid}" if profile is not None else "",
+        # The account, not the route to it: two collectors that write the server's address
+        # differently (a trailing slash, an IP) must still count each bill once.
+        source=profile.appid if profile is not None else "",
         bill_days=settings.history.bill_days,
         keep_days=settings.history.keep_days,
     )

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Protocol
 import orjson
 
 from wallboard.live.shared import codec
-from wallboard.live.shared.events import LiveEvent, apply_event
+from wallboard.live.shared.events import ANSWER, CallEvent, LiveEvent, apply_event
 from wallboard.live.shared.keys import FloorKeys
 from wallboard.live.shared.lock import RENEW_EVERY, CollectorLock
 from wallboard.live.shared.requests import RequestDesk
@@ -43,6 +43,8 @@ from wallboard.live.snapshot import FloorSnapshot
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+
+    from wallboard.live.history.feed import HistoryFeed
 
 log = logging.getLogger("wallboard.live.shared")
 
@@ -63,6 +65,9 @@ class PolledFloor(Protocol):
     def next_delay(self) -> float: ...
 
     def server_now(self) -> float: ...
+
+    @property
+    def history(self) -> HistoryFeed | None: ...
 
 
 def version_of(entry_id: bytes | str) -> int:
@@ -130,6 +135,7 @@ class Collector:
             return
         if self._polling_since is not None:
             self._during_poll.append(event)
+        self._note_agent_joined(event)
         changed = apply_event(self._current, event, self.floor.server_now())
         if changed is self._current:
             return
@@ -137,6 +143,21 @@ class Collector:
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.ensure_future(self._flush())
             self._flushing.add_done_callback(_log_failure)
+
+    def _note_agent_joined(self, event: LiveEvent) -> None:
+        """An agent's own leg answered: when the agent joined the customer, to the second,
+        for the 2-second test of the history store (polling sees it later, or not at all)."""
+        history = self.floor.history
+        if (
+            history is None
+            or not isinstance(event, CallEvent)
+            or event.status != ANSWER
+            or event.bleg
+            or not event.number
+        ):
+            return
+        joined = asyncio.ensure_future(history.agent_joined(event.number, self.floor.server_now()))
+        joined.add_done_callback(_log_failure)
 
     async def _flush(self) -> None:
         """Publish the events applied since the last publication (one change for a burst)."""
@@ -163,13 +184,20 @@ class Collector:
         self._loop = asyncio.get_running_loop()
         stopping = asyncio.ensure_future(stop.wait())
         stopping.add_done_callback(lambda _: self._wake.set())
+        failing = False  # Redis is failing: said once a streak, not every second
         try:
             while not stop.is_set():
                 try:
-                    if await self.lock.acquire():
+                    acquired = await self.lock.acquire()
+                    if failing:
+                        log.warning("shared floor %s: Redis answers again", self.keys.base)
+                        failing = False
+                    if acquired:
                         await self._lead(stop)
                 except RedisError as exc:
-                    log.warning("shared floor %s: Redis: %s", self.keys.base, exc)
+                    if not failing:
+                        log.warning("shared floor %s: Redis: %s", self.keys.base, exc)
+                    failing = True
                 self.leading = False
                 await asyncio.wait({stopping}, timeout=self._renew_every)
         finally:

@@ -39,6 +39,7 @@ class CallEvent:
     status: str  # ring / answer / hangup
     number: str = ""
     uuid: str = ""
+    bleg: bool = False  # the documents' `isbleg`: "false" is the agent's own leg
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ def call_event(data: Mapping[str, Any]) -> CallEvent | None:
         status=status,
         number=_text(data.get("callee")),
         uuid=_text(data.get("uuid")),
+        bleg=_text(data.get("isbleg")).lower() == "true",
     )
 
 
@@ -121,7 +123,9 @@ def _agent_after(agent: AgentView, queue: QueueView, event: LiveEvent, now: floa
             return agent
         return _off_the_call(agent, queue, now)
     if event.status == RING:
-        if agent.state is AgentState.RINGING:
+        # The customer's leg ringing (`isbleg` true) while the agent is already on the call
+        # (an API call: the agent first, then the customer) leaves the agent talking.
+        if agent.state is AgentState.RINGING or (event.bleg and agent.state is AgentState.TALKING):
             return agent
         number = event.number or None
         return replace(agent, state=AgentState.RINGING, since=now, number=number, at_least=True)

@@ -175,6 +175,7 @@ class SharedFloorClient:
     async def ask(self, call: str, args: Args, *, request_id: str | None = None) -> object:
         """Send one request and wait for its outcome: the answer, or the error raised."""
         from redis.exceptions import RedisError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
 
         if self.read_only:
             raise errors.ConnectError("this viewer is read-only", service=call)
@@ -194,6 +195,12 @@ class SharedFloorClient:
                 maxlen=REQUESTS_KEPT,
                 approximate=True,
             )
+        except RedisTimeoutError as exc:
+            # The request may sit in the socket and reach Redis when it answers again: it
+            # may yet be sent, so it is not "nothing was sent".
+            raise errors.OutcomeUnknown(
+                f"the shared floor's Redis did not answer: {exc}", service=call
+            ) from None
         except RedisError as exc:
             raise errors.ConnectError(f"the shared floor's Redis: {exc}", service=call) from None
         try:
