@@ -4,8 +4,10 @@ store that fails costing the windows only."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -80,6 +82,36 @@ async def test_a_failing_store_costs_the_windows_only(
     assert filled.campaigns[0].abandon_24h is None  # no figure rather than a wrong one
     assert feed.error is not None and feed.error.startswith("history store ")
     assert sum("history store" in r.getMessage() for r in caplog.records) == 1  # once
+
+
+async def test_a_busy_store_does_not_hold_the_floor_up(feed: HistoryFeed, tmp_path: Path) -> None:
+    await feed.fold(BillPage(bills=[bill(1, T0, number="15550001", answer_after=2)]))
+    shot = snapshot(T0 + 600, agent("8001", AgentState.IDLE))
+    shot = type(shot)(
+        taken_at=shot.taken_at, queues=shot.queues, campaigns=(view("T1"), view("T2"))
+    )
+    assert (await feed.after_cycle(shot)).campaigns[0].dropped_24h == 1
+    # Another writer holds the store's write lock: the next page's fold waits for it ...
+    other = sqlite3.connect(tmp_path / "history.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    page = BillPage(bills=[bill(2, T0 + 60, number="15550001", answer_after=2)])
+    folding = asyncio.create_task(feed.fold(page))
+    for _ in range(100):
+        if feed.busy:
+            break
+        await asyncio.sleep(0)
+    assert feed.busy
+    # ... and the cycle does not: it comes back at once with the last figures.
+    filled = await asyncio.wait_for(feed.after_cycle(shot), timeout=2)
+    assert not folding.done()
+    first, second = filled.campaigns
+    assert (first.answered_24h, first.dropped_24h, first.abandon_24h) == (1, 1, 1.0)
+    assert second.answered_24h == 0 and second.abandon_24h is None
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(folding, timeout=10)
+    assert (await feed.after_cycle(shot)).campaigns[0].dropped_24h == 2
+    assert feed.error is None
 
 
 async def test_an_extension_event_times_the_agent(feed: HistoryFeed) -> None:

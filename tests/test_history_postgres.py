@@ -11,8 +11,9 @@ from collections.abc import Iterator
 import pytest
 from test_history_helpers import UTC, bill, postgres_server
 
-from wallboard.live.history.dialect import StoreError
+from wallboard.live.history.dialect import StoreError, redact
 from wallboard.live.history.fold import CAMPAIGN, FLOOR, Attribution
+from wallboard.live.history.schema import SCHEMA_VERSION
 from wallboard.live.history.store import HistoryStore
 from wallboard.live.history.windows import RuleWindows
 
@@ -33,24 +34,55 @@ def store_at(url: str, writer: str = "") -> HistoryStore:
 def test_the_schema_and_a_restart_on_postgres(postgres_url: str) -> None:
     store = store_at(postgres_url)
     assert store.db.name == "postgres"
-    assert store.db.execute("SELECT version FROM schema_version") == [(1,)]
+    assert store.db.execute("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
     attribution = Attribution({"T1": ["15550001"]})
     bills = [
         bill(i, T0 + i, number="15550001", answer_after=1, ext="" if i % 4 else "8001")
         for i in range(1, 41)
     ]
     assert store.fold(bills[:20], attribution, now=T0 + DAY) == 20
+    assert store.fold(bills[20:30], Attribution(), now=T0 + DAY) == 10  # T1 not yet tracked
     store.close()
     again = store_at(postgres_url)  # migrations run again: nothing changes
-    assert again.fold(bills, attribution, now=T0 + DAY) == 20
+    assert again.fold(bills, attribution, now=T0 + DAY) == 10
+    assert again.fold(bills, attribution, now=T0 + DAY) == 0
     campaign = again.totals(CAMPAIGN, T0, T0 + DAY)["T1"]
     assert (campaign.answered, campaign.abandoned, campaign.agent_answered) == (40, 30, 10)
+    assert again.totals(FLOOR, T0, T0 + DAY)[""].answered == 40
     windows = RuleWindows(again).campaigns(["T1"], T0 + 3600)
     assert windows["T1"].day.totals.abandoned == 30
     again.db.execute("DELETE FROM bills")
+    again.db.execute("DELETE FROM campaign_bills")
     again.db.execute("DELETE FROM aggregates")
     again.db.execute("DELETE FROM meta")
     again.close()
+
+
+def test_a_busy_server_is_given_up_on_in_seconds(postgres_url: str) -> None:
+    store = store_at(postgres_url)
+    settings = [
+        store.db.execute(f"SHOW {name}")[0][0] for name in ("statement_timeout", "lock_timeout")
+    ]
+    assert settings == ["5s", "5s"]
+    asked = store.db._db.info.get_parameters()  # type: ignore[attr-defined]  # what libpq was given
+    assert (asked["keepalives"], asked["keepalives_idle"], asked["connect_timeout"]) == (
+        "1",
+        "10",
+        "5",
+    )
+    store.close()
+
+
+def test_a_password_in_the_url_never_reaches_a_message() -> None:
+    assert redact("postgresql://wb:s3cret@db/h") == "postgresql://wb:***@db/h"
+    assert redact("postgresql://wb@db/h?password=s3cret") == "postgresql://wb@db/h?password=***"
+    assert (
+        redact("postgres://db/h?sslmode=require&PASSWORD=s3cret&user=wb")
+        == "postgres://db/h?sslmode=require&PASSWORD=***&user=wb"
+    )
+    with pytest.raises(StoreError) as caught:
+        HistoryStore("postgresql://wb@127.0.0.1:1/none?password=s3cret")
+    assert "s3cret" not in str(caught.value) and "password=***" in str(caught.value)
 
 
 def test_two_collectors_folding_the_same_bills_count_each_once(postgres_url: str) -> None:
@@ -59,16 +91,19 @@ def test_two_collectors_folding_the_same_bills_count_each_once(postgres_url: str
         for i in range(1, 1201)
     ]
     collectors = [store_at(postgres_url, "a"), store_at(postgres_url, "b")]
+    # T1 holds every number; collector "b" tracks it, "a" not yet: each bill counts once
+    # for the floor and once for T1, whoever reads it first.
+    tracked = Attribution({"T1": [f"1555{i:04d}" for i in range(1, 1201)]})
     folded: list[int] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
     start = threading.Barrier(2)
 
-    def collect(store: HistoryStore, batches: list[list]) -> None:
+    def collect(store: HistoryStore, batches: list[list], attribution: Attribution) -> None:
         start.wait(timeout=30)
         try:
             for batch in batches:
-                n = store.fold(batch, now=T0 + DAY)
+                n = store.fold(batch, attribution, now=T0 + DAY)
                 with lock:
                     folded.append(n)
         except BaseException as exc:  # reported below, with the thread's error
@@ -77,8 +112,8 @@ def test_two_collectors_folding_the_same_bills_count_each_once(postgres_url: str
     first = [bills[i : i + 100] for i in range(0, 1200, 100)]
     second = [bills[i : i + 150] for i in reversed(range(0, 1200, 150))]
     threads = [
-        threading.Thread(target=collect, args=(collectors[0], first)),
-        threading.Thread(target=collect, args=(collectors[1], second)),
+        threading.Thread(target=collect, args=(collectors[0], first, Attribution())),
+        threading.Thread(target=collect, args=(collectors[1], second, tracked)),
     ]
     for thread in threads:
         thread.start()
@@ -88,6 +123,9 @@ def test_two_collectors_folding_the_same_bills_count_each_once(postgres_url: str
     assert sum(folded) == 1200
     floor = collectors[1].totals(FLOOR, T0, T0 + DAY)[""]
     assert (floor.dialled, floor.answered, floor.abandoned) == (1200, 1200, 400)
+    assert collectors[0].fold(bills, tracked, now=T0 + DAY) == 0  # "a" tracks T1 now
+    campaign = collectors[0].totals(CAMPAIGN, T0, T0 + DAY)["T1"]
+    assert (campaign.dialled, campaign.answered, campaign.abandoned) == (1200, 1200, 400)
     for store in collectors:
         store.close()
 

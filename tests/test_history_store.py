@@ -12,6 +12,7 @@ from test_history_helpers import UTC, agent, bill, snapshot
 
 from wallboard.live.history.dialect import StoreError
 from wallboard.live.history.fold import AGENT, CAMPAIGN, FLOOR, QUEUE, Attribution
+from wallboard.live.history.schema import SCHEMA_VERSION
 from wallboard.live.history.store import HistoryStore
 from wallboard.live.history.windows import RuleWindows, counted_text
 from wallboard.live.snapshot import AgentState
@@ -128,14 +129,83 @@ def test_bills_older_than_the_window_are_not_folded_and_keys_are_pruned(tmp_path
 
 def test_the_schema_is_versioned_and_a_newer_store_is_refused(tmp_path: Path) -> None:
     store = open_store(tmp_path)
-    assert store.db.execute("SELECT version FROM schema_version") == [(1,)]
+    assert store.db.execute("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
     mode = store.db.execute("PRAGMA journal_mode")
     assert mode == [("wal",)]
+    # A writer waits 5 s at most for another's lock: then the feed keeps the last figures.
+    assert store.db.execute("PRAGMA busy_timeout") == [(5000,)]
     store.close()
     with sqlite3.connect(tmp_path / "history.sqlite3") as db:
         db.execute("UPDATE schema_version SET version = 99")
     with pytest.raises(StoreError, match="newer wallboard"):
         open_store(tmp_path)
+
+
+def test_a_bill_read_before_its_campaign_is_tracked_counts_for_it_once(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    now = T0 + HOUR
+    # The dashboard read the day before T1 was tracked: the floor counts, no campaign does.
+    assert store.fold(day_of_bills(T0), Attribution(), now=now) == 5
+    assert store.totals(CAMPAIGN, T0, now) == {}
+    # `track T1 --numbers f`: the reader reads the day back; the bills are not new ...
+    assert store.fold(day_of_bills(T0), ATTRIBUTION, now=now) == 0
+    campaigns = store.totals(CAMPAIGN, T0, now)
+    # ... yet each campaign counts its bills now, and the floor not again.
+    assert (campaigns["T1"].dialled, campaigns["T1"].answered, campaigns["T1"].abandoned) == (
+        3,
+        2,
+        1,
+    )
+    assert campaigns["T2"].dialled == 1
+    assert store.totals(FLOOR, T0, now)[""].dialled == 5
+    windows = RuleWindows(store).campaigns(["T1"], now)
+    assert windows["T1"].day.rate == pytest.approx(0.5)
+    store.close()
+    # Read again, after a restart, by a store that knows one more campaign: once each.
+    again = open_store(tmp_path)
+    more = Attribution({"T1": ["15550001", "15550002"], "T2": ["15550003"], "T3": ["15550001"]})
+    assert again.fold(day_of_bills(T0) * 2, more, now=now) == 0
+    campaigns = again.totals(CAMPAIGN, T0, now)
+    assert [campaigns[t].dialled for t in ("T1", "T2", "T3")] == [3, 1, 2]
+    assert again.totals(FLOOR, T0, now)[""].dialled == 5
+    # The pairs go with the bill keys, past the bill window.
+    assert again.db.execute("SELECT COUNT(*) FROM campaign_bills") == [(6,)]
+    again.prune(now + 9 * DAY)
+    assert again.db.execute("SELECT COUNT(*) FROM campaign_bills") == [(0,)]
+    again.close()
+
+
+def test_bills_folded_before_the_campaign_table_are_not_counted_twice(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    store.fold(day_of_bills(T0), ATTRIBUTION, now=T0 + HOUR)
+    store.close()
+    # As a store of the first schema was: no campaign pairs kept.
+    with sqlite3.connect(tmp_path / "history.sqlite3") as db:
+        db.execute("DROP TABLE campaign_bills")
+        db.execute("DELETE FROM meta WHERE name = 'campaign_bills_from'")
+        db.execute("UPDATE schema_version SET version = 1")
+    upgraded = open_store(tmp_path)
+    assert upgraded.fold(day_of_bills(T0), ATTRIBUTION, now=T0 + HOUR) == 0
+    assert upgraded.totals(CAMPAIGN, T0, T0 + HOUR)["T1"].dialled == 3  # not 6
+    # A bill first read after the upgrade: counted for its campaign, then once more when
+    # a new campaign holds its number.
+    later = bill(9, T0 + 600, number="15550001", answer_after=1)
+    assert upgraded.fold([later], Attribution(), now=T0 + HOUR) == 1
+    assert upgraded.fold([later], ATTRIBUTION, now=T0 + HOUR) == 0
+    assert upgraded.totals(CAMPAIGN, T0, T0 + HOUR)["T1"].dialled == 4
+    upgraded.close()
+
+
+def test_a_foreign_or_broken_store_is_one_clear_error(tmp_path: Path) -> None:
+    foreign = tmp_path / "foreign.sqlite3"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE schema_version (name TEXT, applied TEXT)")
+    with pytest.raises(StoreError, match=r"^the history store .*foreign.sqlite3 cannot be used: "):
+        HistoryStore(foreign)
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"not a database at all\n" * 200)
+    with pytest.raises(StoreError, match=r"garbage.sqlite3.*: file is not a database$"):
+        HistoryStore(garbage)
 
 
 def test_a_bad_location_is_one_clear_error(tmp_path: Path) -> None:
@@ -247,6 +317,26 @@ def test_paused_and_idle_seconds_seen_by_polling(tmp_path: Path) -> None:
     assert store.totals(AGENT, T0, T0 + HOUR)["8001"].paused_seconds == 20
     store.close()
     other.close()
+
+
+def test_two_processes_on_one_host_do_not_double_the_seen_seconds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wallboard.live.history.store as store_module
+
+    paused = agent("8001", AgentState.PAUSED)
+    stores = []
+    for pid in (101, 202):  # the dashboard and a collector: one host, two processes
+        monkeypatch.setattr(store_module.os, "getpid", lambda pid=pid: pid)
+        stores.append(open_store(tmp_path))
+    assert stores[0].writer != stores[1].writer and stores[0].writer.endswith(":101")
+    for store in stores:
+        for i in range(11):
+            store.observe(snapshot(T0 + 2 * i, paused))
+        store.flush(T0 + 600)
+    assert stores[0].totals(AGENT, T0, T0 + HOUR)["8001"].paused_seconds == 20
+    for store in stores:
+        store.close()
 
 
 def test_series_fills_every_step(tmp_path: Path) -> None:

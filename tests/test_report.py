@@ -108,6 +108,19 @@ def test_report_by_campaign_has_the_rules_windows(store_file: Path) -> None:
     assert report.column("counted_30d") == ["38 h"]  # held since day 1, 09:00
 
 
+def test_a_period_ending_later_than_now_counts_the_windows_up_to_now(store_file: Path) -> None:
+    store = HistoryStore(store_file, tz=UTC)
+    noon = DAY1 + DAY + 12 * 3600  # day 2 at noon; the period runs to day 3's midnight
+    report = build_report(store, DAY1, DAY1 + 2 * DAY, "campaign", now=noon)
+    assert report.column("counted_30d") == ["27 h"]  # day 1, 09:00 to now: not to midnight
+    assert report.column("abandon_24h") == [1 / 10]
+    # A period over before now: its own last second, as before (09:00 to 23:59:59).
+    assert build_report(store, DAY1, DAY1 + DAY, "campaign", now=noon).column("counted_30d") == [
+        "14 h"
+    ]
+    store.close()
+
+
 def test_csv_and_html_files_from_the_command(store_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "days.csv"
     assert (

@@ -112,6 +112,14 @@ async def test_keys_switch_rows_and_periods_and_esc_returns(reports: StoreReport
         assert app.screen.query_one("#floor", Label) is not None
 
 
+def test_today_counts_the_windows_up_to_the_server_now(reports: StoreReports) -> None:
+    today = reports.report("campaign", "today")
+    assert today.end == TODAY + DAY  # the period is the whole day ...
+    # ... its windows end at the server's now (15:00), not at tomorrow's midnight: held
+    # since yesterday 09:00, 30 hours.
+    assert today.column("counted_30d") == ["30 h", "30 h"]
+
+
 async def test_an_empty_period_says_so_on_screen(reports: StoreReports) -> None:
     reports.clock = lambda: NOW + 40 * DAY
     app = Host(reports)

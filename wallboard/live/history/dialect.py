@@ -7,7 +7,7 @@ transaction takes its lock: SQLite's `BEGIN IMMEDIATE` takes the database's one 
 at once (two writers queue instead of one failing half-way), Postgres' row locks on the
 primary keys do the same job per bill.
 
-No ORM: the store has four tables and a dozen statements; a mapping layer would hide the
+No ORM: the store has five tables and a dozen statements; a mapping layer would hide the
 one thing that matters here, the conflict clauses that make folding a bill idempotent.
 """
 
@@ -26,6 +26,11 @@ Value = int | float | str | None
 Row = tuple[Value, ...]
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+#: How long a store waits for another writer's lock, or for a server, before it gives up:
+#: a busy store costs the windows' figures for a cycle, never the floor.
+BUSY_SECONDS = 5.0
+_MS = int(BUSY_SECONDS * 1000)
 
 
 class StoreError(Exception):
@@ -66,7 +71,7 @@ class SQLiteDialect:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
-                str(path), isolation_level=None, check_same_thread=False, timeout=30.0
+                str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_SECONDS
             )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -118,7 +123,17 @@ class PostgresDialect:
 
         self.where = redact(url)
         try:
-            self._db = psycopg.connect(url, autocommit=True, connect_timeout=10)
+            self._db = psycopg.connect(
+                url,
+                autocommit=True,
+                connect_timeout=int(BUSY_SECONDS),
+                # A statement or a lock that waits longer fails (the feed keeps the last
+                # figures) rather than holding the store's worker thread; keepalives find a
+                # server gone without a word (a cable pulled) in seconds, not hours.
+                options=f"-c statement_timeout={_MS} -c lock_timeout={_MS}",
+                keepalives=1,
+                keepalives_idle=10,
+            )
         except psycopg.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise StoreError(f"cannot open the history store {self.where}: {first}") from exc
@@ -155,7 +170,8 @@ class PostgresDialect:
 
 def redact(url: str) -> str:
     """A database URL without its password, for messages and logs."""
-    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
+    url = re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
+    return re.sub(r"(password=)[^&\s]*", r"\1***", url, flags=re.IGNORECASE)
 
 
 def open_dialect(where: str | Path) -> SQLiteDialect | PostgresDialect:

@@ -11,7 +11,9 @@ gives each campaign view its windows' figures.
 
 The store's work runs in a worker thread (`asyncio.to_thread`): a Postgres across the
 network never holds the screen up. A store that fails (a full disk, a server gone) costs
-the windows' figures, never the floor: the error is kept (`error`) and logged once.
+the windows' figures, never the floor: the error is kept (`error`) and logged once. A
+store that is only busy (another writer's lock, a slow server: at most 5 s, `dialect`) is
+not waited for: the cycle shows the last figures.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class HistoryFeed:
         self._agent_queue: dict[str, str] = {}
         self._attribution = Attribution()
         self._lock = asyncio.Lock()
+        self._last: dict[str, CampaignWindows] = {}  # the last windows, per campaign
 
     def follow(
         self, campaigns: Mapping[str, Iterable[str]], campaign_queue: Mapping[str, str]
@@ -83,12 +86,31 @@ class HistoryFeed:
     async def after_cycle(self, snapshot: FloorSnapshot) -> FloorSnapshot:
         """What the live model calls with each new snapshot: the snapshot is taken in
         (`observe`) and comes back with its campaigns' windows filled in. A stale snapshot
-        is returned as it is (its figures are the last good ones)."""
+        is returned as it is (its figures are the last good ones); while the store is
+        `busy`, the snapshot comes back at once with the last figures."""
         if snapshot.stale:
             return snapshot
+        if self._lock.locked():
+            return replace(snapshot, campaigns=self.last_filled(snapshot.campaigns))
         await self.observe(snapshot)
+        if self._lock.locked():  # a page of bills took the store meanwhile
+            return replace(snapshot, campaigns=self.last_filled(snapshot.campaigns))
         campaigns = await self.fill(snapshot.campaigns, snapshot.taken_at)
         return replace(snapshot, campaigns=campaigns)
+
+    @property
+    def busy(self) -> bool:
+        """A store job still runs (a long fold, a store waiting for another writer's lock):
+        the floor goes on without waiting for it, with the last figures."""
+        return self._lock.locked()
+
+    def last_filled(self, views: Sequence[CampaignView]) -> tuple[CampaignView, ...]:
+        """The views with the last windows' figures the store gave (those it never gave:
+        unchanged). What a cycle shows while the store is busy; that cycle's snapshot is
+        not taken in (its paused and idle seconds: the next one's gap is counted)."""
+        return tuple(
+            with_windows(v, self._last[v.taskid]) if v.taskid in self._last else v for v in views
+        )
 
     async def agent_joined(self, number: str, at: float) -> None:
         """An extension event said an agent answered a call to `number` at `at` (server
@@ -102,6 +124,7 @@ class HistoryFeed:
         found = await self._run(self.windows.campaigns, [v.taskid for v in views], now)
         if found is None:
             return tuple(views)
+        self._last = dict(found)
         return tuple(with_windows(v, found[v.taskid]) if v.taskid in found else v for v in views)
 
     async def _run(self, job: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:

@@ -188,19 +188,29 @@ def read_call(
     )
 
 
-def add_call(increments: Increments, call: FoldedCall, attribution: Attribution) -> None:
-    """Add one call to the floor, its campaigns, its queue and its agent."""
+def add_call(
+    increments: Increments, call: FoldedCall, attribution: Attribution, *, campaigns: bool = True
+) -> None:
+    """Add one call to the floor, its campaigns, its queue and its agent. `campaigns`
+    False: not to its campaigns (the store adds those per campaign, `add_to_campaign`, as
+    a campaign may be tracked only after the call was first read)."""
     bucket = bucket_of(call.started)
     values = call.values
     increments.add((FLOOR, "", bucket), values)
     taskids = attribution.campaigns_of(call.number)
-    for taskid in taskids:
-        increments.add((CAMPAIGN, taskid, bucket), values)
+    if campaigns:
+        for taskid in taskids:
+            increments.add((CAMPAIGN, taskid, bucket), values)
     queue = attribution.queue_of(taskids, call.extnumber)
     if queue:
         increments.add((QUEUE, queue, bucket), values)
     if call.extnumber:
         increments.add((AGENT, call.extnumber, bucket), values)
+
+
+def add_to_campaign(increments: Increments, call: FoldedCall, taskid: str) -> None:
+    """Add one call to one campaign."""
+    increments.add((CAMPAIGN, taskid, bucket_of(call.started)), call.values)
 
 
 #: The first day of `bill_key`'s day field (2020-01-01): 15 bits reach 2109.
@@ -254,6 +264,7 @@ __all__ = [
     "FoldedCall",
     "Increments",
     "add_call",
+    "add_to_campaign",
     "bill_key",
     "bucket_of",
     "key_day",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -112,15 +113,21 @@ def build_report(
     tz: dt.tzinfo | None = None,
     campaign_names: Mapping[str, str] | None = None,
     agent_names: Callable[[str], str] | None = None,
+    now: float | None = None,
 ) -> Report:
-    """The report of the period `start` to `end` (unix seconds, end excluded)."""
+    """The report of the period `start` to `end` (unix seconds, end excluded).
+
+    `now`: the server's time (default: this machine's). The rules' windows of a period
+    that ends later (the default `--to` is today, ending at tomorrow's midnight) are those
+    of now, not of a moment still to come."""
     if by not in BY:
         raise ValueError(f"--by must be one of {', '.join(BY)}, not {by!r}")
     if end <= start:
         raise ValueError("the period ends before it starts")
+    at = min(end - 1, time.time() if now is None else now)  # the windows' last second
     makers: dict[str, Callable[[], Report]] = {
         "agent": lambda: _agents(store, start, end, agent_names or _no_name),
-        "campaign": lambda: _campaigns(store, start, end, campaign_names or {}),
+        "campaign": lambda: _campaigns(store, start, end, campaign_names or {}, at),
         "queue": lambda: _queues(store, start, end),
         "day": lambda: _days(store, start, end, tz),
     }
@@ -168,9 +175,11 @@ def _agents(store: HistoryStore, start: float, end: float, name_of: Callable[[st
     return Report("", "agent", start, end, AGENT_COLUMNS, tuple(rows), "", plots=plots)
 
 
-def _campaigns(store: HistoryStore, start: float, end: float, names: Mapping[str, str]) -> Report:
+def _campaigns(
+    store: HistoryStore, start: float, end: float, names: Mapping[str, str], at: float
+) -> Report:
     totals = store.totals(CAMPAIGN, start, end)
-    windows: dict[str, CampaignWindows] = RuleWindows(store).campaigns(totals, end - 1)
+    windows: dict[str, CampaignWindows] = RuleWindows(store).campaigns(totals, at)
     rows: list[tuple[Cell, ...]] = []
     for taskid, t in totals.items():
         w = windows[taskid]
@@ -355,8 +364,6 @@ class StoreReports:
         campaign_names: Callable[[], Mapping[str, str]] | None = None,
         agent_names: Callable[[str], str] | None = None,
     ) -> None:
-        import time
-
         self.store = store
         self.tz = tz
         self.clock = clock or time.time  # the server's time (the live model's server_now)
@@ -386,6 +393,7 @@ class StoreReports:
             tz=self.tz,
             campaign_names=names,
             agent_names=self._agent_names,
+            now=self.clock(),
         )
 
 

@@ -14,7 +14,14 @@ Tables (every time is unix seconds; a bucket is the first second of its quarter 
 - `seen`: the paused and idle seconds that polling saw, per 15 minutes (per agent, per
   queue, the floor), by the writer that saw them: two collectors watching one floor each
   see all of it, so a report takes the largest writer's figure, never their sum.
-- `meta`: the store's own facts (when it started holding data).
+- `campaign_bills`: which campaigns each bill of the bill window was counted for (its key
+  and the taskid). A bill read before its campaign was tracked is counted for the campaign
+  when it is read again after: the campaign's part is added when, and only when, its pair is
+  inserted, as the floor's is with the bill's key. Pruned with `bills`.
+- `meta`: the store's own facts (when it started holding data; `campaign_bills_from`, the
+  first bill key whose campaigns are all in `campaign_bills`: a bill folded before that
+  table existed may already count for a campaign without its pair, and is not counted for
+  a campaign again).
 """
 
 from __future__ import annotations
@@ -57,6 +64,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             name TEXT PRIMARY KEY,
             value TEXT NOT NULL
         )""",
+    ),
+    (
+        """CREATE TABLE IF NOT EXISTS campaign_bills (
+            bill_key BIGINT NOT NULL,
+            taskid TEXT NOT NULL,
+            PRIMARY KEY (bill_key, taskid)
+        ){without_rowid}""",
+        # The bills folded before this table: their campaigns are not known (see above).
+        """INSERT INTO meta (name, value)
+            SELECT 'campaign_bills_from', CAST(COALESCE(MAX(bill_key), -1) + 1 AS TEXT)
+            FROM bills WHERE true
+            ON CONFLICT (name) DO NOTHING""",
     ),
 )
 

@@ -4,9 +4,13 @@ Exactly once: a bill's aggregates are added in the same transaction that inserts
 into `bills`, and only when that insert did insert (`ON CONFLICT DO NOTHING RETURNING`).
 So the same bill read again after a restart, or read by a second collector writing to the
 same Postgres store at the same moment, adds nothing: the second insert waits for the first
-transaction's row lock, then finds the key. The keys are kept for `bill_days` (default 7,
-the bill reader's longest look back); a bill older than that is not folded at all, since
-its key may already be gone: that is what keeps "exactly once" true past the pruning.
+transaction's row lock, then finds the key. A bill's part of a campaign goes the same way
+with the pair (its key, the taskid) in `campaign_bills`, inserted for every bill read, new
+or not: a campaign tracked after its bills were first read (`track T1 --numbers f` once
+the dashboard has read the day) counts them when the reader reads them back. The keys are
+kept for `bill_days` (default 7, the bill reader's longest look back); a bill older than
+that is not folded at all, since its key may already be gone: that is what keeps "exactly
+once" true past the pruning.
 
 Aggregates are kept `keep_days` (default 400): a year and a month, for "this month last
 year". Pruning runs at most once an hour, inside a fold.
@@ -18,6 +22,7 @@ profile's zone (`tz`), as the bill reader reads them.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import socket
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -35,6 +40,7 @@ from wallboard.live.history.fold import (
     FoldedCall,
     Increments,
     add_call,
+    add_to_campaign,
     bill_key,
     key_day,
     parse_server_time,
@@ -124,8 +130,9 @@ class HistoryStore:
 
     `source` names the account (its server and company code) so that one shared store can
     hold several; `writer` names this process among several collectors (paused and idle
-    seconds are kept per writer: see `schema`). Thread-safe: the live model may call it from
-    a worker thread so that a slow Postgres never holds the screen up.
+    seconds are kept per writer: see `schema`; by default the host and the process id).
+    Thread-safe: the live model may call it from a worker thread so that a slow Postgres
+    never holds the screen up.
     """
 
     def __init__(
@@ -144,12 +151,24 @@ class HistoryStore:
         self.db: Dialect = open_dialect(where)
         try:
             migrate(self.db)
+            rows = self.db.execute("SELECT value FROM meta WHERE name = 'campaign_bills_from'")
+            self._campaign_bills_from = int(str(rows[0][0])) if rows else 0
+        except StoreError:
+            self.db.close()
+            raise
+        except Exception as exc:  # sqlite3's or psycopg's: a foreign or broken store
+            self.db.close()
+            said = str(exc).strip()
+            first = said.splitlines()[0] if said else type(exc).__name__
+            raise StoreError(f"the history store {self.db.where} cannot be used: {first}") from exc
         except BaseException:
             self.db.close()
             raise
         self.tz = tz
         self.source = source
-        self.writer = writer or socket.gethostname()
+        # Per process, not per host: two collectors on one machine each see the whole floor,
+        # and a report takes the larger one's paused and idle seconds, never their sum.
+        self.writer = writer or f"{socket.gethostname()}:{os.getpid()}"
         self.bill_days = bill_days
         self.keep_days = keep_days
         self._clock = clock
@@ -217,6 +236,12 @@ class HistoryStore:
         db = self.db
         # Keys and rows in one order: two writers lock them in the same order, never a cycle.
         items = sorted(keyed.items())
+        pairs = sorted(
+            (key, taskid)
+            for key, (_, call) in items
+            if call is not None
+            for taskid in attribution.campaigns_of(call.number)
+        )
         with db.write():
             inserted: list[int] = []
             for at in range(0, len(items), _CHUNK):
@@ -229,13 +254,32 @@ class HistoryStore:
                     params,
                 )
                 inserted += [int(row[0] or 0) for row in rows]
+            # Every bill's campaigns, whether the bill is new or not: a campaign tracked
+            # after its bills were first read is counted when they are read again.
+            counted: list[tuple[int, str]] = []
+            for at in range(0, len(pairs), _CHUNK):
+                pair_chunk = pairs[at : at + _CHUNK]
+                values = ", ".join("(?, ?)" for _ in pair_chunk)
+                params = [value for pair in pair_chunk for value in pair]
+                rows = db.execute(
+                    f"INSERT INTO campaign_bills (bill_key, taskid) VALUES {values} "
+                    "ON CONFLICT (bill_key, taskid) DO NOTHING RETURNING bill_key, taskid",
+                    params,
+                )
+                counted += [(int(row[0] or 0), str(row[1])) for row in rows]
             increments = Increments()
             earliest: float | None = None
+            new = set(inserted)
             for key in inserted:
                 started, call = keyed[key]
                 if call is not None:
-                    add_call(increments, call, attribution)
+                    add_call(increments, call, attribution, campaigns=False)
                     earliest = started if earliest is None else min(earliest, started)
+            for key, taskid in counted:
+                call = keyed[key][1]
+                # A bill folded before campaign pairs were kept may count for it already.
+                if call is not None and (key in new or key >= self._campaign_bills_from):
+                    add_to_campaign(increments, call, taskid)
             db.executemany(
                 _UPSERT, [(*key, *values) for key, values in sorted(increments.rows.items())]
             )
@@ -287,7 +331,8 @@ class HistoryStore:
         with self.db.write():
             # Whole days of keys: those of the day the window starts in stay a little longer.
             oldest = key_day(now - self.bill_days * DAY)
-            self.db.execute("DELETE FROM bills WHERE bill_key < ?", (oldest << DAY_SHIFT,))
+            for table in ("bills", "campaign_bills"):
+                self.db.execute(f"DELETE FROM {table} WHERE bill_key < ?", (oldest << DAY_SHIFT,))
             cut = int(now - self.keep_days * DAY)
             for table in ("aggregates", "seen"):
                 for kind in KINDS.values():  # a range of the primary key each
