@@ -69,7 +69,7 @@ QueuesScreen .setting-row Label {
     width: 1fr;
 }
 QueuesScreen .setting-row .setting-name {
-    width: 15;
+    width: 16;  /* the longest name ("announce every") and a space */
     color: $accent;
     text-style: bold;
 }
