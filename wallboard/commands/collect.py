@@ -64,14 +64,9 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Collect until interrupted; returns the exit code."""
-    from wallboard.api.client import WallboardClient
-    from wallboard.commands.dashboard import (
-        callback_receiver,
-        private_data_dir,
-        redis_client,
-        shared_floor_keys,
-    )
+    from wallboard.commands.dashboard import private_data_dir, redis_client, shared_floor_keys
     from wallboard.commands.logfile import log_to_file
+    from wallboard.commands.profile import profile_client, profile_receiver
     from wallboard.commands.report import open_history
     from wallboard.config import ConfigError
     from wallboard.live.campaigns import CampaignRegistry
@@ -94,9 +89,9 @@ def run(args: argparse.Namespace) -> int:
     log_to_file()
     registry = CampaignRegistry.default()
     try:
-        client = WallboardClient(profile.url, profile.appid, profile.accesskey)
-    except ValueError as exc:
-        print(f"wallboard: {profile.source or 'the profile'}: url: {exc}", file=sys.stderr)
+        client = profile_client(profile)
+    except ConfigError as exc:
+        print(f"wallboard: {exc}", file=sys.stderr)
         return 2
     history = open_history(settings)
     collector = build_collector(
@@ -110,19 +105,11 @@ def run(args: argparse.Namespace) -> int:
         history=history,
     )
     try:
-        receiver = callback_receiver(
-            registry,
-            profile.callback_listen,
-            company_code=lambda: client.company_code,
-            path=profile.callback_path,
-            allow=profile.callback_allow,
-            on_event=collector.on_event,
-        )
-    except OSError as exc:
-        print(f"wallboard: callback_listen: cannot listen ({exc})", file=sys.stderr)
-        return 2
-    except ValueError as exc:
-        print(f"wallboard: callback receiver: {exc}", file=sys.stderr)
+        receiver = profile_receiver(registry, profile, client, on_event=collector.on_event)
+    except ConfigError as exc:
+        print(f"wallboard: {exc}", file=sys.stderr)
+        if history is not None:
+            history.close()
         return 2
     print(f"wallboard: collecting {keys.base} (Ctrl-C stops)", file=sys.stderr)
     try:

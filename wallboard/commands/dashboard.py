@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     collector publishes there); returns the exit code."""
     if getattr(args, "redis", None):
         return run_viewer(args, str(args.redis))
-    from wallboard.api.client import WallboardClient
+    from wallboard.commands.profile import profile_client, profile_receiver
     from wallboard.commands.report import open_history
     from wallboard.live.campaigns import CampaignRegistry
     from wallboard.settings import load_settings
@@ -79,9 +79,10 @@ def run(args: argparse.Namespace) -> int:
     log_to_file()
     registry = CampaignRegistry.default()
     try:
-        client = WallboardClient(profile.url, profile.appid, profile.accesskey)
-    except ValueError as exc:  # e.g. a url that is not http(s)
-        print(f"wallboard: {profile.source or 'the profile'}: url: {exc}", file=sys.stderr)
+        client = profile_client(profile)
+        receiver = profile_receiver(registry, profile, client)
+    except ConfigError as exc:
+        print(f"wallboard: {exc}", file=sys.stderr)
         return 2
     history = open_history(settings)
     app = build_app(
@@ -94,20 +95,6 @@ def run(args: argparse.Namespace) -> int:
         memory=ScreenMemory.default(),
         history=history,
     )
-    try:
-        receiver = callback_receiver(
-            registry,
-            profile.callback_listen,
-            company_code=lambda: client.company_code,
-            path=profile.callback_path,
-            allow=profile.callback_allow,
-        )
-    except OSError as exc:
-        print(f"wallboard: callback_listen: cannot listen ({exc})", file=sys.stderr)
-        return 2
-    except ValueError as exc:  # a path or an allowed network the receiver cannot use
-        print(f"wallboard: callback receiver: {exc}", file=sys.stderr)
-        return 2
     try:
         with receiver:
             return asyncio.run(serve(app, client))

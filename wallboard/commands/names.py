@@ -129,8 +129,8 @@ def _check(args: argparse.Namespace) -> int:
 def _from_server(args: argparse.Namespace) -> int:
     import asyncio
 
-    from wallboard.api.client import WallboardClient
     from wallboard.api.errors import ApiError
+    from wallboard.commands.profile import profile_client
     from wallboard.config import write_atomically
     from wallboard.live.names import agents_csv
     from wallboard.settings import load_settings
@@ -150,9 +150,9 @@ def _from_server(args: argparse.Namespace) -> int:
         _error(f"{target} exists: add --force to replace it")
         return EXIT_FAILED
     try:
-        client = WallboardClient(profile.url, profile.appid, profile.accesskey)
-    except ValueError as exc:  # a url that is not http(s)
-        _error(f"{profile.source or 'the profile'}: url: {exc}")
+        client = profile_client(profile)
+    except ConfigError as exc:
+        _error(str(exc))
         return EXIT_USAGE
     try:
         agents, skipped = asyncio.run(_read_server(client))

@@ -145,12 +145,9 @@ def _error(message: str, code: int) -> int:
 
 
 def _client(profile: Profile) -> WallboardClient:
-    from wallboard.api.client import WallboardClient
+    from wallboard.commands.profile import profile_client
 
-    try:
-        return WallboardClient(profile.url, profile.appid, profile.accesskey)
-    except ValueError as exc:
-        raise ConfigError(f"{profile.source or 'the profile'}: url: {exc}") from None
+    return profile_client(profile)
 
 
 def _filter(args: argparse.Namespace, start: str, end: str) -> RecordFilter:

@@ -154,10 +154,11 @@ def _run_dashboard_tab(args: argparse.Namespace) -> int:
     """`wallboard [options]` on the profile's server, without the callback receiver."""
     import asyncio
 
-    from wallboard.api.client import WallboardClient
     from wallboard.commands.dashboard import build_app, checked_themes, private_data_dir, serve
     from wallboard.commands.logfile import log_to_file
     from wallboard.commands.options import command_line
+    from wallboard.commands.profile import profile_client
+    from wallboard.commands.report import open_history
     from wallboard.commands.screen_state import ScreenMemory
     from wallboard.config import ConfigError
     from wallboard.live.campaigns import CampaignRegistry
@@ -168,13 +169,14 @@ def _run_dashboard_tab(args: argparse.Namespace) -> int:
         themes = checked_themes(settings)
         profile = settings.profile
         assert profile is not None  # need_profile
-        client = WallboardClient(profile.url, profile.appid, profile.accesskey)
-    except (ConfigError, ValueError) as exc:
+        client = profile_client(profile)
+    except ConfigError as exc:
         print(f"wallboard: {exc}", file=sys.stderr)
         return 2
     if not private_data_dir():
         return 2
     log_to_file()
+    history = open_history(settings)  # every tab folds into the one store, each bill once
     app = build_app(
         client,
         settings,
@@ -183,8 +185,13 @@ def _run_dashboard_tab(args: argparse.Namespace) -> int:
         tz=profile.tz,
         themes=themes,
         memory=ScreenMemory.default(),
+        history=history,
     )
-    return asyncio.run(serve(app, client))
+    try:
+        return asyncio.run(serve(app, client))
+    finally:
+        if history is not None:
+            history.close()
 
 
 def _run_demo_tab(plan: TabPlan, args: argparse.Namespace) -> int:

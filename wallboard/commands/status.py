@@ -119,12 +119,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _client(profile: Profile) -> WallboardClient:
-    from wallboard.api.client import WallboardClient
+    from wallboard.commands.profile import profile_client
 
-    try:
-        return WallboardClient(profile.url, profile.appid, profile.accesskey)
-    except ValueError as exc:  # e.g. a url that is not http(s)
-        raise ConfigError(f"{profile.source or 'the profile'}: url: {exc}") from None
+    return profile_client(profile)
 
 
 async def poll_once(

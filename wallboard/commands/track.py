@@ -199,7 +199,7 @@ def _check(args: argparse.Namespace, taskid: str) -> TaskCheck:
     read-only mode (nothing that may change the floor is sent then)."""
     import asyncio
 
-    from wallboard.api.client import WallboardClient
+    from wallboard.commands.profile import profile_client
     from wallboard.live.audit import AuditLog
     from wallboard.settings import load_settings
 
@@ -212,10 +212,7 @@ def _check(args: argparse.Namespace, taskid: str) -> TaskCheck:
             f"read-only ({origin}): --check sends TaskSet, which may change the task; "
             f"track it without --check"
         )
-    try:
-        client = WallboardClient(profile.url, profile.appid, profile.accesskey)
-    except ValueError as exc:  # a url that is not http(s)
-        raise ConfigError(f"{profile.source or 'the profile'}: url: {exc}") from None
+    client = profile_client(profile)
     checked = asyncio.run(check_task(client, taskid, expect=args.check))
     try:
         AuditLog().append(
