@@ -146,6 +146,18 @@ def test_dropped_json_and_the_table(
     assert lines[-1].endswith("records")
 
 
+def test_to_alone_is_from_the_servers_today_not_this_machines(
+    day_server: tuple[Simulator, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The simulated day is not this machine's: `--to` alone runs from the server's midnight
+    (an early check on this machine's clock used to say the range ended before it began)."""
+    code, out, err = run(["--to", f"{DAY} 00:10", "--json"], capsys)
+    assert code == 0, err
+    answer = json.loads(out)
+    assert (answer["from"], answer["to"]) == (f"{DAY} 00:00:00", f"{DAY} 00:10:00")
+    assert answer["count"] > 0
+
+
 def test_summaries_add_up(
     day_server: tuple[Simulator, str], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -36,6 +36,8 @@ from wallboard.commands.options import Subparsers, add_profile_options, command_
 from wallboard.config import ConfigError
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from wallboard.api.client import WallboardClient
     from wallboard.live.campaigns import TrackedTask
     from wallboard.live.records import CallRecords, Query, RecordFilter
@@ -117,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     """`wallboard records ...`; the exit code."""
     import asyncio
 
-    from wallboard.live.records_window import WindowError, window
+    from wallboard.live.records_window import WindowError
     from wallboard.settings import load_settings
 
     if args.download and not args.recording:
@@ -126,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         settings = load_settings(command_line(args), need_profile=True)
         profile = settings.profile
         assert profile is not None  # need_profile
-        window(args.start, args.end, now=time.time(), tz=profile.tz)  # the forms, early
+        _check_forms(args.start, args.end, profile.tz)
         _filter(args, "", "")  # --method, early
         client = _client(profile)
     except (ConfigError, WindowError) as exc:
@@ -175,6 +177,20 @@ def _filter(args: argparse.Namespace, start: str, end: str) -> RecordFilter:
         campaign=args.campaign.strip(),
         outcome=outcome,
     )
+
+
+def _check_forms(start: str | None, end: str | None, tz: dt.tzinfo | None) -> None:
+    """The typed ends' forms, before anything is asked of the server; their order too where
+    this machine's clock cannot get it wrong: both ends dated, or both read from "today"
+    (the server's day, which may not be this machine's, orders a mixed pair later)."""
+    from wallboard.live.records_window import dated, moment_text, window
+
+    now = time.time()
+    for typed, is_end in ((start, False), (end, True)):
+        if typed is not None:
+            moment_text(typed, now=now, tz=tz, end=is_end)
+    if start is not None and end is not None and dated(start) == dated(end):
+        window(start, end, now=now, tz=tz)
 
 
 async def _run(

@@ -73,6 +73,13 @@ def moment_text(text: str, *, now: float, tz: dt.tzinfo | None, end: bool) -> st
     raise WindowError(f"{text!r} is not a time: use {FORMS}")
 
 
+def dated(text: str) -> bool:
+    """Whether a typed end names its day (a date, or a date and time): it reads the same on
+    any clock, where "today", "12:00" or "-2h" move with the clock's today."""
+    value = text.strip().lower()
+    return bool(_DATE.match(value) or _DATE_TIME.match(value))
+
+
 def window(start: str | None, end: str | None, *, now: float, tz: dt.tzinfo | None) -> RecordRange:
     """The range from two typed ends (None: today's first second, and today's last second)."""
     first = moment_text(start or "today", now=now, tz=tz, end=False)
@@ -112,6 +119,7 @@ __all__ = [
     "FORMS",
     "RecordRange",
     "WindowError",
+    "dated",
     "moment_text",
     "parse_server_text",
     "window",
