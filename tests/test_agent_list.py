@@ -267,7 +267,13 @@ async def test_only_the_lines_that_changed_are_drawn(monkeypatch: pytest.MonkeyP
         widget.show(replace(idle, taken_at=T0 + 1))
         await pilot.pause()
         assert drawn.lines == []
+        # Five seconds on, only a time under a minute moves (the idle row's, now at the
+        # top); times of a minute or more move every 15 s, all in the same frame.
         widget.show(replace(idle, taken_at=T0 + 5))
+        await pilot.pause()
+        assert drawn.lines == [1]
+        drawn.clear()
+        widget.show(replace(idle, taken_at=T0 + 15))
         await pilot.pause()
         regions = [r for call in drawn.regions for r in call]
         assert regions and all((r.x, r.width) == (0, 5) for r in regions)

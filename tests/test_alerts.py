@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from random import Random
 
 import pytest
 
@@ -17,7 +18,6 @@ from wallboard.live.alerts import (
     Alerts,
     EventKind,
     alert_key,
-    people,
 )
 from wallboard.live.audit import AuditLog
 from wallboard.live.snapshot import (
@@ -28,6 +28,7 @@ from wallboard.live.snapshot import (
     FloorSnapshot,
     QueueView,
 )
+from wallboard.live.state_order import people
 
 T0 = 1_767_600_000.0
 
@@ -373,3 +374,53 @@ def test_the_30_day_lines_are_settable_and_need_a_figure() -> None:
     assert kinds(raised) == [("raised", ABANDON_30D)] and "at the 1.0% line" in raised[0].alert.text
     with pytest.raises(ValueError, match="abandon_30d_amber must be from 0 to abandon_30d_red"):
         AlertRules(abandon_30d_amber=0.03, abandon_30d_red=0.028)
+
+
+def test_paused_people_are_found_as_state_order_finds_them_while_queues_change() -> None:
+    """The paused rule reads again only the queues the live model handed over anew (an
+    unchanged queue is the same object), and looks at a person's other queues only when
+    they are paused: over many snapshots of people in several queues, changing a few rows
+    at a time, joining and leaving, it raises for exactly the people `people` sees paused
+    past the limit, in its order and with its queue names."""
+    rules = AlertRules(paused_after=60)
+    alerts = Alerts(rules)
+    rng = Random(8)
+    names = ["sales", "support", "retention", "billing"]
+    states = list(AgentState)
+    rows: dict[str, dict[str, AgentView]] = {name: {} for name in names}
+    for ext in range(1000, 1040):
+        for name in rng.sample(names, rng.choice([1, 1, 2, 3])):
+            state = rng.choice(states)
+            rows[name][str(ext)] = agent(str(ext), state, queue=name, seconds=rng.randint(0, 200))
+    queues = {name: QueueView(name=name, agents=tuple(rows[name].values())) for name in names}
+    for step in range(60):
+        at = T0 + step
+        changed = rng.sample(names, rng.randint(0, 2))
+        for name in changed:
+            for _ in range(rng.randint(1, 3)):
+                ext = str(rng.randint(1000, 1044))
+                if ext in rows[name] and rng.random() < 0.1:
+                    del rows[name][ext]  # checked out of this queue
+                else:
+                    state = rng.choice(states)
+                    rows[name][ext] = agent(
+                        ext, state, queue=name, seconds=rng.randint(0, 90), at=at
+                    )
+            ordered = dict(sorted(rows[name].items()))
+            rows[name] = ordered
+            queues[name] = QueueView(name=name, agents=tuple(ordered.values()))
+        snapshot = FloorSnapshot(taken_at=at, queues=tuple(queues.values()))
+        alerts.update(snapshot)
+        expected = [
+            (view.extnumber, f"(in {', '.join(where)})")
+            for view, where in people(snapshot.queues)
+            if view.state is AgentState.PAUSED and at - view.since >= rules.paused_after
+        ]
+        held = [
+            (alert.subject, alert.text[alert.text.index("(in ") :])
+            for alert in alerts.shown
+            if alert.rule is AlertRule.PAUSED and alert.active
+        ]
+        assert sorted(held) == sorted(expected)
+        order = [c.subject for c in alerts._holding.values() if c.rule is AlertRule.PAUSED]
+        assert order == [ext for ext, _where in expected]

@@ -126,6 +126,44 @@ async def test_the_bell_rings_once_for_alerts_raised_together(
         assert bell.rings == 1
 
 
+async def test_alerts_raised_while_a_toast_is_up_ring_and_count_without_a_new_toast(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A floor whose alerts come every few seconds keeps one toast up, not a new one each
+    time: a second amber batch while the first toast is up rings and shows in the strip
+    only; a red batch after amber ones gets its own toast."""
+
+    def rates(*pairs: tuple[str, float], at: float) -> FloorSnapshot:
+        return snapshot(
+            {"sales": [agent("1001")]},
+            [
+                campaign(taskid, f"Campaign {taskid}", abandon_rate=rate, dropped=int(rate * 200))
+                for taskid, rate in pairs
+            ],
+            taken_at=at,
+        )
+
+    first = rates(("T1", 0.027), ("T2", 0.01), ("T3", 0.01), at=T0)
+    second = rates(("T1", 0.027), ("T2", 0.027), ("T3", 0.01), at=T0 + 1)
+    third = rates(("T1", 0.027), ("T2", 0.027), ("T3", 0.05), at=T0 + 2)
+    app, _floor, _client = scripted_app(tmp_path, [first, second, third])
+    async with app.run_test(size=(120, 36)) as pilot:
+        bell = Bell(app, monkeypatch)
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        assert bell.rings == 1
+        assert [t for t in toasts(app) if "abandon rate" in t] == [
+            t for t in toasts(app) if "Campaign T1" in t
+        ]
+        await next_poll(app, pilot)  # T2 turns amber while T1's toast is up
+        assert bell.rings == 2
+        assert not any("Campaign T2" in text for text in toasts(app))
+        assert "2 alerts: " in str(app.alerts_strip.render())
+        await next_poll(app, pilot)  # T3 goes red: a toast of its own
+        assert bell.rings == 3
+        assert any("Campaign T3" in text for text in toasts(app))
+
+
 async def test_no_bell_when_told_not_to_ring(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -186,3 +224,26 @@ async def test_acknowledging_nothing_says_so(tmp_path: Path) -> None:
         await pilot.pause()
         assert "No alert to acknowledge." in toasts(app)
         assert not [line for line in audited(tmp_path) if line["action"] == "alert"]
+
+
+async def test_a_toast_that_comes_or_goes_leaves_the_toast_rack_placed(tmp_path: Path) -> None:
+    """Textual hides an empty toast rack; hiding or showing it renumbers the painting order
+    of the whole screen, which Textual then repaints in full (some 44 KB at 200x50). Held,
+    the rack stays placed, so a toast repaints only its own cells."""
+    from textual.widgets._toast import ToastRack
+
+    from wallboard.ui.toasts import hold_toast_racks
+
+    hold_toast_racks()
+    hold_toast_racks()  # once is enough; again changes nothing
+    app, _floor, _client = scripted_app(tmp_path, [CALM, SURGE, CALM_AGAIN])
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        rack = app.screen.get_child_by_type(ToastRack)
+        assert rack.display  # placed from the start (the style sheet)
+        await next_poll(app, pilot)
+        assert toasts(app) and rack.display
+        app.clear_notifications()
+        await pilot.pause()
+        assert not toasts(app) and rack.display and rack.region.height == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -360,3 +361,24 @@ def test_bad_theme_files_name_the_file_and_key(tmp_path: Path, text: str, compla
         load_themes([tmp_path])
     assert str(path) in str(caught.value)
     assert complaint in str(caught.value)
+
+
+def test_times_in_state_move_every_5_s_under_a_minute_then_every_15_s() -> None:
+    """One definition of the time a tile, a row and the wall show: it never overstates,
+    never goes back, moves for every tile in the same frame, and from a minute on only
+    every 15 s (a settled floor writes a third of the bytes); the colour is exact."""
+    from wallboard.ui.faces import LONG_FROM, LONG_STEP, TIME_STEP, shown_elapsed
+
+    since = T0 - 3.7
+    shown = [shown_elapsed(since, T0 + step / 2) for step in range(2 * 400)]
+    assert all(a <= b for a, b in itertools.pairwise(shown))
+    assert all(s <= (T0 + step / 2) - since for step, s in enumerate(shown))
+    moments = [T0 + step / 2 for step, (a, b) in enumerate(itertools.pairwise(shown)) if a != b]
+    assert all((m + 0.5) % TIME_STEP == 0 for m in moments)
+    late = [m + 0.5 for m in moments if shown_elapsed(since, m + 0.5) > LONG_FROM]
+    assert late and all(m % LONG_STEP == 0 for m in late)
+    paused = agent("1001", state=AgentState.PAUSED)
+    thresholds = Thresholds()
+    amber = thresholds.limits[AgentState.PAUSED][0]
+    clock = tile_clock(replace(paused, since=T0 - amber + 1), T0, thresholds)
+    assert clock.until == T0 + 1  # the colour turns at the threshold's second

@@ -33,6 +33,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import TypedDict
 
 from wallboard.live.server_text import clean, seat_crmid
@@ -44,7 +45,7 @@ from wallboard.live.snapshot import (
     FloorSnapshot,
     QueueView,
 )
-from wallboard.live.state_order import people
+from wallboard.live.state_order import PRESSING_RANK
 
 
 class AlertLevel(enum.IntEnum):
@@ -221,6 +222,7 @@ class Alerts:
         self._fine_since: dict[str, float] = {}  # when a timed condition stopped holding
         self._seen_live: set[str] = set()  # campaigns seen not finished
         self._last = 0.0
+        self._floor_read = _FloorRead()
 
     # ------------------------------------------------------------------ the public surface
 
@@ -273,6 +275,8 @@ class Alerts:
         for key, condition in holding.items():
             shown = self._shown.get(key)
             if shown is not None:
+                if shown.active and condition.level <= shown.level and condition.text == shown.text:
+                    continue  # shown as it is: most alerts, most cycles
                 worse = condition.level > shown.level
                 self._shown[key] = replace(
                     shown,
@@ -340,9 +344,10 @@ class Alerts:
 
     def _floor(self, snapshot: FloorSnapshot) -> Iterable[_Condition]:
         at = snapshot.taken_at
+        self._floor_read.take(snapshot.queues)
         yield from self._abandon(snapshot.campaigns)
         yield from self._abandon_30d(snapshot.campaigns)
-        yield from self._paused(snapshot.queues, at)
+        yield from self._paused(at)
         yield from self._no_idle(snapshot, at)
         if self.rules.campaign_ended:
             yield from self._ended_campaigns(snapshot.campaigns)
@@ -428,14 +433,11 @@ class Alerts:
                 f"{answered} answered{budget})",
             )
 
-    def _paused(self, queues: Iterable[QueueView], at: float) -> Iterable[_Condition]:
-        limit = self.rules.paused_after
-        for view, queue_names in people(queues):
-            if view.state is not AgentState.PAUSED:
-                continue
+    def _paused(self, at: float) -> Iterable[_Condition]:
+        """People (an extension once, in its most pressing state, as `state_order.people`
+        sees them) paused past the limit, with every queue they are in."""
+        for view, queue_names in self._floor_read.paused_people(at, self.rules.paused_after):
             paused = at - view.since
-            if paused < limit:
-                continue
             where = ", ".join(queue_names)
             yield _Condition(
                 AlertRule.PAUSED,
@@ -457,7 +459,7 @@ class Alerts:
                 self._began.pop(key, None)
                 self._fine_since.pop(key, None)
                 continue
-            if any(agent.state is AgentState.IDLE for agent in queue.agents):
+            if self._floor_read.has_idle(queue):
                 self._began.pop(key, None)
                 held = self._still_holding(key, at)
                 if held is not None:
@@ -497,6 +499,104 @@ class Alerts:
         name = clean(self.names.get(view.extnumber, "")) or seat_name(view)
         ext = clean(view.extnumber)
         return f"{name} ({ext})" if name else f"extension {ext}"
+
+
+_EXTNUMBER = attrgetter("extnumber")
+_STATE = attrgetter("state")
+_PAUSED_RANK = PRESSING_RANK[AgentState.PAUSED]
+
+
+@dataclass(frozen=True, slots=True)
+class _QueueRead:
+    """What the rules read of one queue: kept while the live model hands over the same
+    `QueueView` object (it does for a queue none of whose rows changed)."""
+
+    queue: QueueView
+    extnumbers: tuple[str, ...]  # who is in it, in its order
+    paused: tuple[AgentView, ...]  # its paused entries, in its order
+    idle: bool  # someone in it is idle
+
+
+class _FloorRead:
+    """The agent rows the paused and no-idle rules need, without a pass over every row of
+    every snapshot: a floor of 2,000 agents changes a few dozen rows a second, and only the
+    queues holding them are read again.
+
+    A person is found paused from the paused entries alone: the first one met (queue order)
+    of each extension is the person's view if none of their entries elsewhere is more
+    pressing, which `_places` (where each extension is, rebuilt only when who is in which
+    queue changes) answers in a few look-ups. The result is `state_order.people` filtered
+    to the paused, in the same order and with the same queue names.
+    """
+
+    def __init__(self) -> None:
+        self._reads: list[_QueueRead] = []
+        self._queues: tuple[QueueView, ...] = ()
+        self._places: dict[str, list[tuple[int, int]]] = {}  # ext -> (queue, row) in order
+        self._idle: dict[int, bool] = {}  # id(queue) -> someone idle, for this snapshot
+
+    def take(self, queues: tuple[QueueView, ...]) -> None:
+        """Read a snapshot's queues: again only those that changed."""
+        old = self._reads
+        same_shape = len(old) == len(queues)
+        moved = not same_shape
+        reads: list[_QueueRead] = []
+        for index, queue in enumerate(queues):
+            if same_shape and old[index].queue is queue:
+                reads.append(old[index])
+                continue
+            agents = queue.agents
+            extnumbers = tuple(map(_EXTNUMBER, agents))
+            states = tuple(map(_STATE, agents))
+            paused = (
+                tuple(a for a in agents if a.state is AgentState.PAUSED)
+                if AgentState.PAUSED in states
+                else ()
+            )
+            read = _QueueRead(queue, extnumbers, paused, AgentState.IDLE in states)
+            if not moved and (
+                old[index].extnumbers != extnumbers or old[index].queue.name != queue.name
+            ):
+                moved = True
+            reads.append(read)
+        self._reads, self._queues = reads, queues
+        self._idle = {id(read.queue): read.idle for read in reads}
+        if moved:
+            places: dict[str, list[tuple[int, int]]] = {}
+            for index, read in enumerate(reads):
+                for row, ext in enumerate(read.extnumbers):
+                    places.setdefault(ext, []).append((index, row))
+            self._places = places
+
+    def has_idle(self, queue: QueueView) -> bool:
+        """Someone in the queue (one of the snapshot's, as taken) is idle."""
+        idle = self._idle.get(id(queue))
+        if idle is None:  # not a queue of the snapshot taken: read it now
+            return any(agent.state is AgentState.IDLE for agent in queue.agents)
+        return idle
+
+    def paused_people(self, at: float, limit: float) -> list[tuple[AgentView, tuple[str, ...]]]:
+        """Each person paused for `limit` seconds or more at `at`, once: the view of their
+        most pressing state, and all their queues, in the order `state_order.people` gives
+        (where each is first met)."""
+        first: dict[str, AgentView] = {}
+        for read in self._reads:
+            for view in read.paused:
+                first.setdefault(view.extnumber, view)
+        queues, places = self._queues, self._places
+        found: list[tuple[tuple[int, int], AgentView, tuple[str, ...]]] = []
+        for ext, view in first.items():
+            if at - view.since < limit:
+                continue
+            where = places[ext]
+            if any(
+                PRESSING_RANK[queues[index].agents[row].state] < _PAUSED_RANK
+                for index, row in where
+            ):
+                continue  # on a call (or ringing) in another queue: not paused
+            found.append((where[0], view, tuple(queues[index].name for index, _ in where)))
+        found.sort(key=lambda item: item[0])
+        return [(view, names) for _place, view, names in found]
 
 
 def seat_name(view: AgentView) -> str:

@@ -90,6 +90,7 @@ from wallboard.ui.records_screen import RecordsScreen
 from wallboard.ui.report_screen import ReportScreen
 from wallboard.ui.themes import DEFAULT_THEME, load_themes, variable_defaults
 from wallboard.ui.thresholds import Thresholds
+from wallboard.ui.toasts import hold_toast_racks
 from wallboard.ui.trends import TrendsScreen
 from wallboard.ui.wall import PAGE_SECONDS, WallScreen
 
@@ -191,6 +192,8 @@ class WallboardApp(App[int]):
         super().__init__()
         if view not in VIEWS:
             raise ValueError(f"no view {view!r} (views: {', '.join(VIEWS)})")
+        hold_toast_racks()  # a toast repaints its own cells, never the whole screen
+        self._last_toast = (float("-inf"), False)  # when the last alert toast rose; red?
         self.floor = floor
         self.supervisor = supervisor
         self.clock = clock
@@ -840,10 +843,10 @@ class WallboardApp(App[int]):
         raised = [event for event in events if event.kind is EventKind.RAISED]
         for event in events:
             self.supervisor.record(**event.audit_fields())
-        if raised:
+        red = any(event.alert.level is AlertLevel.RED for event in raised)
+        if raised and self._toast_due(red):
             # One toast per batch: fifty campaigns' first drops are one thing to look at
             # (the strip counts them), not fifty toasts each laying the screen out again.
-            red = any(event.alert.level is AlertLevel.RED for event in raised)
             more = f" (and {len(raised) - 1} more: see the strip)" if len(raised) > 1 else ""
             self.notify(
                 raised[0].alert.text + more,
@@ -856,6 +859,18 @@ class WallboardApp(App[int]):
             self.bell()  # once, however many were raised together
         if events:
             self._show_alerts()
+
+    def _toast_due(self, red: bool) -> bool:
+        """At most one alert toast while the last is still up (ALERT_TOAST_SECONDS), unless
+        this batch is red and that one was not: the strip shows every alert and counts them,
+        and the bell rings for each batch, so a floor whose alerts come and go every few
+        seconds does not keep a toast moving over the tiles."""
+        now = time.monotonic()
+        last, last_red = self._last_toast
+        if now - last < ALERT_TOAST_SECONDS and (last_red or not red):
+            return False
+        self._last_toast = (now, red)
+        return True
 
     def _show_alerts(self) -> None:
         """The strip (or the wall's top line): the worst, oldest alert not acknowledged,

@@ -71,9 +71,34 @@ def fit_left(text: str, cells: int) -> str:
 
 
 #: Time in state moves on the wall's tick, every TIME_STEP seconds, all tiles at once. A
-#: tile whose time moved costs about 45 bytes on the wire; a wall of 150 tiles ticking every
-#: second would write 7 KB/s for figures nobody reads to the second. Ramps stay exact.
+#: tile whose time moved costs about 40 bytes on the wire; a wall of 150 tiles ticking every
+#: second would write 6 KB/s for figures nobody reads to the second. Ramps stay exact.
 TIME_STEP = 5
+#: From a minute in state on, the time moves every LONG_STEP seconds (still all tiles in the
+#: same frame): a call or a pause of minutes is read in minutes, and the tiles of a settled
+#: floor then write a third of the bytes. The colour still turns at the threshold's second.
+LONG_STEP = 15
+LONG_FROM = 60
+
+
+def shown_elapsed(since: float, now: float) -> float:
+    """The time in state a tile, a row and the wall show at `now` (the one definition):
+    the time at the wall's last TIME_STEP tick under a minute; from a minute on, at its
+    last LONG_STEP tick (never under a minute once a minute was shown). It never
+    overstates the time, and never goes back."""
+    tick = now - now % TIME_STEP
+    elapsed = max(0.0, tick - since)
+    if elapsed < LONG_FROM:
+        return elapsed
+    return max(float(LONG_FROM), now - now % LONG_STEP - since)
+
+
+def next_shown_change(since: float, now: float) -> float:
+    """When (`now`'s clock) `shown_elapsed` may next read differently."""
+    tick = now - now % TIME_STEP
+    if tick - since < LONG_FROM:
+        return tick + TIME_STEP
+    return now - now % LONG_STEP + LONG_STEP
 
 
 def duration(seconds: float) -> str:
@@ -194,15 +219,15 @@ def tile_clock(agent: AgentView, taken_at: float, thresholds: Thresholds) -> Til
     `FloorSnapshot.server_now`, so that times move on between polls), on the same clock
     as `agent.since`; a fixed clock draws a snapshot the same every time.
 
-    The time shown is the time in state at the wall's last tick (a multiple of TIME_STEP
-    seconds), so it never overstates and every tile's time moves in the same frame; the
-    ramp colour uses the exact time.
+    The time shown is the time in state at the wall's last tick (`shown_elapsed`: every
+    TIME_STEP seconds under a minute, every LONG_STEP seconds from then on), so it never
+    overstates and every tile's time moves in the same frame; the ramp colour uses the
+    exact time.
     """
     elapsed = max(0.0, taken_at - agent.since)
-    tick = taken_at - taken_at % TIME_STEP
     # The colons line up; "≥" marks a time the server gave no start for.
-    shown = state_time(agent, max(0.0, tick - agent.since)).rjust(TIME_CELLS)
-    until = tick + TIME_STEP
+    shown = state_time(agent, shown_elapsed(agent.since, taken_at)).rjust(TIME_CELLS)
+    until = next_shown_change(agent.since, taken_at)
     limit = thresholds.limits.get(agent.state)
     if limit is not None:
         for threshold in limit:
@@ -305,12 +330,15 @@ def progress_bar(progress: float, cells: int) -> str:
 
 __all__ = [
     "AT_LEAST",
+    "LONG_FROM",
+    "LONG_STEP",
     "LOOKS",
     "MAX_TILE",
     "MIN_TILE",
     "NO_RATE",
     "ON_A_CALL",
     "STATE_ORDER",
+    "TIME_STEP",
     "TileClock",
     "TileFace",
     "at_least_duration",
@@ -328,6 +356,7 @@ __all__ = [
     "progress_bar",
     "queue_heading",
     "rate_text",
+    "shown_elapsed",
     "state_counts",
     "state_time",
     "tile_clock",
