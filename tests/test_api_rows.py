@@ -241,3 +241,22 @@ async def test_a_row_cut_short_is_read_from_the_whole_body_and_refused() -> None
 
 async def _no_wait(_: float) -> None:
     return None
+
+
+def test_rows_that_moved_are_still_the_same_models() -> None:
+    """An agent added above the others shifts every row after it: each is still matched
+    by its bytes, not only at its old place."""
+    cache: RowBytesCache[QueueAgent] = RowBytesCache()
+    validate = Counted()
+    first_split = split_rows(_body([row("1001"), row("1002"), row("1003")]))
+    second_split = split_rows(_body([row("1000"), row("1001"), row("1003", state=1215)]))
+    third_split = split_rows(_body([row("1001"), row("1003", state=1215)]))
+    assert first_split is not None and second_split is not None and third_split is not None
+    first = cache.validate(first_split.rows, validate)
+    second = cache.validate(second_split.rows, validate)
+    third = cache.validate(third_split.rows, validate)
+    assert first is not None and second is not None and third is not None
+    assert validate.sizes == [3, 2]  # "1000" and the changed "1003"; nothing on the third
+    assert second[1] is first[0]
+    assert third == [second[1], second[2]] and third[0] is first[0] and third[1] is second[2]
+    assert len(cache) == 2

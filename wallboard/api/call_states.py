@@ -17,6 +17,8 @@ from __future__ import annotations
 import operator
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import is_
 from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
@@ -31,7 +33,11 @@ _STATES: TypeAdapter[list[ExtensionCallState]] = TypeAdapter(list[ExtensionCallS
 _DURATIONS: TypeAdapter[list[tuple[OptInt, OptInt]]] = TypeAdapter(list[tuple[OptInt, OptInt]])
 _state_of = operator.itemgetter(*STATE_FIELDS)
 _EXTENSION = STATE_FIELDS.index("extnumber")  # a state's place in the keys
-_durations_of = operator.itemgetter(*DURATION_FIELDS)
+_idle_of = operator.itemgetter(DURATION_FIELDS[0])
+_call_of = operator.itemgetter(DURATION_FIELDS[1])
+_OPT_INTS: TypeAdapter[list[OptInt]] = TypeAdapter(list[OptInt])
+#: The types of durations that the models keep as they are (not bool: a JSON true is read).
+_AS_THEY_ARE = frozenset({int, type(None)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +79,17 @@ class CallStateCache:
     one read for its extension, however many readings ago that was. One state is kept per
     extension number, so the cache holds no more than the extensions read. `begin` marks
     the start of a reading (kept for callers that read in batches; nothing to do now).
+
+    The latest states are also kept by the values of all their fields, so that a whole
+    answer is matched in C (one dict look-up per row), and only the rows whose state
+    changed are looked at in Python.
     """
 
-    __slots__ = ("_latest",)
+    __slots__ = ("_by_values", "_latest")
 
     def __init__(self) -> None:
         self._latest: dict[Hashable, tuple[Hashable, ExtensionCallState]] = {}
+        self._by_values: dict[Hashable, ExtensionCallState] = {}
 
     def __len__(self) -> int:
         return len(self._latest)
@@ -91,26 +102,24 @@ class CallStateCache:
         whole would raise it (with the row's place in `rows`)."""
         try:  # in C: the fields of every row, when every row is an object that has them all
             keys: list[Any] | None = list(map(_state_of, rows))
-            durations = _DURATIONS.validate_python(list(map(_durations_of, rows)))
+            idle = _durations(list(map(_idle_of, rows)))
+            call = _durations(list(map(_call_of, rows)))
         except (KeyError, TypeError, IndexError):
             keys = None
             durations = _DURATIONS.validate_python([_durations_or_none(row) for row in rows])
+            idle = [value for value, _ in durations]
+            call = [value for _, value in durations]
         states = self._states(rows, keys if reuse else None)
-        return CallStates(states, [idle for idle, _ in durations], [call for _, call in durations])
+        return CallStates(states, idle, call)
 
     def _states(self, rows: list[Any], keys: list[Any] | None) -> list[ExtensionCallState]:
         if keys is None:
             return _STATES.validate_python(rows)
-        latest = self._latest
-        try:
-            seen = [latest.get(key[_EXTENSION]) for key in keys]
-            found = [
-                None if known is None or known[0] != key else known[1]
-                for known, key in zip(seen, keys, strict=True)
-            ]
-        except TypeError:  # a list or an object where a value was expected: not hashable
+        try:  # a list or an object where a value was expected is not hashable
+            found: list[ExtensionCallState | None] = list(map(self._by_values.get, keys))
+        except TypeError:
             return _STATES.validate_python(rows)
-        fresh = [index for index, state in enumerate(found) if state is None]
+        fresh = list(compress(range(len(found)), map(is_, found, repeat(None))))
         if fresh:
             try:
                 validated = _STATES.validate_python([rows[index] for index in fresh])
@@ -118,11 +127,25 @@ class CallStateCache:
                 if len(fresh) < len(rows):
                     _STATES.validate_python(rows)  # raises again, at the row's own place
                 raise
+            latest, by_values = self._latest, self._by_values
             for index, state in zip(fresh, validated, strict=True):
                 found[index] = state
                 key = keys[index]
-                latest[key[_EXTENSION]] = (key, state)
+                extension = key[_EXTENSION]
+                known = latest.get(extension)
+                if known is not None:  # only the extension's latest state is kept
+                    by_values.pop(known[0], None)
+                latest[extension] = (key, state)
+                by_values[key] = state
         return cast(list[ExtensionCallState], found)  # every None was filled above
+
+
+def _durations(values: list[Any]) -> list[int | None]:
+    """Durations as the models read them: whole numbers and nulls as they are (checked in
+    C, the common case), anything else (text, "", a float) read loosely by pydantic."""
+    if _AS_THEY_ARE.issuperset(map(type, values)):
+        return values
+    return _OPT_INTS.validate_python(values)
 
 
 def _durations_or_none(row: Any) -> tuple[Any, Any]:

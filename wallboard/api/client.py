@@ -29,6 +29,7 @@ import json
 import logging
 import random
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -78,6 +79,7 @@ from wallboard.api.rows import (
 )
 from wallboard.api.server_clock import ServerClock
 from wallboard.api.services import MAX_NUMBERS_PER_CALL, TOKEN_LIFETIME
+from wallboard.api.transport import FloorTransport
 
 log = logging.getLogger("wallboard.api")
 # A library logs only where the application set up logging: without this, Python's last-resort
@@ -224,7 +226,7 @@ def _csv(values: str | Sequence[str | int]) -> str:
 def extension_list(extnumbers: str | Sequence[str | int]) -> list[str]:
     """Extensions from a comma text or a sequence, stripped, empties dropped, order kept."""
     items = extnumbers.split(",") if isinstance(extnumbers, str) else extnumbers
-    return [text for text in map(str.strip, map(str, items)) if text]  # map: no Python frame
+    return list(filter(None, map(str.strip, map(str, items))))  # in C: no Python frame
 
 
 def phone_entries(telphone: Sequence[PhoneLike]) -> str:
@@ -257,6 +259,14 @@ def _shape_problem(exc: ValidationError) -> str:
         where = ".".join(str(part) for part in error["loc"]) or "result"
         problems.append(f"{where}: {error['msg']}")
     return "; ".join(problems)
+
+
+def _proxy_configured() -> bool:
+    """Whether httpx would send through a proxy from the environment (HTTP_PROXY and the
+    like, or the system's settings): then httpx's own transport carries the calls, as it
+    alone speaks to proxies; otherwise the leaner `FloorTransport`."""
+    proxies = urllib.request.getproxies()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
 
 
 def _display_url(base_url: str) -> str:
@@ -331,6 +341,8 @@ class WallboardClient:
         self._rows: dict[str, RowCache[Any]] = {}
         self._row_bytes: dict[str, RowBytesCache[Any]] = {}
         self._call_states = CallStateCache()
+        if transport is None and not _proxy_configured():
+            transport = FloorTransport(httpx.create_ssl_context())
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout),

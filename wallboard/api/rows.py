@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from itertools import compress
+from operator import ne
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -62,9 +64,14 @@ def split_rows(body: bytes) -> SplitAnswer | None:
     start = body.find(_ROWS_START)
     first = start + len(_ROWS_START) - 2  # at the array's `[`
     end = body.rfind(_ROWS_END)
-    if start < 0 or end < first + 2 or _MARK_JSON in body:
+    if start < 0 or end < first + 2:
         return None
     envelope = b"".join((body[:first], _MARK_JSON, body[end + len(_ROWS_END) :]))
+    # Only the envelope must not hold the mark already: the rows are cut out of it, and a
+    # row that holds the mark's text is decoded on its own. (Looking through the envelope
+    # rather than the whole body spares a scan of a big floor's every row.)
+    if envelope.count(_MARK_JSON) != 1:
+        return None
     return SplitAnswer(envelope, body[first + 2 : end].split(_BETWEEN_ROWS))
 
 
@@ -144,29 +151,53 @@ class RowCache(Generic[T]):
 class RowBytesCache(Generic[T]):
     """The last answer's rows of one repeated read, by their bytes, with the model of each.
 
-    Only the last answer is kept: each answer replaces the whole cache.
+    Only the last answer is kept: each answer replaces the whole cache. Rows mostly stay
+    where they were (a floor's answer lists its agents in the same order every time), so
+    each row is first compared with the row at its place in the last answer, in C; only
+    the rows that differ there are looked up among the last answer's rows that moved or
+    changed, by their bytes, and the rest decoded. So the work in Python follows the rows
+    that changed, not the floor's size; a row that moved (an agent added above it) is still
+    the same model as before.
     """
 
-    __slots__ = ("_last",)
+    __slots__ = ("_models", "_rows")
 
     def __init__(self) -> None:
-        self._last: dict[bytes, T] = {}
+        self._rows: list[bytes] = []
+        self._models: list[T] = []
 
     def __len__(self) -> int:
-        return len(self._last)
+        return len(self._rows)
 
     def validate(
         self, rows: list[bytes], validate: Callable[[list[Any]], list[T]]
     ) -> list[T] | None:
         """The models of `rows` (`split_rows`), in order: the previous model for a row whose
-        bytes were seen in the last answer, decoded and validated (in one batch) otherwise.
+        bytes were in the last answer (at its place, or at a place whose row changed),
+        decoded and validated (in one batch) otherwise.
 
         None when a new row is not a JSON object on its own (the body was cut where it must
         not be, or it holds what only the standard library reads, like NaN) or does not
         validate: the caller then reads the whole body, which says what is wrong and where.
         """
-        models: list[T | None] = list(map(self._last.get, rows))
-        fresh = [index for index, model in enumerate(models) if model is None]
+        last_rows, last_models = self._rows, self._models
+        kept = min(len(rows), len(last_rows))
+        # The places whose row is not the one at that place last time (in C: compress/map).
+        moved = list(compress(range(kept), map(ne, rows, last_rows)))
+        models: list[T | None] = list(last_models[: len(rows)])
+        models += [None] * (len(rows) - kept)
+        changed = moved + list(range(kept, len(rows)))
+        fresh: list[int] = []
+        if changed:
+            # The last answer's rows that are not at their place any more: where else they are.
+            elsewhere = {last_rows[index]: last_models[index] for index in moved}
+            for index in range(kept, len(last_rows)):
+                elsewhere[last_rows[index]] = last_models[index]
+            for index in changed:
+                model = elsewhere.get(rows[index])
+                models[index] = model
+                if model is None:
+                    fresh.append(index)
         if fresh:
             decoded: list[Any] = []
             try:
@@ -174,12 +205,13 @@ class RowBytesCache(Generic[T]):
                     decoded.append(orjson.loads(b"{" + rows[index] + b"}"))
                 validated = validate(decoded)
             except ValueError:  # orjson's JSONDecodeError and pydantic's ValidationError
-                self._last = {}
+                self._rows, self._models = [], []
                 return None
             for index, model in zip(fresh, validated, strict=True):
                 models[index] = model
-        self._last = dict(zip(rows, models, strict=True))  # type: ignore[arg-type]
-        return models  # type: ignore[return-value]  # every None was filled above
+        self._rows = rows
+        self._models = models  # type: ignore[assignment]  # every None was filled above
+        return list(models)  # type: ignore[arg-type]  # a copy: the caller may change its own
 
 
 __all__ = [

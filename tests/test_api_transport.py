@@ -1,0 +1,206 @@
+"""`FloorTransport`, the client's own HTTP/1.1 over asyncio: answers framed every way a
+server may frame them, connections kept alive and dropped when the server closed them,
+and httpx's transport whenever a proxy is configured."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+from fixtures.fake_api import ACCESSKEY, APPID, FakeApi, serve_on_loopback
+
+from wallboard.api.client import WallboardClient
+from wallboard.api.errors import NoAnswer
+from wallboard.api.transport import FloorTransport
+
+ANSWER = json.dumps(
+    {"ret": 200, "data": {"status": 0, "result": [{"queuename": "q1", "remark": "r"}]}, "msg": ""}
+).encode()
+
+Reply = Callable[[bytes], bytes]
+
+
+class Server:
+    """A loopback server that answers each request with `reply(body)` as raw bytes, and
+    hangs up after each answer when `close_after` (without saying so, as a server that
+    times out idle connections does)."""
+
+    def __init__(self, reply: Reply, *, close_after: bool = False) -> None:
+        self.reply = reply
+        self.close_after = close_after
+        self.connections = 0
+        self.requests: list[bytes] = []
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                body = await reader.readexactly(length)
+                self.requests.append(head + body)
+                answer = self.reply(body)
+                writer.write(answer)
+                await writer.drain()
+                if self.close_after or b"Connection: close" in answer:
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        finally:
+            writer.close()
+
+
+def _login_or(answer: Callable[[], bytes]) -> Reply:
+    login = json.dumps(
+        {"ret": 200, "data": {"status": 0, "result": {"token": "t"}}, "msg": ""}
+    ).encode()
+
+    def reply(body: bytes) -> bytes:
+        if b"App.Sip_Auth.Login" in body:
+            return _plain(login)
+        return answer()
+
+    return reply
+
+
+def _plain(content: bytes, *extra: bytes) -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        + b"".join(extra)
+        + f"Content-Length: {len(content)}\r\n\r\n".encode()
+        + content
+    )
+
+
+def _chunked(content: bytes) -> bytes:
+    pieces = [content[i : i + 7] for i in range(0, len(content), 7)]
+    body = b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+    return b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+
+
+def _until_close(content: bytes) -> bytes:
+    return b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + content
+
+
+Start = Callable[[Server], Awaitable[str]]
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Start]:
+    servers: list[asyncio.Server] = []
+
+    async def start(handler: Server) -> str:
+        server = await asyncio.start_server(handler.handle, "127.0.0.1", 0)
+        servers.append(server)
+        return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+    yield start
+    for server in servers:
+        server.close()
+        await server.wait_closed()
+
+
+async def _no_wait(_: float) -> None:
+    return None
+
+
+def test_the_client_uses_its_own_transport_unless_a_proxy_is_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("ALL_PROXY", raising=False)
+    direct = WallboardClient("http://pbx.test", APPID, ACCESSKEY)
+    assert isinstance(direct._http._transport, FloorTransport)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    proxied = WallboardClient("https://pbx.test", APPID, ACCESSKEY)
+    assert not isinstance(proxied._http._transport, FloorTransport)
+    assert proxied._http._mounts  # httpx routes through the proxy
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        _plain,
+        _chunked,
+        _until_close,
+        lambda content: _plain(gzip.compress(content), b"Content-Encoding: gzip\r\n"),
+    ],
+    ids=["length", "chunked", "until close", "gzip"],
+)
+async def test_answers_framed_every_way_read_the_same(
+    serve: Start, frame: Callable[[bytes], bytes]
+) -> None:
+    server = Server(_login_or(lambda: frame(ANSWER)))
+    url = await serve(server)
+    async with WallboardClient(url, APPID, ACCESSKEY) as client:
+        for _ in range(2):
+            queues = await client.queues()
+            assert [queue.queuename for queue in queues] == ["q1"]
+
+
+async def test_one_connection_carries_the_calls_one_after_another(serve: Start) -> None:
+    server = Server(_login_or(lambda: _plain(ANSWER)))
+    url = await serve(server)
+    async with WallboardClient(url, APPID, ACCESSKEY) as client:
+        for _ in range(5):
+            await client.queues()
+    assert server.connections == 1
+    assert len(server.requests) == 6  # Login and five reads
+    assert all(b"\r\nhost: 127.0.0.1:" in request.lower() for request in server.requests)
+
+
+async def test_a_connection_the_server_closed_while_idle_is_not_used_again(serve: Start) -> None:
+    """A server that hangs up after each answer without a word: the next call must not be
+    sent down the dead connection (a mutation there would be `OutcomeUnknown`)."""
+    server = Server(_login_or(lambda: _plain(ANSWER)), close_after=True)
+    url = await serve(server)
+    async with WallboardClient(url, APPID, ACCESSKEY, read_retries=0) as client:
+        await client.login()
+        for _ in range(3):
+            await asyncio.sleep(0.05)  # the hang-up reaches the client's event loop
+            await client.set_task("T1", 2)  # a mutation: never sent twice
+    assert server.connections == 4
+
+
+async def test_an_answer_cut_short_is_a_lost_connection(serve: Start) -> None:
+    server = Server(_login_or(lambda: _plain(ANSWER)[:-10]), close_after=True)
+    url = await serve(server)
+    async with WallboardClient(url, APPID, ACCESSKEY, read_retries=1, sleep=_no_wait) as client:
+        with pytest.raises(NoAnswer, match="connection lost"):
+            await client.queues()
+
+
+async def test_a_garbled_status_line_is_a_lost_connection(serve: Start) -> None:
+    server = Server(_login_or(lambda: b"HTTP/1.1 two hundred\r\n\r\n"), close_after=True)
+    url = await serve(server)
+    async with WallboardClient(url, APPID, ACCESSKEY, read_retries=0) as client:
+        with pytest.raises(NoAnswer):
+            await client.queues()
+
+
+async def test_concurrent_batches_over_uvicorn_keep_their_order() -> None:
+    fake = FakeApi()
+    with serve_on_loopback(fake.app) as url:
+        async with WallboardClient(url, APPID, ACCESSKEY, batch_size=50, concurrency=4) as client:
+            asked = [str(7000 + n) for n in range(400)]
+            for _ in range(2):
+                states = await client.call_status(asked)
+                assert [state.extnumber for state in states] == asked
+
+
+async def test_a_closed_transport_refuses_and_an_unknown_scheme_is_refused() -> None:
+    transport = FloorTransport()
+    with pytest.raises(httpx.UnsupportedProtocol):
+        await transport.handle_async_request(httpx.Request("GET", "ftp://pbx.test/"))
+    await transport.aclose()
+    with pytest.raises(RuntimeError):
+        await transport.handle_async_request(httpx.Request("GET", "http://pbx.test/"))
