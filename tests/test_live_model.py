@@ -764,3 +764,90 @@ async def test_a_bills_failure_streak_is_one_line_each_way(
     assert len(lines) == 2 and lines[0].startswith("bills not read: ")
     assert lines[1] == "bills read again after 3 failures"
     assert snap.error is None and floor.bills_read
+
+
+def _asked_as_the_rule_says(
+    rows: list[Any],
+    shown: list[str],
+    last: dict[str, Any],
+    known: dict[int, Any],
+    turn: int,
+    buckets: dict[str, int],
+    sweep: int,
+) -> list[str]:
+    """The sweep's rule, counted over the whole floor: what a cycle must ask for."""
+    from wallboard.live.model import CALL_ON_LINE_CODES, QUEUE_CALL_CODES
+
+    wanted = {row.extnumber.strip() for row in rows if known.get(id(row)) is not row}
+    queue_calls = {
+        row.extnumber.strip()
+        for row in rows
+        if (row.state if row.state is not None else row.status) in QUEUE_CALL_CODES
+    }
+    wanted.update(
+        ext
+        for ext, reading in last.items()
+        if reading.status in CALL_ON_LINE_CODES and ext not in queue_calls
+    )
+    for extnumber in shown:
+        if extnumber not in buckets:
+            buckets[extnumber] = len(buckets) % sweep
+    return [e for e in shown if buckets[e] == turn or e in wanted or e not in last]
+
+
+async def test_a_cycle_asks_what_the_sweep_rule_over_the_whole_floor_asks(clock: Clock) -> None:
+    """Rows changing, agents joining and leaving, calls placed by hand and ended: each cycle
+    reads the call states the rule says (counted here over every row), and the header's
+    figures are those counted over the snapshot's queues."""
+    import random
+
+    from wallboard.live.build import floor_totals
+
+    rng = random.Random(8)
+    server = Server(agents=30, queues=4, clock=clock)
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC)
+        handed: list[list[Any]] = []
+        queue_agents = client.queue_agents
+
+        async def remembered() -> Any:
+            rows = await queue_agents()
+            handed.append(list(rows))
+            return rows
+
+        client.queue_agents = remembered  # type: ignore[method-assign]
+        await floor.refresh()
+        for _ in range(40):
+            for _ in range(rng.randint(0, 4)):
+                row = rng.choice(server.queue_rows)
+                row["state"] = rng.choice((1213, 1214, 1215, 1217))
+                row["callsanswered"] += 1
+            if rng.random() < 0.2:
+                ext = str(1001 + rng.randrange(30))
+                server.calls[ext] = {"status": 1204, "callee": f"1380000{ext}", "callduration": 3}
+            if rng.random() < 0.2 and server.calls:
+                server.calls.pop(rng.choice(sorted(server.calls)))
+            if rng.random() < 0.1:  # the server lists the same rows in another order
+                rng.shuffle(server.queue_rows)
+            if rng.random() < 0.2:  # someone joins another queue, or leaves one
+                if rng.random() < 0.5:
+                    joining = dict(rng.choice(server.queue_rows))
+                    joining["queuename"] = "queue-9"
+                    server.queue_rows.append(joining)
+                elif len(server.queue_rows) > 20:
+                    server.queue_rows.pop(rng.randrange(len(server.queue_rows)))
+            last, known = dict(floor._readings), dict(floor._rows)
+            turn, buckets = (floor._sweep_turn + 1) % CALL_SWEEP, dict(floor._buckets)
+            clock.now += 1.0
+            snap = await floor.refresh()
+            rows = handed[-1]
+            shown = list(dict.fromkeys(r.extnumber.strip() for r in rows if r.extnumber.strip()))
+            expected = _asked_as_the_rule_says(rows, shown, last, known, turn, buckets, CALL_SWEEP)
+            asked = server.fake.sent(CALL_STATUS)[-1]["extnumber"].split(",")
+            assert asked == expected
+            assert snap.totals == floor_totals(
+                snap.queues,
+                recent_drops=(snap.totals.dropped_15m, snap.totals.dropped_60m),
+                today=floor._bills.today,
+                trend=snap.totals.trend,
+            )

@@ -424,10 +424,11 @@ class BillReader:
         self._following: frozenset[str] = frozenset()
         self._tallies: dict[str, int] = {}  # every followed number: its packed tally
         # Campaigns' figures by their numbers' set (the entry holds the set, so its id stays
-        # unique), and the numbers tallied since they were made: a campaign none of whose
-        # numbers took a call keeps its figures when the bills move on.
+        # unique), and the numbers tallied since they were made, with their tallies then: a
+        # campaign none of whose numbers took a call keeps its figures when the bills move
+        # on, and one whose numbers did is moved on by those numbers' calls alone.
         self._figures: dict[int, tuple[AbstractSet[str], CallFigures]] = {}
-        self._touched: set[str] = set()
+        self._touched: dict[str, int] = {}
         self._recount: _Recount | None = None
         self._next_page = 1
         self._day_from = ""
@@ -500,14 +501,12 @@ class BillReader:
     def figures(self, numbers: AbstractSet[str]) -> CallFigures:
         """A campaign's figures from its numbers (`number_keys`; followed ones only).
 
-        Summed again only when one of its numbers was tallied since (or the numbers
-        followed, or the day, changed): a cycle sums the few campaigns that took calls."""
+        Summed once (and again when the numbers followed, or the day, changed); after that
+        moved on by the calls of its numbers tallied since, so that a read of new bills
+        costs their numbers, not the campaigns' numbers."""
         cache = self._figures
         if self._touched:
-            touched = self._touched
-            for stale in [k for k, (keys, _) in cache.items() if not keys.isdisjoint(touched)]:
-                del cache[stale]
-            touched.clear()
+            self._move_figures_on()
         known = cache.get(id(numbers))
         if known is not None and known[0] is numbers:
             return known[1]
@@ -521,6 +520,27 @@ class BillReader:
             cache.clear()
         cache[id(numbers)] = (numbers, figures)
         return figures
+
+    def _move_figures_on(self) -> None:
+        """Add the calls tallied since the figures were made to each campaign's figures
+        that holds their numbers: each number's tally now less its tally then."""
+        touched, tallies = self._touched, self._tallies
+        for key, (keys, figures) in list(self._figures.items()):
+            held = (
+                keys.intersection(touched)  # in C, over the smaller of the two
+                if isinstance(keys, (set, frozenset))
+                else [number for number in touched if number in keys]
+            )
+            if not held:
+                continue
+            dialled, answered, dropped = figures.dialled, figures.answered, figures.dropped
+            for number in held:
+                before, now = touched[number], tallies.get(number, 0)
+                dialled += bool(now & _FIELD) - bool(before & _FIELD)
+                answered += (now >> _SHIFT & _FIELD) - (before >> _SHIFT & _FIELD)
+                dropped += (now >> 2 * _SHIFT) - (before >> 2 * _SHIFT)
+            self._figures[key] = (keys, CallFigures(dialled, answered, dropped))
+        touched.clear()
 
     def dialled(self, number: str) -> bool:
         """A followed number (`phone_key`) has a finished call in the window."""
@@ -765,9 +785,10 @@ class BillReader:
         return True
 
     def _tally(self, call: CallRecord) -> None:
-        value = self._tallies[call.number] + _packed(call)
+        before = self._tallies[call.number]
+        value = before + _packed(call)
         self._tallies[call.number] = _COMMON.get(value, value)
-        self._touched.add(call.number)
+        self._touched.setdefault(call.number, before)
 
 
 class _Recount:

@@ -20,8 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from bisect import insort
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from itertools import compress
+from operator import is_not
 from typing import Protocol
 
 from wallboard.api.models import (
@@ -44,7 +48,7 @@ from wallboard.live.snapshot import (
     Trend,
     TrendBucket,
 )
-from wallboard.live.state_order import PRESSING_RANK
+from wallboard.live.state_order import PRESSING_RANK, most_pressing
 from wallboard.live.states import (
     Q_CHECKED_IN,
     Q_PAUSED,
@@ -424,15 +428,43 @@ class FloorBuilder:
     """`build_queues` with a memory, for a poller that builds the floor every cycle.
 
     On a floor of 2,000 agents a tenth change in a second; the rest come back as the same
-    rows (the client hands back the same model object for a queue row that did not change).
-    For those, only what moves with the clock is looked at again: the call state's durations
-    (which end a wrap-up, and say since when an agent talks or waits) and so the time in
-    state. An agent whose view comes out the same keeps its `AgentView` object, and a queue
-    whose agents all did keeps its `QueueView`, so that the screen tells what changed by
+    rows (the client hands back the same model object for a queue row that did not change),
+    and most extensions keep the same call reading (a poller reading a fifth of the floor a
+    cycle hands the others' last reading again). So a cycle looks only at what can have
+    changed: rows new or gone (told apart by identity, not by their fields), extensions
+    with another reading or other slow facts, and the agents whose view moves with the
+    clock alone (a wrap-up running out, an agent with no call state). An agent whose view
+    comes out the same keeps its `AgentView` object, and a queue whose agents all did keeps
+    its `QueueView` (and the floor its tuple), so that the screen tells what changed by
     identity. The views are the same as `build_queues` would build (the tests hold it).
+
+    The builder also keeps the floor's people by state and the customers' numbers on the
+    line (`counts`, `calls_in_progress`, `live_numbers`), changed only for the extensions
+    whose views changed: what `floor_totals` and `live_numbers` count over every agent.
     """
 
-    __slots__ = ("_built", "_by_row", "_names", "_names_version", "_queues", "tz")
+    __slots__ = (
+        "_built",
+        "_by_row",
+        "_call_order",
+        "_calls",
+        "_counted",
+        "_facts",
+        "_known",
+        "_members",
+        "_names",
+        "_names_version",
+        "_of_extension",
+        "_passed",
+        "_queue_list",
+        "_queues",
+        "_scope",
+        "_shown",
+        "_ticking",
+        "_views",
+        "_wrapup",
+        "tz",
+    )
 
     def __init__(
         self,
@@ -451,7 +483,64 @@ class FloorBuilder:
         # The entries by their row's identity: a row object the client handed back again is
         # found without reading its fields. The entry holds the row, so its id stays unique.
         self._by_row: dict[int, _Built] = {}
+        # Rows not shown (outside the scope, or without a queue or extension), held for the
+        # same reason: known again by identity.
+        self._passed: dict[int, QueueAgent] = {}
+        self._members: dict[str, list[_Built]] = {}  # each queue's entries, in order
+        self._of_extension: dict[str, list[_Built]] = {}  # each extension's, in its queues
+        # Entries whose view moves with the clock alone: in wrap-up, or without a call state.
+        self._ticking: dict[int, _Built] = {}  # by the entry's identity
+        self._wrapup: dict[str, int] = {}  # each queue's longest wrap-up time
+        # The call rows by extension as last built from (a copy: the caller's may change),
+        # and their extensions in order.
+        self._calls: dict[str, CallRow] = {}
+        self._call_order: list[str] = []
+        self._facts: dict[str, ExtensionFacts] = {}
+        self._queue_list: Sequence[Queue] | None = None
+        self._known: dict[str, Queue] = {}
+        self._scope: list[str] | None = None
+        self._shown: list[str] = []
         self._queues: dict[str, QueueView] = {}
+        self._views: tuple[QueueView, ...] = ()
+        self._counted = _FloorCount()
+
+    # ------------------------------------------------------------------ what it keeps
+
+    @property
+    def counts(self) -> Mapping[AgentState, int]:
+        """People of the last build by state, each extension once in its most pressing
+        state: `floor_totals`'s counts."""
+        return self._counted.count
+
+    @property
+    def calls_in_progress(self) -> int:
+        """Calls ringing or talking on the last build's agents: `floor_totals`'s."""
+        return len(self._counted.calls)
+
+    @property
+    def live_numbers(self) -> LiveNumbers:
+        """`live_numbers` of the last build: the same object while it did not change."""
+        return self._counted.live_numbers()
+
+    def totals(
+        self,
+        today: CallFigures | None = None,
+        *,
+        recent_drops: tuple[int, int] = (0, 0),
+        scoped: bool = False,
+        trend: Trend | None = None,
+    ) -> FloorTotals:
+        """`floor_totals` of the last build's queues, from the counts kept."""
+        return _totals(
+            self._counted.count,
+            len(self._counted.calls),
+            today,
+            recent_drops=recent_drops,
+            scoped=scoped,
+            trend=trend,
+        )
+
+    # ------------------------------------------------------------------ a build
 
     def build(
         self,
@@ -464,46 +553,197 @@ class FloorBuilder:
         scope: Sequence[str] | None = None,
     ) -> tuple[QueueView, ...]:
         """The queues from this cycle's answers; see `build_queues`."""
+        rows = agents if isinstance(agents, (list, tuple)) else list(agents)
         wanted = list(dict.fromkeys(name.strip() for name in scope or () if name.strip()))
+        names = self._names
+        renamed = names is not None and names.version != self._names_version
+        if renamed or wanted != (self._scope or []) or not self._by_row:
+            return self._build_all(rows, calls, queue_list, facts, taken_at, wanted, renamed)
+        by_id = dict(zip(map(id, rows), rows, strict=True))
+        if len(by_id) != len(rows):  # the same row object twice: as a whole
+            return self._build_all(rows, calls, queue_list, facts, taken_at, wanted, False)
+        news = by_id.keys() - self._by_row.keys() - self._passed.keys()
+        if 2 * len(news) > len(rows):  # most of the floor new: as a whole, it is no slower
+            return self._build_all(rows, calls, queue_list, facts, taken_at, wanted, False)
+        gone = self._by_row.keys() - by_id.keys()
+        keep = set(wanted)
+        arrived: dict[AgentKey, QueueAgent] = {}
+        built = self._built
+        for row_id in news:
+            row = by_id[row_id]
+            queue, extnumber = row.queuename.strip(), row.extnumber.strip()
+            if not queue or not extnumber or (keep and queue not in keep):
+                continue
+            key = (queue, extnumber)
+            held = built.get(key)
+            if key in arrived or (held is not None and id(held.row) not in gone):
+                # The same agent twice in one answer: the order of the rows decides.
+                return self._build_all(rows, calls, queue_list, facts, taken_at, wanted, False)
+            arrived[key] = row
+        return self._build_changes(by_id, news, gone, arrived, calls, queue_list, facts, taken_at)
+
+    def _build_changes(
+        self,
+        by_id: dict[int, QueueAgent],
+        news: AbstractSet[int],
+        gone: AbstractSet[int],
+        arrived: dict[AgentKey, QueueAgent],
+        calls: Mapping[str, CallRow],
+        queue_list: Sequence[Queue],
+        facts: Mapping[str, ExtensionFacts],
+        taken_at: float,
+    ) -> tuple[QueueView, ...]:
+        """A cycle from what changed since the last: rows new and gone, readings and facts
+        of other extensions, and the agents whose views move with the clock."""
+        built, by_row, names = self._built, self._by_row, self._names
+        members, of_extension, ticking = self._members, self._of_extension, self._ticking
+        changed: set[str] = set()  # queues whose agents changed
+        moved: set[str] = set()  # extensions whose views changed
+        # Queues that lost a row with their longest wrap-up time: counted again.
+        regrouped: set[str] = set()
+        wrapups = self._wrapup
+        passed = self._passed
+        for row_id in passed.keys() - by_id.keys():
+            del passed[row_id]
+        for row_id in gone:
+            entry = by_row.pop(row_id)
+            key = (entry.queue, entry.extnumber)
+            if key in arrived:
+                continue  # a new row of the same agent takes its place below
+            del built[key]
+            ticking.pop(id(entry), None)
+            _drop(members, entry.queue, entry)
+            _drop(of_extension, entry.extnumber, entry)
+            changed.add(entry.queue)
+            _lose_wrapup(regrouped, wrapups, entry)
+            moved.add(entry.extnumber)
+        fresh: set[int] = set()  # entries made this cycle: nothing more to look at
+        for row_id in news:
+            row = by_id[row_id]
+            key = (row.queuename.strip(), row.extnumber.strip())
+            if arrived.get(key) is not row:
+                passed[row_id] = row
+                continue
+            queue, extnumber = key
+            before = built.get(key)
+            call = calls.get(extnumber)
+            fact = facts.get(extnumber)
+            changed_at = server_moment(row.seatschangetime, self.tz)
+            view = agent_view(
+                row,
+                taken_at=taken_at,
+                call=call,
+                facts=fact,
+                previous=before.view if before is not None else None,
+                names=names,
+                changed_at=changed_at,
+            )
+            order = before.order if before is not None else extension_order(extnumber)
+            entry = _Built(
+                queue, extnumber, row, _call_fields(call), fact, view, order, changed_at, call
+            )
+            built[key] = by_row[row_id] = entry
+            fresh.add(id(entry))
+            if before is not None:
+                _swap(members[queue], before, entry)
+                _swap(of_extension[extnumber], before, entry)
+                ticking.pop(id(before), None)
+            else:
+                insort(members.setdefault(queue, []), entry, key=_order_of)
+                of_extension.setdefault(extnumber, []).append(entry)
+            _tick(ticking, entry)
+            if before is not None and row.wrapuptime < _wrapup_of(before):
+                _lose_wrapup(regrouped, wrapups, before)
+            if row.wrapuptime > wrapups.get(queue, 0):
+                wrapups[queue] = row.wrapuptime
+            changed.add(queue)
+            moved.add(extnumber)
+
+        # Extensions whose call row is another object, or whose slow facts changed.
+        again = _other_calls(calls, self._calls, self._call_order)
+        self._calls, self._call_order = dict(calls), list(calls)
+        if facts is not self._facts and facts != self._facts:
+            known = self._facts
+            again.update(ext for ext in known.keys() - facts.keys())
+            again.update(ext for ext, fact in facts.items() if _other_fact(known.get(ext), fact))
+            self._facts = dict(facts)
+        # Those whose call row or facts changed (each extension's looked up once), and
+        # those whose view moves with the clock (as they were before this cycle).
+        clocked = [entry for entry_id, entry in ticking.items() if entry_id not in fresh]
+        for extnumber in again:
+            entries = of_extension.get(extnumber)
+            if entries is None:
+                continue
+            call, fact = calls.get(extnumber), facts.get(extnumber)
+            for entry in entries:
+                entry_id = id(entry)
+                if entry_id in fresh or entry_id in ticking:
+                    continue
+                view = entry.view
+                if _bring_up_to_date(entry, call, fact, taken_at, names):
+                    _tick(ticking, entry)
+                    if entry.view is not view:
+                        changed.add(entry.queue)
+                        moved.add(extnumber)
+        for entry in clocked:
+            view = entry.view
+            extnumber = entry.extnumber
+            _bring_up_to_date(entry, calls.get(extnumber), facts.get(extnumber), taken_at, names)
+            _tick(ticking, entry)
+            if entry.view is not view:
+                changed.add(entry.queue)
+                moved.add(extnumber)
+
+        for queue in regrouped:
+            wrapup = 0
+            for entry in members.get(queue, ()):
+                if entry.row is not None and entry.row.wrapuptime > wrapup:
+                    wrapup = entry.row.wrapuptime
+            if queue in members:
+                wrapups[queue] = wrapup
+            else:
+                wrapups.pop(queue, None)
+        counted = self._counted
+        for extnumber in moved:
+            counted.person(extnumber, of_extension.get(extnumber, ()))
+        return self._panels(queue_list, changed, everything=False)
+
+    def _build_all(
+        self,
+        agents: Sequence[QueueAgent],
+        calls: Mapping[str, CallRow],
+        queue_list: Sequence[Queue],
+        facts: Mapping[str, ExtensionFacts],
+        taken_at: float,
+        wanted: list[str],
+        renamed: bool,
+    ) -> tuple[QueueView, ...]:
+        """A cycle from every row: the first, after the names or the scope changed, and
+        whenever an answer holds the same agent twice (the last row counts)."""
         keep = set(wanted)
         last, last_by_row = self._built, self._by_row
         names, tz = self._names, self.tz
-        if names is not None and names.version != self._names_version:
+        if renamed and names is not None:
             self._names_version = names.version
             last_by_row = {}  # the names changed: every agent's view is built again
         built: dict[AgentKey, _Built] = {}
         by_row: dict[int, _Built] = {}
-        rows: dict[str, dict[str, _Built]] = {}
-        wrapup: dict[str, int] = {}
-        changed: set[str] = set()  # queues with an agent whose view is not the last one
+        passed: dict[int, QueueAgent] = {}
         for row in agents:
             entry = last_by_row.get(id(row))
             if entry is not None and entry.row is row:
                 queue, extnumber = entry.queue, entry.extnumber
                 if keep and queue not in keep:
+                    passed[id(row)] = row
                     continue
-                call = calls.get(extnumber)
-                fact = facts.get(extnumber)
-                view = entry.view
-                if (
-                    call is not None
-                    and call is entry.reading
-                    and fact is entry.facts
-                    and view.state is not AgentState.WRAPUP
-                ):
-                    pass  # the very reading and row of last time: only a wrap-up runs out
-                else:
-                    if (fact is not entry.facts and fact != entry.facts) or not _again(
-                        entry, row, call, taken_at
-                    ):
-                        _rebuild(entry, row, call, fact, taken_at, names)
-                    entry.reading = call
-                    if entry.view is not view:
-                        changed.add(queue)
+                _bring_up_to_date(
+                    entry, calls.get(extnumber), facts.get(extnumber), taken_at, names
+                )
             else:
                 queue = row.queuename.strip()
                 extnumber = row.extnumber.strip()
                 if not queue or not extnumber or (keep and queue not in keep):
+                    passed[id(row)] = row
                     continue
                 key = (queue, extnumber)
                 before = last.get(key)
@@ -523,53 +763,177 @@ class FloorBuilder:
                 entry = _Built(
                     queue, extnumber, row, _call_fields(call), fact, view, order, changed_at, call
                 )
-                changed.add(queue)
             key = (queue, extnumber)
             twice = built.get(key)
-            if twice is not None:  # the same agent twice in one answer: the last row counts,
-                changed.add(queue)  # and the first is not known by its identity next time
-                if twice.row is not None:
-                    by_row.pop(id(twice.row), None)
+            if twice is not None and twice.row is not None:
+                # The same agent twice in one answer: the last row counts, and the first
+                # is not known by its identity next time.
+                by_row.pop(id(twice.row), None)
             built[key] = entry
             by_row[id(row)] = entry
-            members = rows.get(queue)
-            if members is None:
-                members = rows[queue] = {}
-            members[extnumber] = entry
-            if row.wrapuptime > wrapup.get(queue, 0):
-                wrapup[queue] = row.wrapuptime
-        self._built, self._by_row = built, by_row
+        self._built, self._by_row, self._passed = built, by_row, passed
+        self._scope = wanted
 
-        known = {q.queuename.strip(): q for q in queue_list if q.queuename.strip()}
-        shown = [n for n in wanted if n in known or n in rows] if keep else sorted({*known, *rows})
-        views: list[QueueView] = []
+        # What the next cycles build on: every index made again.
+        members: dict[str, list[_Built]] = {}
+        of_extension: dict[str, list[_Built]] = {}
+        ticking: dict[int, _Built] = {}
+        wrapup: dict[str, int] = {}
+        for entry in built.values():
+            members.setdefault(entry.queue, []).append(entry)
+            of_extension.setdefault(entry.extnumber, []).append(entry)
+            _tick(ticking, entry)
+            if entry.row is not None and entry.row.wrapuptime > wrapup.get(entry.queue, 0):
+                wrapup[entry.queue] = entry.row.wrapuptime
+        for entries in members.values():
+            entries.sort(key=_order_of)
+        self._members, self._of_extension, self._ticking = members, of_extension, ticking
+        self._wrapup = wrapup
+        self._calls, self._call_order = dict(calls), list(calls)
+        self._facts = dict(facts)
+        self._counted = _FloorCount()
+        for extnumber, entries in of_extension.items():
+            self._counted.person(extnumber, entries)
+        return self._panels(queue_list, set(members), everything=True)
+
+    def _panels(
+        self, queue_list: Sequence[Queue], changed: set[str], *, everything: bool
+    ) -> tuple[QueueView, ...]:
+        """The queues shown, each made again only when its agents changed (or the queue
+        list or which queues there are did): the same objects, and the same tuple, else."""
+        if queue_list is not self._queue_list:
+            self._queue_list = queue_list
+            known = {q.queuename.strip(): q for q in queue_list if q.queuename.strip()}
+            if known != self._known:
+                self._known = known
+                everything = True
+        members, known, wanted = self._members, self._known, self._scope
+        shown = (
+            [n for n in wanted if n in known or n in members]
+            if wanted
+            else sorted({*known, *members})
+        )
+        if shown != self._shown:
+            self._shown = shown
+            everything = True
+        if not changed and not everything:
+            return self._views
         queues: dict[str, QueueView] = {}
+        olds = self._queues
         for name in shown:
+            old = olds.get(name)
+            if old is not None and not everything and name not in changed:
+                queues[name] = old
+                continue
             info = known.get(name)
-            members = rows.get(name, {})
-            old = self._queues.get(name)
-            # Every agent the same view as last time, and as many: the same members in order.
-            same = old is not None and name not in changed and len(members) == len(old.agents)
             panel = QueueView(
                 name=name,
                 remark=info.remark if info else "",
                 strategy=info.strategy if info else None,
                 autocall=info.autocall if info else "",
-                wrapuptime=wrapup.get(name, 0),
-                agents=old.agents
-                if same and old is not None
-                else tuple([e.view for e in sorted(members.values(), key=_order_of)]),
+                wrapuptime=self._wrapup.get(name, 0),
+                agents=tuple([e.view for e in members.get(name, ())]),
             )
             if old is not None and old == panel:
                 panel = old  # nothing in the queue changed: the same object
             queues[name] = panel
-            views.append(panel)
+        views = tuple(queues.values())
         self._queues = queues
-        return tuple(views)
+        if len(views) != len(self._views) or any(
+            a is not b for a, b in zip(views, self._views, strict=True)
+        ):
+            self._views = views
+        return self._views
 
 
 def _order_of(entry: _Built) -> tuple[int, int, str]:
     return entry.order
+
+
+def _other_calls(
+    calls: Mapping[str, CallRow], last: dict[str, CallRow], order: list[str]
+) -> set[str]:
+    """The extensions whose call row is not the object of the last build (or is new, or
+    gone). The rows go by identity: a poller hands the same reading again for the
+    extensions it did not read. Most cycles list the same extensions in the same order,
+    and then the rows are compared side by side."""
+    if len(calls) == len(order) and list(calls) == order:
+        return set(compress(order, map(is_not, calls.values(), last.values())))
+    again = {ext for ext in calls.keys() ^ last.keys()}
+    again.update(ext for ext, call in calls.items() if ext in last and last[ext] is not call)
+    return again
+
+
+def _wrapup_of(entry: _Built) -> int:
+    return entry.row.wrapuptime if entry.row is not None else 0
+
+
+def _other_fact(was: ExtensionFacts | None, fact: ExtensionFacts | None) -> bool:
+    """Facts that say something else (a new object that says the same is no change)."""
+    return was is not fact and was != fact
+
+
+def _lose_wrapup(regrouped: set[str], wrapups: dict[str, int], entry: _Built) -> None:
+    """An entry's row leaves its queue: the queue's longest wrap-up time is counted again
+    if it may have been that row's."""
+    if entry.row is not None and 0 < entry.row.wrapuptime >= wrapups.get(entry.queue, 0):
+        regrouped.add(entry.queue)
+
+
+def _drop(index: dict[str, list[_Built]], name: str, entry: _Built) -> None:
+    """Take the entry out of its queue's (or extension's) list; the list goes when empty."""
+    entries = index[name]
+    for at, held in enumerate(entries):
+        if held is entry:
+            del entries[at]
+            break
+    if not entries:
+        del index[name]
+
+
+def _swap(entries: list[_Built], before: _Built, entry: _Built) -> None:
+    """Put the agent's new entry in the place of its last (the same order)."""
+    for at, held in enumerate(entries):
+        if held is before:
+            entries[at] = entry
+            return
+    entries.append(entry)  # pragma: no cover - every entry is in its lists
+
+
+def _tick(ticking: dict[int, _Built], entry: _Built) -> None:
+    """Whether the entry's view can change with the clock alone: in wrap-up (it runs out),
+    or without a call state (its start may be a checked-in time still ahead)."""
+    if entry.view.state is AgentState.WRAPUP or entry.reading is None:
+        ticking[id(entry)] = entry
+    else:
+        ticking.pop(id(entry), None)
+
+
+def _bring_up_to_date(
+    entry: _Built,
+    call: CallRow | None,
+    fact: ExtensionFacts | None,
+    taken_at: float,
+    names: AgentNames | None,
+) -> bool:
+    """The entry of an unchanged queue row brought up to date with this cycle's call row
+    and facts; False when there was nothing to look at (the very reading and facts of last
+    time, not in wrap-up)."""
+    same_facts = fact is entry.facts or fact == entry.facts
+    entry.facts = fact if same_facts else entry.facts  # equal facts: keep the new object
+    if (
+        call is not None
+        and call is entry.reading
+        and same_facts
+        and entry.view.state is not AgentState.WRAPUP
+    ):
+        return False  # the very reading and row of last time: only a wrap-up runs out
+    row = entry.row
+    assert row is not None  # only entries of rows are brought up to date
+    if not same_facts or not _again(entry, row, call, taken_at):
+        _rebuild(entry, row, call, fact, taken_at, names)
+    entry.reading = call
+    return True
 
 
 def _rebuild(
@@ -666,6 +1030,19 @@ def floor_totals(
         count[agent.state] += 1
         if agent.state in (AgentState.TALKING, AgentState.RINGING):
             calls.add(("number", agent.number) if agent.number else ("extension", extnumber))
+    return _totals(count, len(calls), today, recent_drops=recent_drops, scoped=scoped, trend=trend)
+
+
+def _totals(
+    count: Mapping[AgentState, int],
+    calls_in_progress: int,
+    today: CallFigures | None,
+    *,
+    recent_drops: tuple[int, int],
+    scoped: bool,
+    trend: Trend | None,
+) -> FloorTotals:
+    """The header's figures from the people counted by state and the calls on the line."""
     today = today or CallFigures()
     return FloorTotals(
         idle=count[AgentState.IDLE],
@@ -676,7 +1053,7 @@ def floor_totals(
         offline=count[AgentState.OFFLINE],
         disabled=count[AgentState.DISABLED],
         missed=count[AgentState.MISSED],
-        calls_in_progress=len(calls),
+        calls_in_progress=calls_in_progress,
         answered_today=today.answered,
         dropped_today=today.dropped,
         dropped_15m=recent_drops[0],
@@ -703,6 +1080,94 @@ _ON_A_CALL = frozenset({AgentState.TALKING, AgentState.RINGING})
 #: `phone_key` of the customers' numbers on the line, remembered: the same calls go on over
 #: many cycles (bounded, for a day of new numbers).
 _phone_key = functools.lru_cache(maxsize=4096)(phone_key)
+
+
+class _FloorCount:
+    """The floor's people by state and its calls on the line, kept per extension: an
+    extension's part is taken out and put back in whenever its views change, so that a
+    cycle counts only what changed. The same figures as `floor_totals` and `live_numbers`
+    over the builder's queues (the tests hold it)."""
+
+    __slots__ = ("_live", "_numbers", "_parts", "_refs", "calls", "count")
+
+    def __init__(self) -> None:
+        self.count: dict[AgentState, int] = {state: 0 for state in AgentState}
+        # Each call on the line (`floor_totals`'s key) with how many people are on it.
+        self.calls: dict[tuple[str, str], int] = {}
+        # Each extension's part: its most pressing state and the call it is on, if any.
+        self._parts: dict[str, tuple[AgentState, tuple[str, str] | None]] = {}
+        # Each extension's customers' numbers on the line (`phone_key`, talking), and each
+        # number's (views, of which talking) over the floor.
+        self._numbers: dict[str, tuple[tuple[str, bool], ...]] = {}
+        self._refs: dict[str, list[int]] = {}
+        self._live: dict[str, bool] | None = {}
+
+    def person(self, extnumber: str, views: Iterable[_Built]) -> None:
+        """Count the extension again from its entries (none: it left the floor)."""
+        agents = [entry.view for entry in views]
+        part: tuple[AgentState, tuple[str, str] | None] | None = None
+        if agents:
+            chosen = most_pressing(agents)
+            state = chosen.state
+            on_call = None
+            if state in _ON_A_CALL:
+                number = chosen.number
+                on_call = ("number", number) if number else ("extension", extnumber)
+            part = (state, on_call)
+        old = self._parts.get(extnumber)
+        if old != part:
+            count, calls = self.count, self.calls
+            if old is not None:
+                count[old[0]] -= 1
+                if old[1] is not None:
+                    left = calls[old[1]] - 1
+                    if left:
+                        calls[old[1]] = left
+                    else:
+                        del calls[old[1]]
+                del self._parts[extnumber]
+            if part is not None:
+                count[part[0]] += 1
+                if part[1] is not None:
+                    calls[part[1]] = calls.get(part[1], 0) + 1
+                self._parts[extnumber] = part
+        numbers = tuple(
+            [
+                (key, agent.state is AgentState.TALKING)
+                for agent in agents
+                if agent.number and agent.state in _ON_A_CALL
+                for key in (_phone_key(agent.number),)
+                if key
+            ]
+        )
+        before = self._numbers.get(extnumber, ())
+        if numbers == before:
+            return
+        refs = self._refs
+        for key, talking in before:
+            held = refs[key]
+            held[0] -= 1
+            held[1] -= talking
+            if not held[0]:
+                del refs[key]
+        for key, talking in numbers:
+            counted = refs.get(key)
+            if counted is None:
+                counted = refs[key] = [0, 0]
+            counted[0] += 1
+            counted[1] += talking
+        if numbers:
+            self._numbers[extnumber] = numbers
+        else:
+            del self._numbers[extnumber]
+        self._live = None
+
+    def live_numbers(self) -> dict[str, bool]:
+        """The customers' numbers on the line (`live_numbers`): a new object only when they
+        changed."""
+        if self._live is None:
+            self._live = {key: held[1] > 0 for key, held in self._refs.items()}
+        return self._live
 
 
 #: Calls in progress by the customer's number (`phone_key`): True when an agent is talking

@@ -46,8 +46,10 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
+from itertools import compress
+from operator import is_not
 from typing import TYPE_CHECKING, Any, Protocol
 
 from wallboard.api.call_states import CallStates
@@ -67,10 +69,7 @@ from wallboard.live.build import (
     FloorBuilder,
     LiveNumbers,
     campaign_view,
-    campaigns_live,
     extension_facts,
-    floor_totals,
-    live_numbers,
     number_owners,
     order_campaigns,
     trend_of,
@@ -208,6 +207,16 @@ class LiveFloor:
         self._rows: dict[int, QueueAgent] = {}
         self._buckets: dict[str, int] = {}
         self._sweep_turn = 0
+        # What the cycles go over instead of the floor: the rows' extension fields as last
+        # shown, the extensions shown as a set, those whose reading shows a call, the rows on
+        # a queue call by extension, and each turn of the sweep's extensions (for `shown`).
+        self._listed: list[QueueAgent] = []  # the rows as last handed, in order
+        self._shown_set: set[str] = set()
+        self._on_line: set[str] = set()
+        self._queue_calls: dict[str, int] = {}
+        self._turns: list[tuple[list[str], set[str]]] = []
+        self._places: dict[str, int] = {}
+        self._turns_of: tuple[list[str] | None, int] = (None, 0)
         self.call_sweep = max(1, call_sweep)
         self._builder = FloorBuilder(tz=tz, names=names)
         # Server time minus `clock()`; known once an answer told the server's time.
@@ -232,8 +241,12 @@ class LiveFloor:
         self._followed: tuple[tuple[frozenset[str], ...], frozenset[str]] = ((), frozenset())
         # The tracked numbers' campaigns, for the tasks and numbers they were made of.
         self._owners: tuple[tuple[object, ...], dict[str, tuple[str, ...]]] = ((), {})
-        # The campaigns' calls in progress, for the calls and the bills' version they are of.
-        self._live: tuple[tuple[object, ...], dict[str, CampaignLive]] = ((), {})
+        # The campaigns' calls in progress, for the numbers and the bills' version they are of.
+        self._live_counted: _LiveCount | None = None
+        # Each campaign's day (its slots, their starts, the Trend) and its last view with
+        # what it was made of (task, figures, trend, calls in progress).
+        self._trends: dict[str, tuple[object, tuple[float, ...], Trend]] = {}
+        self._made: dict[str, tuple[object, ...]] = {}
         # Tasks the bills show dialling while the registry says otherwise (the last views'),
         # and those of them already reported to the registry (once a task).
         self._dialling: tuple[str, ...] = ()
@@ -354,66 +367,99 @@ class LiveFloor:
     async def _fast(self) -> tuple[list[QueueAgent], dict[str, CallRow], list[CallReading]]:
         """The queues' agents, then the call states of the extensions that need reading
         this cycle (`_to_ask`); the others keep their last reading (counted on from when it
-        was read). Also the readings made this cycle, whose `read_at` the cycle sets."""
+        was read). Also the readings made this cycle, whose `read_at` the cycle sets.
+
+        A cycle goes over the rows that changed, not the floor: the client hands back the
+        same object for an unchanged row, so rows new and gone are told by their identity,
+        and the extensions shown are listed again only when the rows' extensions changed."""
         agents = await self._client.queue_agents()
         mine = self._in_scope(agents)
-        shown = list(dict.fromkeys(row.extnumber.strip() for row in mine if row.extnumber.strip()))
-        asked = self._to_ask(mine, shown)
+        news, gone, by_id, in_place = _rows_changed(mine, self._listed, self._rows)
+        shown = self._extensions  # the same extension in every place: the same list
+        if not in_place:
+            listed = list(dict.fromkeys(n for n in (r.extnumber.strip() for r in mine) if n))
+            if listed != shown:
+                shown = listed
+        queue_calls = self._queue_calls
+        if news or gone:
+            queue_calls = dict(queue_calls)
+            for row in gone:
+                _count_queue_call(queue_calls, row, -1)
+            for row in news:
+                _count_queue_call(queue_calls, row, 1)
+        asked = self._to_ask(shown, {row.extnumber.strip() for row in news}, queue_calls)
         readings = await self._call_states(asked) if asked else ()
         # Only once the call states answered: after a failed read, the rows that changed
         # are still new to the next cycle, and have their call states read then.
-        self._rows = {id(row): row for row in mine}
-        self._extensions = shown
+        self._rows, self._listed, self._queue_calls = by_id, mine, queue_calls
         fresh: dict[str, CallReading] = {}
         for state, idle, talk in readings:
             extnumber = state.extnumber.strip()
             if extnumber:
                 fresh[extnumber] = CallReading(state, idle, talk)
-        last, unasked = self._readings, set(shown).difference(asked)
-        calls: dict[str, CallReading] = {}
-        for extnumber in shown:
-            reading = fresh.get(extnumber)
-            if reading is None and extnumber in unasked:
-                reading = last.get(extnumber)
-            if reading is not None:
+        # Each extension shown: this cycle's reading, else (not asked) its last one.
+        last, on_line = self._readings, self._on_line
+        if shown is self._extensions:
+            calls = dict(last)
+        else:
+            self._shown_set = set(shown)
+            calls = {ext: last[ext] for ext in shown if ext in last}
+            on_line.intersection_update(calls)
+        shown_set = self._shown_set
+        for extnumber in asked:
+            if extnumber not in fresh:
+                calls.pop(extnumber, None)
+                on_line.discard(extnumber)
+        for extnumber, reading in fresh.items():
+            if extnumber in shown_set:
                 calls[extnumber] = reading
+                if reading.status in CALL_ON_LINE_CODES:
+                    on_line.add(extnumber)
+                else:
+                    on_line.discard(extnumber)
+        self._extensions = shown
         self._readings = calls
         rows: dict[str, CallRow] = dict(calls)
         return mine, rows, list(fresh.values())
 
-    def _to_ask(self, rows: Sequence[QueueAgent], shown: Sequence[str]) -> list[str]:
+    def _to_ask(
+        self, shown: list[str], wanted: set[str], queue_calls: Mapping[str, int]
+    ) -> list[str]:
         """The extensions whose call state this cycle reads: every one on the first cycle
         (and every cycle with `call_sweep` 1); else those whose queue row changed or is new
-        (the client hands back the same row object for an unchanged row), those never read,
-        those whose last reading shows a call their queue rows do not (a call placed by
-        hand, whose end no queue row tells), and one `call_sweep`-th of the floor in turn,
-        so that every extension's call state is read at least every `call_sweep` cycles
-        (what only the call state says: a phone unplugged, a call placed by hand)."""
+        (`wanted`: the client hands back the same row object for an unchanged row), those
+        never read, those whose last reading shows a call their queue rows do not (a call
+        placed by hand, whose end no queue row tells: `queue_calls` counts the rows on a
+        queue call by extension), and one `call_sweep`-th of the floor in turn, so that
+        every extension's call state is read at least every `call_sweep` cycles (what only
+        the call state says: a phone unplugged, a call placed by hand). In the order shown."""
         sweep = self.call_sweep
         last = self._readings
         if sweep <= 1 or not last:
             return list(shown)
         turn = self._sweep_turn = (self._sweep_turn + 1) % sweep
-        known = self._rows
-        wanted = {row.extnumber.strip() for row in rows if known.get(id(row)) is not row}
+        if self._turns_of[0] is not shown or self._turns_of[1] != sweep:
+            buckets = self._buckets
+            for extnumber in shown:
+                if extnumber not in buckets:
+                    buckets[extnumber] = len(buckets) % sweep
+            turns: list[list[str]] = [[] for _ in range(sweep)]
+            for extnumber in shown:
+                bucket = buckets[extnumber]
+                if bucket < sweep:  # (a bucket of a longer sweep is never read in turn)
+                    turns[bucket].append(extnumber)
+            self._turns = [(every, set(every)) for every in turns]
+            self._places = {extnumber: place for place, extnumber in enumerate(shown)}
+            self._turns_of = (shown, sweep)
+        listed, listed_set = self._turns[turn]
         # A reading that shows a call, of an extension no queue row shows on a queue call.
-        on_line = [ext for ext, reading in last.items() if reading.status in CALL_ON_LINE_CODES]
-        if on_line:
-            queue_calls = {
-                row.extnumber.strip()
-                for row in rows
-                if (row.state if row.state is not None else row.status) in QUEUE_CALL_CODES
-            }
-            wanted.update(ext for ext in on_line if ext not in queue_calls)
-        buckets = self._buckets
-        for extnumber in shown:
-            if extnumber not in buckets:
-                buckets[extnumber] = len(buckets) % sweep
-        return [
-            extnumber
-            for extnumber in shown
-            if buckets[extnumber] == turn or extnumber in wanted or extnumber not in last
-        ]
+        wanted.update(self._on_line.difference(queue_calls))
+        places = self._places
+        wanted.update(places.keys() - last.keys())  # never read (or not answered)
+        extra = [ext for ext in wanted if ext in places and ext not in listed_set]
+        if not extra:
+            return list(listed)
+        return sorted([*listed, *extra], key=places.__getitem__)
 
     async def _call_states(self, extnumbers: Sequence[str]) -> CallStates:
         """GetSipCallStatus in batches of CALL_BATCH: one request for most floors."""
@@ -523,9 +569,9 @@ class LiveFloor:
         self._snapshot = FloorSnapshot(
             taken_at=taken_at,
             queues=queues,  # the builder keeps an unchanged queue's QueueView object
-            campaigns=self._campaign_views(tasks, live_numbers(queues), upto),
-            totals=floor_totals(
-                queues,
+            # The builder keeps the people by state and the numbers on the line as it builds.
+            campaigns=self._campaign_views(tasks, self._builder.live_numbers, upto),
+            totals=self._builder.totals(
                 self._bills.today,
                 recent_drops=(recent[0], recent[1]),
                 scoped=self.scope is not None,
@@ -567,7 +613,9 @@ class LiveFloor:
 
         A task the registry does not know to have started, whose numbers the bills show
         dialled, is shown running; the registry learns it after the cycle
-        (`_report_dialling`). The views are the last cycle's objects when nothing changed."""
+        (`_report_dialling`). The views are the last cycle's objects when nothing changed:
+        a campaign's view is made again only when its task, figures, trend or calls in
+        progress did."""
         if self.registry is None:
             return ()
         key = (self._bills.version, upto, tuple(tasks))
@@ -575,39 +623,70 @@ class LiveFloor:
             finished = []
             dialling = []
             starts = self._bills.slot_starts
+            trends = self._trends
             for task in tasks:
                 figures = self._bills.figures(self._keys_of(task))
-                trend = trend_of(self._bills.day_slots(task.taskid), starts, upto)
+                buckets = self._bills.day_slots(task.taskid)
+                slots = buckets.slots(upto) if buckets is not None and upto >= 0 else ()
+                known = trends.get(task.taskid)
+                if known is not None and known[0] == slots and known[1] is starts:
+                    trend = known[2]  # its day did not change: the same Trend object
+                else:
+                    trend = trend_of(buckets, starts, upto)
+                    trends[task.taskid] = (slots, starts, trend)
                 if figures.dialled and task.status in NOT_YET_DIALLING:
                     task = replace(task, status=CampaignStatus.RUNNING)
                     dialling.append(task.taskid)
                 finished.append((task, figures, trend))
+            for taskid in trends.keys() - {task.taskid for task in tasks}:
+                del trends[taskid]
             self._finished = finished
             self._dialling = tuple(dialling)
             self._campaigns_key = key
         lives = self._lives(tasks, live)
-        views = order_campaigns(
-            campaign_view(task, figures, lives.get(task.taskid), trend)
-            for task, figures, trend in self._finished
-        )
-        if views != self._campaigns:
+        made = self._made
+        fresh: dict[str, tuple[object, ...]] = {}
+        listed = []
+        for task, figures, trend in self._finished:
+            part = lives.get(task.taskid)
+            held = made.get(task.taskid)
+            if (
+                held is not None
+                and (held[0] is task or held[0] == task)
+                and held[1] is figures
+                and held[2] is trend
+                and (held[3] is part or held[3] == part)
+            ):
+                view = held[4]
+                fresh[task.taskid] = held
+            else:
+                view = campaign_view(task, figures, part, trend)
+                fresh[task.taskid] = (task, figures, trend, part, view)
+            assert isinstance(view, CampaignView)
+            listed.append(view)
+        self._made = fresh
+        views = order_campaigns(listed)
+        if views != self._campaigns:  # element by element: the same objects compare at once
             self._campaigns = views
         return self._campaigns
 
     def _lives(self, tasks: Sequence[TrackedTask], live: LiveNumbers) -> dict[str, CampaignLive]:
-        """Each campaign's calls in progress (`campaigns_live`): counted again only when the
-        calls in progress, the bills or the campaigns' numbers changed."""
-        if not live:
-            return {}
+        """Each campaign's calls in progress (`campaigns_live`): counted again whole when the
+        bills (which say which numbers are dialled for the first time) or the campaigns'
+        numbers changed, else only for the numbers whose calls began, ended or were
+        answered since the last cycle."""
         made_of = tuple((task.taskid, self._keys_of(task)) for task in tasks)
         if made_of != self._owners[0]:
             self._owners = (made_of, number_owners(dict(made_of)))
         owners = self._owners[1]
-        key = (self._bills.version, owners, live)
-        known = self._live[0]
-        if len(known) != 3 or known[0] != key[0] or known[1] is not owners or known[2] != live:
-            self._live = (key, campaigns_live(owners, live, self._bills.dialled))
-        return self._live[1]
+        counted = self._live_counted
+        if (
+            counted is None
+            or counted.owners is not owners
+            or counted.version != self._bills.version
+        ):
+            counted = self._live_counted = _LiveCount(owners, self._bills.version)
+        return counted.update(live, self._bills.dialled)
 
     def _numbers_of(self, tasks: Sequence[TrackedTask]) -> frozenset[str]:
         """Every tracked campaign's numbers (`phone_key`s): those whose bills are tallied."""
@@ -657,6 +736,110 @@ class LiveFloor:
         self._snapshot = replace(
             self._snapshot, stale=True, error=message, read_only=self.read_only
         )
+
+
+class _LiveCount:
+    """`campaigns_live` kept from cycle to cycle: each campaign's counts changed only by the
+    numbers whose calls began, ended or were answered since the last cycle. Made again
+    when the campaigns' numbers or the bills change (a number's first call is the bills')."""
+
+    __slots__ = ("_counts", "_live", "_parts", "_result", "_seen", "owners", "version")
+
+    def __init__(self, owners: Mapping[str, tuple[str, ...]], version: int) -> None:
+        self.owners = owners
+        self.version = version
+        self._seen: LiveNumbers | None = None  # the calls last counted, as handed
+        self._live: dict[str, bool] = {}
+        self._parts: dict[str, tuple[bool, bool]] = {}  # each number counted: talking, first
+        self._counts: dict[str, list[int]] = {}
+        self._result: dict[str, CampaignLive] = {}
+
+    def update(self, live: LiveNumbers, dialled: Callable[[str], bool]) -> dict[str, CampaignLive]:
+        """The campaigns' calls in progress for `live`: the same dict while they are the
+        same."""
+        if live is self._seen:
+            return self._result
+        counts, parts, owners = self._counts, self._parts, self.owners
+        touched: set[str] = set()
+        for key, _ in live.items() ^ self._live.items():
+            held = owners.get(key)
+            if held is None:
+                continue
+            before = parts.pop(key, None)
+            answered = live.get(key)
+            part = None
+            if answered is not None:
+                part = before if before is not None and before[0] == answered else None
+                if part is None:
+                    first = before[1] if before is not None else not dialled(key)
+                    part = (answered, first)
+                parts[key] = part
+            for taskid in held:
+                count = counts.get(taskid)
+                if count is None:
+                    count = counts[taskid] = [0, 0, 0]
+                if before is not None:
+                    count[0] -= 1
+                    count[1] -= before[0]
+                    count[2] -= before[1]
+                if part is not None:
+                    count[0] += 1
+                    count[1] += part[0]
+                    count[2] += part[1]
+                touched.add(taskid)
+        self._seen, self._live = live, dict(live)
+        if touched:
+            result = dict(self._result)
+            for taskid in touched:
+                count = counts[taskid]
+                if count[0]:
+                    result[taskid] = CampaignLive(*count)
+                else:
+                    del counts[taskid]
+                    result.pop(taskid, None)
+            self._result = result
+        return self._result
+
+
+def _rows_changed(
+    rows: list[QueueAgent], last: list[QueueAgent], known: dict[int, QueueAgent]
+) -> tuple[list[QueueAgent], list[QueueAgent], dict[int, QueueAgent], bool]:
+    """The rows new since the last answer and those gone (by identity: the client hands
+    back the same object for an unchanged row), the rows by identity now (`known`: the
+    last answer's), and whether every place holds the same extension as before.
+
+    Most answers list the same rows in the same places, a few of them new objects: those
+    places are compared side by side, and `known` moved on by them."""
+    if len(rows) == len(last) and len(known) == len(last):
+        places = list(compress(range(len(rows)), map(is_not, rows, last)))
+        if not places:
+            return [], [], known, True
+        news = [row for row in (rows[p] for p in places) if id(row) not in known]
+        came = {id(rows[p]) for p in places}
+        gone = [row for row in (last[p] for p in places) if id(row) not in came]
+        now = dict(known)
+        for row in gone:
+            del now[id(row)]
+        for row in news:
+            now[id(row)] = row
+        if len(now) == len(rows):  # every row once: nothing moved out of sight
+            in_place = all(rows[p].extnumber == last[p].extnumber for p in places)
+            return news, gone, now, in_place
+    now = dict(zip(map(id, rows), rows, strict=True))
+    news = [now[row_id] for row_id in now.keys() - known.keys()]
+    gone = [known[row_id] for row_id in known.keys() - now.keys()]
+    return news, gone, now, False
+
+
+def _count_queue_call(counts: dict[str, int], row: QueueAgent, change: int) -> None:
+    """Count a row in (or out of) the rows on a queue call, by extension."""
+    if (row.state if row.state is not None else row.status) in QUEUE_CALL_CODES:
+        extnumber = row.extnumber.strip()
+        left = counts.get(extnumber, 0) + change
+        if left > 0:
+            counts[extnumber] = left
+        else:
+            counts.pop(extnumber, None)
 
 
 def _holds_the_window(task: TrackedTask, now: float) -> bool:

@@ -1,0 +1,260 @@
+"""The builder's work follows what changed: a cycle built from the rows, readings and facts
+that changed gives the same views as one built from every row, and the figures it keeps as
+it goes (people by state, calls in progress, the customers' numbers on the line, each
+campaign's calls in progress) are those counted over the whole floor."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+from collections.abc import Mapping, Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_live_bills import NINE, Bills
+from test_live_bills import NUMBERS as BILL_NUMBERS
+from test_live_bills import _by_number as bills_by_number
+from test_live_bills import arrivals as bill_arrivals
+
+from wallboard.api.models import Bill, ExtensionCallState, Queue, QueueAgent
+from wallboard.live import build as build_module
+from wallboard.live.bills import BillReader, campaign_figures, number_keys
+from wallboard.live.build import (
+    CallReading,
+    CallRow,
+    ExtensionFacts,
+    FloorBuilder,
+    campaigns_live,
+    floor_totals,
+    live_numbers,
+    number_owners,
+)
+from wallboard.live.model import _LiveCount
+from wallboard.live.snapshot import QueueView
+
+NOW = 1_767_603_600.0  # 2026-01-05 09:00:00 UTC
+EXTENSIONS = tuple(f"10{n:02d}" for n in range(1, 13))
+QUEUES = ("q1", "q2", "q3")
+QUEUE_CODES = (1212, 1213, 1213, 1214, 1215, 1215, 1217, 1218)
+CALL_CODES = (1201, 1201, 1202, 1204, 1204, 1205, 1013, 1014)
+CUSTOMERS = ("", "13800000001", "13800000002", "+86 138 0000 0003", "02100000004")
+CHANGE_TIMES = ("", "2026-01-05 08:50:00", "2026-01-05 09:00:30", "2026-01-05 10:00:00")
+
+
+class WholeFloorBuilder(FloorBuilder):
+    """The builder as it builds a first cycle, from every row, every cycle: what the
+    builder that follows the changes must build."""
+
+    def build(
+        self,
+        agents: Sequence[QueueAgent],  # type: ignore[override]
+        calls: Mapping[str, CallRow],
+        queue_list: Sequence[Queue],
+        facts: Mapping[str, ExtensionFacts],
+        *,
+        taken_at: float,
+        scope: Sequence[str] | None = None,
+    ) -> tuple[QueueView, ...]:
+        wanted = list(dict.fromkeys(n.strip() for n in scope or () if n.strip()))
+        return self._build_all(list(agents), calls, queue_list, facts, taken_at, wanted, False)
+
+
+def queue_row(rng: random.Random, queue: str, ext: str) -> QueueAgent:
+    return QueueAgent.model_validate(
+        {
+            "queuename": queue,
+            "extnumber": ext,
+            "seatsname": rng.choice((f"7_{ext}_{queue}", "", "anna")),
+            "state": rng.choice(QUEUE_CODES),
+            "wrapuptime": rng.choice((0, 5, 30)),
+            "seatschangetime": rng.choice(CHANGE_TIMES),
+            "callsanswered": rng.randint(0, 3),
+        }
+    )
+
+
+def call_state(rng: random.Random, ext: str) -> ExtensionCallState:
+    return ExtensionCallState(
+        extnumber=ext,
+        status=rng.choice(CALL_CODES),
+        caller=rng.choice(("", ext)),
+        callee=rng.choice(CUSTOMERS),
+    )
+
+
+def floors(seed: int, cycles: int = 40):  # type: ignore[no-untyped-def]
+    """A run of fast cycles as a poller hands them to the builder: most rows the same
+    objects, a few new (a state changed), agents joining and leaving queues, an extension in
+    two queues; a fifth of the readings new each cycle (often the same state with other
+    durations), the others handed again; now and then new facts objects, equal or not, a
+    new queue list, and the same agent twice in one answer."""
+    rng = random.Random(seed)
+    rows: dict[tuple[str, str], QueueAgent] = {}
+    for ext in EXTENSIONS:
+        for queue in rng.sample(QUEUES, rng.choice((1, 1, 2))):
+            rows[(queue, ext)] = queue_row(rng, queue, ext)
+    readings: dict[str, CallReading] = {}
+    facts: dict[str, ExtensionFacts] = {"1003": ExtensionFacts(registered=False)}
+    queue_list = [Queue(queuename="q1", remark="sales")]
+    taken_at = NOW
+    for cycle in range(cycles):
+        taken_at += rng.choice((1.0, 1.0, 1.5, 7.0))
+        for _ in range(rng.randint(0, 3)):  # state changes: new row objects
+            key = rng.choice(sorted(rows))
+            rows[key] = queue_row(rng, *key)
+        if rng.random() < 0.3:  # someone joins a queue
+            key = (rng.choice(QUEUES), rng.choice(EXTENSIONS))
+            rows[key] = queue_row(rng, *key)
+        if rng.random() < 0.3 and len(rows) > 2:  # someone leaves one
+            del rows[rng.choice(sorted(rows))]
+        for ext in EXTENSIONS:
+            if cycle == 0 or rng.random() < 0.25:
+                if rng.random() < 0.1:
+                    readings.pop(ext, None)  # not answered
+                    continue
+                last = readings.get(ext)
+                state = (
+                    last.state if last is not None and rng.random() < 0.5 else call_state(rng, ext)
+                )
+                readings[ext] = CallReading(
+                    state,
+                    rng.choice((None, 0, 3, 12, 40)),
+                    rng.choice((None, 0, 20)),
+                    read_at=taken_at,
+                )
+        if rng.random() < 0.15:  # the slow read: new objects, mostly equal
+            facts = {ext: ExtensionFacts(f.registered, f.enabled) for ext, f in facts.items()}
+            if rng.random() < 0.5:
+                facts[rng.choice(EXTENSIONS)] = ExtensionFacts(
+                    registered=rng.choice((True, False, None)),
+                    enabled=rng.choice((True, False, None)),
+                )
+            queue_list = [Queue(queuename=q, remark=f"{q}!") for q in QUEUES[: rng.randint(0, 3)]]
+        answer = [rows[key] for key in rows]
+        rng.shuffle(answer) if rng.random() < 0.1 else None
+        if rng.random() < 0.05:  # the same agent twice: the last row counts
+            key = rng.choice(sorted(rows))
+            answer.append(queue_row(rng, *key))
+        yield answer, dict(readings), list(queue_list), facts, taken_at
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_following_the_changes_builds_what_every_row_builds(seed: int) -> None:
+    following, whole = FloorBuilder(), WholeFloorBuilder()
+    before: tuple[QueueView, ...] = ()
+    for agents, calls, queue_list, facts, taken_at in floors(seed):
+        built = following.build(agents, calls, queue_list, facts, taken_at=taken_at)
+        assert built == whole.build(agents, calls, queue_list, facts, taken_at=taken_at)
+        for queue in built:
+            same = [q for q in before if q.name == queue.name and q == queue]
+            assert not same or same[0] is queue  # an unchanged queue: the same object
+        if built == before:
+            assert built is before  # nothing changed: the same floor
+        # The figures kept as it went are those counted over every agent.
+        assert following.totals() == floor_totals(built)
+        assert following.live_numbers == live_numbers(built)
+        before = built
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_scope_is_followed_the_same(seed: int) -> None:
+    following, whole = FloorBuilder(), WholeFloorBuilder()
+    for agents, calls, queue_list, facts, taken_at in floors(seed):
+        scope = ["q3", "q1"]
+        built = following.build(agents, calls, queue_list, facts, taken_at=taken_at, scope=scope)
+        assert built == whole.build(
+            agents, calls, queue_list, facts, taken_at=taken_at, scope=scope
+        )
+        assert [q.name for q in built] == [n for n in scope if n in {q.name for q in built}]
+        assert following.totals(scoped=True) == floor_totals(built, scoped=True)
+        assert following.live_numbers == live_numbers(built)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_campaigns_live_calls_followed_are_those_counted_whole(seed: int) -> None:
+    rng = random.Random(seed)
+    keys = [f"138000000{n:02d}" for n in range(30)]
+    campaigns = {f"t{n}": frozenset(rng.sample(keys, rng.randint(0, 12))) for n in range(5)}
+    owners = number_owners(campaigns)
+    dialled = set(rng.sample(keys, 10))
+    counted = _LiveCount(owners, 0)
+    live: dict[str, bool] = {}
+    for _ in range(30):
+        live = dict(live)
+        for _ in range(rng.randint(0, 4)):
+            key = rng.choice([*keys, "02100000001"])
+            if rng.random() < 0.3:
+                live.pop(key, None)
+            else:
+                live[key] = rng.random() < 0.5
+        assert counted.update(live, dialled.__contains__) == campaigns_live(
+            owners, live, dialled.__contains__
+        )
+
+
+def test_new_equal_facts_do_not_make_every_agent_be_looked_at_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The slow read brings new ExtensionFacts objects every 30 s, most equal to the last:
+    an agent whose row, reading and facts are the same is not brought up to date again."""
+    rows = [
+        QueueAgent(queuename="q1", extnumber="1001", state=1215),
+        QueueAgent(queuename="q1", extnumber="1002", state=1217),
+    ]
+    state = ExtensionCallState(extnumber="1001", status=1204, callee="13800000001")
+    calls: dict[str, CallRow] = {
+        "1001": CallReading(state, None, 20, read_at=NOW),
+        "1002": CallReading(ExtensionCallState(extnumber="1002", status=1201), 5, None, NOW),
+    }
+    looked: list[str] = []
+    again = build_module._again
+
+    def counting(entry, row, call, taken_at):  # type: ignore[no-untyped-def]
+        looked.append(entry.extnumber)
+        return again(entry, row, call, taken_at)
+
+    monkeypatch.setattr(build_module, "_again", counting)
+    for builder in (FloorBuilder(), WholeFloorBuilder()):
+        builder.build(rows, calls, [], {"1001": ExtensionFacts(True, True)}, taken_at=NOW)
+        for tick in range(1, 4):  # a slow read each cycle: new, equal facts
+            facts = {"1001": ExtensionFacts(True, True)}
+            builder.build(rows, calls, [], facts, taken_at=NOW + tick)
+        assert looked == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    batches=bill_arrivals(),
+    campaigns=st.lists(st.sets(st.sampled_from(BILL_NUMBERS)), min_size=1, max_size=4),
+    page_size=st.integers(1, 6),
+)
+def test_campaign_figures_moved_on_by_new_bills_are_a_recount(
+    batches: list[list[Bill]], campaigns: list[set[str]], page_size: int
+) -> None:
+    """The campaigns' figures are summed once and then moved on by the calls of their
+    numbers read since, cycle after cycle (as the live model asks for them): what counting
+    every bill of their numbers gives."""
+    keys = [number_keys(numbers) for numbers in campaigns]
+    source = Bills()
+    reader = BillReader(tz=dt.UTC, page_size=page_size, max_pages=2)
+    reader.follow(frozenset().union(*keys))
+
+    async def run() -> None:
+        for step, batch in enumerate(batches):
+            source.rows.extend(batch)
+            for held in keys:
+                reader.figures(held)
+            await reader.read(source, NINE + step, [NINE - 86400])
+        for extra in range(500):
+            if reader.complete:
+                break
+            await reader.read(source, NINE + 100 + extra, [NINE - 86400])
+            for held in keys:
+                reader.figures(held)
+
+    asyncio.run(run())
+    by_number = bills_by_number(source.rows)
+    for held in keys:
+        assert reader.figures(held) == campaign_figures(held, by_number)
