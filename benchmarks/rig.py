@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import cProfile
 import fcntl
+import gc
 import json
 import os
 import pty
@@ -238,6 +239,17 @@ class PhaseClock:
         self.layouts: dict[str, int] = {}  # who asked for a new layout, how often
         self.layout_times: list[tuple[float, str]] = []  # when (seconds from `start`), who
         self._count_layouts()
+        self._gc_began = 0.0
+        gc.callbacks.append(self._garbage)
+
+    def _garbage(self, phase: str, info: dict[str, int]) -> None:
+        """The garbage collector's own time, as a phase of its own ("gc" and generation)."""
+        if phase == "start":
+            self._gc_began = time.thread_time()
+        elif self.began is not None:
+            label = f"gc gen{info.get('generation', 0)}"
+            self.spent[label] = self.spent.get(label, 0.0) + time.thread_time() - self._gc_began
+            self.calls[label] = self.calls.get(label, 0) + 1
 
     def _count_layouts(self) -> None:
         from textual.widget import Widget

@@ -1,16 +1,25 @@
 """The campaigns pane shows calls in progress every LIVE_EVERY seconds, anything else at once:
 with fifty campaigns dialling some live figure changes every second, and a pane that
-followed each would rewrite its lines every second."""
+followed each would rewrite its lines every second. What changes is rewritten alone: the
+progress in a column of its own, only the cells that differ."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
+import pytest
 from test_ui_support import T0, campaign, snapshot
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 
 from wallboard.live.snapshot import CampaignStatus, CampaignView
-from wallboard.ui.campaigns_pane import LIVE_EVERY, CampaignsPane
+from wallboard.ui.campaigns_pane import (
+    LIVE_EVERY,
+    CampaignsPane,
+    changed_cells,
+    progress_column,
+)
 
 
 class PaneHost(App[None]):
@@ -19,7 +28,7 @@ class PaneHost(App[None]):
 
 
 def _text(pane: CampaignsPane) -> str:
-    return "\n".join(pane.render_line(y).text for y in range(4))
+    return "\n".join(pane.line_text(y) for y in range(4))
 
 
 def without_live(view: CampaignView) -> CampaignView:
@@ -78,3 +87,86 @@ async def test_calls_in_progress_show_every_few_seconds_and_the_rest_at_once() -
         pane.show(snapshot({}, [_with_live(paused, 8, 2)], taken_at=T0 + LIVE_EVERY + 2))
         await pilot.pause()
         assert "PAUSED" in _text(pane) and "dialled 408 (8 live)" in _text(pane)
+
+
+def _cells(line: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(char, style) for text, style in line for char in text]
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_changed_cells_cover_every_cell_that_differs(seed: int) -> None:
+    """The cells a line's change rewrites: every differing one, from the first to the last."""
+    rng = random.Random(seed)
+    words = ["dialled ", "59", " (31 live)", " · ", "RUNNING", "▁", "·", "  3% ", "2291 left"]
+    styles = ["campaigns--text", "campaigns--bar", "campaigns--trend-ok"]
+    old = [(rng.choice(words), rng.choice(styles)) for _ in range(rng.randint(1, 8))]
+    new = list(old)
+    for _ in range(rng.randint(0, 3)):
+        index = rng.randrange(len(new))
+        text, style = new[index]
+        if rng.random() < 0.5:
+            new[index] = (text.replace(rng.choice(text), rng.choice("0123456789")), style)
+        else:
+            new[index] = (text, rng.choice(styles))
+    first, end = changed_cells(old, new)
+    before, after = _cells(old), _cells(new)
+    differ = [
+        i for i in range(max(len(before), len(after))) if before[i : i + 1] != after[i : i + 1]
+    ]
+    if not differ:
+        assert (first, end) == (0, 0)
+    else:
+        assert first <= differ[0] and end >= differ[-1] + 1
+
+
+async def test_a_move_of_the_progress_rewrites_its_own_column_alone() -> None:
+    """Textual rewrites a widget's changed line from the widget's left edge: the progress,
+    at the right of a campaign's first line, has a column of its own, and a move of it
+    repaints cells of that column only, with no new layout."""
+    spring = campaign("T1", "Spring", dialled=400, remaining=600)
+    app = PaneHost()
+    async with app.run_test(size=(160, 12)) as pilot:
+        pane = app.query_one(CampaignsPane)
+        pane.show(snapshot({}, [spring], taken_at=T0))
+        await pilot.pause()
+        left, right = pane.columns
+        assert right.display and right.start == progress_column((spring,), pane.line_width)
+        line = pane.line_text(0)
+        assert line[right.start :].lstrip().startswith("40% 600 left")
+        assert line[left.region.width :] == line[right.start :]  # the columns meet there
+        painted: list[tuple[str, Region, bool]] = []
+        for name, column in (("left", left), ("right", right)):
+
+            def spy(*regions: Region, name: str = name, **kwargs: bool) -> None:
+                painted.extend((name, region, kwargs.get("layout", False)) for region in regions)
+
+            column.refresh = spy  # type: ignore[method-assign]
+        pane.show(snapshot({}, [replace(spring, remaining=590)], taken_at=T0 + LIVE_EVERY))
+        assert painted and all(name == "right" and not layout for name, _, layout in painted)
+        assert [region.y for _, region, _ in painted] == [0]
+
+
+async def test_lines_that_change_out_of_view_show_new_when_scrolled_to() -> None:
+    """Only the lines in the window are compared cell by cell; the rest are drawn anew
+    when a scroll brings them in."""
+    views = [campaign(f"T{n}", f"Campaign {n}", dropped=n) for n in range(12)]
+    app = PaneHost()
+    async with app.run_test(size=(160, 8)) as pilot:
+        pane = app.query_one(CampaignsPane)
+        pane.show(snapshot({}, views, taken_at=T0))
+        await pilot.pause()
+        pane.select("T11")  # its lines drawn once, then out of view
+        await pilot.pause()
+        pane.select("T0")
+        await pilot.pause()
+        assert round(pane.scroll_offset.y) == 0
+        last = replace(views[-1], dropped=77, drop_budget=0)
+        pane.show(snapshot({}, [*views[:-1], last], taken_at=T0 + 1))
+        await pilot.pause()
+        pane.select("T11")
+        await pilot.pause()
+        top = round(pane.scroll_offset.y)
+        assert top > 0
+        window = Region(0, top, pane.columns[0].size.width, pane.scrollable_content_region.height)
+        drawn = pane.columns[0].render_lines(window)
+        assert any("dropped 77" in strip.text for strip in drawn)

@@ -174,6 +174,40 @@ async def test_data_with_no_new_poll_for_two_refresh_periods_reads_stale(tmp_pat
         assert app.grid.region.y == grid_y
 
 
+async def test_a_new_age_repaints_its_cells_and_asks_for_no_layout(tmp_path: Path) -> None:
+    """ "updated just now", "updated 3 s ago" and "STALE 9 s ago" are of one width in the
+    header (each right-aligned in it): a new age is a repaint of its cells, never a new
+    layout of the header; an age longer than that widens it, and line two still fits."""
+    clock = Clock(T0 + 1)
+    app, _scripted, _client = scripted_app(tmp_path, [floor(stale_after=4.0)], clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        age = app.header.parts[2]
+        width = age.region.width
+        layouts: list[bool] = []
+        refresh = age.refresh
+
+        def spy(*regions: object, **kwargs: bool) -> object:
+            layouts.append(kwargs.get("layout", False))
+            return refresh(*regions, **kwargs)  # type: ignore[arg-type]
+
+        age.refresh = spy  # type: ignore[method-assign]
+        for now, says in ((T0 + 3.5, "updated 3 s ago"), (T0 + 9, "STALE 9 s ago")):
+            clock.now = now
+            app._tick()
+            await pilot.pause()
+            assert app.header.figure("updated") == says
+            assert age.region.width == width
+            assert age.render_line(0).text.rstrip().endswith(says)
+        assert layouts and not any(layouts)
+        clock.now = T0 + 1 + 3 * 3600  # "STALE 3 h ago" fits; "updated 59 min ago" would not
+        app._tick()
+        await pilot.pause()
+        assert age.region.width >= cell_len(app.header.figure("updated")) + 1
+        assert age.region.right == 100
+
+
 async def test_ages_and_the_wall_clock_are_on_the_servers_clock(tmp_path: Path) -> None:
     """The server's clock is days and hours ahead of this machine's: its data, just
     polled, reads "updated just now", not STALE for two days, and the wall's clock shows

@@ -97,7 +97,7 @@ async def test_a_failed_first_poll_shows_why_and_never_zeros(tmp_path: Path) -> 
         assert digits_in_header(app) == []
         said = " ".join(app.grid.line_text(y).strip() for y in range(3))
         assert said.startswith(f"no data yet: {LOGIN_REFUSED}")  # whole, where there is room
-        assert "no data yet" in app.campaigns.render_line(0).text
+        assert "no data yet" in app.campaigns.line_text(0)
         screen = app.export_screenshot()
         for zero in ("0 idle", "0.0%", "answered 0", "STALE", "no campaigns tracked"):
             assert zero not in screen
@@ -160,13 +160,13 @@ async def test_stale_data_dims_the_tiles_campaigns_and_figures(tmp_path: Path, t
     async with app.run_test(size=(100, 30)) as pilot:
         await app.wait_for_snapshot()
         await pilot.pause()
-        tiles, pane = tile_colours(app), colours(drawn(app.campaigns, 1, 2))
+        tiles, pane = tile_colours(app), colours(drawn(app.campaigns.columns[0], 0, 2))
         figures, _age = header_colours(app)
         app.poll_now()
         await app.next_snapshot()
         await pilot.pause()
         assert app.query_one("#body").has_class("-stale")
-        dim_tiles, dim_pane = tile_colours(app), colours(drawn(app.campaigns, 1, 2))
+        dim_tiles, dim_pane = tile_colours(app), colours(drawn(app.campaigns.columns[0], 0, 2))
         dim_figures, _age = header_colours(app)
         assert brightness(dim_tiles) < brightness(tiles) - 0.05
         assert brightness(dim_pane) < brightness(pane) - 0.05

@@ -123,6 +123,8 @@ WALL_ACTIONS = frozenset({"quit", "acknowledge"})
 VIEWS = ("grid", "list")
 #: Seconds an alert's toast stays up (the strip keeps it until acknowledged).
 ALERT_TOAST_SECONDS = 15.0
+#: The screen's clock: the data's age, staleness and times in state move on this often.
+TICK_SECONDS = 1.0
 
 AgentsView = AgentGrid | AgentList
 
@@ -194,6 +196,7 @@ class WallboardApp(App[int]):
             raise ValueError(f"no view {view!r} (views: {', '.join(VIEWS)})")
         hold_toast_racks()  # a toast repaints its own cells, never the whole screen
         self._last_toast = (float("-inf"), False)  # when the last alert toast rose; red?
+        self._shown_at = float("-inf")  # when (`clock`) the last snapshot was put on screen
         self.floor = floor
         self.supervisor = supervisor
         self.clock = clock
@@ -294,13 +297,22 @@ class WallboardApp(App[int]):
             self.push_screen(self.wall_screen)
         else:
             self.agents.focus()
-        self.set_interval(1.0, self._tick)
+        self.set_interval(TICK_SECONDS, self._tick)
         self._start_poll()
 
     def _tick(self) -> None:
         self.header.show_age(self.snapshot, self.clock())
         self._show_staleness()
-        if self.snapshot is not None and self.has_data and self.wall_screen is None:
+        # A snapshot shown within the last tick moved the times in state with it: ticking
+        # them again now would only add a frame of its own (a tile's time moves at most a
+        # poll late, in the frame the poll draws anyway).
+        just_shown = 0.0 <= self.clock() - self._shown_at < TICK_SECONDS
+        if (
+            self.snapshot is not None
+            and self.has_data
+            and self.wall_screen is None
+            and not just_shown
+        ):
             self.agents.tick(self._server_now(self.snapshot))  # times in state move on
         if self.snapshot is not None and self.snapshot.looks_stale(self.clock()):
             # The "server not answering" alert rises while polls fail, back off or hang;
@@ -379,6 +391,7 @@ class WallboardApp(App[int]):
 
     def _arrived(self, snapshot: FloorSnapshot) -> None:
         self._show(snapshot)
+        self._shown_at = self.clock()
         self.snapshot_count += 1
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:

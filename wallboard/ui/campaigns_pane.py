@@ -6,13 +6,20 @@ finished". Where a line does not fit, its words get shorter, never cut off.
 
 A floor runs a handful of campaigns, so the pane lays every campaign out as a few lines of
 (text, component class) pieces, compares them with what is on screen, and refreshes only
-the lines that differ. The pane lies under the agents, the width of the screen: two lines
+the cells that differ. The pane lies under the agents, the width of the screen: two lines
 per campaign (three when its figures need two), up to five below `WIDE` cells. Each
 campaign's abandon rate per 15 minutes today (`wallboard.ui.trends`, on the fixed scale
 where half a bar is the 3% cap) ends its figures' line: is the rate rising?
 
 Calls in progress move every second on a floor of many campaigns; they are shown every
 `LIVE_EVERY` seconds, while anything else (a finished call, a status) shows at once.
+
+Textual writes a changed line of a widget from the widget's left edge up to the last cell
+that changed. A campaign's progress ("3% 2291 left") moves with every call dialled and
+stands at the right end of its first line: drawn by one widget, each move would send the
+whole line again, name and padding too. So the pane draws its lines in two columns
+(`CampaignColumn`), cut where the progress figures begin, and a move of the progress
+rewrites a few cells; the figures at the left of the next line cost what they did.
 """
 
 from __future__ import annotations
@@ -22,14 +29,17 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import ScrollableContainer
 from textual.geometry import Region, Size
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from wallboard.live.history.words import window_level, windows_text
-from wallboard.live.snapshot import CampaignStatus, CampaignView, FloorSnapshot
+from wallboard.live.snapshot import CampaignStatus, CampaignView, FloorSnapshot, Trend
 from wallboard.ui.faces import clean, fit, progress_bar, rate_text
 from wallboard.ui.floor_header import abandon_level
 from wallboard.ui.messages import Direction, Edge
@@ -68,7 +78,7 @@ def _row(left: list[Piece], right: list[Piece], width: int, fill: str) -> list[P
     if used < room:
         line.append((" " * (room - used), fill))
     line.extend(right)
-    return _cut(line, width)
+    return line if right_cells <= width else _cut(line, width)  # else exactly `width` cells
 
 
 def _cut(line: list[Piece], width: int) -> list[Piece]:
@@ -152,8 +162,23 @@ def trend_strip(view: CampaignView, bars: int) -> list[Piece]:
     after the label "today": is the rate rising? [] when `bars` is too few to read."""
     if bars < FEWEST_BARS:
         return []
+    # The model keeps a campaign's Trend object while its day does not change, and the
+    # calls in progress lay every campaign out again: the strip of the same trend is kept.
+    known = _STRIPS.get((id(view.trend), bars))
+    if known is not None and known[0] is view.trend:
+        return known[1]
     strip = trend_pieces(view.trend, bars)
-    return [TODAY_PIECE, *((text, f"campaigns--trend-{cls}") for text, cls in strip)]
+    pieces = [TODAY_PIECE, *((text, f"campaigns--trend-{cls}") for text, cls in strip)]
+    if len(_STRIPS) >= _STRIPS_KEPT:
+        _STRIPS.clear()
+    _STRIPS[(id(view.trend), bars)] = (view.trend, pieces)
+    return pieces
+
+
+#: Strips drawn lately, by (trend object, bars); the trend is kept to tell a new object
+#: that took a gone one's id. A few per campaign between two quarters of an hour.
+_STRIPS: dict[tuple[int, int], tuple[Trend, list[Piece]]] = {}
+_STRIPS_KEPT = 512
 
 
 def strip_bars(width: int) -> int:
@@ -203,24 +228,11 @@ def campaign_lines(
     name_class = "campaigns--cursor" if selected else "campaigns--name"
     marker = "▸ " if selected else "  "
     status = (f" {view.status.value.upper()} ", _STATUS_CLASS[view.status])
-    name = clean(view.name) or clean(view.taskid)
-    # A task tracked without its numbers has no progress to show: say so, never "0% 0 left".
-    progress = (
-        f"{view.progress * 100:3.0f}% {view.remaining} left "
-        if view.total > 0
-        else "numbers not known "
-    )
+    name = _name(view)
+    progress = _progress_text(view)
     if width >= WIDE:
-        bar_cells = max(4, min(24, width - cell_len(name) - cell_len(progress) - 16))
         first = _row(
-            [(marker + name, name_class)],
-            [
-                status,
-                (" " + progress, "campaigns--text"),
-                (progress_bar(view.progress, bar_cells), "campaigns--bar"),
-            ],
-            width,
-            name_class,
+            [(marker + name, name_class)], [status, *_wide_progress(view, width)], width, name_class
         )
         if view.total <= 0:
             return [first, unknown_numbers_row(view, width)]
@@ -268,6 +280,37 @@ def campaign_lines(
     ]
 
 
+def _name(view: CampaignView) -> str:
+    return clean(view.name) or clean(view.taskid)
+
+
+def _progress_text(view: CampaignView) -> str:
+    # A task tracked without its numbers has no progress to show: say so, never "0% 0 left".
+    if view.total > 0:
+        return f"{view.progress * 100:3.0f}% {view.remaining} left "
+    return "numbers not known "
+
+
+def _wide_progress(view: CampaignView, width: int) -> list[Piece]:
+    """The progress figure and bar that end a wide campaign's first line."""
+    progress = _progress_text(view)
+    bar_cells = max(4, min(24, width - cell_len(_name(view)) - cell_len(progress) - 16))
+    return [
+        (" " + progress, "campaigns--text"),
+        (progress_bar(view.progress, bar_cells), "campaigns--bar"),
+    ]
+
+
+def progress_column(views: tuple[CampaignView, ...], width: int) -> int:
+    """The cell where the first of the campaigns' progress figures begins on their first
+    lines (`width` when none moves: no numbers, or a narrow pane whose progress leads its
+    line). The pane draws the cells from there on in a widget of their own."""
+    if width < WIDE:
+        return width
+    moving = [view for view in views if view.total > 0]
+    return min((width - _cells_of(_wide_progress(view, width)) for view in moving), default=width)
+
+
 def unknown_numbers_row(view: CampaignView, width: int) -> list[Piece]:
     """In place of the figures of a task tracked without its numbers: its calls are told
     apart by their numbers, so every figure would read 0 where it is not known at all."""
@@ -288,19 +331,67 @@ _settled_figures = attrgetter(
 )
 
 
-def last_difference(old: list[Piece], new: list[Piece]) -> int:
-    """The cell just after the last one that differs (in text or style) between two lines."""
+def changed_cells(old: list[Piece], new: list[Piece]) -> tuple[int, int]:
+    """(first, end): from the first cell that differs (in text or style) between two lines
+    to just after the last; (0, 0) when none does."""
+    count = len(new)
+    if len(old) != count:
+        return 0, max(_cells_of(old), _cells_of(new))
+    first = 0
+    while first < count and old[first] == new[first]:
+        first += 1
+    if first == count:
+        return 0, 0
+    end = count
+    while end > first + 1 and old[end - 1] == new[end - 1]:
+        end -= 1
+    start, stop = _cells_of(new[:first]), _cells_of(new[:end])
+    if stop != _cells_of(old[:end]):  # what follows moved: all of it is rewritten
+        stop = max(_cells_of(old), _cells_of(new))
+        moved = True
+    else:
+        moved = False
+    (was, was_style), (now, now_style) = old[first], new[first]
+    same = 0
+    if was_style == now_style:  # the same words up to where they differ
+        same = _same_start(was, now)
+        start += cell_len(now[:same])
+    if moved:
+        return start, stop
+    if end - 1 > first:
+        same = 0
+        (was, was_style), (now, now_style) = old[end - 1], new[end - 1]
+    if was_style == now_style and len(was) == len(now):  # and the same words after
+        stop -= cell_len(now[len(now) - _same_start(was[same:][::-1], now[same:][::-1]) :])
+    return start, stop
 
-    def cells(line: list[Piece]) -> list[tuple[str, str]]:
-        return [(char, style) for text, style in line for char in text]
 
-    before, after = cells(old), cells(new)
-    if len(before) != len(after):
-        return max(cell_len("".join(c for c, _ in before)), cell_len("".join(c for c, _ in after)))
-    for index in range(len(after) - 1, -1, -1):
-        if before[index] != after[index]:
-            return cell_len("".join(c for c, _ in after[: index + 1]))
-    return 0
+def _same_start(one: str, other: str) -> int:
+    """How many characters two texts share from their start."""
+    same = 0
+    for a, b in zip(one, other, strict=False):
+        if a != b:
+            break
+        same += 1
+    return same
+
+
+def _segments(line: list[Piece], styles: dict[str, Style]) -> list[Segment]:
+    """A line's pieces as segments, each run of one style a single segment: every segment
+    costs its colours again on the wire (a trend strip of 32 bars would send them 32 times)."""
+    segments: list[Segment] = []
+    run: list[str] = []
+    current: Style | None = None
+    for text, name in line:
+        style = styles[name]
+        if run and style != current:
+            segments.append(Segment("".join(run), current))
+            run = []
+        current = style
+        run.append(text)
+    if run:
+        segments.append(Segment("".join(run), current))
+    return segments
 
 
 COMPONENTS: frozenset[str] = frozenset(
@@ -324,10 +415,51 @@ EMPTY = "no campaigns tracked: `wallboard track TASKID` adds one"
 NO_DATA = "no data yet"
 
 
-class CampaignsPane(ScrollView, can_focus=True):
+class CampaignColumn(Widget):
+    """Some columns of the campaigns pane's lines, drawn with the Line API: the cells from
+    `start` on, as many as the column is wide. Two of them, side by side, draw the pane (see
+    the module's notes: a change rewrites cells from its own column's left edge only). It
+    is as tall as the pane's lines, which scroll with the pane."""
+
+    DEFAULT_CSS = """
+    CampaignColumn {
+        width: 1fr;
+        height: auto;
+    }
+    """
+
+    def __init__(self, pane: CampaignsPane, *, classes: str | None = None) -> None:
+        super().__init__(classes=classes)
+        self.pane = pane
+        self.start = 0
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return self.pane.line_count
+
+    def render_line(self, y: int) -> Strip:
+        return self.pane.cells(y, self.start, self.size.width)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        # A scrollbar that comes or goes resizes the columns, not the pane.
+        self.pane.fit()
+
+    def on_click(self, event: events.Click) -> None:
+        # The column scrolls whole with the pane: its own line `y` is the pane's line.
+        event.stop()
+        self.pane.click_line(event.y)
+
+
+class CampaignsPane(ScrollableContainer, can_focus=True):
     """Tracked campaigns; up/down (or j/k) choose the one that p, r and e act on."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = set(COMPONENTS)
+
+    # Its columns side by side (the right one is as wide as the cells it draws).
+    DEFAULT_CSS = """
+    CampaignsPane {
+        layout: horizontal;
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(-1)", "up", show=False),
@@ -341,11 +473,23 @@ class CampaignsPane(ScrollView, can_focus=True):
         self.campaigns: tuple[CampaignView, ...] = ()
         self.has_data = False
         self._settled: tuple[tuple[object, ...], ...] = ()  # without the calls in progress
+        self._seen: tuple[CampaignView, ...] = ()  # the views of the last snapshot
+        self._seen_settled: tuple[tuple[object, ...], ...] = ()
         self._live_at = float("-inf")  # when (taken_at) the calls in progress were shown
         self._cursor: str | None = None  # taskid
         self._lines: list[list[Piece]] = []
+        self._strips: list[Strip | None] = []  # each line drawn whole, made when first asked
+        self._width = 0  # the width `_lines` were laid out for
+        self._cut = 0  # where the right column begins (`_width`: there is none)
+        # (view, selected, split, its lines) by position: a view the model kept (the same
+        # object) is laid out again only when the cursor or the width moved.
+        self._laid: list[tuple[CampaignView, bool, bool, list[list[Piece]]]] = []
+        self.columns = (CampaignColumn(self), CampaignColumn(self, classes="-progress"))
         self.style_cache = ComponentStyles(self, COMPONENTS)
         self.border_title = "Campaigns"
+
+    def compose(self) -> ComposeResult:
+        yield from self.columns
 
     @property
     def selected(self) -> CampaignView | None:
@@ -353,6 +497,15 @@ class CampaignsPane(ScrollView, can_focus=True):
             if view.taskid == self._cursor:
                 return view
         return None
+
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    @property
+    def line_width(self) -> int:
+        """The cells of each of its lines (the width they were laid out for)."""
+        return self._width
 
     def show(self, snapshot: FloorSnapshot, *, has_data: bool = True) -> None:
         """Take a snapshot; `has_data` False: no good poll yet, the pane says so.
@@ -362,7 +515,7 @@ class CampaignsPane(ScrollView, can_focus=True):
         campaigns = snapshot.campaigns if has_data else ()
         if campaigns is self.campaigns and has_data == self.has_data:
             return
-        settled = tuple(map(_settled_figures, campaigns))
+        settled = self._settled_of(campaigns)
         if (
             has_data == self.has_data
             and settled == self._settled
@@ -377,6 +530,19 @@ class CampaignsPane(ScrollView, can_focus=True):
             self._cursor = self.campaigns[0].taskid if self.campaigns else None
         self._relayout()
 
+    def _settled_of(self, campaigns: tuple[CampaignView, ...]) -> tuple[tuple[object, ...], ...]:
+        """Each campaign's settled figures; those of a view seen last time are kept."""
+        seen, known = self._seen, self._seen_settled
+        if len(seen) == len(campaigns):
+            settled = tuple(
+                known[index] if view is seen[index] else _settled_figures(view)
+                for index, view in enumerate(campaigns)
+            )
+        else:
+            settled = tuple(map(_settled_figures, campaigns))
+        self._seen, self._seen_settled = campaigns, settled
+        return settled
+
     def select(self, taskid: str) -> bool:
         if not any(view.taskid == taskid for view in self.campaigns):
             return False
@@ -385,49 +551,114 @@ class CampaignsPane(ScrollView, can_focus=True):
         self._scroll_to_cursor()
         return True
 
+    def _campaign_lines(self, width: int, split: bool) -> list[list[list[Piece]]]:
+        laid = self._laid if len(self._laid) == len(self.campaigns) else []
+        rows: list[tuple[CampaignView, bool, bool, list[list[Piece]]]] = []
+        for index, view in enumerate(self.campaigns):
+            selected = view.taskid == self._cursor
+            if laid and laid[index][0] is view and laid[index][1:3] == (selected, split):
+                rows.append(laid[index])
+            else:
+                lines = campaign_lines(view, width, selected, split=split)
+                rows.append((view, selected, split, lines))
+        self._laid = rows
+        return [lines for *_, lines in rows]
+
     def _layout(self, width: int) -> list[list[Piece]]:
         width = max(20, width)
+        if width != self._width:
+            self._laid = []
         if not self.campaigns:
             empty = EMPTY if self.has_data else NO_DATA
             return [_row([(" " + empty, "campaigns--dim")], [], width, "campaigns--dim")]
-        per_view = [campaign_lines(v, width, v.taskid == self._cursor) for v in self.campaigns]
+        per_view = self._campaign_lines(width, split=False)
         if len({len(lines) for lines in per_view}) > 1:
             # Every campaign takes as many lines (a click and the cursor count on it): all
             # of them split their figures when one must.
-            per_view = [
-                campaign_lines(v, width, v.taskid == self._cursor, split=True)
-                for v in self.campaigns
-            ]
+            per_view = self._campaign_lines(width, split=True)
         return [line for lines in per_view for line in lines]
 
     def _relayout(self) -> None:
         width = self.scrollable_content_region.width
         lines = self._layout(width)
-        if len(lines) != len(self._lines):
-            self._lines = lines
-            self.virtual_size = Size(width, len(lines))
-            self.refresh(layout=True)
+        width = max(20, width)
+        cut = progress_column(self.campaigns, width) if self.campaigns else width
+        previous, self._lines = self._lines, lines
+        self._strips = [None] * len(lines)
+        left, right = self.columns
+        if len(lines) != len(previous) or width != self._width or cut != self._cut:
+            self._width, self._cut = width, cut
+            right.start = cut
+            right.display = cut < width
+            if cut < width:
+                right.styles.width = width - cut
+            for column in self.columns:
+                column.refresh(layout=True)
             return
         top = round(self.scroll_offset.y)
-        previous, self._lines = self._lines, lines
+        bottom = top + self.scrollable_content_region.height
+        hidden: list[int] = []  # changed lines out of the window
         for y, (old, new) in enumerate(zip(previous, lines, strict=True)):
-            if old != new:
-                # Textual rewrites from the pane's left edge up to the region's end.
-                end = last_difference(old, new)
-                self.refresh(Region(0, y - top, end, 1))
+            if old is new or old == new:
+                continue
+            if not top <= y < bottom:
+                hidden.append(y)
+                continue
+            first, end = changed_cells(old, new)
+            # Textual rewrites from a column's left edge up to the region's end.
+            if first < cut:
+                left.refresh(Region(first, y, min(end, cut) - first, 1))
+            if end > cut:
+                right.refresh(Region(max(first, cut) - cut, y, end - max(first, cut), 1))
+        # Nothing to write out of the window, but each column keeps its lines drawn: a
+        # scroll must find these drawn anew. One region above the window, one below.
+        for part in ([y for y in hidden if y < top], [y for y in hidden if y >= bottom]):
+            if part:
+                around = Region(0, part[0], width, part[-1] - part[0] + 1)
+                for column in self.columns:
+                    column.refresh(around)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._restyle()
+
+    def _restyle(self) -> None:
         self.style_cache.clear()
+        self._strips = [None] * len(self._lines)
+        for column in self.columns:
+            column.refresh()
+
+    def line(self, y: int) -> Strip:
+        """Line `y` of the pane's lines (not of the screen: scrolled or not), drawn whole."""
+        strip = self._strips[y]
+        if strip is None:
+            styles = self.style_cache.table()
+            strip = Strip(_segments(self._lines[y], styles)).adjust_cell_length(
+                self._width, styles[BASE]
+            )
+            self._strips[y] = strip
+        return strip
+
+    def cells(self, y: int, start: int, width: int) -> Strip:
+        """`width` cells of line `y` from cell `start` on (blank past the lines)."""
+        if not 0 <= y < len(self._lines):
+            return Strip.blank(width, self.style_cache[BASE])
+        return (
+            self.line(y)
+            .crop(start, start + width)
+            .adjust_cell_length(width, self.style_cache[BASE])
+        )
 
     def render_line(self, y: int) -> Strip:
-        styles = self.style_cache.table()
-        width = self.scrollable_content_region.width
+        """Line `y` of the pane's window (scrolled), whole: the pane's own content, which
+        its columns cover cell for cell (what Textual draws of the pane is theirs)."""
         line = round(self.scroll_offset.y) + y
-        if not 0 <= line < len(self._lines):
-            return Strip.blank(width, styles[BASE])
-        segments = [Segment(text, styles[style]) for text, style in self._lines[line]]
-        return Strip(segments).adjust_cell_length(width, styles[BASE])
+        return self.cells(line, 0, self.scrollable_content_region.width)
+
+    def line_text(self, y: int) -> str:
+        """What line `y` of the pane's window reads now (counted from its top, scrolled)."""
+        line = round(self.scroll_offset.y) + y
+        return self.line(line).text if 0 <= line < len(self._lines) else ""
 
     def _cursor_index(self) -> int:
         for index, view in enumerate(self.campaigns):
@@ -455,25 +686,34 @@ class CampaignsPane(ScrollView, can_focus=True):
     def action_edge(self, direction: Direction) -> None:
         self.post_message(Edge(self, direction))
 
-    def on_click(self, event: events.Click) -> None:
+    def click_line(self, line: int) -> None:
+        """A click on line `line` of the pane's lines selects its campaign."""
         if not self.campaigns or not self._lines:
             return
         per = len(self._lines) // len(self.campaigns)
-        index = (round(self.scroll_offset.y) + event.y) // max(1, per)
+        index = line // max(1, per)
         if 0 <= index < len(self.campaigns):
             self.select(self.campaigns[index].taskid)
 
     def on_resize(self, _event: events.Resize) -> None:
-        self._lines = []
-        self._relayout()
+        self.fit()
+
+    def fit(self) -> None:
+        """The lines anew for the width there is (a scrollbar that came or went moves it)."""
+        if max(20, self.scrollable_content_region.width) != self._width or not self._lines:
+            self._lines = []
+            self._relayout()
 
 
 __all__ = [
     "LAST",
+    "CampaignColumn",
     "CampaignsPane",
     "abandon_pieces",
     "calls_text",
     "campaign_lines",
+    "changed_cells",
     "dropped_text",
     "figure_lines",
+    "progress_column",
 ]

@@ -267,6 +267,8 @@ class FloorHeader(Vertical):
             HeaderLines(self, (_LINES[1][:-1],), id="today"),
             HeaderLines(self, (_LINES[1][-1:],), id="age", classes="-right"),
         )
+        self._age_width = _AGE_ROOM + 1
+        self.parts[2].styles.width = self._age_width
 
     def compose(self) -> ComposeResult:
         yield self.parts[0]
@@ -355,7 +357,7 @@ class FloorHeader(Vertical):
                 if not touched:
                     continue
                 if part.has_class("-right"):
-                    part.refresh(layout=True)  # its width follows its text
+                    self._fit_age()
                     continue
                 # Textual rewrites from the widget's left edge up to the region's end: end
                 # the region where the changed figures end (now or before, if longer).
@@ -365,6 +367,18 @@ class FloorHeader(Vertical):
                     everything = set(keys)
                     end = max(part.end_of(y, everything), part.end_of(y, everything, old))
                 part.refresh(Region(0, y, end, 1))
+
+    def _fit_age(self) -> None:
+        """The age's widget as wide as its text, never narrower than `_AGE_ROOM` and a
+        space: "updated just now", "updated 5 s ago" and "STALE 5 s ago" then fit one width,
+        and a new age is a repaint of its cells, not a new layout of the header."""
+        part = self.parts[2]
+        width = max(_AGE_ROOM + 1, sum(cell_len(text) for text, _ in part.pieces(0)))
+        if width != self._age_width:
+            self._age_width = width
+            part.styles.width = width  # a new layout: line two's room follows
+        else:
+            part.refresh()
 
     def style_of(self, key: str) -> str:
         if key == "abandon":
