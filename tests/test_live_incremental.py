@@ -32,7 +32,7 @@ from wallboard.live.build import (
     number_owners,
 )
 from wallboard.live.model import _LiveCount
-from wallboard.live.snapshot import QueueView
+from wallboard.live.snapshot import AgentState, QueueView
 
 NOW = 1_767_603_600.0  # 2026-01-05 09:00:00 UTC
 EXTENSIONS = tuple(f"10{n:02d}" for n in range(1, 13))
@@ -84,12 +84,14 @@ def call_state(rng: random.Random, ext: str) -> ExtensionCallState:
     )
 
 
-def floors(seed: int, cycles: int = 40):  # type: ignore[no-untyped-def]
+def floors(seed: int, cycles: int = 40, *, late: bool = False):  # type: ignore[no-untyped-def]
     """A run of fast cycles as a poller hands them to the builder: most rows the same
     objects, a few new (a state changed), agents joining and leaving queues, an extension in
     two queues; a fifth of the readings new each cycle (often the same state with other
     durations), the others handed again; now and then new facts objects, equal or not, a
-    new queue list, and the same agent twice in one answer."""
+    new queue list, and the same agent twice in one answer. `late`: cycles a fraction of a
+    second apart, readings made before the snapshot's time (or after it, a clock that
+    stepped back), so that durations counted on and starts near SINCE_TOLERANCE come up."""
     rng = random.Random(seed)
     rows: dict[tuple[str, str], QueueAgent] = {}
     for ext in EXTENSIONS:
@@ -100,7 +102,9 @@ def floors(seed: int, cycles: int = 40):  # type: ignore[no-untyped-def]
     queue_list = [Queue(queuename="q1", remark="sales")]
     taken_at = NOW
     for cycle in range(cycles):
-        taken_at += rng.choice((1.0, 1.0, 1.5, 7.0))
+        taken_at += (
+            rng.choice((0.3, 0.6, 0.9, 1.0, 1.4, 2.5)) if late else rng.choice((1.0, 1.0, 1.5, 7.0))
+        )
         for _ in range(rng.randint(0, 3)):  # state changes: new row objects
             key = rng.choice(sorted(rows))
             rows[key] = queue_row(rng, *key)
@@ -120,9 +124,9 @@ def floors(seed: int, cycles: int = 40):  # type: ignore[no-untyped-def]
                 )
                 readings[ext] = CallReading(
                     state,
-                    rng.choice((None, 0, 3, 12, 40)),
+                    rng.choice((None, 0, 3, 12, 40)) if not late else rng.choice((None, 1, 4, 6)),
                     rng.choice((None, 0, 20)),
-                    read_at=taken_at,
+                    read_at=taken_at - rng.choice((0.0, 0.0, 0.4, 1.7, -0.5)) if late else taken_at,
                 )
         if rng.random() < 0.15:  # the slow read: new objects, mostly equal
             facts = {ext: ExtensionFacts(f.registered, f.enabled) for ext, f in facts.items()}
@@ -156,6 +160,51 @@ def test_following_the_changes_builds_what_every_row_builds(seed: int) -> None:
         assert following.totals() == floor_totals(built)
         assert following.live_numbers == live_numbers(built)
         before = built
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_readings_counted_on_and_short_wrapups_are_followed_the_same(seed: int) -> None:
+    """Cycles a fraction of a second apart, readings handed again and counted on from when
+    they were read, wrap-ups of seconds that run out between readings: what the builder
+    skips (an agent in wrap-up with the same reading, a new reading of the same call whose
+    start moved by less than SINCE_TOLERANCE) is what looking at it again would leave."""
+    following, whole = FloorBuilder(), WholeFloorBuilder()
+    for agents, calls, queue_list, facts, taken_at in floors(seed, 60, late=True):
+        built = following.build(agents, calls, queue_list, facts, taken_at=taken_at)
+        assert built == whole.build(agents, calls, queue_list, facts, taken_at=taken_at)
+        assert following.totals() == floor_totals(built)
+        assert following.live_numbers == live_numbers(built)
+
+
+def test_a_wrapup_is_not_looked_at_again_until_it_runs_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An agent in wrap-up whose reading is handed again needs no look while the wrap-up
+    runs (its start cannot move): only the cycle it runs out in looks at it, and the tile
+    turns idle then, as the whole floor built again says."""
+    rows = [QueueAgent(queuename="q1", extnumber="1001", state=1213, wrapuptime=10)]
+    calls: dict[str, CallRow] = {
+        "1001": CallReading(ExtensionCallState(extnumber="1001", status=1201), 2, None, NOW)
+    }
+    looked: list[float] = []
+    again = build_module._again
+    following, whole = FloorBuilder(), WholeFloorBuilder()
+
+    def counting(entry, row, call, taken_at):  # type: ignore[no-untyped-def]
+        if entry is following._built[("q1", "1001")]:
+            looked.append(taken_at - NOW)
+        return again(entry, row, call, taken_at)
+
+    following.build(rows, calls, [], {}, taken_at=NOW)
+    monkeypatch.setattr(build_module, "_again", counting)
+    for tick in range(1, 12):
+        built = following.build(rows, calls, [], {}, taken_at=NOW + tick)
+        assert built == whole.build(rows, calls, [], {}, taken_at=NOW + tick)
+        state = built[0].agents[0].state
+        assert state is (AgentState.WRAPUP if tick < 8 else AgentState.IDLE)
+    # The first cycle after the build looks (and finds the wrap-up quiet); the next only
+    # when it runs out (idle 2 + 8 s passed = the wrap-up's 10 s), and no more once idle.
+    assert looked == [1.0, 8.0]
 
 
 @pytest.mark.parametrize("seed", range(10))

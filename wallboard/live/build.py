@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from itertools import compress
-from operator import is_not
+from operator import attrgetter, is_not
 from typing import Protocol
 
 from wallboard.api.models import (
@@ -57,7 +57,6 @@ from wallboard.live.states import (
     X_NOT_REGISTERED,
     X_REGISTERED,
     agent_state,
-    in_wrapup,
 )
 
 #: A time in state recomputed from the server's whole-second durations wobbles by up to a
@@ -412,6 +411,10 @@ class _Built:
     changed_at: float | None = None  # the row's seatschangetime, read
     # The call row (a `CallReading`, most often) the view was last brought up to date with.
     reading: CallRow | None = None
+    # In wrap-up, while the same reading and facts come again: from when until when the
+    # view cannot change (`_quieten`).
+    quiet_from: float = 0.0
+    quiet_until: float = float("-inf")
 
 
 def _call_fields(call: CallRow | None) -> ExtensionCallState | tuple[object, ...] | None:
@@ -447,7 +450,7 @@ class FloorBuilder:
         "_built",
         "_by_row",
         "_call_order",
-        "_calls",
+        "_call_rows",
         "_counted",
         "_facts",
         "_known",
@@ -458,6 +461,7 @@ class FloorBuilder:
         "_passed",
         "_queue_list",
         "_queues",
+        "_rows",
         "_scope",
         "_shown",
         "_ticking",
@@ -486,15 +490,17 @@ class FloorBuilder:
         # Rows not shown (outside the scope, or without a queue or extension), held for the
         # same reason: known again by identity.
         self._passed: dict[int, QueueAgent] = {}
+        # The last answer's rows in their places: the next is compared with it side by side.
+        self._rows: list[QueueAgent] = []
         self._members: dict[str, list[_Built]] = {}  # each queue's entries, in order
         self._of_extension: dict[str, list[_Built]] = {}  # each extension's, in its queues
         # Entries whose view moves with the clock alone: in wrap-up, or without a call state.
         self._ticking: dict[int, _Built] = {}  # by the entry's identity
         self._wrapup: dict[str, int] = {}  # each queue's longest wrap-up time
-        # The call rows by extension as last built from (a copy: the caller's may change),
-        # and their extensions in order.
-        self._calls: dict[str, CallRow] = {}
+        # The extensions of the call rows last built from, in order, and their rows (copies:
+        # the caller's mapping may change).
         self._call_order: list[str] = []
+        self._call_rows: list[CallRow] = []
         self._facts: dict[str, ExtensionFacts] = {}
         self._queue_list: Sequence[Queue] | None = None
         self._known: dict[str, Queue] = {}
@@ -559,18 +565,39 @@ class FloorBuilder:
         renamed = names is not None and names.version != self._names_version
         if renamed or wanted != (self._scope or []) or not self._by_row:
             return self._build_all(rows, calls, queue_list, facts, taken_at, wanted, renamed)
-        by_id = dict(zip(map(id, rows), rows, strict=True))
-        if len(by_id) != len(rows):  # the same row object twice: as a whole
-            return self._build_all(rows, calls, queue_list, facts, taken_at, wanted, False)
-        news = by_id.keys() - self._by_row.keys() - self._passed.keys()
+        by_row, passed = self._by_row, self._passed
+        last = self._rows
+        if len(rows) == len(last) and len(by_row) + len(passed) == len(last):
+            # Every row of the last answer known once, and as many rows: most answers hold
+            # the same objects in the same places, so only the places that differ are
+            # looked at (side by side, in C), not the floor.
+            places = list(compress(range(len(rows)), map(is_not, rows, last)))
+            came = {id(rows[at]): rows[at] for at in places}
+            news = {row_id: row for row_id, row in came.items() if row_id not in by_row}
+            for row_id in [row_id for row_id in news if row_id in passed]:
+                del news[row_id]
+            left = [id(last[at]) for at in places]
+            gone = {row_id for row_id in left if row_id not in came and row_id in by_row}
+            unseen = [row_id for row_id in left if row_id not in came and row_id in passed]
+            # Rows gone, rows new: as many rows known as places, else a row came twice.
+            twice = len(by_row) + len(passed) - len(gone) - len(unseen) + len(news) != len(rows)
+        else:
+            twice = True
+        if twice:
+            by_id = dict(zip(map(id, rows), rows, strict=True))
+            if len(by_id) != len(rows):  # the same row object twice: as a whole
+                return self._build_all(rows, calls, queue_list, facts, taken_at, wanted, False)
+            news = {
+                row_id: by_id[row_id] for row_id in by_id.keys() - by_row.keys() - passed.keys()
+            }
+            gone = by_row.keys() - by_id.keys()
+            unseen = list(passed.keys() - by_id.keys())
         if 2 * len(news) > len(rows):  # most of the floor new: as a whole, it is no slower
             return self._build_all(rows, calls, queue_list, facts, taken_at, wanted, False)
-        gone = self._by_row.keys() - by_id.keys()
         keep = set(wanted)
         arrived: dict[AgentKey, QueueAgent] = {}
         built = self._built
-        for row_id in news:
-            row = by_id[row_id]
+        for row in news.values():
             queue, extnumber = row.queuename.strip(), row.extnumber.strip()
             if not queue or not extnumber or (keep and queue not in keep):
                 continue
@@ -580,12 +607,14 @@ class FloorBuilder:
                 # The same agent twice in one answer: the order of the rows decides.
                 return self._build_all(rows, calls, queue_list, facts, taken_at, wanted, False)
             arrived[key] = row
-        return self._build_changes(by_id, news, gone, arrived, calls, queue_list, facts, taken_at)
+        for row_id in unseen:
+            del passed[row_id]
+        self._rows = list(rows)
+        return self._build_changes(news, gone, arrived, calls, queue_list, facts, taken_at)
 
     def _build_changes(
         self,
-        by_id: dict[int, QueueAgent],
-        news: AbstractSet[int],
+        news: dict[int, QueueAgent],
         gone: AbstractSet[int],
         arrived: dict[AgentKey, QueueAgent],
         calls: Mapping[str, CallRow],
@@ -603,8 +632,6 @@ class FloorBuilder:
         regrouped: set[str] = set()
         wrapups = self._wrapup
         passed = self._passed
-        for row_id in passed.keys() - by_id.keys():
-            del passed[row_id]
         for row_id in gone:
             entry = by_row.pop(row_id)
             key = (entry.queue, entry.extnumber)
@@ -618,8 +645,7 @@ class FloorBuilder:
             _lose_wrapup(regrouped, wrapups, entry)
             moved.add(entry.extnumber)
         fresh: set[int] = set()  # entries made this cycle: nothing more to look at
-        for row_id in news:
-            row = by_id[row_id]
+        for row_id, row in news.items():
             key = (row.queuename.strip(), row.extnumber.strip())
             if arrived.get(key) is not row:
                 passed[row_id] = row
@@ -660,8 +686,7 @@ class FloorBuilder:
             moved.add(extnumber)
 
         # Extensions whose call row is another object, or whose slow facts changed.
-        again = _other_calls(calls, self._calls, self._call_order)
-        self._calls, self._call_order = dict(calls), list(calls)
+        again = self._other_calls(calls)
         if facts is not self._facts and facts != self._facts:
             known = self._facts
             again.update(ext for ext in known.keys() - facts.keys())
@@ -670,43 +695,99 @@ class FloorBuilder:
         # Those whose call row or facts changed (each extension's looked up once), and
         # those whose view moves with the clock (as they were before this cycle).
         clocked = [entry for entry_id, entry in ticking.items() if entry_id not in fresh]
+        calls_of, facts_of = calls.get, facts.get
+        talking, idle, wrapup, paused = (
+            AgentState.TALKING,
+            AgentState.IDLE,
+            AgentState.WRAPUP,
+            AgentState.PAUSED,
+        )
         for extnumber in again:
             entries = of_extension.get(extnumber)
             if entries is None:
                 continue
-            call, fact = calls.get(extnumber), facts.get(extnumber)
+            call, fact = calls_of(extnumber), facts_of(extnumber)
+            reading = call if isinstance(call, CallReading) else None
             for entry in entries:
                 entry_id = id(entry)
                 if entry_id in fresh or entry_id in ticking:
                     continue
                 view = entry.view
+                # Most come here with a new reading of the same call (the same state object)
+                # and the same facts: `_again` in short for a talking agent whose start moved
+                # by less than SINCE_TOLERANCE, and for states the server gives no start of.
+                if reading is not None and reading.state is entry.call and fact is entry.facts:
+                    state = view.state
+                    if state is talking and not view.at_least:
+                        talk = reading.callduration
+                        if talk is not None:
+                            read_at = reading.read_at
+                            if read_at is not None and taken_at > read_at:
+                                talk += int(taken_at - read_at)  # as `durations_at`
+                            off = view.since - (taken_at - talk if talk > 0 else taken_at)
+                            if -SINCE_TOLERANCE < off < SINCE_TOLERANCE:
+                                entry.reading = reading
+                                continue
+                    elif (  # states whose start the server never says (`_derived_since`)
+                        state is not talking
+                        and state is not idle
+                        and state is not wrapup
+                        and state is not paused
+                    ):
+                        entry.reading = reading  # no start from the server: kept
+                        continue
                 if _bring_up_to_date(entry, call, fact, taken_at, names):
-                    _tick(ticking, entry)
+                    # As `_tick`: not ticking before, so not in wrap-up if the view is the same.
+                    if call is None or (entry.view is not view and entry.view.state is wrapup):
+                        ticking[entry_id] = entry
                     if entry.view is not view:
                         changed.add(entry.queue)
                         moved.add(extnumber)
         for entry in clocked:
             view = entry.view
             extnumber = entry.extnumber
-            _bring_up_to_date(entry, calls.get(extnumber), facts.get(extnumber), taken_at, names)
+            call = calls_of(extnumber)
+            if (
+                call is entry.reading
+                and entry.quiet_from <= taken_at < entry.quiet_until
+                and facts_of(extnumber) is entry.facts
+            ):
+                continue  # the same reading, the wrap-up still running: nothing moves
+            _bring_up_to_date(entry, call, facts_of(extnumber), taken_at, names)
             _tick(ticking, entry)
             if entry.view is not view:
                 changed.add(entry.queue)
                 moved.add(extnumber)
 
         for queue in regrouped:
-            wrapup = 0
+            longest = 0
             for entry in members.get(queue, ()):
-                if entry.row is not None and entry.row.wrapuptime > wrapup:
-                    wrapup = entry.row.wrapuptime
+                if entry.row is not None and entry.row.wrapuptime > longest:
+                    longest = entry.row.wrapuptime
             if queue in members:
-                wrapups[queue] = wrapup
+                wrapups[queue] = longest
             else:
                 wrapups.pop(queue, None)
         counted = self._counted
         for extnumber in moved:
             counted.person(extnumber, of_extension.get(extnumber, ()))
         return self._panels(queue_list, changed, everything=False)
+
+    def _other_calls(self, calls: Mapping[str, CallRow]) -> set[str]:
+        """The extensions whose call row is not the object of the last build (or is new, or
+        gone), and the rows kept for the next. The rows go by identity: a poller hands the
+        same reading again for the extensions it did not read. Most cycles list the same
+        extensions in the same order, and then the rows are compared side by side."""
+        order, rows = list(calls), list(calls.values())
+        if order == self._call_order:
+            again = set(compress(order, map(is_not, rows, self._call_rows)))
+            order = self._call_order
+        else:
+            last = dict(zip(self._call_order, self._call_rows, strict=True))
+            again = set(calls.keys() ^ last.keys())
+            again.update(e for e, call in calls.items() if e in last and last[e] is not call)
+        self._call_order, self._call_rows = order, rows
+        return again
 
     def _build_all(
         self,
@@ -773,6 +854,7 @@ class FloorBuilder:
             by_row[id(row)] = entry
         self._built, self._by_row, self._passed = built, by_row, passed
         self._scope = wanted
+        self._rows = list(agents)
 
         # What the next cycles build on: every index made again.
         members: dict[str, list[_Built]] = {}
@@ -789,7 +871,7 @@ class FloorBuilder:
             entries.sort(key=_order_of)
         self._members, self._of_extension, self._ticking = members, of_extension, ticking
         self._wrapup = wrapup
-        self._calls, self._call_order = dict(calls), list(calls)
+        self._call_order, self._call_rows = list(calls), list(calls.values())
         self._facts = dict(facts)
         self._counted = _FloorCount()
         for extnumber, entries in of_extension.items():
@@ -832,7 +914,7 @@ class FloorBuilder:
                 strategy=info.strategy if info else None,
                 autocall=info.autocall if info else "",
                 wrapuptime=self._wrapup.get(name, 0),
-                agents=tuple([e.view for e in members.get(name, ())]),
+                agents=tuple(map(_view_of, members.get(name, ()))),
             )
             if old is not None and old == panel:
                 panel = old  # nothing in the queue changed: the same object
@@ -850,18 +932,7 @@ def _order_of(entry: _Built) -> tuple[int, int, str]:
     return entry.order
 
 
-def _other_calls(
-    calls: Mapping[str, CallRow], last: dict[str, CallRow], order: list[str]
-) -> set[str]:
-    """The extensions whose call row is not the object of the last build (or is new, or
-    gone). The rows go by identity: a poller hands the same reading again for the
-    extensions it did not read. Most cycles list the same extensions in the same order,
-    and then the rows are compared side by side."""
-    if len(calls) == len(order) and list(calls) == order:
-        return set(compress(order, map(is_not, calls.values(), last.values())))
-    again = {ext for ext in calls.keys() ^ last.keys()}
-    again.update(ext for ext, call in calls.items() if ext in last and last[ext] is not call)
-    return again
+_view_of = attrgetter("view")  # an entry's view, read in C
 
 
 def _wrapup_of(entry: _Built) -> int:
@@ -919,20 +990,21 @@ def _bring_up_to_date(
     """The entry of an unchanged queue row brought up to date with this cycle's call row
     and facts; False when there was nothing to look at (the very reading and facts of last
     time, not in wrap-up)."""
-    same_facts = fact is entry.facts or fact == entry.facts
-    entry.facts = fact if same_facts else entry.facts  # equal facts: keep the new object
-    if (
-        call is not None
-        and call is entry.reading
-        and same_facts
-        and entry.view.state is not AgentState.WRAPUP
-    ):
-        return False  # the very reading and row of last time: only a wrap-up runs out
+    known = entry.facts
+    same_facts = fact is known or fact == known
+    if same_facts:
+        entry.facts = fact  # equal facts: keep the new object
+        if call is not None and call is entry.reading and entry.view.state is not AgentState.WRAPUP:
+            return False  # the very reading and row of last time: only a wrap-up runs out
     row = entry.row
     assert row is not None  # only entries of rows are brought up to date
     if not same_facts or not _again(entry, row, call, taken_at):
         _rebuild(entry, row, call, fact, taken_at, names)
     entry.reading = call
+    if entry.view.state is AgentState.WRAPUP and isinstance(call, CallReading):
+        _quieten(entry, call, row.wrapuptime, taken_at)
+    else:
+        entry.quiet_until = _NEVER
     return True
 
 
@@ -965,15 +1037,26 @@ def _again(entry: _Built, row: QueueAgent, call: CallRow | None, taken_at: float
 
     With the codes the same, the state is the same, except between idle and wrap-up, which
     the idle duration decides; the customer's number and the crmid are the same too. What
-    remains is the time in state, computed as `agent_view` computes it.
+    remains is the time in state, computed as `agent_view` computes it (`durations_at` and
+    `_derived_since`, written out here: some hundreds of agents a cycle come this way, most
+    with a new reading of the same call whose start moved by less than SINCE_TOLERANCE).
     """
     known = entry.call
-    if call is None or known is None:
-        if call is not None or known is not None:
-            return False
-    elif isinstance(call, CallReading):
+    if isinstance(call, CallReading):
         if call.state is not known:  # the client hands back the same object when unchanged
             return False
+        idle, talk, read_at = call.idleduration, call.callduration, call.read_at
+        if read_at is not None and taken_at > read_at:  # as `durations_at`
+            passed = int(taken_at - read_at)
+            if passed:
+                if idle is not None:
+                    idle += passed
+                if talk is not None:
+                    talk += passed
+    elif call is None:
+        if known is not None:
+            return False
+        idle = talk = None
     elif (
         not isinstance(known, tuple)
         or call.status != known[0]
@@ -982,20 +1065,78 @@ def _again(entry: _Built, row: QueueAgent, call: CallRow | None, taken_at: float
         or call.disnumber != known[3]
     ):
         return False
+    else:
+        idle, talk = call.idleduration, call.callduration
     view = entry.view
     state = view.state
-    if state is AgentState.IDLE or state is AgentState.WRAPUP:
-        idle = durations_at(call, taken_at)[0]
-        if (AgentState.WRAPUP if in_wrapup(idle, row.wrapuptime) else AgentState.IDLE) is not state:
+    # As `_derived_since`, with the state unchanged.
+    if state is AgentState.TALKING:
+        if talk is None:
+            return True
+        derived = taken_at - talk if talk > 0 else taken_at
+    elif state is AgentState.IDLE or state is AgentState.WRAPUP:
+        wrapuptime = row.wrapuptime
+        if idle is not None and wrapuptime > 0 and 0 <= idle < wrapuptime:  # `in_wrapup`
+            if state is not AgentState.WRAPUP:
+                return False
+        elif state is not AgentState.IDLE:
             return False
-    # As `state_since` with the state unchanged: the last time kept unless the server's
-    # times say otherwise by SINCE_TOLERANCE or more.
-    derived = _derived_since(
-        state, taken_at, call, row.wrapuptime, entry.changed_at, view.queue_code
-    )
-    if derived is not None and (view.at_least or abs(view.since - derived) >= SINCE_TOLERANCE):
+        changed_at = entry.changed_at
+        if idle is None:  # checked in (1218): available since the check-in
+            if changed_at is None or view.queue_code not in CHANGE_TIMED:
+                return True
+            derived = changed_at
+        else:
+            if idle < 0:
+                idle = 0
+            if state is AgentState.IDLE and 0 < wrapuptime <= idle:
+                idle -= wrapuptime  # idle began when the wrap-up ended
+            derived = taken_at - idle
+            if changed_at is not None and changed_at > derived:
+                derived = changed_at  # back from a pause after the last call
+    elif state is AgentState.PAUSED:
+        derived = entry.changed_at  # type: ignore[assignment]
+        if derived is None or view.queue_code not in CHANGE_TIMED:
+            return True
+    else:
+        return True
+    # As `state_since`: the last time kept unless the server's times say otherwise by
+    # SINCE_TOLERANCE or more.
+    if view.at_least or abs(view.since - derived) >= SINCE_TOLERANCE:
         entry.view = replace(view, since=min(derived, taken_at), at_least=False)
     return True
+
+
+#: No moment: an entry that is never quiet.
+_NEVER = float("-inf")
+
+
+def _quieten(entry: _Built, call: CallReading, wrapuptime: int, taken_at: float) -> None:
+    """When an agent in wrap-up, brought up to date with `call`, needs no look while the
+    same reading is handed again: until its wrap-up runs out, and only if its start cannot
+    move by SINCE_TOLERANCE meanwhile (`quiet_from` to `quiet_until`; never, else).
+
+    From `read_at` on, the idle duration counted on is the one read plus the whole seconds
+    passed, so the derived start stays within a second after `read_at - idleduration`;
+    a start kept close enough to that second never moves. The bounds keep a tenth of a
+    second to spare against rounding: near them the agent is looked at as before."""
+    entry.quiet_until = _NEVER
+    view = entry.view
+    read_at, idle = call.read_at, call.idleduration
+    if read_at is None or idle is None or view.at_least:
+        return
+    began = read_at - idle
+    changed_at = entry.changed_at
+    if changed_at is None or changed_at <= began:
+        if not began - 0.9 < view.since < began + 1.9:
+            return
+    elif changed_at > began + 1.1:  # back from a pause after the call: since then
+        if abs(view.since - changed_at) >= SINCE_TOLERANCE:
+            return
+    else:
+        return
+    entry.quiet_from = max(read_at, taken_at)
+    entry.quiet_until = read_at + (wrapuptime - idle) - 0.01
 
 
 def floor_totals(
@@ -1088,7 +1229,7 @@ class _FloorCount:
     cycle counts only what changed. The same figures as `floor_totals` and `live_numbers`
     over the builder's queues (the tests hold it)."""
 
-    __slots__ = ("_live", "_numbers", "_parts", "_refs", "calls", "count")
+    __slots__ = ("_live", "_numbers", "_on_line", "_parts", "_refs", "calls", "count")
 
     def __init__(self) -> None:
         self.count: dict[AgentState, int] = {state: 0 for state in AgentState}
@@ -1100,6 +1241,9 @@ class _FloorCount:
         # number's (views, of which talking) over the floor.
         self._numbers: dict[str, tuple[tuple[str, bool], ...]] = {}
         self._refs: dict[str, list[int]] = {}
+        # Each number on the line: whether an agent talks to the customer (`live_numbers`),
+        # kept as `_refs` changes, and the last copy handed out (None: changed since).
+        self._on_line: dict[str, bool] = {}
         self._live: dict[str, bool] | None = {}
 
     def person(self, extnumber: str, views: Iterable[_Built]) -> None:
@@ -1143,19 +1287,23 @@ class _FloorCount:
         before = self._numbers.get(extnumber, ())
         if numbers == before:
             return
-        refs = self._refs
+        refs, on_line = self._refs, self._on_line
         for key, talking in before:
             held = refs[key]
             held[0] -= 1
             held[1] -= talking
             if not held[0]:
                 del refs[key]
+                del on_line[key]
+            else:
+                on_line[key] = held[1] > 0
         for key, talking in numbers:
             counted = refs.get(key)
             if counted is None:
                 counted = refs[key] = [0, 0]
             counted[0] += 1
             counted[1] += talking
+            on_line[key] = counted[1] > 0
         if numbers:
             self._numbers[extnumber] = numbers
         else:
@@ -1164,9 +1312,9 @@ class _FloorCount:
 
     def live_numbers(self) -> dict[str, bool]:
         """The customers' numbers on the line (`live_numbers`): a new object only when they
-        changed."""
+        changed (a copy of those kept as they change, in C)."""
         if self._live is None:
-            self._live = {key: held[1] > 0 for key, held in self._refs.items()}
+            self._live = dict(self._on_line)
         return self._live
 
 
