@@ -235,7 +235,14 @@ class HeaderLines(Widget):
         width = self.size.width
         if y >= len(self.lines):
             return Strip.blank(width, styles[BASE])
-        segments = [Segment(text, styles[style]) for text, style in self.pieces(y)]
+        # Neighbouring figures in one colour are one segment: every segment is drawn with
+        # its own colour codes, on the wire and in each frame's filters.
+        segments: list[Segment] = []
+        for text, style in self.pieces(y):
+            if segments and segments[-1].style is styles[style]:
+                segments[-1] = Segment(segments[-1].text + text, styles[style])
+            else:
+                segments.append(Segment(text, styles[style]))
         strip = Strip(segments)
         if self.has_class("-right"):
             pad = max(0, width - strip.cell_length)
