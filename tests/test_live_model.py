@@ -27,7 +27,7 @@ from fixtures.fake_api import (
 from wallboard.api.client import WallboardClient
 from wallboard.live import campaigns
 from wallboard.live.campaigns import CampaignRegistry
-from wallboard.live.model import CALL_SWEEP, LiveFloor
+from wallboard.live.model import CALL_SWEEP, ON_CALL_SWEEP_ROUNDS, LiveFloor
 from wallboard.live.snapshot import AgentState, CampaignStatus, FloorSnapshot
 
 QUEUE_STATUS = "App.Sip_Queue.GetQueueSipStatus"
@@ -395,6 +395,36 @@ async def test_a_changed_row_whose_call_state_failed_is_read_on_the_next_cycle(
     assert "1004" in server.fake.sent(CALL_STATUS)[-1]["extnumber"].split(",")
     talking = next(a for q in snap.queues for a in q.agents if a.extnumber == "1004")
     assert (talking.state, talking.number) == (AgentState.TALKING, "13800000004")
+
+
+async def test_the_sweep_reads_agents_on_a_queue_call_one_round_in_several(
+    clock: Clock,
+) -> None:
+    """An agent on a queue call has a queue row that tells when the call ends: the sweep's
+    turns leave it out but one round in ON_CALL_SWEEP_ROUNDS, while every other agent
+    (who could place a call by hand) is still read every round."""
+    server = Server(agents=20, queues=1, clock=clock)
+    on_call = set()
+    for row in server.queue_rows[:8]:
+        ext = row["extnumber"]
+        row["state"] = 1215
+        server.calls[ext] = {"status": 1204, "callee": f"1380000{ext}", "callduration": 5}
+        on_call.add(ext)
+    others = {row["extnumber"] for row in server.queue_rows} - on_call
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC)
+        await floor.refresh()
+        rounds: list[set[str]] = []
+        for _ in range(ON_CALL_SWEEP_ROUNDS + 1):
+            read: set[str] = set()
+            for _ in range(CALL_SWEEP):
+                clock.now += 1.0
+                await floor.refresh()
+                read.update(server.fake.sent(CALL_STATUS)[-1]["extnumber"].split(","))
+            rounds.append(read)
+    assert all(others <= read for read in rounds)  # every round
+    assert on_call <= rounds[0] and on_call <= rounds[ON_CALL_SWEEP_ROUNDS]
+    assert all(not (on_call & read) for read in rounds[1:ON_CALL_SWEEP_ROUNDS])
 
 
 async def test_a_call_placed_by_hand_shows_within_the_sweep_and_its_end_at_once(
@@ -774,8 +804,10 @@ def _asked_as_the_rule_says(
     turn: int,
     buckets: dict[str, int],
     sweep: int,
+    whole_round: bool = True,
 ) -> list[str]:
-    """The sweep's rule, counted over the whole floor: what a cycle must ask for."""
+    """The sweep's rule, counted over the whole floor: what a cycle must ask for (in a
+    round that is not `whole_round`, the turn leaves out extensions on a queue call)."""
     from wallboard.live.model import CALL_ON_LINE_CODES, QUEUE_CALL_CODES
 
     wanted = {row.extnumber.strip() for row in rows if known.get(id(row)) is not row}
@@ -792,7 +824,8 @@ def _asked_as_the_rule_says(
     for extnumber in shown:
         if extnumber not in buckets:
             buckets[extnumber] = len(buckets) % sweep
-    return [e for e in shown if buckets[e] == turn or e in wanted or e not in last]
+    in_turn = {e for e in shown if buckets[e] == turn and (whole_round or e not in queue_calls)}
+    return [e for e in shown if e in in_turn or e in wanted or e not in last]
 
 
 async def test_a_cycle_asks_what_the_sweep_rule_over_the_whole_floor_asks(clock: Clock) -> None:
@@ -838,11 +871,14 @@ async def test_a_cycle_asks_what_the_sweep_rule_over_the_whole_floor_asks(clock:
                     server.queue_rows.pop(rng.randrange(len(server.queue_rows)))
             last, known = dict(floor._readings), dict(floor._rows)
             turn, buckets = (floor._sweep_turn + 1) % CALL_SWEEP, dict(floor._buckets)
+            whole = (floor._sweep_cycles // CALL_SWEEP) % ON_CALL_SWEEP_ROUNDS == 0
             clock.now += 1.0
             snap = await floor.refresh()
             rows = handed[-1]
             shown = list(dict.fromkeys(r.extnumber.strip() for r in rows if r.extnumber.strip()))
-            expected = _asked_as_the_rule_says(rows, shown, last, known, turn, buckets, CALL_SWEEP)
+            expected = _asked_as_the_rule_says(
+                rows, shown, last, known, turn, buckets, CALL_SWEEP, whole
+            )
             asked = server.fake.sent(CALL_STATUS)[-1]["extnumber"].split(",")
             assert asked == expected
             assert snap.totals == floor_totals(

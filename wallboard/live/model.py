@@ -6,7 +6,8 @@ Three cadences, each a fixed number of requests:
   durations, the same object while only they move) for the extensions that need it: on
   the first cycle all; after that those whose queue row changed or is new, calls placed by
   hand, and a fifth of the floor in turn (`CALL_SWEEP`), so that each extension's call
-  state is read at least every five cycles. The others keep their last reading, whose
+  state is read at least every five cycles (one on a queue call, whose end its queue row
+  tells, every twenty: `ON_CALL_SWEEP_ROUNDS`). The others keep their last reading, whose
   durations count on from when it was read (`build.durations_at`). The model asks the
   client for comma lists of CALL_BATCH (2,500) extensions, so a floor of up to 2,500
   agents costs two requests per fast cycle, whether it has 100, 500 or 2,000 agents.
@@ -106,6 +107,11 @@ MAX_BACKOFF = 30.0
 #: Every extension's call state is read at least once in this many fast cycles; in between,
 #: only those whose queue row changed, and calls placed by hand, are read again.
 CALL_SWEEP = 5
+#: An extension on a queue call is left out of the sweep's turns but one round in this many
+#: (every 20 cycles): its queue row tells when the call ends (the cycle then reads it), and
+#: its reading counts on meanwhile. On a busy floor most agents are on queue calls, so the
+#: sweep reads mostly those who could have placed a call by hand (idle, paused, wrap-up).
+ON_CALL_SWEEP_ROUNDS = 4
 #: Queue states of an agent with a queue call (receiving, answered): the queue row tells
 #: when that call ends.
 QUEUE_CALL_CODES = frozenset({Q_RECEIVING, Q_ANSWERED})
@@ -207,6 +213,7 @@ class LiveFloor:
         self._rows: dict[int, QueueAgent] = {}
         self._buckets: dict[str, int] = {}
         self._sweep_turn = 0
+        self._sweep_cycles = 0  # cycles swept: which round of the sweep this one is in
         # What the cycles go over instead of the floor: the rows' extension fields as last
         # shown, the extensions shown as a set, those whose reading shows a call, the rows on
         # a queue call by extension, and each turn of the sweep's extensions (for `shown`).
@@ -432,12 +439,16 @@ class LiveFloor:
         placed by hand, whose end no queue row tells: `queue_calls` counts the rows on a
         queue call by extension), and one `call_sweep`-th of the floor in turn, so that
         every extension's call state is read at least every `call_sweep` cycles (what only
-        the call state says: a phone unplugged, a call placed by hand). In the order shown."""
+        the call state says: a phone unplugged, a call placed by hand); one on a queue call,
+        whose end its queue row tells, at least every ON_CALL_SWEEP_ROUNDS rounds of the
+        sweep. In the order shown."""
         sweep = self.call_sweep
         last = self._readings
         if sweep <= 1 or not last:
             return list(shown)
         turn = self._sweep_turn = (self._sweep_turn + 1) % sweep
+        whole_round = (self._sweep_cycles // sweep) % ON_CALL_SWEEP_ROUNDS == 0
+        self._sweep_cycles += 1
         if self._turns_of[0] is not shown or self._turns_of[1] != sweep:
             buckets = self._buckets
             for extnumber in shown:
@@ -452,6 +463,9 @@ class LiveFloor:
             self._places = {extnumber: place for place, extnumber in enumerate(shown)}
             self._turns_of = (shown, sweep)
         listed, listed_set = self._turns[turn]
+        if queue_calls and not whole_round:  # on a queue call: its row tells the call's end
+            listed = [extnumber for extnumber in listed if extnumber not in queue_calls]
+            listed_set = listed_set.difference(queue_calls)
         # A reading that shows a call, of an extension no queue row shows on a queue call.
         wanted.update(self._on_line.difference(queue_calls))
         places = self._places
