@@ -164,7 +164,19 @@ def test_a_body_is_cut_into_its_envelope_and_its_rows() -> None:
     assert envelope["data"]["result"] == ROWS_MARK
     assert envelope_holds_rows(envelope["data"])
     assert envelope["data"]["rsptime"] == 6
-    assert [json.loads(b"{" + raw + b"}") for raw in split.rows] == rows
+    assert all(raw.startswith(b",{") for raw in split.rows)  # each with its comma
+    assert [json.loads(raw[1:] + b"}") for raw in split.rows] == rows
+
+
+def test_braces_in_the_envelope_around_the_rows_are_not_cut_as_rows() -> None:
+    rows = [row("1001"), row("1002", state=1215)]
+    body = _body(rows).replace(b'"desc":"ok"', b'"desc":"{o}k}","extra":{"a":{"b":1}}')
+    body = body[:-1] + b',"after":{"c":"}}"}}'
+    split = split_rows(body)
+    assert split is not None
+    assert [json.loads(raw[1:] + b"}") for raw in split.rows] == rows
+    envelope = json.loads(split.envelope)
+    assert envelope["data"]["extra"] == {"a": {"b": 1}} and envelope["after"] == {"c": "}}"}
 
 
 @pytest.mark.parametrize(
@@ -197,24 +209,52 @@ def test_only_the_rows_whose_bytes_changed_are_decoded_and_validated() -> None:
 
 
 def test_a_cut_inside_a_string_or_a_nested_list_is_caught() -> None:
-    """`},{` inside a row: its pieces are not objects on their own, so the cache declines
-    (and the client reads the whole body)."""
+    """`}` inside a row: its pieces are not rows on their own, so the cache declines (and
+    the client reads the whole body)."""
     cache: RowBytesCache[QueueAgent] = RowBytesCache()
-    for odd in (row("1001", seatsname='a},{"b'), row("1001", seatsname=[{"a": 1}, {"b": 2}])):
+    for odd in (
+        row("1001", seatsname='a},{"b'),
+        row("1001", seatsname="a}b"),
+        row("1001", seatsname='a},"b'),
+        row("1001", seatsname=[{"a": 1}, {"b": 2}]),
+        row("1001", seatsname={"a": 1}),
+    ):
         split = split_rows(_body([odd, row("1002")]))
         assert split is not None
         assert cache.validate(split.rows, Counted()) is None
+
+
+def test_a_row_known_from_before_but_not_after_a_comma_is_not_taken_for_a_row() -> None:
+    """Every piece is checked for the comma and brace that start a row, so that a row seen
+    before cannot stand in for text that is not an array's element."""
+    cache: RowBytesCache[QueueAgent] = RowBytesCache()
+    validate = Counted()
+    good = split_rows(_body([row("1001"), row("1002")]))
+    assert good is not None and cache.validate(good.rows, validate) is not None
+    glued = _body([row("1001"), row("1002")]).replace(b'},{"queuename"', b'}{"queuename"')
+    split = split_rows(glued)
+    assert split is not None
+    assert cache.validate(split.rows, validate) is None
 
 
 @pytest.mark.parametrize(
     "tricky",
     [
         row("1001", seatsname='x},{"extnumber":"666"'),
+        row("1001", seatsname='x},"extnumber":"666'),
+        row("1001", seatsname="a}b"),
         row("1001", seatsname="}]"),
         row("1001", seatsname=[{"a": 1}, {"b": 2}]),
         row("1001", seatsname=ROWS_MARK),
     ],
-    ids=["cut in a string", "end in a string", "nested objects", "the mark's text"],
+    ids=[
+        "cut in a string",
+        "a brace and comma in a string",
+        "a brace in a string",
+        "end in a string",
+        "nested objects",
+        "the mark's text",
+    ],
 )
 async def test_rows_that_fool_a_naive_cut_are_read_right_every_time(tricky: dict[str, Any]) -> None:
     answer = ok([row("1000"), tricky, row("1002")])

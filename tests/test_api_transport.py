@@ -21,6 +21,10 @@ ANSWER = json.dumps(
     {"ret": 200, "data": {"status": 0, "result": [{"queuename": "q1", "remark": "r"}]}, "msg": ""}
 ).encode()
 
+LOGIN = json.dumps(
+    {"ret": 200, "data": {"status": 0, "result": {"token": "t"}}, "msg": ""}
+).encode()
+
 Reply = Callable[[bytes], bytes]
 
 
@@ -204,3 +208,61 @@ async def test_a_closed_transport_refuses_and_an_unknown_scheme_is_refused() -> 
     await transport.aclose()
     with pytest.raises(RuntimeError):
         await transport.handle_async_request(httpx.Request("GET", "http://pbx.test/"))
+
+
+class Recorder(httpx.AsyncBaseTransport):
+    """Answers every call with `LOGIN` or `ANSWER` and keeps the requests, as httpx hands
+    them over; `cookie` is set by the first answer."""
+
+    def __init__(self, cookie: str | None = None) -> None:
+        self.requests: list[httpx.Request] = []
+        self.cookie = cookie
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        body = await request.aread()
+        headers = [("Content-Type", "application/json")]
+        if self.cookie is not None and len(self.requests) == 1:
+            headers.append(("Set-Cookie", f"{self.cookie}; Path=/"))
+        login = b"App.Sip_Auth.Login" in body
+        return httpx.Response(200, headers=headers, content=LOGIN if login else ANSWER)
+
+
+async def test_a_call_is_the_request_httpx_builds_for_a_post() -> None:
+    """The client builds its requests from a template of httpx's own (see `_request`):
+    they must be what `AsyncClient.post` would send, header for header."""
+    recorder = Recorder()
+    async with WallboardClient(
+        "http://pbx.test:8080/api/", APPID, ACCESSKEY, transport=recorder, timeout=3.0
+    ) as client:
+        await client.queues()
+        await client.queues("q1")
+    reference = httpx.AsyncClient(
+        timeout=httpx.Timeout(3.0),
+        headers={"User-Agent": recorder.requests[0].headers["user-agent"]},
+    )
+    for sent in recorder.requests:
+        built = reference.build_request(
+            "POST",
+            "http://pbx.test:8080/api/",
+            content=sent.content,
+            headers={"Content-Type": sent.headers["content-type"]},
+        )
+        assert sent.method == built.method and sent.url == built.url
+        assert sent.headers.raw == built.headers.raw
+        assert sent.content == built.content and sent.extensions == built.extensions
+    await reference.aclose()
+
+
+async def test_a_cookie_the_server_sets_is_sent_back() -> None:
+    """Answers without a cookie are not read for one; an answer that sets one is, and the
+    cookie goes with every later call, as httpx does."""
+    recorder = Recorder(cookie="session=abc")
+    async with WallboardClient("http://pbx.test/", APPID, ACCESSKEY, transport=recorder) as client:
+        await client.queues()
+        await client.queues()
+    assert "cookie" not in recorder.requests[0].headers
+    assert [request.headers.get("cookie") for request in recorder.requests[1:]] == [
+        "session=abc",
+        "session=abc",
+    ]

@@ -18,13 +18,19 @@ bytes of each row, and `RowBytesCache` hands back the previous model for a row w
 are the same as last time, decoding and validating only the others. Equal bytes are the
 same row whatever the types, so the caveat above does not arise there.
 
-Cutting a body at every `},{` is only right if each cut falls between two rows, not inside
-a string or a nested value. That is checked, not assumed: a cut anywhere else leaves a
-piece that is not a JSON object on its own (an open string or bracket), and every piece is
-decoded on its own the first time it is seen (a piece seen before was such an object). The
-envelope is decoded with the mark in the rows' place, so the rows are known to be its
-`result`. Anything else (spaces, a keyed object, an empty list) is not cut at all: the
-caller decodes the whole body instead.
+The body is cut at every `}`, the one byte that ends every row: a search for one byte runs
+at memory speed, a search for the three between two rows (`},{`) several times slower, and
+on a 2,000-agent floor's 750 KB that was most of the cut's cost. Each piece is then a row
+with the comma before it and without its closing brace (`,{...`), the first row given its
+comma too, so that every piece reads the same way. A cut is only right if it falls at the
+end of a row, not inside a string or a nested value. That is checked, not assumed: a cut
+anywhere else leaves a piece that does not start with `,{` or that is not a JSON object on
+its own once closed (an open string or bracket), and every piece is checked so the first
+time it is seen (a piece seen before was such a row). Rows joined by `}` are then exactly
+the array's text, so the pieces are its elements. The envelope is decoded with the mark in
+the rows' place, so the rows are known to be its `result`. Anything else (spaces, a keyed
+object, an empty list, rows with a nested object or a `}` in a text) is not read row by row:
+the caller decodes the whole body instead.
 """
 
 from __future__ import annotations
@@ -45,7 +51,9 @@ ROWS_MARK = "\x00rows"
 _MARK_JSON = b'"\\u0000rows"'
 _ROWS_START = b'"result":[{'
 _ROWS_END = b"}]"
-_BETWEEN_ROWS = b"},{"
+_ROW_END = b"}"
+#: How every piece of `SplitAnswer.rows` starts: the comma before a row and its brace.
+_ROW_START = b",{"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +61,7 @@ class SplitAnswer:
     """An answer cut into its envelope, with `ROWS_MARK` for its `result`, and its rows."""
 
     envelope: bytes
-    rows: list[bytes]  # each row's bytes between its braces, as they came
+    rows: list[bytes]  # each row as `,{` and its bytes up to its closing brace (not included)
 
 
 def split_rows(body: bytes) -> SplitAnswer | None:
@@ -72,7 +80,14 @@ def split_rows(body: bytes) -> SplitAnswer | None:
     # rather than the whole body spares a scan of a big floor's every row.)
     if envelope.count(_MARK_JSON) != 1:
         return None
-    return SplitAnswer(envelope, body[first + 2 : end].split(_BETWEEN_ROWS))
+    # The whole body in one cut (no copy of the rows first); the pieces before the first
+    # row's end and after the last one's are the envelope's, counted in its head and tail.
+    pieces = body.split(_ROW_END)
+    before = body.count(_ROW_END, 0, first)
+    after = body.count(_ROW_END, end + 1)
+    rows = pieces[before : len(pieces) - after - 1]
+    rows[0] = b"," + body[first + 1 : body.find(_ROW_END, first + 1)]  # without the head
+    return SplitAnswer(envelope, rows)
 
 
 def envelope_holds_rows(data: object) -> bool:
@@ -202,7 +217,10 @@ class RowBytesCache(Generic[T]):
             decoded: list[Any] = []
             try:
                 for index in fresh:
-                    decoded.append(orjson.loads(b"{" + rows[index] + b"}"))
+                    row = rows[index]
+                    if not row.startswith(_ROW_START):  # not cut where a row ends
+                        raise ValueError("not a row")
+                    decoded.append(orjson.loads(row[1:] + _ROW_END))
                 validated = validate(decoded)
             except ValueError:  # orjson's JSONDecodeError and pydantic's ValidationError
                 self._rows, self._models = [], []

@@ -174,7 +174,9 @@ class FloorTransport(httpx.AsyncBaseTransport):
     ) -> tuple[h11.Response, bytes]:
         state, reader = connection.state, connection.reader
         response: h11.Response | None = None
-        chunks: list[bytes] = []
+        # h11's pieces of the body as it hands them out, joined once at the end (no copy of
+        # each piece first: a 2,000-agent floor's answer is 750 KB).
+        chunks: list[bytes | bytearray] = []
         try:
             while True:
                 event = state.next_event()
@@ -190,7 +192,7 @@ class FloorTransport(httpx.AsyncBaseTransport):
                 elif isinstance(event, h11.Response):
                     response = event
                 elif isinstance(event, h11.Data):
-                    chunks.append(bytes(event.data))
+                    chunks.append(event.data)
                 elif isinstance(event, h11.EndOfMessage):
                     break
                 elif isinstance(event, h11.ConnectionClosed):
