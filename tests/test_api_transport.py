@@ -266,3 +266,173 @@ async def test_a_cookie_the_server_sets_is_sent_back() -> None:
         "session=abc",
         "session=abc",
     ]
+
+
+def _timed(url: str, *, read: float = 5.0, write: float = 5.0, body: bytes = b"") -> httpx.Request:
+    timeouts = {"connect": 5.0, "read": read, "write": write, "pool": 5.0}
+    return httpx.Request("POST", url, content=body, extensions={"timeout": timeouts})
+
+
+async def _raw_server(
+    handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+) -> tuple[asyncio.Server, str]:
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+
+
+async def test_the_read_timeout_is_for_each_read_not_the_whole_answer() -> None:
+    """An answer that comes in pieces, each within the read timeout, is read whole; one
+    that stops coming is a read timeout (httpx times each read, and so does the transport)."""
+    content = b"x" * 40
+
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (len(content) + 10))
+        for start in range(0, len(content), 10):
+            await asyncio.sleep(0.1)
+            writer.write(content[start : start + 10])
+        await asyncio.sleep(1.0)  # and the last ten bytes never come
+        writer.close()
+
+    server, url = await _raw_server(trickle)
+    transport = FloorTransport()
+    try:
+        with pytest.raises(httpx.ReadTimeout):
+            await transport.handle_async_request(_timed(url, read=0.3))
+    finally:
+        await transport.aclose()
+        server.close()
+
+
+async def test_a_cancelled_exchange_closes_its_connection(serve: Start) -> None:
+    """A call cancelled while its answer is awaited leaves a connection whose answer may
+    still come: it is closed, and the next call goes on a new one."""
+    gate = asyncio.Event()
+
+    async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                if not gate.is_set():
+                    gate.set()
+                    await asyncio.sleep(0.3)
+                writer.write(_plain(ANSWER))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    connections = 0
+
+    async def counted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await slow(reader, writer)
+
+    server, url = await _raw_server(counted)
+    transport = FloorTransport()
+    try:
+        call = asyncio.create_task(transport.handle_async_request(_timed(url)))
+        await gate.wait()
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        response = await transport.handle_async_request(_timed(url))
+        assert await response.aread() == ANSWER
+        assert connections == 2
+    finally:
+        await transport.aclose()
+        server.close()
+
+
+async def test_a_request_bigger_than_the_socket_buffer_waits_to_be_sent() -> None:
+    """Writing waits while the socket's buffer is full (the server reads slowly), and a
+    server that does not read at all within the write timeout is a write timeout."""
+    body = b"y" * (8 << 20)
+    stalled = asyncio.Event()
+
+    async def slow_reader(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        if b"stall" in head:
+            stalled.set()
+            await asyncio.sleep(2.0)
+            writer.close()
+            return
+        left = len(body)
+        while left:
+            await asyncio.sleep(0.001)
+            left -= len(await reader.read(min(left, 1 << 20)))
+        writer.write(_plain(ANSWER))
+        await writer.drain()
+        writer.close()
+
+    server, url = await _raw_server(slow_reader)
+    transport = FloorTransport()
+    try:
+        response = await transport.handle_async_request(_timed(url, body=body))
+        assert await response.aread() == ANSWER
+        stalling = FloorTransport()  # a connection of its own (the first one was hung up)
+        with pytest.raises(httpx.WriteTimeout):
+            await stalling.handle_async_request(_timed(url + "stall", write=0.3, body=body))
+        assert stalled.is_set()
+        await stalling.aclose()
+    finally:
+        await transport.aclose()
+        server.close()
+
+
+async def test_an_answer_with_more_after_it_leaves_the_connection_unused(serve: Start) -> None:
+    """Bytes after the end of an answer, or bytes that come unasked while the connection
+    waits, are no answer to the next request: that request goes on a new connection."""
+    server = Server(_login_or(lambda: _plain(ANSWER) + b"HTTP/1.1 200 OK\r\n"))
+    url = await serve(server)
+    transport = FloorTransport()
+    try:
+        for _ in range(2):
+            response = await transport.handle_async_request(_timed(url))
+            assert await response.aread() == ANSWER
+        assert server.connections == 2
+    finally:
+        await transport.aclose()
+
+
+async def test_bytes_that_come_while_the_connection_waits_are_no_answer() -> None:
+    """A server that writes on an idle connection (a "408 Request Timeout" before it
+    closes) has not answered the next request: that one goes on a new connection and gets
+    its own answer, as with httpx's own transport."""
+    connections = 0
+
+    async def then_408(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(_plain(ANSWER))
+        await writer.drain()
+        await asyncio.sleep(0.1)
+        writer.write(
+            b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        )
+        await writer.drain()
+        await asyncio.sleep(0.5)
+        writer.close()
+
+    server, url = await _raw_server(then_408)
+    transport = FloorTransport()
+    try:
+        first = await transport.handle_async_request(_timed(url))
+        assert await first.aread() == ANSWER
+        await asyncio.sleep(0.3)  # the 408 has come in meanwhile, the socket still open
+        second = await transport.handle_async_request(_timed(url))
+        assert second.status_code == 200 and await second.aread() == ANSWER
+        assert connections == 2
+    finally:
+        await transport.aclose()
+        server.close()
+
+
+async def test_a_host_name_that_cannot_be_encoded_is_a_connect_error() -> None:
+    transport = FloorTransport()
+    try:
+        with pytest.raises(httpx.ConnectError):
+            await transport.handle_async_request(_timed("http://" + "a" * 64 + ".example/"))
+    finally:
+        await transport.aclose()

@@ -590,7 +590,7 @@ class WallboardClient:
                 (b"Content-Length", b"%d" % len(body)),
             ],
             stream=httpx.ByteStream(body),
-            extensions=extensions,
+            extensions=dict(extensions),  # each request its own: a hook may change it
         )
         request.read()  # the body at hand, as httpx holds a request's content
         return request

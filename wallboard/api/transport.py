@@ -5,11 +5,11 @@ streams: a dozen Python layers per read, each body read in 64 KiB pieces, each p
 round the event loop. On a dashboard that asks for a 2,000-agent floor every second that
 machinery cost several times the work of the exchange itself (some 2 ms of CPU a second
 out of a budget of 20). `FloorTransport` is an httpx transport (httpx's documented way to
-replace how requests travel) that sends a request in one write and reads its answer in as
-few reads as the socket allows, with h11 (the HTTP/1.1 parser httpcore itself uses) to
-frame and check the messages. Everything above it stays httpx's: the request, the headers,
-cookies, content decoding, and the errors, which are httpx's own classes, so that the
-client maps them as before.
+replace how requests travel) that sends a request in one write and hands what the socket
+reads straight to h11 (the HTTP/1.1 parser httpcore itself uses), which frames and checks
+the answer as it arrives; the caller wakes once, when the answer is whole. Everything
+above it stays httpx's: the request, the headers, cookies, content decoding, and the
+errors, which are httpx's own classes, so that the client maps them as before.
 
 It does only what the client needs: HTTP/1.1 over TCP or TLS to the server, connections
 kept alive for `KEEPALIVE_EXPIRY` seconds (as httpx keeps them), no proxy. The client uses
@@ -22,7 +22,7 @@ import asyncio
 import ssl
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import h11
 import httpx
@@ -31,34 +31,204 @@ import httpx
 KEEPALIVE_EXPIRY = 5.0
 #: At most this many idle connections are kept per server, as httpx's default pool does.
 MAX_IDLE = 20
-#: The most one read takes from the socket's buffer: a big floor's answer in a few reads.
-READ_SIZE = 1 << 20
 _PORTS = {"http": 80, "https": 443}
 
 
-class _Connection:
-    """One kept-alive connection to the server, with its HTTP/1.1 state."""
+class _Connection(asyncio.Protocol):
+    """One kept-alive connection to the server, with its HTTP/1.1 state.
 
-    __slots__ = ("idle_since", "reader", "state", "writer")
+    The connection is the socket's protocol: what arrives goes straight into h11, and the
+    answer is read out of it there, as it arrives, so a whole answer costs the event loop
+    one wake-up of the caller (not one per read, through a stream's buffer and a copy of
+    every piece). `answer` is what the caller waits on, while an exchange is under way.
+    """
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
+    __slots__ = (
+        "_chunks",
+        "_drained",
+        "_last_read",
+        "_lost",
+        "_read_timeout",
+        "_response",
+        "_timer",
+        "answer",
+        "idle_since",
+        "state",
+        "transport",
+    )
+
+    def __init__(self) -> None:
         self.state = h11.Connection(h11.CLIENT)
         self.idle_since = 0.0
+        self.transport: asyncio.Transport | None = None
+        self.answer: asyncio.Future[tuple[h11.Response, bytes]] | None = None
+        self._response: h11.Response | None = None
+        # h11's pieces of the body as it hands them out, joined once at the end (no copy
+        # of each piece first: a 2,000-agent floor's answer is 750 KB).
+        self._chunks: list[bytes | bytearray] = []
+        self._drained: asyncio.Future[None] | None = None  # while the socket's buffer is full
+        self._lost = False  # the server's end is closed, or the socket is
+        self._read_timeout: float | None = None
+        self._last_read = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+
+    # -- the socket's side (asyncio calls these) --
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        answer = self.answer
+        if answer is None or answer.done():
+            # Nothing was asked: a server that speaks unasked is not to be trusted with
+            # the next request.
+            self._lost = True
+            return
+        self._last_read = answer.get_loop().time()
+        self._read(data)
+
+    def eof_received(self) -> bool:
+        self._ended(None)
+        return False  # close the socket
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._ended(exc)
+        drained = self._drained
+        if drained is not None and not drained.done():
+            drained.set_result(None)  # the writer sees the loss
+
+    def pause_writing(self) -> None:
+        if self._drained is None or self._drained.done():
+            self._drained = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        drained = self._drained
+        if drained is not None and not drained.done():
+            drained.set_result(None)
+
+    # -- the caller's side --
 
     def usable(self, now: float) -> bool:
         """Whether the connection may carry a request: not closed by the server while it
         waited (the event loop has read its end), nor idle too long."""
         return (
             now - self.idle_since < KEEPALIVE_EXPIRY
-            and not self.reader.at_eof()
-            and not self.writer.is_closing()
+            and not self._lost
+            and self.transport is not None
+            and not self.transport.is_closing()
             and self.state.our_state is h11.IDLE
         )
 
+    async def send(self, message: bytes, timeout: float | None) -> None:
+        """Write a request; httpx's errors if it cannot be, or not within `timeout`."""
+        transport = self.transport
+        if transport is None or self._lost or transport.is_closing():
+            raise httpx.WriteError("Connection lost")
+        transport.write(message)
+        if transport.is_closing():  # the write failed: let the loss be told
+            await asyncio.sleep(0)
+            raise httpx.WriteError("Connection lost")
+        drained = self._drained
+        if drained is not None and not drained.done():
+            try:
+                async with asyncio.timeout(timeout):
+                    await asyncio.shield(drained)
+            except TimeoutError:
+                raise httpx.WriteTimeout("timed out while sending") from None
+            # Lost while writing: the answer is done with the error that ended it (or is
+            # whole, if the server answered before reading the rest).
+
+    def expect(self) -> None:
+        """Start an exchange: from now on what arrives is its answer (so the future exists
+        before the request is sent)."""
+        self.answer = asyncio.get_running_loop().create_future()
+        self._response = None
+        self._chunks = []
+
+    async def answered(self, timeout: float | None) -> tuple[h11.Response, bytes]:
+        """The answer, once whole, or httpx's error; no read for `timeout` seconds is a read
+        timeout, as httpx times each read."""
+        answer = self.answer
+        assert answer is not None, "expect() starts an exchange"
+        try:
+            if not answer.done() and timeout is not None:
+                loop = answer.get_loop()
+                self._read_timeout = timeout
+                self._last_read = loop.time()
+                self._timer = loop.call_at(self._last_read + timeout, self._check_timeout)
+            return await answer
+        finally:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self.answer = None
+            self._chunks = []
+
     def close(self) -> None:
-        self.writer.close()
+        self._lost = True
+        if self.transport is not None:
+            self.transport.close()
+
+    # -- reading --
+
+    def _check_timeout(self) -> None:
+        """One timer for the whole answer, moved on by the reads in between (cheaper than
+        a new timer for every read)."""
+        self._timer = None
+        answer, timeout = self.answer, self._read_timeout
+        if answer is None or answer.done() or timeout is None:
+            return
+        loop = answer.get_loop()
+        due = self._last_read + timeout
+        if loop.time() < due:
+            self._timer = loop.call_at(due, self._check_timeout)
+            return
+        answer.set_exception(httpx.ReadTimeout("timed out while reading"))
+
+    def _ended(self, exc: Exception | None) -> None:
+        self._lost = True
+        answer = self.answer
+        if answer is None or answer.done():
+            return
+        if exc is not None:
+            answer.set_exception(httpx.ReadError(str(exc) or type(exc).__name__))
+        else:
+            self._read(b"")  # the end of the answer, for h11 to judge
+
+    def _read(self, data: bytes) -> None:
+        """Hand `data` (b"": the server's end closed, when lost) to h11 and take out every
+        event it makes; the answer is done at the end of the message or at an error."""
+        answer = self.answer
+        if answer is None or answer.done():
+            return
+        state = self.state
+        try:
+            if data or self._lost:
+                state.receive_data(data)
+            while True:
+                event = state.next_event()
+                if event is h11.NEED_DATA:
+                    return
+                if isinstance(event, h11.Data):
+                    self._chunks.append(event.data)
+                elif isinstance(event, h11.Response):
+                    self._response = event
+                elif isinstance(event, h11.EndOfMessage):
+                    response = self._response
+                    if response is None:  # pragma: no cover - h11 ends only after a head
+                        raise h11.RemoteProtocolError("an answer without a status line")
+                    answer.set_result((response, b"".join(self._chunks)))
+                    return
+                elif isinstance(event, h11.ConnectionClosed):
+                    answer.set_exception(
+                        httpx.RemoteProtocolError("Server disconnected without sending a response.")
+                    )
+                    return
+                elif event is h11.PAUSED:  # pragma: no cover - only after a whole message
+                    return
+                # h11.InformationalResponse (1xx): the answer is still to come
+        except h11.RemoteProtocolError as exc:
+            answer.set_exception(httpx.RemoteProtocolError(str(exc)))
 
 
 def _timeouts(request: httpx.Request) -> Mapping[str, float | None]:
@@ -124,20 +294,21 @@ class FloorTransport(httpx.AsyncBaseTransport):
         context: ssl.SSLContext | None = None
         if scheme == "https":
             context = self._ssl_context or httpx.create_ssl_context()
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(
+                _, connection = await loop.create_connection(
+                    _Connection,
                     host,
                     port,
                     ssl=context,
                     server_hostname=host if context is not None else None,
-                    limit=READ_SIZE,
                 )
         except TimeoutError:
             raise httpx.ConnectTimeout("timed out while connecting") from None
-        except (OSError, ssl.SSLError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a host name IDNA cannot encode
             raise httpx.ConnectError(str(exc) or type(exc).__name__) from None
-        return _Connection(reader, writer)
+        return connection
 
     async def _exchange(
         self,
@@ -159,57 +330,19 @@ class FloorTransport(httpx.AsyncBaseTransport):
             message += state.send(h11.EndOfMessage()) or b""
         except h11.LocalProtocolError as exc:
             raise httpx.LocalProtocolError(str(exc)) from None
-        try:
-            async with asyncio.timeout(timeouts.get("write")):
-                connection.writer.write(message)
-                await connection.writer.drain()
-        except TimeoutError:
-            raise httpx.WriteTimeout("timed out while sending") from None
-        except OSError as exc:
-            raise httpx.WriteError(str(exc) or type(exc).__name__) from None
-        return await self._answer(connection, timeouts.get("read"))
-
-    async def _answer(
-        self, connection: _Connection, timeout: float | None
-    ) -> tuple[h11.Response, bytes]:
-        state, reader = connection.state, connection.reader
-        response: h11.Response | None = None
-        # h11's pieces of the body as it hands them out, joined once at the end (no copy of
-        # each piece first: a 2,000-agent floor's answer is 750 KB).
-        chunks: list[bytes | bytearray] = []
-        try:
-            while True:
-                event = state.next_event()
-                if event is h11.NEED_DATA:
-                    try:
-                        async with asyncio.timeout(timeout):
-                            data = await reader.read(READ_SIZE)
-                    except TimeoutError:
-                        raise httpx.ReadTimeout("timed out while reading") from None
-                    except OSError as exc:
-                        raise httpx.ReadError(str(exc) or type(exc).__name__) from None
-                    state.receive_data(data)
-                elif isinstance(event, h11.Response):
-                    response = event
-                elif isinstance(event, h11.Data):
-                    chunks.append(event.data)
-                elif isinstance(event, h11.EndOfMessage):
-                    break
-                elif isinstance(event, h11.ConnectionClosed):
-                    raise httpx.RemoteProtocolError(
-                        "Server disconnected without sending a response."
-                    )
-                # h11.InformationalResponse (1xx): the answer is still to come
-        except h11.RemoteProtocolError as exc:
-            raise httpx.RemoteProtocolError(str(exc)) from None
-        if response is None:  # pragma: no cover - h11 ends a message only after its head
-            raise httpx.RemoteProtocolError("an answer without a status line")
-        return response, b"".join(chunks)
+        connection.expect()
+        await connection.send(message, timeouts.get("write"))
+        return await connection.answered(timeouts.get("read"))
 
     def _release(self, origin: tuple[str, str, int], connection: _Connection) -> None:
         """Keep the connection for the next request if both sides may go on with it."""
         state = connection.state
-        if self._closed or state.our_state is not h11.DONE or state.their_state is not h11.DONE:
+        if (
+            self._closed
+            or state.our_state is not h11.DONE
+            or state.their_state is not h11.DONE
+            or state.trailing_data[0]  # more than the answer came: not to be trusted
+        ):
             connection.close()
             return
         state.start_next_cycle()
