@@ -652,22 +652,7 @@ class FloorBuilder:
                 continue
             queue, extnumber = key
             before = built.get(key)
-            call = calls.get(extnumber)
-            fact = facts.get(extnumber)
-            changed_at = server_moment(row.seatschangetime, self.tz)
-            view = agent_view(
-                row,
-                taken_at=taken_at,
-                call=call,
-                facts=fact,
-                previous=before.view if before is not None else None,
-                names=names,
-                changed_at=changed_at,
-            )
-            order = before.order if before is not None else extension_order(extnumber)
-            entry = _Built(
-                queue, extnumber, row, _call_fields(call), fact, view, order, changed_at, call
-            )
+            entry = _entry_of(row, key, before, calls, facts, taken_at, self.tz, names)
             built[key] = by_row[row_id] = entry
             fresh.add(id(entry))
             if before is not None:
@@ -827,23 +812,7 @@ class FloorBuilder:
                     passed[id(row)] = row
                     continue
                 key = (queue, extnumber)
-                before = last.get(key)
-                call = calls.get(extnumber)
-                fact = facts.get(extnumber)
-                changed_at = server_moment(row.seatschangetime, tz)
-                view = agent_view(
-                    row,
-                    taken_at=taken_at,
-                    call=call,
-                    facts=fact,
-                    previous=before.view if before is not None else None,
-                    names=names,
-                    changed_at=changed_at,
-                )
-                order = before.order if before is not None else extension_order(extnumber)
-                entry = _Built(
-                    queue, extnumber, row, _call_fields(call), fact, view, order, changed_at, call
-                )
+                entry = _entry_of(row, key, last.get(key), calls, facts, taken_at, tz, names)
             key = (queue, extnumber)
             twice = built.get(key)
             if twice is not None and twice.row is not None:
@@ -926,6 +895,35 @@ class FloorBuilder:
         ):
             self._views = views
         return self._views
+
+
+def _entry_of(
+    row: QueueAgent,
+    key: AgentKey,
+    before: _Built | None,
+    calls: Mapping[str, CallRow],
+    facts: Mapping[str, ExtensionFacts],
+    taken_at: float,
+    tz: dt.tzinfo | None,
+    names: AgentNames | None,
+) -> _Built:
+    """A new row's entry, its view built from the row (and the agent's last view, which
+    says since when it is in its state)."""
+    queue, extnumber = key
+    call = calls.get(extnumber)
+    fact = facts.get(extnumber)
+    changed_at = server_moment(row.seatschangetime, tz)
+    view = agent_view(
+        row,
+        taken_at=taken_at,
+        call=call,
+        facts=fact,
+        previous=before.view if before is not None else None,
+        names=names,
+        changed_at=changed_at,
+    )
+    order = before.order if before is not None else extension_order(extnumber)
+    return _Built(queue, extnumber, row, _call_fields(call), fact, view, order, changed_at, call)
 
 
 def _order_of(entry: _Built) -> tuple[int, int, str]:
