@@ -6,12 +6,13 @@ The dashboard runs in a child process on a pty (as it would over SSH), fed by a 
 floor: `--agents` agents in queues of 200, a new snapshot every second in which 10% of the
 agents change state, and three campaigns whose figures move with each bills read (every 10
 s, as the live model reads them). No HTTP: this measures the screen, not the server.
-Reported, with the goals of issue 4:
+Reported, with their goals:
 
 - first paint: from starting the app to the first frame with the agents drawn (< 0.3 s);
 - snapshot to frame: from a snapshot's arrival to its frame written, median (< 16 ms);
 - CPU share of one core in the steady state, after the first paint (< 3%);
-- bytes per second written to the terminal in the steady state (< 4 KB/s).
+- bytes per second written to the terminal in the steady state (< 2 KB/s with 10% of the
+  agents changing each second; the issue that set it measured at 200x50).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from wallboard.live.snapshot import (
     QueueView,
 )
 
-GOALS = {"first_paint_s": 0.3, "snapshot_to_frame_ms": 16.0, "cpu_share": 0.03, "bytes_per_s": 4096}
+GOALS = {"first_paint_s": 0.3, "snapshot_to_frame_ms": 16.0, "cpu_share": 0.03, "bytes_per_s": 2048}
 STATES = (
     AgentState.IDLE,
     AgentState.TALKING,

@@ -216,6 +216,10 @@ class PhaseClock:
         ("textual.screen", "Screen", "_on_timer_update"),
         ("textual.screen", "Screen", "_refresh_layout"),
         ("textual.app", "App", "_display"),
+        ("wallboard.ui.agent_grid", "TileColumn", "render_lines"),
+        ("textual._compositor", "Compositor", "_render_chops"),
+        ("textual._compositor", "ChopsUpdate", "render_segments"),
+        ("wallboard.live.bills", "BillReader", "_fold"),
     )
 
     def __init__(self) -> None:

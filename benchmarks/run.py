@@ -114,10 +114,10 @@ def read_dashboard(stdout: str, _path: Path) -> list[Figure]:
                 note,
             ),
             Figure(
-                f"terminal bytes, {agents:,} agents (synthetic)",
+                f"terminal bytes, {agents:,} agents, 10% changing per second (synthetic)",
                 row["bytes_per_s"],
                 "B/s",
-                "< 4,096 B/s",
+                "< 2,048 B/s",
                 note,
             ),
         ]

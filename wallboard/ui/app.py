@@ -41,6 +41,8 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.command import Provider
 from textual.containers import Container, Horizontal
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
 from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
@@ -88,6 +90,7 @@ from wallboard.ui.keys import FLOOR_ACTIONS, KEYS, bindings
 from wallboard.ui.messages import ActionFinished, Edge, SnapshotArrived
 from wallboard.ui.records_screen import RecordsScreen
 from wallboard.ui.report_screen import ReportScreen
+from wallboard.ui.terminal_mirror import TerminalMirror, mirrored_linux_driver
 from wallboard.ui.themes import DEFAULT_THEME, load_themes, variable_defaults
 from wallboard.ui.thresholds import Thresholds
 from wallboard.ui.toasts import hold_toast_racks
@@ -191,6 +194,9 @@ class WallboardApp(App[int]):
         past the paused ramp's red limit. `bell`: ring once per batch of alerts raised.
         `view`: "grid" or "list" to start with; `on_view_change` is told of every switch.
         `desk`: the screens beyond the floor that this dashboard can offer."""
+        # What the terminal shows, cell by cell: a frame writes only the cells that differ
+        # (made before Textual's own set-up, which asks for the driver).
+        self.terminal_mirror = TerminalMirror()
         super().__init__()
         if view not in VIEWS:
             raise ValueError(f"no view {view!r} (views: {', '.join(VIEWS)})")
@@ -356,6 +362,25 @@ class WallboardApp(App[int]):
 
     def action_poll_now(self) -> None:
         self.poll_now()
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's terminal driver, writing through the terminal mirror (a browser's
+        driver, or any other, as Textual has it)."""
+        driver = super().get_driver_class()
+        if driver is LinuxDriver:
+            return mirrored_linux_driver(self.terminal_mirror)
+        return driver
+
+    def on_resize(self, _event: events.Resize) -> None:
+        """A resized terminal may have moved or cleared what it showed: the next frame, a
+        whole one, is written whole."""
+        self.terminal_mirror.forget()
+
+    def action_redraw(self) -> None:
+        """Write the whole screen again, every cell: what another program wrote over the
+        dashboard (a `wall` message on the wall screen) goes."""
+        self.terminal_mirror.forget()
+        self.refresh(repaint=True)
 
     def _start_poll(self) -> None:
         self._poll_timer = None

@@ -104,6 +104,14 @@ KEYS: tuple[Key, ...] = (
         in_footer=False,
     ),
     Key("f5", "F5", "poll_now", "refresh", "Poll the server now", in_footer=False),
+    Key(
+        "ctrl+l",
+        "ctrl+l",
+        "redraw",
+        "redraw",
+        "Redraw the whole screen (after another program wrote over it)",
+        in_footer=False,
+    ),
     Key("question_mark", "?", "help", "help", "Keys, states and thresholds"),
     Key("q", "q", "quit", "quit", "Quit the dashboard", in_footer=False),
 )
