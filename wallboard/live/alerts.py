@@ -33,7 +33,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, is_not
 from typing import TypedDict
 
 from wallboard.live.server_text import clean, seat_crmid
@@ -198,7 +199,7 @@ class _Condition:
 
 def alert_key(rule: AlertRule, subject: str) -> str:
     """The stable key of a rule's alert about one subject: `abandon:T1`, `paused:1001`."""
-    return f"{rule.value}:{subject}"
+    return f"{rule._value_}:{subject}"  # (the member's value, without `value`'s lookup)
 
 
 class Alerts:
@@ -221,6 +222,10 @@ class Alerts:
         self._began: dict[str, float] = {}  # when a timed condition began
         self._fine_since: dict[str, float] = {}  # when a timed condition stopped holding
         self._seen_live: set[str] = set()  # campaigns seen not finished
+        # Each dialling campaign's abandon condition with what it was made of (the figures
+        # it says, the level held, the rules): most cycles change a campaign's calls in
+        # progress, not its finished calls, and its words are not made again.
+        self._abandon_made: dict[str, tuple[tuple[object, ...], _Condition | None]] = {}
         self._last = 0.0
         self._floor_read = _FloorRead()
 
@@ -353,41 +358,64 @@ class Alerts:
             yield from self._ended_campaigns(snapshot.campaigns)
 
     def _abandon(self, campaigns: Iterable[CampaignView]) -> Iterable[_Condition]:
-        rules = self.rules
+        made = self._abandon_made
+        kept: dict[str, tuple[tuple[object, ...], _Condition | None]] = {}
         for view in campaigns:
-            # The rate is over finished calls: so is the minimum, and so is what it says.
-            finished = view.finished_answered
-            if view.status not in _DIALLING or finished < rules.abandon_min_answered:
-                continue
             key = alert_key(AlertRule.ABANDON, view.taskid)
             held = self._holding.get(key)
-            rate = view.abandon_rate
-            level: AlertLevel | None = None
-            if rate > rules.abandon_rate:
+            made_of = (
+                view.status,
+                view.finished_answered,
+                view.abandon_rate,
+                view.dropped,
+                view.name,
+                None if held is None else held.level,
+                self.rules,
+            )
+            known = made.get(view.taskid)
+            if known is not None and known[0] == made_of:
+                condition = known[1]
+            else:
+                condition = self._abandon_of(view, held)
+            kept[view.taskid] = (made_of, condition)
+            if condition is not None:
+                yield condition
+        self._abandon_made = kept
+
+    def _abandon_of(self, view: CampaignView, held: _Condition | None) -> _Condition | None:
+        """A campaign's abandon rate against the amber and red limits (None: neither)."""
+        rules = self.rules
+        # The rate is over finished calls: so is the minimum, and so is what it says.
+        finished = view.finished_answered
+        if view.status not in _DIALLING or finished < rules.abandon_min_answered:
+            return None
+        rate = view.abandon_rate
+        level: AlertLevel | None = None
+        if rate > rules.abandon_rate:
+            level = AlertLevel.RED
+        elif rate >= rules.abandon_amber:
+            level = AlertLevel.AMBER
+        if held is not None:  # hysteresis: down a level only well below its limit
+            margin = rules.abandon_margin
+            if held.level is AlertLevel.RED and rate > rules.abandon_rate - margin:
                 level = AlertLevel.RED
-            elif rate >= rules.abandon_amber:
+            elif level is None and rate >= rules.abandon_amber - margin:
                 level = AlertLevel.AMBER
-            if held is not None:  # hysteresis: down a level only well below its limit
-                margin = rules.abandon_margin
-                if held.level is AlertLevel.RED and rate > rules.abandon_rate - margin:
-                    level = AlertLevel.RED
-                elif level is None and rate >= rules.abandon_amber - margin:
-                    level = AlertLevel.AMBER
-            if level is None:
-                continue
-            limit = rules.abandon_rate
-            where = (
-                f"past the {_percent(limit)} limit"
-                if rate > limit
-                else f"near the {_percent(limit)} limit"
-            )
-            yield _Condition(
-                AlertRule.ABANDON,
-                view.taskid,
-                level,
-                f"Campaign {campaign_name(view)}: abandon rate {_percent(rate)}, {where} "
-                f"({view.dropped} dropped of {finished} finished calls answered)",
-            )
+        if level is None:
+            return None
+        limit = rules.abandon_rate
+        where = (
+            f"past the {_percent(limit)} limit"
+            if rate > limit
+            else f"near the {_percent(limit)} limit"
+        )
+        return _Condition(
+            AlertRule.ABANDON,
+            view.taskid,
+            level,
+            f"Campaign {campaign_name(view)}: abandon rate {_percent(rate)}, {where} "
+            f"({view.dropped} dropped of {finished} finished calls answered)",
+        )
 
     def _abandon_30d(self, campaigns: Iterable[CampaignView]) -> Iterable[_Condition]:
         """The 30-day rate against its amber and red lines, with the same hysteresis."""
@@ -517,6 +545,32 @@ class _QueueRead:
     idle: bool  # someone in it is idle
 
 
+def _read_again(was: _QueueRead, queue: QueueView) -> _QueueRead | None:
+    """A queue read again from its last read, by the places whose agent view is another
+    object (the live model keeps an unchanged agent's view): most of a queue's views are
+    the same from one snapshot to the next. None when its length changed (read it whole)."""
+    agents, before = queue.agents, was.queue.agents
+    if len(agents) != len(before):
+        return None
+    places = list(compress(range(len(agents)), map(is_not, agents, before)))
+    if not places:
+        return _QueueRead(queue, was.extnumbers, was.paused, was.idle)
+    extnumbers = was.extnumbers
+    if any(agents[p].extnumber != before[p].extnumber for p in places):
+        extnumbers = tuple(map(_EXTNUMBER, agents))
+    paused_state, idle_state = AgentState.PAUSED, AgentState.IDLE
+    paused = was.paused
+    if any(agents[p].state is paused_state or before[p].state is paused_state for p in places):
+        paused = tuple(a for a in agents if a.state is paused_state)
+    if any(agents[p].state is idle_state for p in places):
+        idle = True
+    elif was.idle and not any(before[p].state is idle_state for p in places):
+        idle = True  # its idle agents are where they were
+    else:
+        idle = idle_state in map(_STATE, agents)
+    return _QueueRead(queue, extnumbers, paused, idle)
+
+
 class _FloorRead:
     """The agent rows the paused and no-idle rules need, without a pass over every row of
     every snapshot: a floor of 2,000 agents changes a few dozen rows a second, and only the
@@ -545,15 +599,18 @@ class _FloorRead:
             if same_shape and old[index].queue is queue:
                 reads.append(old[index])
                 continue
-            agents = queue.agents
-            extnumbers = tuple(map(_EXTNUMBER, agents))
-            states = tuple(map(_STATE, agents))
-            paused = (
-                tuple(a for a in agents if a.state is AgentState.PAUSED)
-                if AgentState.PAUSED in states
-                else ()
-            )
-            read = _QueueRead(queue, extnumbers, paused, AgentState.IDLE in states)
+            read = _read_again(old[index], queue) if same_shape else None
+            if read is None:
+                agents = queue.agents
+                extnumbers = tuple(map(_EXTNUMBER, agents))
+                states = tuple(map(_STATE, agents))
+                paused = (
+                    tuple(a for a in agents if a.state is AgentState.PAUSED)
+                    if AgentState.PAUSED in states
+                    else ()
+                )
+                read = _QueueRead(queue, extnumbers, paused, AgentState.IDLE in states)
+            extnumbers = read.extnumbers
             if not moved and (
                 old[index].extnumbers != extnumbers or old[index].queue.name != queue.name
             ):

@@ -129,12 +129,20 @@ class CallRecord:
     started: str = ""  # the bill's starttime, server text (its minute dates a trend slot)
 
 
+def number_key(number: str) -> str:
+    """`phone_key` of a bill's number: the number itself when it is all ASCII digits already,
+    as the server writes nearly every one, without going over it character by character."""
+    if number.isascii() and number.isdigit():
+        return number
+    return phone_key(number)
+
+
 def call_record(bill: Bill | CallRecord, day_from: str = "") -> CallRecord:
     """The record of a bill; `day_from` is the server text of the day's first second."""
     if isinstance(bill, CallRecord):
         return bill
     return CallRecord(
-        number=phone_key(bill.destnumber),
+        number=number_key(bill.destnumber),
         counts=counts(bill),
         answered=was_answered(bill),
         dropped=was_dropped(bill),
@@ -263,16 +271,20 @@ class DayBuckets:
     """Answered and dropped calls in each 15-minute slot of one day: 96 pairs of counts,
     the same size however many calls (a few hundred bytes for the floor or a campaign)."""
 
-    __slots__ = ("_counts",)
+    __slots__ = ("_counts", "changes")
 
     def __init__(self) -> None:
         self._counts = array("q", bytes(8 * 2 * SLOTS))  # answered, dropped of each slot
+        # Calls added so far: the same count, the same slots (a reader of the slots need not
+        # read them again to know they did not move).
+        self.changes = 0
 
     def add(self, slot: int, answered: bool, dropped: bool) -> None:
         """Add one call dialled in `slot` (0 to 95)."""
         counts = self._counts
         counts[2 * slot] += answered
         counts[2 * slot + 1] += dropped
+        self.changes += 1
 
     def slot(self, slot: int) -> tuple[int, int]:
         """(answered, dropped) of one slot."""
@@ -325,6 +337,13 @@ class NumberTally:
     dropped: int = 0
 
 
+#: Each number of the tracked campaigns (`phone_key`) with the campaigns' days that hold it
+#: (taskid, day): a bill is added to its campaigns' slots by one look-up, not one a campaign.
+_Holders = tuple[tuple[str, _CampaignDay], ...]
+
+#: Minutes of a day whose slot the reader remembers (a day has 1,440; more: it starts again).
+_SLOTS_KEPT = 2048
+
 #: Campaigns whose figures the reader keeps between cycles (more: it starts again).
 _FIGURES_KEPT = 1024
 
@@ -340,10 +359,6 @@ _COMMON = {
     for dropped in range(answered + 1)
     for value in [calls | answered << _SHIFT | dropped << 2 * _SHIFT]
 }
-
-
-def _packed(call: CallRecord) -> int:
-    return 1 | call.answered << _SHIFT | call.dropped << 2 * _SHIFT
 
 
 def _unpacked(value: int) -> NumberTally:
@@ -437,7 +452,11 @@ class BillReader:
         self._recent_from = ""  # the oldest minute `_drops` keeps (an hour before `now`)
         self._day_slots = DayBuckets()  # the floor's day per 15 minutes
         self._campaign_days: dict[str, _CampaignDay] = {}  # each tracked campaign's, by taskid
+        self._holders: dict[str, _Holders] = {}  # kept in step with `_campaign_days`
         self._slot_starts: tuple[float, ...] = ()
+        # The slot of each minute ("yyyy-mm-dd hh:mm" of a starttime) met this day: the bills
+        # of a read come from a few minutes.
+        self._minute_slots: dict[str, int] = {}
 
     @property
     def read_count(self) -> int:
@@ -525,12 +544,26 @@ class BillReader:
         """Add the calls tallied since the figures were made to each campaign's figures
         that holds their numbers: each number's tally now less its tally then."""
         touched, tallies = self._touched, self._tallies
+        # A tracked campaign's numbers among those tallied, by the set of its numbers: found
+        # from the numbers tallied (a few hundred a read), not from every campaign's numbers.
+        campaigns = {id(day.keys): day.keys for day in self._campaign_days.values()}
+        by_keys: dict[int, list[str]] = {}
+        holders = self._holders
+        for number in touched:
+            held_by = holders.get(number, ())
+            if len(held_by) == 1:
+                by_keys.setdefault(id(held_by[0][1].keys), []).append(number)
+                continue
+            for ident in {id(day.keys) for _taskid, day in held_by}:  # a set given twice: once
+                by_keys.setdefault(ident, []).append(number)
         for key, (keys, figures) in list(self._figures.items()):
-            held = (
-                keys.intersection(touched)  # in C, over the smaller of the two
-                if isinstance(keys, (set, frozenset))
-                else [number for number in touched if number in keys]
-            )
+            held: Iterable[str]
+            if campaigns.get(id(keys)) is keys:
+                held = by_keys.get(id(keys), ())
+            elif isinstance(keys, (set, frozenset)):
+                held = keys.intersection(touched)  # in C, over the smaller of the two
+            else:
+                held = [number for number in touched if number in keys]
             if not held:
                 continue
             dialled, answered, dropped = figures.dialled, figures.answered, figures.dropped
@@ -613,11 +646,37 @@ class BillReader:
             if day is None or (day.keys is not keys and day.keys != keys):
                 day = _CampaignDay(keys)
                 fresh.add(taskid)
+            else:
+                day.keys = keys  # the same numbers: the set the figures are asked with
             kept[taskid] = day
         if not fresh and kept.keys() == days.keys():
             return None
         self._campaign_days = kept
+        self._hold(
+            [(taskid, day) for taskid, day in days.items() if kept.get(taskid) is not day],
+            [(taskid, kept[taskid]) for taskid in fresh],
+        )
         return fresh
+
+    def _hold(
+        self, gone: Sequence[tuple[str, _CampaignDay]], came: Sequence[tuple[str, _CampaignDay]]
+    ) -> None:
+        """Keep `_holders` in step with the campaigns' days: the numbers of the days dropped
+        or replaced lose them, those of the new days gain them (only the campaigns that
+        changed are gone over)."""
+        holders = self._holders
+        for _taskid, day in gone:
+            for number in day.keys:
+                held = tuple(entry for entry in holders.get(number, ()) if entry[1] is not day)
+                if held:
+                    holders[number] = held
+                else:
+                    holders.pop(number, None)
+        for taskid, day in came:
+            entry = (taskid, day)
+            for number in day.keys:
+                holding = holders.get(number)
+                holders[number] = (entry,) if holding is None else (*holding, entry)
 
     def window_for(self, now: float, since: Iterable[float] = ()) -> tuple[str, str, str]:
         """(start, end, day start) as server text: today, stretched back to cover `since`."""
@@ -718,6 +777,7 @@ class BillReader:
         self._drops = DropMinutes()
         self._day_slots = DayBuckets()
         self._slot_starts = ()
+        self._minute_slots = {}
         for campaign in self._campaign_days.values():
             campaign.buckets = DayBuckets()
 
@@ -726,48 +786,74 @@ class BillReader:
 
         During a recount, a bill already counted is added to the tally of a newly followed
         number once more, the first time it is seen again (`_Recount.tallied` says which).
+
+        A read's bills cost what they are, not what is tracked: a bill's campaigns are found
+        by its number (`_holders`), its fields are read once, and the day's figures are
+        made once a read.
         """
         changed = False
         pending = self._recount
-        for bill in bills:
-            key = bill_key(bill)
-            if recount is not None:
-                recount.seen.add(key)
-            if self._counted.add(key):
-                changed = True
-                call = call_record(bill, self._day_from)
-                if not call.counts:
-                    continue
-                if call.today:
-                    day = self._day
-                    self._day = CallFigures(
-                        day.dialled + 1, day.answered + call.answered, day.dropped + call.dropped
-                    )
-                    if call.dropped:
-                        self._drops.add(call.ended, self._recent_from)
-                    slot = day_slot(call.started, self._day_from)
-                    self._day_slots.add(slot, call.answered, call.dropped)
-                    in_pending = False
-                    for taskid, campaign in self._campaign_days.items():
-                        if call.number in campaign.keys:
-                            campaign.buckets.add(slot, call.answered, call.dropped)
-                            in_pending |= pending is not None and taskid in pending.campaigns
-                    if in_pending and pending is not None:
-                        pending.slotted.add(key)
-                if call.number in self._tallies:
-                    self._tally(call)
-                    if pending is not None and call.number in pending.numbers:
-                        pending.tallied.add(key)
-            elif pending is not None:
-                call = call_record(bill, self._day_from)
-                if not call.counts:
-                    continue
-                if call.number in pending.numbers and pending.tallied.add(key):
-                    self._tally(call)
+        counted, tallies, holders = self._counted, self._tallies, self._holders
+        day_from, day_slots = self._day_from, self._day_slots
+        calls = answered_today = dropped_today = 0
+        try:
+            for bill in bills:
+                key = bill_key(bill)
+                if recount is not None:
+                    recount.seen.add(key)
+                if counted.add(key):
                     changed = True
-                if call.today and pending.campaigns:
-                    changed |= self._slot_again(key, call, pending)
+                    if not counts(bill):
+                        continue
+                    number = number_key(bill.destnumber)
+                    answered = was_answered(bill)
+                    dropped = answered and not agent_of(bill)
+                    if bill.starttime >= day_from:
+                        calls += 1
+                        answered_today += answered
+                        dropped_today += dropped
+                        if dropped:
+                            self._drops.add(bill.endtime.strip(), self._recent_from)
+                        slot = self._slot(bill.starttime.strip())
+                        day_slots.add(slot, answered, dropped)
+                        held = holders.get(number)
+                        if held is not None:
+                            in_pending = False
+                            for taskid, campaign in held:
+                                campaign.buckets.add(slot, answered, dropped)
+                                in_pending |= pending is not None and taskid in pending.campaigns
+                            if in_pending and pending is not None:
+                                pending.slotted.add(key)
+                    if number in tallies:
+                        self._tally(number, answered, dropped)
+                        if pending is not None and number in pending.numbers:
+                            pending.tallied.add(key)
+                elif pending is not None:
+                    call = call_record(bill, day_from)
+                    if not call.counts:
+                        continue
+                    if call.number in pending.numbers and pending.tallied.add(key):
+                        self._tally(call.number, call.answered, call.dropped)
+                        changed = True
+                    if call.today and pending.campaigns:
+                        changed |= self._slot_again(key, call, pending)
+        finally:
+            if calls:
+                day = self._day
+                self._day = CallFigures(
+                    day.dialled + calls, day.answered + answered_today, day.dropped + dropped_today
+                )
         return changed
+
+    def _slot(self, started: str) -> int:
+        """`day_slot` of a starttime of the reader's day, remembered by its minute."""
+        minute = started[MINUTE]
+        slot = self._minute_slots.get(minute)
+        if slot is None:
+            if len(self._minute_slots) >= _SLOTS_KEPT:
+                self._minute_slots.clear()
+            slot = self._minute_slots[minute] = day_slot(started, self._day_from)
+        return slot
 
     def _slot_again(self, key: Hashable, call: CallRecord, pending: _Recount) -> bool:
         """Add a call of the day counted before to the slots of the campaigns being counted
@@ -779,16 +865,16 @@ class BillReader:
         ]
         if not days or not pending.slotted.add(key):
             return False
-        slot = day_slot(call.started, self._day_from)
+        slot = self._slot(call.started)
         for buckets in days:
             buckets.add(slot, call.answered, call.dropped)
         return True
 
-    def _tally(self, call: CallRecord) -> None:
-        before = self._tallies[call.number]
-        value = before + _packed(call)
-        self._tallies[call.number] = _COMMON.get(value, value)
-        self._touched.setdefault(call.number, before)
+    def _tally(self, number: str, answered: bool, dropped: bool) -> None:
+        before = self._tallies[number]
+        value = before + (1 | answered << _SHIFT | dropped << 2 * _SHIFT)
+        self._tallies[number] = _COMMON.get(value, value)
+        self._touched.setdefault(number, before)
 
 
 class _Recount:
@@ -828,6 +914,7 @@ __all__ = [
     "is_outbound",
     "is_predictive",
     "minute_text",
+    "number_key",
     "number_keys",
     "server_text",
     "slot_starts",

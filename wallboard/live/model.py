@@ -61,7 +61,14 @@ from wallboard.api.models import (
     Queue,
     QueueAgent,
 )
-from wallboard.live.bills import LOOKBACK_DAYS, BillReader, BillSource, CallFigures, number_keys
+from wallboard.live.bills import (
+    LOOKBACK_DAYS,
+    BillReader,
+    BillSource,
+    CallFigures,
+    DayBuckets,
+    number_keys,
+)
 from wallboard.live.build import (
     CallReading,
     CallRow,
@@ -73,7 +80,6 @@ from wallboard.live.build import (
     extension_facts,
     number_owners,
     order_campaigns,
-    trend_of,
 )
 from wallboard.live.campaigns import CampaignRegistry, TrackedTask
 from wallboard.live.names import AgentNames
@@ -83,6 +89,7 @@ from wallboard.live.snapshot import (
     FloorSnapshot,
     QueueView,
     Trend,
+    TrendBucket,
 )
 from wallboard.live.states import (
     Q_ANSWERED,
@@ -246,13 +253,22 @@ class LiveFloor:
         # rebuilt only when a task's numbers change, not whenever its bills do.
         self._number_keys: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
         self._followed: tuple[tuple[frozenset[str], ...], frozenset[str]] = ((), frozenset())
+        # The tasks as last read from the registry, with each one's number keys by taskid and
+        # as (taskid, keys) pairs: a cycle whose tasks are the same objects looks no further.
+        self._keyed: tuple[
+            tuple[TrackedTask, ...],
+            dict[str, frozenset[str]],
+            tuple[tuple[str, frozenset[str]], ...],
+        ] = ((), {}, ())
         # The tracked numbers' campaigns, for the tasks and numbers they were made of.
         self._owners: tuple[tuple[object, ...], dict[str, tuple[str, ...]]] = ((), {})
         # The campaigns' calls in progress, for the numbers and the bills' version they are of.
         self._live_counted: _LiveCount | None = None
         # Each campaign's day (its slots, their starts, the Trend) and its last view with
         # what it was made of (task, figures, trend, calls in progress).
-        self._trends: dict[str, tuple[object, tuple[float, ...], Trend]] = {}
+        # (The slots as a DayBuckets and its count of calls added, through which slot, their
+        # starts, and the Trend made of them.)
+        self._trends: dict[str, tuple[DayBuckets | None, int, int, tuple[float, ...], Trend]] = {}
         self._made: dict[str, tuple[object, ...]] = {}
         # Tasks the bills show dialling while the registry says otherwise (the last views'),
         # and those of them already reported to the registry (once a task).
@@ -317,7 +333,7 @@ class LiveFloor:
         now = self._clock()
         tasks = self.registry.tasks() if self.registry is not None else ()
         numbers = self._numbers_of(tasks)
-        campaigns = {task.taskid: self._keys_of(task) for task in tasks}
+        campaigns = self._campaigns_of(tasks)
         if self.history is not None:
             self.history.follow(campaigns, {task.taskid: task.assigned_to for task in tasks})
         if self._bills.follow(numbers, campaigns) and self._bills.recounting:
@@ -371,7 +387,7 @@ class LiveFloor:
         self._offset = time.time() + told - self._clock()
         self._offset_known = True
 
-    async def _fast(self) -> tuple[list[QueueAgent], dict[str, CallRow], list[CallReading]]:
+    async def _fast(self) -> tuple[list[QueueAgent], Mapping[str, CallRow], list[CallReading]]:
         """The queues' agents, then the call states of the extensions that need reading
         this cycle (`_to_ask`); the others keep their last reading (counted on from when it
         was read). Also the readings made this cycle, whose `read_at` the cycle sets.
@@ -400,11 +416,15 @@ class LiveFloor:
         # are still new to the next cycle, and have their call states read then.
         self._rows, self._listed, self._queue_calls = by_id, mine, queue_calls
         fresh: dict[str, CallReading] = {}
+        calling: list[str] = []  # those of them whose reading shows a call
         for state, idle, talk in readings:
             extnumber = state.extnumber.strip()
             if extnumber:
                 fresh[extnumber] = CallReading(state, idle, talk)
-        # Each extension shown: this cycle's reading, else (not asked) its last one.
+                if state.status in CALL_ON_LINE_CODES:
+                    calling.append(extnumber)
+        # Each extension shown: this cycle's reading, else (not asked) its last one. A new
+        # dict each cycle (in C): the last one went to the builder; it is never changed after.
         last, on_line = self._readings, self._on_line
         if shown is self._extensions:
             calls = dict(last)
@@ -413,21 +433,22 @@ class LiveFloor:
             calls = {ext: last[ext] for ext in shown if ext in last}
             on_line.intersection_update(calls)
         shown_set = self._shown_set
-        for extnumber in asked:
-            if extnumber not in fresh:
-                calls.pop(extnumber, None)
-                on_line.discard(extnumber)
-        for extnumber, reading in fresh.items():
-            if extnumber in shown_set:
-                calls[extnumber] = reading
-                if reading.status in CALL_ON_LINE_CODES:
-                    on_line.add(extnumber)
-                else:
+        for extnumber in set(asked).difference(fresh):  # asked, not answered: no reading
+            calls.pop(extnumber, None)
+            on_line.discard(extnumber)
+        if fresh.keys() <= shown_set:  # (a reading of an extension not shown is left out)
+            calls.update(fresh)
+            on_line.difference_update(fresh)
+            on_line.update(calling)
+        else:
+            for extnumber, reading in fresh.items():
+                if extnumber in shown_set:
+                    calls[extnumber] = reading
                     on_line.discard(extnumber)
+            on_line.update(ext for ext in calling if ext in shown_set)
         self._extensions = shown
         self._readings = calls
-        rows: dict[str, CallRow] = dict(calls)
-        return mine, rows, list(fresh.values())
+        return mine, calls, list(fresh.values())  # (not changed after: the next cycle copies it)
 
     def _to_ask(
         self, shown: list[str], wanted: set[str], queue_calls: Mapping[str, int]
@@ -554,7 +575,7 @@ class LiveFloor:
     def _publish(
         self,
         agents: list[QueueAgent],
-        calls: dict[str, CallRow],
+        calls: Mapping[str, CallRow],
         taken_at: float,
         tasks: Sequence[TrackedTask],
     ) -> None:
@@ -602,7 +623,7 @@ class LiveFloor:
         )
 
     def _queue_views(
-        self, agents: list[QueueAgent], calls: dict[str, CallRow], taken_at: float
+        self, agents: list[QueueAgent], calls: Mapping[str, CallRow], taken_at: float
     ) -> tuple[QueueView, ...]:
         """The queues and their agents from this cycle's answers (and the last cycle's views,
         which say since when each agent is in its state)."""
@@ -615,7 +636,8 @@ class LiveFloor:
         changed or a new quarter of an hour began (the same object otherwise)."""
         key = (self._bills.version, upto)
         if key != self._floor_trend[0]:
-            trend = trend_of(self._bills.day_slots(), self._bills.slot_starts, upto)
+            was = self._floor_trend[1]
+            trend = _trend_again(self._bills.day_slots(), self._bills.slot_starts, upto, was)
             self._floor_trend = (key, trend)
         return self._floor_trend[1]
 
@@ -641,13 +663,20 @@ class LiveFloor:
             for task in tasks:
                 figures = self._bills.figures(self._keys_of(task))
                 buckets = self._bills.day_slots(task.taskid)
-                slots = buckets.slots(upto) if buckets is not None and upto >= 0 else ()
+                changes = -1 if buckets is None else buckets.changes
                 known = trends.get(task.taskid)
-                if known is not None and known[0] == slots and known[1] is starts:
-                    trend = known[2]  # its day did not change: the same Trend object
+                if (
+                    known is not None
+                    and known[0] is buckets
+                    and known[1] == changes
+                    and known[2] == upto
+                    and known[3] is starts
+                ):
+                    trend = known[4]  # no call added to its day: the same Trend object
                 else:
-                    trend = trend_of(buckets, starts, upto)
-                    trends[task.taskid] = (slots, starts, trend)
+                    was = None if known is None else known[4]
+                    trend = _trend_again(buckets, starts, upto, was)
+                    trends[task.taskid] = (buckets, changes, upto, starts, trend)
                 if figures.dialled and task.status in NOT_YET_DIALLING:
                     task = replace(task, status=CampaignStatus.RUNNING)
                     dialling.append(task.taskid)
@@ -686,31 +715,45 @@ class LiveFloor:
 
     def _lives(self, tasks: Sequence[TrackedTask], live: LiveNumbers) -> dict[str, CampaignLive]:
         """Each campaign's calls in progress (`campaigns_live`): counted again whole when the
-        bills (which say which numbers are dialled for the first time) or the campaigns'
-        numbers changed, else only for the numbers whose calls began, ended or were
-        answered since the last cycle."""
-        made_of = tuple((task.taskid, self._keys_of(task)) for task in tasks)
-        if made_of != self._owners[0]:
+        campaigns' numbers changed; when the bills did (they say which numbers are dialled
+        for the first time), each number on the line is looked up again, and only those
+        whose first call the bills now tell are counted again; else only the numbers whose
+        calls began, ended or were answered since the last cycle."""
+        made_of = self._pairs_of(tasks)
+        if made_of is not self._owners[0] and made_of != self._owners[0]:
             self._owners = (made_of, number_owners(dict(made_of)))
         owners = self._owners[1]
         counted = self._live_counted
-        if (
-            counted is None
-            or counted.owners is not owners
-            or counted.version != self._bills.version
-        ):
+        if counted is None or counted.owners is not owners:
             counted = self._live_counted = _LiveCount(owners, self._bills.version)
+        elif counted.version != self._bills.version:
+            counted.recheck(self._bills.dialled, self._bills.version)
         return counted.update(live, self._bills.dialled)
 
     def _numbers_of(self, tasks: Sequence[TrackedTask]) -> frozenset[str]:
         """Every tracked campaign's numbers (`phone_key`s): those whose bills are tallied."""
-        keys = tuple(self._keys_of(task) for task in tasks)
+        keys = tuple(keys for _taskid, keys in self._pairs_of(tasks))
         if keys != self._followed[0]:
             self._followed = (keys, frozenset().union(*keys))
             tracked = {task.taskid for task in tasks}
             for taskid in [t for t in self._number_keys if t not in tracked]:
                 del self._number_keys[taskid]
         return self._followed[1]
+
+    def _campaigns_of(self, tasks: Sequence[TrackedTask]) -> dict[str, frozenset[str]]:
+        """Each task's number keys by taskid: the same dict while the tasks are the same
+        (not to be changed by whoever is given it)."""
+        self._pairs_of(tasks)
+        return self._keyed[1]
+
+    def _pairs_of(self, tasks: Sequence[TrackedTask]) -> tuple[tuple[str, frozenset[str]], ...]:
+        """(taskid, number keys) of each task, in order: made again only when the tasks are
+        not the last cycle's (the registry hands the same task objects until it changes)."""
+        listed = tuple(tasks)
+        if listed != self._keyed[0]:  # the same objects: compared one by one at once
+            pairs = tuple((task.taskid, self._keys_of(task)) for task in listed)
+            self._keyed = (listed, dict(pairs), pairs)
+        return self._keyed[2]
 
     def _keys_of(self, task: TrackedTask) -> frozenset[str]:
         """The task's number keys, from the cache while its numbers are the same."""
@@ -755,7 +798,8 @@ class LiveFloor:
 class _LiveCount:
     """`campaigns_live` kept from cycle to cycle: each campaign's counts changed only by the
     numbers whose calls began, ended or were answered since the last cycle. Made again
-    when the campaigns' numbers or the bills change (a number's first call is the bills')."""
+    when the campaigns' numbers change; when the bills change (a number's first call is the
+    bills'), the numbers on the line are checked again (`recheck`), not counted again."""
 
     __slots__ = ("_counts", "_live", "_parts", "_result", "_seen", "owners", "version")
 
@@ -767,6 +811,39 @@ class _LiveCount:
         self._parts: dict[str, tuple[bool, bool]] = {}  # each number counted: talking, first
         self._counts: dict[str, list[int]] = {}
         self._result: dict[str, CampaignLive] = {}
+
+    def recheck(self, dialled: Callable[[str], bool], version: int) -> None:
+        """The bills changed (`version`): each number counted whose first call they now say
+        was (or was not) made is counted again, as if counted from the start. The numbers on
+        the line, a thousand or so, are looked up once; only those that changed are
+        counted again."""
+        counts, parts, owners = self._counts, self._parts, self.owners
+        touched: set[str] = set()
+        for key, (answered, first) in parts.items():
+            now = not dialled(key)
+            if now == first:
+                continue
+            parts[key] = (answered, now)
+            for taskid in owners[key]:
+                counts[taskid][2] += now - first
+                touched.add(taskid)
+        self.version = version
+        self._result_again(touched)
+
+    def _result_again(self, touched: set[str]) -> None:
+        """The result again for the campaigns whose counts changed (a new dict)."""
+        if not touched:
+            return
+        counts = self._counts
+        result = dict(self._result)
+        for taskid in touched:
+            count = counts[taskid]
+            if count[0]:
+                result[taskid] = CampaignLive(*count)
+            else:
+                del counts[taskid]
+                result.pop(taskid, None)
+        self._result = result
 
     def update(self, live: LiveNumbers, dialled: Callable[[str], bool]) -> dict[str, CampaignLive]:
         """The campaigns' calls in progress for `live`: the same dict while they are the
@@ -802,17 +879,34 @@ class _LiveCount:
                     count[2] += part[1]
                 touched.add(taskid)
         self._seen, self._live = live, dict(live)
-        if touched:
-            result = dict(self._result)
-            for taskid in touched:
-                count = counts[taskid]
-                if count[0]:
-                    result[taskid] = CampaignLive(*count)
-                else:
-                    del counts[taskid]
-                    result.pop(taskid, None)
-            self._result = result
+        self._result_again(touched)
         return self._result
+
+
+def _trend_again(
+    buckets: DayBuckets | None, starts: Sequence[float], upto: int, was: Trend | None
+) -> Trend:
+    """`trend_of(buckets, starts, upto)`, made from the last Trend (`was`): its buckets kept
+    where their calls did not change (most of the day's: the calls of a read fall in the
+    last quarter or two), and `was` itself when none did."""
+    if buckets is None or upto < 0 or not starts:
+        return was if was is not None and not was.buckets else Trend()
+    old = was.buckets if was is not None else ()
+    kept = len(old)
+    made: list[TrendBucket] = []
+    fresh = 0
+    for slot, (answered, dropped) in enumerate(buckets.slots(upto)):
+        start = starts[slot]
+        if slot < kept:
+            bucket = old[slot]
+            if bucket.start == start and bucket.answered == answered and bucket.dropped == dropped:
+                made.append(bucket)
+                continue
+        made.append(TrendBucket(start, answered, dropped))
+        fresh += 1
+    if was is not None and not fresh and len(made) == kept:
+        return was
+    return Trend(tuple(made))
 
 
 def _rows_changed(
