@@ -113,7 +113,7 @@ async def test_only_changed_tiles_are_redrawn(
         await app.next_snapshot()
         assert not spy.full
         assert len(spy.regions) == 9
-        assert all((r.width, r.height) == (5, 1) for r in spy.regions)  # each tile's time
+        assert all((r.width, r.height) == (6, 1) for r in spy.regions)  # time and its colour
         assert app.grid.tile_text("sales", "1004")[1].startswith(" 0:35 ● TALK")
 
 

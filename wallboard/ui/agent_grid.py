@@ -37,7 +37,6 @@ from wallboard.ui.faces import (
     MAX_TILE,
     MIN_TILE,
     NUMBER_X,
-    TIME_CELLS,
     TileClock,
     TileFace,
     badge,
@@ -381,7 +380,8 @@ class AgentGrid(AgentPane, ScrollableContainer, can_focus=True):
                 continue
             if drawn != self._clock(agent):
                 column, y = self._tile_place(key)
-                dirty.setdefault(column, []).append(Region(0, y + 1, TIME_CELLS, 1))
+                # The clock's colour paints the space after the time too.
+                dirty.setdefault(column, []).append(Region(0, y + 1, BADGE_X, 1))
         columns = self._columns
         for index, regions in dirty.items():
             columns[index].refresh(*regions)
@@ -611,7 +611,7 @@ def _changed_spans(
         top.append((width - cell_len(new.counts), width))
     bottom: list[tuple[int, int]] = []
     if drawn != clock:
-        bottom.append((0, TIME_CELLS))
+        bottom.append((0, BADGE_X))  # the time and the space its colour paints
     if old.state is not new.state:
         bottom.append((BADGE_X, NUMBER_X))
     if old.number != new.number:

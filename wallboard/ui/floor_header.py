@@ -373,6 +373,8 @@ class FloorHeader(Vertical):
                 if moved or touched & restyled:  # what follows on the line moved too
                     everything = set(keys)
                     end = max(part.end_of(y, everything), part.end_of(y, everything, old))
+                if touched & restyled:  # a block's padding came or went: the old line's
+                    end = max(end, part.size.width)  # end is not known, so all of it
                 part.refresh(Region(0, y, end, 1))
 
     def _fit_age(self) -> None:
