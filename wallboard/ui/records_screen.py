@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, Protocol
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -321,19 +322,26 @@ class RecordsScreen(Screen[None]):
     def _range(self) -> str:
         return str(self.span) if self.span is not None else ""
 
-    def _table(self, columns: Sequence[str]) -> DataTable[str]:
+    def _table(self, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> DataTable[str]:
+        """The table emptied, with `columns` as wide as their label and their widest cell
+        among `rows`. Measured here: the table measures its columns only when it is next
+        idle, and a frame drawn before that kept every row cut to its labels' widths
+        (its drawn lines stay cached when the widths change)."""
         table: DataTable[str] = self.query_one(DataTable)
         table.clear(columns=True)
-        table.add_columns(*columns)
+        for index, label in enumerate(columns):
+            widest = max((cell_len(row[index]) for row in rows), default=0)
+            table.add_column(label, width=max(cell_len(label), widest))
         return table
 
     def _show_page(self, page: RecordPage) -> None:
-        table = self._table(RECORD_COLUMNS)
+        cells = [record_cells(row) for row in page.rows]
+        table = self._table(RECORD_COLUMNS, cells)
         self.shown = {}
-        for row in page.rows:
+        for row, shown in zip(page.rows, cells, strict=True):
             key = row.id or f"row{len(self.shown)}"
             self.shown[key] = row
-            table.add_row(*record_cells(row), key=key)
+            table.add_row(*shown, key=key)
         self.pages = page.pages
         kept = "" if len(page.rows) == page.read else f" ({len(page.rows)} of {page.read} match)"
         self._status(
@@ -341,17 +349,19 @@ class RecordsScreen(Screen[None]):
         )
 
     def _show_summary(self, rows: Sequence[Summary], total: Summary, by: SummaryBy) -> None:
-        table = self._table(SUMMARY_HEADER)
+        cells = [summary_cells(row) for row in [*rows, total]]
+        table = self._table(SUMMARY_HEADER, cells)
         self.shown = {}
-        for row in [*rows, total]:
-            table.add_row(*summary_cells(row))
+        for shown in cells:
+            table.add_row(*shown)
         self._status(f"{self._range()} · by {by.value} · {total.calls:,} calls")
 
     def _show_call_backs(self, calls: Sequence[AbandonedCall]) -> None:
-        table = self._table(ABANDONED_HEADER)
+        cells = [abandoned_cells(call) for call in calls]
+        table = self._table(ABANDONED_HEADER, cells)
         self.shown = {}
-        for call in calls:
-            table.add_row(*abandoned_cells(call))
+        for shown in cells:
+            table.add_row(*shown)
         self._status(f"{self._range()} · {len(calls)} numbers to call back, newest first")
 
     # ------------------------------------------------------------------ recordings
