@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from fixtures.fake_api import ACCESSKEY, APPID, FakeApi, serve_on_loopback
+from test_http_support import read_request
 
 from wallboard.api.client import WallboardClient
 from wallboard.api.errors import ConnectError, NoAnswer, OutcomeUnknown
@@ -67,13 +68,7 @@ class RawServer:
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                body = await reader.readexactly(length)
+                _head, body = await read_request(reader)
                 if b"App.Sip_Auth.Login" in body:
                     writer.write(
                         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 from fixtures.fake_api import ACCESSKEY, APPID, FakeApi, serve_on_loopback
+from test_http_support import read_request
 
 from wallboard.api.client import WallboardClient
 from wallboard.api.errors import NoAnswer
@@ -43,13 +44,7 @@ class Server:
         self.connections += 1
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                body = await reader.readexactly(length)
+                head, body = await read_request(reader)
                 self.requests.append(head + body)
                 answer = self.reply(body)
                 writer.write(answer)

@@ -6,10 +6,10 @@ agent views that changed, abandon alerts kept while a campaign's finished calls 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_live_bills import NINE, UTC
 
 from wallboard.api.models import Bill, BillPage
 from wallboard.live.alerts import Alerts, _FloorRead
@@ -36,8 +36,6 @@ from wallboard.live.snapshot import (
     QueueView,
 )
 
-UTC = dt.UTC
-NINE = dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC).timestamp()
 NUMBERS = ("13800000001", "+86 138-0000-0002", "8613800000002", "13800000003", "1004", "٣٤")
 TIMES = ("2026-01-04 23:59:59", "2026-01-05 00:00:00", "2026-01-05 08:07:00", "2026-01-05 08:20")
 
