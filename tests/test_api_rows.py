@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from wallboard.api.client import WallboardClient
 from wallboard.api.errors import ProtocolError
-from wallboard.api.models import QueueAgent
+from wallboard.api.models import BillPage, QueueAgent
 from wallboard.api.rows import (
     ROWS_MARK,
     RowBytesCache,
@@ -300,3 +300,68 @@ def test_rows_that_moved_are_still_the_same_models() -> None:
     assert second[1] is first[0]
     assert third == [second[1], second[2]] and third[0] is first[0] and third[1] is second[2]
     assert len(cache) == 2
+
+
+# ---------------------------------------------------------------------- pages of bills
+
+
+def bill(number: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": number,
+        "extnumber": "1001",
+        "destnumber": f"1380000{number:04d}",
+        "starttime": "2026-07-14 10:00:00",
+        "callmethod": 5,
+    } | fields
+
+
+def page(*bills: dict[str, Any], total: int | None = None) -> dict[str, Any]:
+    count = len(bills) if total is None else total
+    return ok({"totalitems": count, "currentpage": 1, "itemsperpage": 1000, "bills": list(bills)})
+
+
+async def page_reads(*answers: Any) -> list[BillPage]:
+    fake = FakeApi()
+    fake.queue("App.Sip_Cdr.GetBill", *answers)
+    async with WallboardClient(
+        "http://pbx.test", APPID, ACCESSKEY, transport=fake.transport()
+    ) as client:
+        window = ("2026-07-14 00:00:00", "2026-07-14 23:59:59")
+        return [await client.bills(*window) for _ in answers]
+
+
+async def test_a_bill_page_read_again_keeps_its_unchanged_bills_and_reads_the_new_ones() -> None:
+    later = page(bill(1), bill(2), bill(3, answertime="2026-07-14 10:00:09"), total=3)
+    first, second = await page_reads(page(bill(1), bill(2), total=2), later)
+    assert second.bills[0] is first.bills[0] and second.bills[1] is first.bills[1]
+    assert second.bills[2].id == 3 and second.bills[2].answertime == "2026-07-14 10:00:09"
+    assert (second.totalitems, second.currentpage, second.itemsperpage) == (3, 1, 1000)
+    assert second == BillPage.model_validate(later["data"]["result"])
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        page(bill(1, userkey='x},{"id":9'), bill(2)),
+        page(bill(1, userkey=[{"a": 1}]), bill(2)),
+        page(),
+        ok({"totalitems": 0, "bills": None}),
+        ok({"totalitems": 1, "bills": {"0": bill(1)}}),
+    ],
+    ids=["a brace in a text", "a nested object", "no bills", "bills null", "a keyed array"],
+)
+async def test_bill_pages_a_cut_cannot_read_are_read_whole_and_the_same(answer: Any) -> None:
+    first, second = await page_reads(answer, json.loads(json.dumps(answer)))
+    whole = BillPage.model_validate(answer["data"]["result"])
+    assert first == whole and second == whole
+
+
+def test_the_rows_of_a_result_object_are_cut_under_their_own_key() -> None:
+    body = json.dumps(page(bill(1), bill(2)), separators=(",", ":")).encode()
+    split = split_rows(body, "bills")
+    assert split is not None
+    data = json.loads(split.envelope)["data"]
+    assert envelope_holds_rows(data, ("result", "bills"))
+    assert not envelope_holds_rows(data)  # the result is an object, not the mark
+    assert data["result"]["totalitems"] == 2
+    assert [json.loads(raw[1:] + b"}") for raw in split.rows] == [bill(1), bill(2)]

@@ -55,6 +55,7 @@ from wallboard.api.form import multipart_form
 from wallboard.api.models import (
     Ack,
     ApiModel,
+    Bill,
     BillPage,
     Extension,
     ExtensionCallStatus,
@@ -154,6 +155,13 @@ _ADAPTERS: dict[type[ApiModel], TypeAdapter[list[Any]]] = {}
 #: every second, so its rows are never the same twice.
 _ROW_KEYS: dict[str, tuple[str, ...]] = {
     "App.Sip_Queue.GetQueueSipStatus": ("queuename", "extnumber"),
+}
+#: The reads whose answers are cut into rows and read row by row (`rows.split_rows`): the
+#: keys down to the rows' array in `data`, and a row's model. GetBill: the bill reader asks
+#: for the last page again every few seconds, and all but its new bills are the same bytes.
+_ROWS_AT: dict[str, tuple[tuple[str, ...], type[ApiModel]]] = {
+    "App.Sip_Queue.GetQueueSipStatus": (("result",), QueueAgent),
+    "App.Sip_Cdr.GetBill": (("result", "bills"), Bill),
 }
 
 
@@ -467,7 +475,7 @@ class WallboardClient:
             answer = await self._exchange(
                 service, {"appid": self._appid, "accesskey": self._accesskey}
             )
-            result = self._object_of(service, LoginResult, answer.data)
+            result = self._object_of(service, LoginResult, answer)
             if not result.token:
                 raise ProtocolError("the login answer holds no token", service=service.wire)
         except ApiError as exc:
@@ -549,7 +557,7 @@ class WallboardClient:
         elapsed = (time.perf_counter() - started) * 1000
         log.debug("%s: HTTP %d in %.0f ms", service.short, response.status_code, elapsed)
         secrets = self._secrets(form)
-        if service.wire in _ROW_KEYS:
+        if service.wire in _ROWS_AT:
             return self._rows_answer(service, response, secrets, (sent, received))
         data = self._unwrap(service, response, secrets, timing=(sent, received))
         return _Answer(data, response.content)
@@ -608,7 +616,8 @@ class WallboardClient:
         not JSON, a row that does not validate) is read from the whole body, which says
         what is wrong and where."""
         body = response.content
-        split: SplitAnswer | None = split_rows(body)
+        path, model = _ROWS_AT[service.wire]
+        split: SplitAnswer | None = split_rows(body, path[-1])
         if split is not None:
             try:
                 data = self._unwrap(
@@ -616,8 +625,8 @@ class WallboardClient:
                 )
             except ApiError:
                 data = None
-            if envelope_holds_rows(data):
-                models = self._rows_by_bytes(service, split.rows)
+            if envelope_holds_rows(data, path):
+                models = self._rows_by_bytes(service, model, split.rows)
                 if models is not None:
                     return _Answer(data, body, models)
         return _Answer(self._unwrap(service, response, secrets, timing=timing), body)
@@ -727,15 +736,21 @@ class WallboardClient:
             return self._validate(service, Ack, answer.data)
         assert model is not None
         if kind == "object":
-            return self._object_of(service, model, answer.data)
+            return self._object_of(service, model, answer)
         return self._list_of(service, model, answer)
 
-    def _object_of(self, service: services.Service, model: type[M], data: Any) -> M:
-        """A service's single `result` object as its model."""
+    def _object_of(self, service: services.Service, model: type[M], answer: _Answer) -> M:
+        """A service's single `result` object as its model; rows read row by row already
+        (`_rows_answer`: a page's bills) are put in their place as they are."""
+        data = answer.data
         result = data.get("result") if isinstance(data, dict) else None
         if not isinstance(result, dict):
             raise self._unreadable(service, "the answer's result is not an object", accepted=True)
-        return self._validate(service, model, result)
+        if answer.rows is None:
+            return self._validate(service, model, result)
+        key = _ROWS_AT[service.wire][0][-1]
+        whole = self._validate(service, model, {**result, key: []})
+        return whole.model_copy(update={key: answer.rows})
 
     def _list_of(self, service: services.Service, model: type[M], answer: _Answer) -> list[M]:
         """A service's `result` array as models (GetGroupExt: `data` is the array itself).
@@ -777,11 +792,11 @@ class WallboardClient:
             raise self._unreadable(service, "the answer's result is not a list", accepted=True)
         return result
 
-    def _rows_by_bytes(self, service: services.Service, rows: list[bytes]) -> list[Any] | None:
+    def _rows_by_bytes(
+        self, service: services.Service, model: type[ApiModel], rows: list[bytes]
+    ) -> list[Any] | None:
         """The models of rows cut out of the body (`rows.RowBytesCache`); None when one of
         them cannot be read on its own. The row cache by fields is then the one in use."""
-        model = _RESULTS[service.wire][1]
-        assert model is not None  # a list service
         cache = self._row_bytes.get(service.wire)
         if cache is None:
             cache = self._row_bytes[service.wire] = RowBytesCache()
@@ -809,7 +824,7 @@ class WallboardClient:
     async def _object_call(self, wire: str, model: type[M], **fields: object) -> M:
         service = _service(wire)
         answer = await self._call(wire, _form(**fields))
-        return self._object_of(service, model, answer.data)
+        return self._object_of(service, model, answer)
 
     async def _list_call(self, wire: str, model: type[M], **fields: object) -> list[M]:
         service = _service(wire)

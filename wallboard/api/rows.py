@@ -16,7 +16,9 @@ Cheaper still is not to decode the unchanged rows at all: `split_rows` cuts an a
 body into its envelope (decoded whole, with the rows replaced by `ROWS_MARK`) and the raw
 bytes of each row, and `RowBytesCache` hands back the previous model for a row whose bytes
 are the same as last time, decoding and validating only the others. Equal bytes are the
-same row whatever the types, so the caveat above does not arise there.
+same row whatever the types, so the caveat above does not arise there. The rows are a
+`result` array, or an array inside the result object (a page of bills, read again every
+few seconds while it fills: its `bills`).
 
 The body is cut at every `}`, the one byte that ends every row: a search for one byte runs
 at memory speed, a search for the three between two rows (`},{`) several times slower, and
@@ -64,13 +66,14 @@ class SplitAnswer:
     rows: list[bytes]  # each row as `,{` and its bytes up to its closing brace (not included)
 
 
-def split_rows(body: bytes) -> SplitAnswer | None:
-    """The answer's `result` array of objects cut out of `body`, or None when the body does
-    not have that shape as a server without spaces writes it. The cuts are checked by the
-    caller: the envelope must decode with `ROWS_MARK` as its result (`envelope_holds_rows`),
-    and the rows by `RowBytesCache.validate`."""
-    start = body.find(_ROWS_START)
-    first = start + len(_ROWS_START) - 2  # at the array's `[`
+def split_rows(body: bytes, key: str = "result") -> SplitAnswer | None:
+    """The answer's array of objects under `key` (the first one) cut out of `body`, or None
+    when the body does not have that shape as a server without spaces writes it. The cuts
+    are checked by the caller: the envelope must decode with `ROWS_MARK` in the array's place
+    (`envelope_holds_rows`), and the rows by `RowBytesCache.validate`."""
+    rows_start = _ROWS_START if key == "result" else b'"%s":[{' % key.encode()
+    start = body.find(rows_start)
+    first = start + len(rows_start) - 2  # at the array's `[`
     end = body.rfind(_ROWS_END)
     if start < 0 or end < first + 2:
         return None
@@ -90,9 +93,14 @@ def split_rows(body: bytes) -> SplitAnswer | None:
     return SplitAnswer(envelope, rows)
 
 
-def envelope_holds_rows(data: object) -> bool:
-    """Whether a decoded envelope's `data` has the rows' mark as its `result`."""
-    return isinstance(data, dict) and data.get("result") == ROWS_MARK
+def envelope_holds_rows(data: object, path: tuple[str, ...] = ("result",)) -> bool:
+    """Whether a decoded envelope's `data` has the rows' mark at `path` (the keys down to
+    the array that was cut out: `result`, or `result` then `bills`)."""
+    for key in path:
+        if not isinstance(data, dict):
+            return False
+        data = data.get(key)
+    return data == ROWS_MARK
 
 
 class RowCache(Generic[T]):
