@@ -365,3 +365,32 @@ def test_the_rows_of_a_result_object_are_cut_under_their_own_key() -> None:
     assert not envelope_holds_rows(data)  # the result is an object, not the mark
     assert data["result"]["totalitems"] == 2
     assert [json.loads(raw[1:] + b"}") for raw in split.rows] == [bill(1), bill(2)]
+
+
+async def test_the_slow_reads_keep_the_extensions_and_registrations_that_did_not_change() -> None:
+    def extension(number: str, status: int = 1016) -> dict[str, Any]:
+        return {"extnumber": number, "password": "x", "status": status, "register": "reg"}
+
+    def registration(number: str, code: int = 1017) -> dict[str, Any]:
+        return {"extnumber": number, "code": code, "clientip": None, "serverip": None}
+
+    fake = FakeApi()
+    fake.queue(
+        "App.Sip_Sipnum.GetSipnumberInfo",
+        ok([extension("1001"), extension("1002")]),
+        ok([extension("1001"), extension("1002", status=1013)]),
+    )
+    fake.queue(
+        "App.Sip_Status.GetSipRegisterStatus",
+        ok([registration("1001"), registration("1002")]),
+        ok([registration("1001", code=1014), registration("1002")]),
+    )
+    async with WallboardClient(
+        "http://pbx.test", APPID, ACCESSKEY, transport=fake.transport()
+    ) as client:
+        extensions = [await client.extensions() for _ in range(2)]
+        registrations = [await client.register_status(["1001", "1002"]) for _ in range(2)]
+    assert extensions[1][0] is extensions[0][0]
+    assert extensions[1][1].status == 1013 and extensions[1][1] is not extensions[0][1]
+    assert registrations[1][1] is registrations[0][1]
+    assert registrations[1][0].code == 1014

@@ -157,10 +157,14 @@ _ROW_KEYS: dict[str, tuple[str, ...]] = {
     "App.Sip_Queue.GetQueueSipStatus": ("queuename", "extnumber"),
 }
 #: The reads whose answers are cut into rows and read row by row (`rows.split_rows`): the
-#: keys down to the rows' array in `data`, and a row's model. GetBill: the bill reader asks
-#: for the last page again every few seconds, and all but its new bills are the same bytes.
+#: keys down to the rows' array in `data`, and a row's model. The queue rows every second;
+#: the extensions and their registrations every slow read, mostly as they were; GetBill:
+#: the bill reader asks for the last page again every few seconds, and all but its new
+#: bills are the same bytes.
 _ROWS_AT: dict[str, tuple[tuple[str, ...], type[ApiModel]]] = {
     "App.Sip_Queue.GetQueueSipStatus": (("result",), QueueAgent),
+    "App.Sip_Sipnum.GetSipnumberInfo": (("result",), Extension),
+    "App.Sip_Status.GetSipRegisterStatus": (("result",), ExtensionRegistration),
     "App.Sip_Cdr.GetBill": (("result", "bills"), Bill),
 }
 
