@@ -307,3 +307,35 @@ def test_campaign_figures_moved_on_by_new_bills_are_a_recount(
     by_number = bills_by_number(source.rows)
     for held in keys:
         assert reader.figures(held) == campaign_figures(held, by_number)
+
+
+def test_the_same_facts_handed_again_are_not_compared_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Between two slow reads the poller hands the same facts mapping every cycle: the
+    builder takes it by identity and compares none of the floor's facts (2,000 a cycle
+    on a big floor); a new mapping is compared, and a fact that differs is built."""
+    rows = [QueueAgent(queuename="q1", extnumber=ext, state=1213) for ext in ("1001", "1002")]
+    facts = {ext: ExtensionFacts(True, True) for ext in ("1001", "1002")}
+    compared: list[object] = []
+    equal = ExtensionFacts.__eq__
+
+    def counting(self: ExtensionFacts, other: object) -> bool:
+        compared.append(self)
+        return equal(self, other)
+
+    monkeypatch.setattr(ExtensionFacts, "__eq__", counting)
+    builder = FloorBuilder()
+    builder.build(rows, {}, [], facts, taken_at=NOW)
+    read_again = {ext: ExtensionFacts(True, True) for ext in facts}  # a slow read: equal
+    builder.build(rows, {}, [], read_again, taken_at=NOW + 1)
+    assert compared  # new objects: compared once
+    compared.clear()
+    for tick in range(2, 5):
+        builder.build(rows, {}, [], read_again, taken_at=NOW + tick)
+    assert compared == []
+    unplugged = {**facts, "1002": ExtensionFacts(registered=False, enabled=True)}
+    queues = builder.build(rows, {}, [], unplugged, taken_at=NOW + 5)
+    assert compared  # another mapping: compared with the last
+    states = {agent.extnumber: agent.state for queue in queues for agent in queue.agents}
+    assert states["1002"] != states["1001"]

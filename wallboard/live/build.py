@@ -444,6 +444,10 @@ class FloorBuilder:
     The builder also keeps the floor's people by state and the customers' numbers on the
     line (`counts`, `calls_in_progress`, `live_numbers`), changed only for the extensions
     whose views changed: what `floor_totals` and `live_numbers` count over every agent.
+
+    The slow facts go by identity too: hand over the same mapping while they are the same
+    (a new one when they change, never the same one changed in place); another mapping is
+    compared with the last, fact by fact.
     """
 
     __slots__ = (
@@ -453,6 +457,7 @@ class FloorBuilder:
         "_call_rows",
         "_counted",
         "_facts",
+        "_facts_given",
         "_known",
         "_members",
         "_names",
@@ -502,6 +507,10 @@ class FloorBuilder:
         self._call_order: list[str] = []
         self._call_rows: list[CallRow] = []
         self._facts: dict[str, ExtensionFacts] = {}
+        # The facts mapping last handed over, as it was given: the caller hands the same
+        # object until the slow reads bring new facts, so a cycle without them compares none
+        # of the floor's facts (a copy, as `_facts` is, is never the same object).
+        self._facts_given: Mapping[str, ExtensionFacts] | None = None
         self._queue_list: Sequence[Queue] | None = None
         self._known: dict[str, Queue] = {}
         self._scope: list[str] | None = None
@@ -672,11 +681,15 @@ class FloorBuilder:
 
         # Extensions whose call row is another object, or whose slow facts changed.
         again = self._other_calls(calls)
-        if facts is not self._facts and facts != self._facts:
-            known = self._facts
-            again.update(ext for ext in known.keys() - facts.keys())
-            again.update(ext for ext, fact in facts.items() if _other_fact(known.get(ext), fact))
-            self._facts = dict(facts)
+        if facts is not self._facts_given:
+            self._facts_given = facts
+            if facts != self._facts:
+                known = self._facts
+                again.update(ext for ext in known.keys() - facts.keys())
+                again.update(
+                    ext for ext, fact in facts.items() if _other_fact(known.get(ext), fact)
+                )
+                self._facts = dict(facts)
         # Those whose call row or facts changed (each extension's looked up once), and
         # those whose view moves with the clock (as they were before this cycle).
         clocked = [entry for entry_id, entry in ticking.items() if entry_id not in fresh]
@@ -841,7 +854,7 @@ class FloorBuilder:
         self._members, self._of_extension, self._ticking = members, of_extension, ticking
         self._wrapup = wrapup
         self._call_order, self._call_rows = list(calls), list(calls.values())
-        self._facts = dict(facts)
+        self._facts, self._facts_given = dict(facts), facts
         self._counted = _FloorCount()
         for extnumber, entries in of_extension.items():
             self._counted.person(extnumber, entries)
