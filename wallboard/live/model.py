@@ -490,7 +490,10 @@ class LiveFloor:
         # A reading that shows a call, of an extension no queue row shows on a queue call.
         wanted.update(self._on_line.difference(queue_calls))
         places = self._places
-        wanted.update(places.keys() - last.keys())  # never read (or not answered)
+        # Never read (or not answered). The last readings are of the extensions shown then,
+        # each once: while those are the ones shown, as many readings as places is all read.
+        if shown is not self._extensions or len(last) < len(places):
+            wanted.update(places.keys() - last.keys())
         extra = [ext for ext in wanted if ext in places and ext not in listed_set]
         if not extra:
             return list(listed)
