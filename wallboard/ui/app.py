@@ -43,6 +43,7 @@ from textual.command import Provider
 from textual.containers import Container, Horizontal
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
+from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
@@ -88,6 +89,7 @@ from wallboard.ui.floor_header import NO_DATA, FloorHeader, StaleBanner
 from wallboard.ui.help_screen import HelpScreen
 from wallboard.ui.keys import FLOOR_ACTIONS, KEYS, bindings
 from wallboard.ui.messages import ActionFinished, Edge, SnapshotArrived
+from wallboard.ui.narrow_compositor import NarrowScreen
 from wallboard.ui.records_screen import RecordsScreen
 from wallboard.ui.report_screen import ReportScreen
 from wallboard.ui.terminal_mirror import TerminalMirror, mirrored_linux_driver
@@ -362,6 +364,11 @@ class WallboardApp(App[int]):
 
     def action_poll_now(self) -> None:
         self.poll_now()
+
+    def get_default_screen(self) -> Screen[object]:
+        """The floor screen, drawn by the narrow compositor (a frame asks each widget only
+        for the lines where something changed on it)."""
+        return NarrowScreen(id="_default")
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's terminal driver, writing through the terminal mirror (a browser's

@@ -36,7 +36,6 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Digits, Static
@@ -52,6 +51,7 @@ from wallboard.live.snapshot import (
 from wallboard.ui.agent_grid import GAP, TILE_LINES, AgentGrid
 from wallboard.ui.faces import LOOKS, MIN_TILE, clean, people_counts, people_in, state_counts
 from wallboard.ui.floor_header import COUNTING, FRESH, NO_DATA, abandon_level, age_text
+from wallboard.ui.narrow_compositor import NarrowScreen
 from wallboard.ui.thresholds import Thresholds
 
 #: Seconds a page of queues stays up (the `[wall] page_seconds` setting).
@@ -512,7 +512,7 @@ class TopLine(Horizontal):
 # ---------------------------------------------------------------------- the screen
 
 
-class WallScreen(Screen[None]):
+class WallScreen(NarrowScreen[None]):
     """The wall: big figures, the grid in every row left, queues turning over by page.
 
     `clock` gives "now" for the data's age (fixed in tests); `tz` is the server's time zone
