@@ -5,6 +5,7 @@ and httpx's transport whenever a proxy is configured."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import gzip
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -155,6 +156,28 @@ async def test_one_connection_carries_the_calls_one_after_another(serve: Start) 
     assert server.connections == 1
     assert len(server.requests) == 6  # Login and five reads
     assert all(b"\r\nhost: 127.0.0.1:" in request.lower() for request in server.requests)
+
+
+async def test_an_answer_read_is_freed_without_the_garbage_collector(serve: Start) -> None:
+    # httpx binds a response's stream to the response: a reference cycle that, left so,
+    # kept every answer's body (750 KB on a big floor) until the collector's next scan.
+    server = Server(_login_or(lambda: _plain(ANSWER)))
+    url = await serve(server)
+    async with WallboardClient(url, APPID, ACCESSKEY) as client:
+        await client.queues()  # (the login, the connection)
+        gc.collect()
+        gc.disable()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            for _ in range(3):
+                await client.queues()
+            gc.collect()
+            cyclic = [thing for thing in gc.garbage if isinstance(thing, httpx.Response)]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+            gc.enable()
+    assert cyclic == []
 
 
 async def test_a_connection_the_server_closed_while_idle_is_not_used_again(serve: Start) -> None:

@@ -8,6 +8,7 @@ both, a footer) are rendered by both compositors, and their output compared."""
 
 from __future__ import annotations
 
+import gc
 import random
 from pathlib import Path
 
@@ -103,6 +104,39 @@ async def test_random_refreshes_write_what_textuals_compositor_writes() -> None:
             assert text == stock.render_segments(app.console), sorted(regions)
             written += len(text)
         assert written > 10_000  # (the cases wrote something to compare)
+
+
+async def test_the_lines_drawn_are_freed_without_the_garbage_collector() -> None:
+    # Textual's Strip.divide caches a whole line in the line's own cache: a reference cycle
+    # per line drawn, which only the collector's scans free (most of a big floor's
+    # cyclic garbage, and a longer scan every time).
+    app = Floor()
+    async with app.run_test(size=(70, 22)) as pilot:
+        await pilot.pause()
+        compositor = app.screen._compositor
+        columns = list(app.query(Column))
+
+        def draw_anew() -> None:
+            for column in columns:
+                column.turn += 1
+                column.refresh()
+            compositor._dirty_regions.add(compositor.size.region)
+            assert compositor.render_partial_update() is not None
+
+        draw_anew()  # the first frame's lines (a full update, Textual's) go
+        gc.collect()
+        gc.disable()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            for _ in range(5):
+                draw_anew()
+            gc.collect()
+            cyclic = [thing for thing in gc.garbage if isinstance(thing, Strip)]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+            gc.enable()
+        assert cyclic == []
 
 
 async def test_a_frame_with_nothing_refreshed_writes_nothing() -> None:

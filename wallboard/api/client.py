@@ -558,6 +558,10 @@ class WallboardClient:
                 ) from None
             raise NoAnswer(f"{what} from {self._shown_url}", service=service.wire) from None
         received = self._wall()
+        # httpx binds a response's stream to the response, a reference cycle that kept each
+        # answer's body (750 KB on a big floor) until the garbage collector's next scan; read,
+        # the body stands on its own, as in a response made from its content.
+        response.stream = httpx.ByteStream(response.content)
         elapsed = (time.perf_counter() - started) * 1000
         log.debug("%s: HTTP %d in %.0f ms", service.short, response.status_code, elapsed)
         secrets = self._secrets(form)

@@ -88,11 +88,21 @@ class NarrowCompositor(Compositor):
             for y in lines:
                 chops_line = chops[y]
                 line_cuts = [cut for cut in cuts[y] if x <= cut <= right]
-                pieces = strips[y - first].divide([cut - x for cut in line_cuts[1:]])
+                pieces = _divide(strips[y - first], [cut - x for cut in line_cuts[1:]])
                 for cut, piece in zip(line_cuts, pieces, strict=False):
                     if chops_line.get(cut) is None:
                         chops_line[cut] = piece
         return chops
+
+
+def _divide(strip: Strip, cuts: list[int]) -> Sequence[Strip]:
+    """`Strip.divide`, but a strip that is one piece is handed back as it is: Textual's
+    caches `[strip]` in the strip's own cache, a reference cycle that only the garbage
+    collector frees. A frame's worth of such lines a second made most of the dashboard's
+    cyclic garbage and kept the collector's scans long."""
+    if cuts and cuts[0] == strip.cell_length:  # (divide drops the cuts beyond the end)
+        return [strip]
+    return strip.divide(cuts)
 
 
 class NarrowScreen(Screen[ResultType], Generic[ResultType]):
