@@ -360,6 +360,36 @@ async def test_a_new_agent_gets_its_call_state_in_the_same_cycle(
     assert "2001" in server.fake.sent(CALL_STATUS)[-1]["extnumber"].split(",")
 
 
+async def test_a_call_read_again_as_it_goes_on_is_the_reading_already_built_from(
+    server: Server, clock: Clock
+) -> None:
+    # The builder passes by the very reading it built from: a call or an idle spell read
+    # again with its durations counted on is that reading, and what the screen shows of it
+    # stays the server's. Another spell, or durations that stand still, make a new reading.
+    whole = dict.fromkeys(("caller", "callee", "disnumber", "direction", "channel"), "")
+    server.calls["1001"] = whole | {"status": 1204, "callee": "13800000001", "callduration": 30}
+    server.calls["1002"] = whole | {"status": 1201, "idleduration": 40, "callduration": 12}
+    server.calls["1003"] = whole | {"status": 1201, "idleduration": 5}
+    server.calls["1004"] = whole  # the fake's idle 60 and call 0, standing still
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC, call_sweep=1)  # all read each cycle
+        await floor.refresh()
+        first = dict(floor._readings)
+        clock.now += 3.0
+        server.calls["1001"]["callduration"] = 33  # counted on
+        server.calls["1002"]["idleduration"] = 43  # counted on; the last call's length stands
+        server.calls["1003"]["idleduration"] = 1  # a new idle spell
+        snap = await floor.refresh()
+    assert floor._readings["1001"] is first["1001"]
+    assert floor._readings["1002"] is first["1002"]
+    assert floor._readings["1003"] is not first["1003"]
+    assert floor._readings["1004"] is not first["1004"]
+    agents = {agent.extnumber: agent for queue in snap.queues for agent in queue.agents}
+    assert agents["1001"].state is AgentState.TALKING
+    assert agents["1001"].since == pytest.approx(clock.now - 33, abs=1)
+    assert agents["1003"].since == pytest.approx(clock.now - 1, abs=1)
+
+
 async def test_a_changed_queue_row_has_its_call_state_read_at_once(
     server: Server, clock: Clock
 ) -> None:

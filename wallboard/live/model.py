@@ -8,7 +8,9 @@ Three cadences, each a fixed number of requests:
   hand, and a fifth of the floor in turn (`CALL_SWEEP`), so that each extension's call
   state is read at least every five cycles (one on a queue call, whose end its queue row
   tells, every twenty: `ON_CALL_SWEEP_ROUNDS`). The others keep their last reading, whose
-  durations count on from when it was read (`build.durations_at`). The model asks the
+  durations count on from when it was read (`build.durations_at`); so does one read again
+  in the same call or idle spell, its durations where that count puts them (`_same_spell`),
+  which the builder then passes by. The model asks the
   client for comma lists of CALL_BATCH (2,500) extensions, so a floor of up to 2,500
   agents costs two requests per fast cycle, whether it has 100, 500 or 2,000 agents.
 - slow (every `slow_interval`, 30 s): GetQueueList, GetSipnumberInfo (enabled, registered),
@@ -415,17 +417,31 @@ class LiveFloor:
         # Only once the call states answered: after a failed read, the rows that changed
         # are still new to the next cycle, and have their call states read then.
         self._rows, self._listed, self._queue_calls = by_id, mine, queue_calls
+        last, on_line = self._readings, self._on_line
+        # A reading of the same call or idle spell as the last one (the same state, its
+        # durations counted on) is that last reading: the builder then passes it by.
+        now = self.server_now() if self._offset_known else None
         fresh: dict[str, CallReading] = {}
+        made: list[CallReading] = []  # the new readings, whose `read_at` the cycle sets
         calling: list[str] = []  # those of them whose reading shows a call
         for state, idle, talk in readings:
             extnumber = state.extnumber.strip()
             if extnumber:
-                fresh[extnumber] = CallReading(state, idle, talk)
+                before = last.get(extnumber)
+                if (
+                    before is not None
+                    and before.state is state
+                    and now is not None
+                    and _same_spell(before, idle, talk, now)
+                ):
+                    fresh[extnumber] = before
+                else:
+                    fresh[extnumber] = reading = CallReading(state, idle, talk)
+                    made.append(reading)
                 if state.status in CALL_ON_LINE_CODES:
                     calling.append(extnumber)
         # Each extension shown: this cycle's reading, else (not asked) its last one. A new
         # dict each cycle (in C): the last one went to the builder; it is never changed after.
-        last, on_line = self._readings, self._on_line
         if shown is self._extensions:
             calls = dict(last)
         else:
@@ -448,7 +464,7 @@ class LiveFloor:
             on_line.update(ext for ext in calling if ext in shown_set)
         self._extensions = shown
         self._readings = calls
-        return mine, calls, list(fresh.values())  # (not changed after: the next cycle copies it)
+        return mine, calls, made  # (`calls` is not changed after: the next cycle copies it)
 
     def _to_ask(
         self, shown: list[str], wanted: set[str], queue_calls: Mapping[str, int]
@@ -940,6 +956,31 @@ def _rows_changed(
     news = [now[row_id] for row_id in now.keys() - known.keys()]
     gone = [known[row_id] for row_id in known.keys() - now.keys()]
     return news, gone, now, False
+
+
+def _same_spell(before: CallReading, idle: int | None, talk: int | None, now: float) -> bool:
+    """Whether durations read at `now` (server clock) are `before`'s counted on since it was
+    read: the same idle spell or call. Each duration counts on (within a second: the
+    server's are whole seconds) or stands still (the one the state does not time, like the
+    last call's length while idle); at least one counts on, so that a state whose durations
+    stand still is read again as the server gives it. Without durations, the same state is
+    the same reading."""
+    read_at = before.read_at
+    if read_at is None:
+        return False
+    passed = now - read_at
+    counted = timed = False
+    for last, this in ((before.idleduration, idle), (before.callduration, talk)):
+        if last is None or this is None:
+            if last is not this:
+                return False
+            continue
+        timed = True
+        if abs(this - last - passed) < 1:
+            counted = True
+        elif this != last:
+            return False
+    return counted or not timed
 
 
 def _count_queue_call(counts: dict[str, int], row: QueueAgent, change: int) -> None:
