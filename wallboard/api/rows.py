@@ -41,7 +41,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from itertools import compress
 from operator import ne
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import orjson
 
@@ -207,7 +207,7 @@ class RowBytesCache(Generic[T]):
         kept = min(len(rows), len(last_rows))
         # The places whose row is not the one at that place last time (in C: compress/map).
         moved = list(compress(range(kept), map(ne, rows, last_rows)))
-        models: list[T | None] = list(last_models[: len(rows)])
+        models = cast("list[T | None]", last_models[: len(rows)])  # (a slice: a new list)
         models += [None] * (len(rows) - kept)
         changed = moved + list(range(kept, len(rows)))
         fresh: list[int] = []

@@ -520,8 +520,8 @@ class LiveFloor:
         return await self._client.call_states(list(extnumbers), batch_size=CALL_BATCH)
 
     def _in_scope(self, agents: Sequence[QueueAgent]) -> list[QueueAgent]:
-        if not self.scope:
-            return list(agents)
+        if not self.scope:  # the client's list is the caller's own: not copied again
+            return agents if isinstance(agents, list) else list(agents)
         keep = set(self.scope)
         return [row for row in agents if row.queuename.strip() in keep]
 
