@@ -5,7 +5,6 @@ and httpx's transport whenever a proxy is configured."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import gzip
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -13,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 from fixtures.fake_api import ACCESSKEY, APPID, FakeApi, serve_on_loopback
+from fixtures.garbage import cyclic_garbage
 from test_http_support import read_request
 
 from wallboard.api.client import WallboardClient
@@ -165,19 +165,10 @@ async def test_an_answer_read_is_freed_without_the_garbage_collector(serve: Star
     url = await serve(server)
     async with WallboardClient(url, APPID, ACCESSKEY) as client:
         await client.queues()  # (the login, the connection)
-        gc.collect()
-        gc.disable()
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        try:
+        with cyclic_garbage() as garbage:
             for _ in range(3):
                 await client.queues()
-            gc.collect()
-            cyclic = [thing for thing in gc.garbage if isinstance(thing, httpx.Response)]
-        finally:
-            gc.set_debug(0)
-            gc.garbage.clear()
-            gc.enable()
-    assert cyclic == []
+    assert [thing for thing in garbage if isinstance(thing, httpx.Response)] == []
 
 
 async def test_a_connection_the_server_closed_while_idle_is_not_used_again(serve: Start) -> None:

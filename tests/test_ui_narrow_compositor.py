@@ -8,10 +8,10 @@ both, a footer) are rendered by both compositors, and their output compared."""
 
 from __future__ import annotations
 
-import gc
 import random
 from pathlib import Path
 
+from fixtures.garbage import cyclic_garbage
 from rich.segment import Segment
 from rich.style import Style
 from test_ui_support import scripted_app, snapshot
@@ -124,19 +124,10 @@ async def test_the_lines_drawn_are_freed_without_the_garbage_collector() -> None
             assert compositor.render_partial_update() is not None
 
         draw_anew()  # the first frame's lines (a full update, Textual's) go
-        gc.collect()
-        gc.disable()
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        try:
+        with cyclic_garbage() as garbage:
             for _ in range(5):
                 draw_anew()
-            gc.collect()
-            cyclic = [thing for thing in gc.garbage if isinstance(thing, Strip)]
-        finally:
-            gc.set_debug(0)
-            gc.garbage.clear()
-            gc.enable()
-        assert cyclic == []
+        assert [thing for thing in garbage if isinstance(thing, Strip)] == []
 
 
 async def test_a_frame_with_nothing_refreshed_writes_nothing() -> None:
