@@ -60,7 +60,7 @@ async def test_stale_shows_only_when_a_whole_cycle_failed(
                     # STALE exactly when the live model says a whole cycle failed (the
                     # refresh is an hour: no data is old enough to look stale by age) ...
                     assert says_stale == shown_stale == snapshot.stale, (poll, banner.text)
-                    assert app.body.has_class("-stale") == snapshot.stale
+                    assert app.dimmed == snapshot.stale
                     # ... and never without a fault behind it.
                     if snapshot.stale:
                         assert faults_this_poll > 0, poll

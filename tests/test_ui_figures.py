@@ -13,7 +13,7 @@ from rich.cells import cell_len
 from test_ui_support import T0, agent, campaign, scripted_app, snapshot
 
 from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
-from wallboard.ui.app import WallboardApp
+from wallboard.ui.app import DIMMED, HEADER_DIMMED, WallboardApp
 from wallboard.ui.faces import at_least_duration, duration, tile_clock
 from wallboard.ui.floor_header import COUNTING, call_figures
 from wallboard.ui.thresholds import Thresholds
@@ -153,7 +153,7 @@ async def test_data_with_no_new_poll_for_two_refresh_periods_reads_stale(tmp_pat
         await app.wait_for_snapshot()
         await pilot.pause()
         grid_y = app.grid.region.y
-        assert app.banner.text == "" and not app.body.has_class("-stale")
+        assert app.banner.text == "" and not app.dimmed
         clock.now = T0 + 3.5  # old, but not two refresh periods
         app._tick()
         await pilot.pause()
@@ -163,13 +163,16 @@ async def test_data_with_no_new_poll_for_two_refresh_periods_reads_stale(tmp_pat
         await pilot.pause()
         assert app.banner.text.startswith("⚠ showing the last good data")
         assert app.header.figure("updated") == "STALE 9 s ago"
-        assert app.body.has_class("-stale") and app.header.has_class("-stale")
+        assert app.dimmed
+        faded = [*app.body.query(DIMMED), *app.header.query(HEADER_DIMMED)]
+        assert len(faded) > 4 and all(widget.styles.tint.a > 0 for widget in faded)
         assert app.grid.region.y == grid_y
         scripted.push(replace(fresh, taken_at=T0 + 9))
         app.poll_now()
         await app.wait_for_snapshot(2)
         await pilot.pause()
-        assert app.banner.text == "" and not app.body.has_class("-stale")
+        assert app.banner.text == "" and not app.dimmed
+        assert all(widget.styles.tint.a == 0 for widget in faded)
         assert app.header.figure("updated") == "updated just now"
         assert app.grid.region.y == grid_y
 

@@ -101,7 +101,7 @@ async def test_a_failed_first_poll_shows_why_and_never_zeros(tmp_path: Path) -> 
         screen = app.export_screenshot()
         for zero in ("0 idle", "0.0%", "answered 0", "STALE", "no campaigns tracked"):
             assert zero not in screen
-        assert not app.query_one("#body").has_class("-stale")  # nothing there to dim
+        assert not app.dimmed  # nothing there to dim
 
         floor.push(good_floor(taken_at=T0))  # the fix: the next poll brings data
         app.poll_now()
@@ -165,7 +165,7 @@ async def test_stale_data_dims_the_tiles_campaigns_and_figures(tmp_path: Path, t
         app.poll_now()
         await app.next_snapshot()
         await pilot.pause()
-        assert app.query_one("#body").has_class("-stale")
+        assert app.dimmed
         dim_tiles, dim_pane = tile_colours(app), colours(drawn(app.campaigns.columns[0], 0, 2))
         dim_figures, _age = header_colours(app)
         assert brightness(dim_tiles) < brightness(tiles) - 0.05

@@ -39,6 +39,7 @@ from typing import ClassVar, Literal, Protocol
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
+from textual.color import Color
 from textual.command import Provider
 from textual.containers import Container, Horizontal
 from textual.driver import Driver
@@ -93,7 +94,7 @@ from wallboard.ui.narrow_compositor import NarrowScreen
 from wallboard.ui.records_screen import RecordsScreen
 from wallboard.ui.report_screen import ReportScreen
 from wallboard.ui.terminal_mirror import TerminalMirror, mirrored_linux_driver
-from wallboard.ui.themes import DEFAULT_THEME, load_themes, variable_defaults
+from wallboard.ui.themes import DEFAULT_THEME, STALE_DIM, load_themes, variable_defaults
 from wallboard.ui.thresholds import Thresholds
 from wallboard.ui.toasts import hold_toast_racks
 from wallboard.ui.trends import TrendsScreen
@@ -130,6 +131,9 @@ VIEWS = ("grid", "list")
 ALERT_TOAST_SECONDS = 15.0
 #: The screen's clock: the data's age, staleness and times in state move on this often.
 TICK_SECONDS = 1.0
+#: What fades while the data is stale (`_dim`): in the body, and in the header.
+DIMMED = "TileColumn, AgentList, CampaignsPane, CampaignColumn"
+HEADER_DIMMED = "#states, #today"
 
 AgentsView = AgentGrid | AgentList
 
@@ -256,6 +260,7 @@ class WallboardApp(App[int]):
                 tz=tz,
             )
         self.body = Container(id="body")
+        self.dimmed = False  # the stale data is faded (`_dim`)
         self.filter_input = Input(
             id="filter-input", placeholder="extension or name; enter keeps it, esc clears"
         )
@@ -488,9 +493,20 @@ class WallboardApp(App[int]):
         self._dim(self.has_data and snapshot.looks_stale(self.clock()))
 
     def _dim(self, stale: bool) -> None:
-        """Stale data fades (the theme's `stale-dim`): tiles, campaigns and the figures."""
-        self.body.set_class(stale, "-stale")
-        self.header.set_class(stale, "-stale")
+        """Stale data fades towards the theme's `stale-dim`: the tiles, the list, the
+        campaigns and the header's figures (not the age, not the banner). A tint set on
+        each of them, not a class on the body: a class restyles everything below it, and
+        Textual's restyle leaves small style nodes in reference cycles for every widget's
+        component classes, while a server that answers slowly may turn the dimming on and
+        off every few seconds. Called with each snapshot and every second, so a column
+        mounted meanwhile is dimmed too."""
+        self.dimmed = stale
+        tint = None
+        if stale:
+            dim = self.get_css_variables().get(STALE_DIM) or variable_defaults(None)[STALE_DIM]
+            tint = Color.parse(dim)
+        for widget in (*self.body.query(DIMMED), *self.header.query(HEADER_DIMMED)):
+            widget.styles.tint = tint
 
     # ------------------------------------------------------------------ panes
 
