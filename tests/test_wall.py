@@ -29,6 +29,7 @@ from wallboard.live.snapshot import (
 from wallboard.ui.agent_grid import AgentGrid, TileColumn
 from wallboard.ui.themes import load_themes, variable_defaults
 from wallboard.ui.wall import (
+    FADED,
     NO_FIGURE,
     WallScreen,
     age_figure,
@@ -526,9 +527,9 @@ async def test_stale_shows_from_across_the_room() -> None:
     async with app.run_test(size=(200, 60)) as pilot:
         fresh = busy_floor()
         await shown(pilot, screen, fresh)
-        assert not screen.has_class("-stale")
+        assert not screen.faded
         await shown(pilot, screen, replace(fresh, stale=True, error="server unreachable"))
-        assert screen.has_class("-stale")
+        assert screen.faded
         top = screen.query_one("#wall-top")
         assert top.has_class("-stale")
         status = screen.query_one("#wall-status", Static).render().plain
@@ -541,9 +542,13 @@ async def test_stale_shows_from_across_the_room() -> None:
         assert clock.text == "2:05" and clock.label.text == "STALE · data 2 min old"
         # The figures are still the last good ones, dimmed, not blanked.
         assert screen.figure_blocks()[1].abandon.text == "4.1"
+        faded = list(screen.query(FADED))
+        assert len(faded) > 2 and all(widget.styles.tint.a > 0 for widget in faded)
+        assert top.styles.tint.a == 0 and clock.styles.tint.a == 0
 
         await shown(pilot, screen, fresh)
-        assert not screen.has_class("-stale") and not clock.has_class("-stale")
+        assert not screen.faded and not clock.has_class("-stale")
+        assert all(widget.styles.tint.a == 0 for widget in faded)
 
 
 async def test_no_data_yet_is_not_zero() -> None:

@@ -39,7 +39,6 @@ from typing import ClassVar, Literal, Protocol
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
-from textual.color import Color
 from textual.command import Provider
 from textual.containers import Container, Horizontal
 from textual.driver import Driver
@@ -86,6 +85,7 @@ from wallboard.ui.dialogs import (
     agent_choices,
 )
 from wallboard.ui.faces import clean, known_name, people_counts, state_counts
+from wallboard.ui.fading import fade
 from wallboard.ui.floor_header import NO_DATA, FloorHeader, StaleBanner
 from wallboard.ui.help_screen import HelpScreen
 from wallboard.ui.keys import FLOOR_ACTIONS, KEYS, bindings
@@ -94,7 +94,7 @@ from wallboard.ui.narrow_compositor import NarrowScreen
 from wallboard.ui.records_screen import RecordsScreen
 from wallboard.ui.report_screen import ReportScreen
 from wallboard.ui.terminal_mirror import TerminalMirror, mirrored_linux_driver
-from wallboard.ui.themes import DEFAULT_THEME, STALE_DIM, load_themes, variable_defaults
+from wallboard.ui.themes import DEFAULT_THEME, load_themes, variable_defaults
 from wallboard.ui.thresholds import Thresholds
 from wallboard.ui.toasts import hold_toast_racks
 from wallboard.ui.trends import TrendsScreen
@@ -493,20 +493,10 @@ class WallboardApp(App[int]):
         self._dim(self.has_data and snapshot.looks_stale(self.clock()))
 
     def _dim(self, stale: bool) -> None:
-        """Stale data fades towards the theme's `stale-dim`: the tiles, the list, the
-        campaigns and the header's figures (not the age, not the banner). A tint set on
-        each of them, not a class on the body: a class restyles everything below it, and
-        Textual's restyle leaves small style nodes in reference cycles for every widget's
-        component classes, while a server that answers slowly may turn the dimming on and
-        off every few seconds. Called with each snapshot and every second, so a column
-        mounted meanwhile is dimmed too."""
+        """Stale data fades (`fading`): the tiles, the list, the campaigns and the header's
+        figures; not the age, not the banner."""
         self.dimmed = stale
-        tint = None
-        if stale:
-            dim = self.get_css_variables().get(STALE_DIM) or variable_defaults(None)[STALE_DIM]
-            tint = Color.parse(dim)
-        for widget in (*self.body.query(DIMMED), *self.header.query(HEADER_DIMMED)):
-            widget.styles.tint = tint
+        fade((*self.body.query(DIMMED), *self.header.query(HEADER_DIMMED)), stale, self)
 
     # ------------------------------------------------------------------ panes
 

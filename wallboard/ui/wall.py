@@ -50,12 +50,15 @@ from wallboard.live.snapshot import (
 )
 from wallboard.ui.agent_grid import GAP, TILE_LINES, AgentGrid
 from wallboard.ui.faces import LOOKS, MIN_TILE, clean, people_counts, people_in, state_counts
+from wallboard.ui.fading import fade
 from wallboard.ui.floor_header import COUNTING, FRESH, NO_DATA, abandon_level, age_text
 from wallboard.ui.narrow_compositor import NarrowScreen
 from wallboard.ui.thresholds import Thresholds
 
 #: Seconds a page of queues stays up (the `[wall] page_seconds` setting).
 PAGE_SECONDS = 15.0
+#: What fades while the data is stale (`WallScreen._fade`).
+FADED = ".figure-block.-floor, .figure-block.-campaign, CampaignLine, TileColumn"
 #: Half a flash: a red abandon rate swaps its colours this often.
 FLASH_SECONDS = 0.5
 #: Rows of a block of big figures: a label line and the three rows of `Digits`.
@@ -549,6 +552,7 @@ class WallScreen(NarrowScreen[None]):
         self.page_seconds = page_seconds
         self.flash_seconds = flash_seconds
         self.snapshot: FloorSnapshot | None = None
+        self.faded = False  # the stale data is faded (`_fade`)
         self.has_data = False
         self.top = TopLine()
         self.figures = Vertical(id="wall-figures")
@@ -615,6 +619,12 @@ class WallScreen(NarrowScreen[None]):
         return (
             self.snapshot is not None and self.has_data and self.snapshot.looks_stale(self.clock())
         )
+
+    def _fade(self) -> None:
+        """Stale data fades (`fading`): the figures, the campaign lines and the tiles; not
+        the top line, not the clock's age."""
+        self.faded = self.stale
+        fade(self.query(FADED), self.faded, self.app)
 
     def next_page(self) -> None:
         """Turn to the next page of queues (the timer's job; a test may call it)."""
@@ -697,7 +707,7 @@ class WallScreen(NarrowScreen[None]):
         if snapshot is None or self.plan is None:
             return
         has_data = self.has_data
-        self.set_class(self.stale, "-stale")
+        self._fade()
         if self._blocks:
             self._blocks[0].show(floor_figures(snapshot, has_data))
         views = {view.taskid: view for view in running(snapshot)} if has_data else {}
@@ -759,7 +769,7 @@ class WallScreen(NarrowScreen[None]):
         now = self.clock()
         # The server's time now (its clock, learnt from its answers), not the data's.
         clock = clock_figure(snapshot.server_now(now) if snapshot else now, self.tz)
-        self.set_class(self.stale, "-stale")
+        self._fade()
         if snapshot is not None and self.has_data and self.grid.snapshot is not None:
             self.grid.tick(snapshot.server_now(now))  # times in state move on
         if snapshot is None or not self.has_data:
