@@ -399,7 +399,8 @@ def callback_receiver(
 #: The collector's thresholds once the first floor is on screen (Python's: 700, 10, 10). A
 #: big floor's poll makes thousands of objects a second that live about a cycle; scanned
 #: every 700, each was looked at while alive. What the dashboard drops is freed at once
-#: (no reference cycles per poll or frame), so scanning less often costs little memory.
+#: (no reference cycles per poll, frame or dimming), so scanning less often costs little
+#: memory.
 GC_THRESHOLDS = (5000, 10, 10)
 
 
