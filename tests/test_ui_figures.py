@@ -13,6 +13,7 @@ from rich.cells import cell_len
 from test_ui_support import T0, agent, campaign, scripted_app, snapshot
 
 from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
+from wallboard.ui.agent_grid import TileColumn
 from wallboard.ui.app import DIMMED, HEADER_DIMMED, WallboardApp
 from wallboard.ui.faces import at_least_duration, duration, tile_clock
 from wallboard.ui.floor_header import COUNTING, call_figures
@@ -166,6 +167,13 @@ async def test_data_with_no_new_poll_for_two_refresh_periods_reads_stale(tmp_pat
         assert app.dimmed
         faded = [*app.body.query(DIMMED), *app.header.query(HEADER_DIMMED)]
         assert len(faded) > 4 and all(widget.styles.tint.a > 0 for widget in faded)
+        columns = len(app.body.query(TileColumn))
+        await pilot.resize_terminal(200, 30)  # more columns of tiles, mounted while stale
+        await pilot.pause()
+        app._tick()
+        faded = [*app.body.query(DIMMED), *app.header.query(HEADER_DIMMED)]
+        assert len(app.body.query(TileColumn)) > columns
+        assert all(widget.styles.tint.a > 0 for widget in faded)
         assert app.grid.region.y == grid_y
         scripted.push(replace(fresh, taken_at=T0 + 9))
         app.poll_now()

@@ -51,7 +51,6 @@ T = TypeVar("T")
 #: NUL), so a `result` equal to it is known to be the place the rows were cut from.
 ROWS_MARK = "\x00rows"
 _MARK_JSON = b'"\\u0000rows"'
-_ROWS_START = b'"result":[{'
 _ROWS_END = b"}]"
 _ROW_END = b"}"
 #: How every piece of `SplitAnswer.rows` starts: the comma before a row and its brace.
@@ -71,7 +70,7 @@ def split_rows(body: bytes, key: str = "result") -> SplitAnswer | None:
     when the body does not have that shape as a server without spaces writes it. The cuts
     are checked by the caller: the envelope must decode with `ROWS_MARK` in the array's place
     (`envelope_holds_rows`), and the rows by `RowBytesCache.validate`."""
-    rows_start = _ROWS_START if key == "result" else b'"%s":[{' % key.encode()
+    rows_start = b'"%s":[{' % key.encode()
     start = body.find(rows_start)
     first = start + len(rows_start) - 2  # at the array's `[`
     end = body.rfind(_ROWS_END)

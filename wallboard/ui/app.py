@@ -494,7 +494,10 @@ class WallboardApp(App[int]):
 
     def _dim(self, stale: bool) -> None:
         """Stale data fades (`fading`): the tiles, the list, the campaigns and the header's
-        figures; not the age, not the banner."""
+        figures; not the age, not the banner. Nothing to look for while fresh data stays
+        fresh (this runs every second)."""
+        if not stale and not self.dimmed:
+            return
         self.dimmed = stale
         fade((*self.body.query(DIMMED), *self.header.query(HEADER_DIMMED)), stale, self)
 

@@ -622,9 +622,13 @@ class WallScreen(NarrowScreen[None]):
 
     def _fade(self) -> None:
         """Stale data fades (`fading`): the figures, the campaign lines and the tiles; not
-        the top line, not the clock's age."""
-        self.faded = self.stale
-        fade(self.query(FADED), self.faded, self.app)
+        the top line, not the clock's age. Nothing to look for while fresh data stays
+        fresh (this runs every second)."""
+        stale = self.stale
+        if not stale and not self.faded:
+            return
+        self.faded = stale
+        fade(self.query(FADED), stale, self.app)
 
     def next_page(self) -> None:
         """Turn to the next page of queues (the timer's job; a test may call it)."""
