@@ -9,7 +9,9 @@ Measured from outside: the simulated floor (`--agents` agents in `--queues` queu
 `--campaigns` predictive campaigns, one per queue by default, so that every agent takes
 calls; all tracked on the campaigns pane) is served by a process of its own,
 pinned to one core; the dashboard, built as `wallboard` builds it, runs on a real
-pseudo-terminal of `--size` in another process, pinned to the other core. After `--warmup`
+pseudo-terminal of `--size` in another process, pinned to the other core; this process
+(which reads the terminal and samples the floor's churn) stays on the floor's core, off
+the dashboard's. After `--warmup`
 seconds, a window of `--seconds`: the CPU seconds of the dashboard process alone (utime +
 stime from /proc/<pid>/stat) per wall second, and the bytes it wrote to the terminal per
 second. Goals (issue 8): under 2% of a core at 2,000 agents in 50 queues, 1 s refresh,
@@ -44,6 +46,7 @@ from benchmarks.rig import (
     FloorInfo,
     check_screen,
     cores,
+    on_core,
     run_screen,
     served_floor,
     terminal_size,
@@ -138,6 +141,7 @@ def run_once(
 
     sim_core, screen_core = cores()
     with (
+        on_core(sim_core),
         served_floor(
             agents=agents,
             queues=queues,

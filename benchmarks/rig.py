@@ -660,6 +660,22 @@ def cores() -> tuple[int | None, int | None]:
     return available[0], available[1]
 
 
+@contextlib.contextmanager
+def on_core(core: int | None) -> Iterator[None]:
+    """This thread (and the threads it starts meanwhile) on `core` only, then as before: a
+    benchmark's own work (reading the pseudo-terminal, sampling the floor) kept off the
+    core of the process it measures, whose caches it would otherwise share."""
+    if core is None or not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {core})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+
 def check_screen(trace: Trace, *, seconds: float, refresh: float) -> None:
     """A measurement counts only if the screen kept getting fresh data from the floor."""
     report = trace.report
