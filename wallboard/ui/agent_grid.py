@@ -17,6 +17,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress
+from operator import is_not
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -265,12 +267,14 @@ class AgentGrid(AgentPane, ScrollableContainer, can_focus=True):
         """
         changed: list[tuple[int, AgentView]] = []
         for number, (section, old) in enumerate(zip(fresh, self._sections, strict=True)):
-            if section.agents is old.agents:
+            agents, before = section.agents, old.agents
+            if agents is before:
                 continue
-            for before, now in zip(old.agents, section.agents, strict=True):
-                if before is now:
-                    continue
-                if before.extnumber != now.extnumber or before.queue != now.queue:
+            # The places whose view is another object, found side by side in C (the same
+            # number of agents: the shape says so).
+            for at in compress(range(len(agents)), map(is_not, agents, before)):
+                now, was = agents[at], before[at]
+                if was.extnumber != now.extnumber or was.queue != now.queue:
                     return None
                 changed.append((number, now))
         return changed
