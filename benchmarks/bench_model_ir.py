@@ -1,0 +1,144 @@
+"""Instructions the live model executes per poll cycle: a figure the machine does not move.
+
+    python -m benchmarks.bench_model_ir [--agents 2000] [--queues 50] [--campaigns 50]
+                                        [--cycles 20] [--warmup 10] [--seed 7]
+
+Why: the CPU benchmark (`bench_cpu`) measures the dashboard's share of a core, which is the
+goal, but on a shared virtual machine the same code measures up to 30% apart from one run
+to the next (the host's load, not the code), so a change worth a few percent cannot be seen
+there. This counts machine instructions instead, with valgrind's callgrind: the same code
+on the same floor gives the same count within a few parts in a thousand (the socket's reads
+fall a little differently), so two versions are compared in a run or two each.
+
+What: the live model as the dashboard builds it (`commands.dashboard.live_floor`, the real
+client on loopback HTTP) polls a simulated floor (the seeded scenario, `--campaigns`
+campaigns tracked as `wallboard track` would) served in a thread of the same process, on a
+manual clock that moves exactly one second between two cycles (moved by another thread, so
+that the floor's own work is not counted). After `--warmup` cycles, `--cycles` cycles are
+counted: the instructions of the model's thread alone (the event loop, the client, the
+decoding, the builder, the campaign figures), per cycle. Not counted: the screen (widgets,
+Textual, the terminal) and the simulator. valgrind must be installed (Debian: `valgrind`);
+a run takes about a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def _poll(args: argparse.Namespace) -> None:
+    """The inner run (under callgrind): warm up, then count `--cycles` cycles."""
+    from wallboard.api.client import WallboardClient
+    from wallboard.commands.dashboard import live_floor
+    from wallboard.live.campaigns import STATUS_BY_CODE, CampaignRegistry
+    from wallboard.settings import Settings
+    from wallboard.sim.server import Simulator, serve_in_thread
+
+    sim = Simulator.from_scenario(
+        seed=args.seed,
+        agents=args.agents,
+        queues=args.queues,
+        campaigns=args.campaigns,
+        manual_clock=True,
+    )
+    sim.advance(8.0)  # the dialer under way before the first poll, as in `bench_cpu`
+    registry = CampaignRegistry.default(clock=sim.now)  # in WALLBOARD_DATA_DIR: the scratch
+    for task in sim.tasks():
+        registry.track(
+            task.taskid,
+            name=task.name,
+            assigned_to=task.assignagent,
+            numbers=list(task.numbers),
+            status=STATUS_BY_CODE.get(task.status),
+        )
+    with serve_in_thread(sim) as url:
+        async with WallboardClient(url, sim.appid, sim.accesskey) as client:
+            floor = live_floor(client, Settings(refresh=1.0), registry=registry, clock=sim.now)
+            for cycle in range(args.warmup + args.cycles):
+                if cycle == args.warmup:
+                    _instrument(True)
+                await asyncio.to_thread(sim.advance, 1.0)  # another thread: not counted
+                snapshot = await floor.refresh()
+                if snapshot.stale:
+                    raise SystemExit(f"the model's cycle failed: {snapshot.error}")
+            _instrument(False)
+    sim.close()
+
+
+def _instrument(on: bool) -> None:
+    """Switch callgrind's counting on or off for this process."""
+    subprocess.run(
+        ["callgrind_control", "-i", "on" if on else "off", str(os.getpid())],
+        check=True,
+        capture_output=True,
+    )
+
+
+def measure(args: argparse.Namespace) -> int:
+    """Instructions per cycle of the model's thread, from a callgrind run of `--inner`."""
+    with tempfile.TemporaryDirectory(prefix="wallboard-ir-") as scratch:
+        out = Path(scratch) / "callgrind.out.%p"
+        argv = [
+            "valgrind", "--tool=callgrind", "--instr-atstart=no", "--separate-threads=yes",
+            f"--callgrind-out-file={out}", sys.executable, "-m", "benchmarks.bench_model_ir",
+            "--inner", "--agents", str(args.agents), "--queues", str(args.queues),
+            "--campaigns", str(args.campaigns), "--cycles", str(args.cycles),
+            "--warmup", str(args.warmup), "--seed", str(args.seed),
+        ]  # fmt: skip
+        environment = {
+            **os.environ,
+            "PYTHONHASHSEED": "0",  # the same sets in the same order every run
+            "WALLBOARD_DATA_DIR": scratch,
+            "WALLBOARD_CONFIG_DIR": scratch,
+        }
+        done = subprocess.run(argv, cwd=ROOT, env=environment, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(done.stdout + done.stderr[-3000:], file=sys.stderr)
+            return 1
+        # The main thread's file: callgrind names each thread's `<pid>-<thread>`, 01 first.
+        main = sorted(Path(scratch).glob("callgrind.out.*-01"))
+        found = re.search(r"^totals: (\d+)", main[0].read_text() if main else "", re.M)
+        if found is None:
+            print("callgrind left no count for the model's thread", file=sys.stderr)
+            return 1
+    per_cycle = int(found.group(1)) / args.cycles
+    print(
+        f"live model, instructions per poll cycle: {per_cycle / 1e6:.2f} million "
+        f"({args.agents:,} agents in {args.queues} queues, {args.campaigns} campaigns tracked; "
+        f"{args.cycles} cycles after {args.warmup}, one simulated second apart)"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=2000)
+    parser.add_argument("--queues", type=int, default=50)
+    parser.add_argument("--campaigns", type=int, default=50)
+    parser.add_argument("--cycles", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.inner:
+        asyncio.run(_poll(args))
+        return 0
+    missing = [tool for tool in ("valgrind", "callgrind_control") if shutil.which(tool) is None]
+    if missing:
+        print(f"needs {' and '.join(missing)} (Debian: apt install valgrind)", file=sys.stderr)
+        return 2
+    return measure(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
