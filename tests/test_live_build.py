@@ -4,6 +4,7 @@ and the campaigns' figures (abandon rate, drop budget)."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 import zoneinfo
 from collections.abc import Sequence
 
@@ -528,6 +529,28 @@ def test_a_pause_starts_at_seatschangetime_in_the_servers_zone() -> None:
     assert queue.agents[0].since == NOW - 15 * 60
     assert server_moment("0000-00-00 00:00:00", dt.UTC) is None
     assert server_moment("yesterday", dt.UTC) is None
+
+
+def test_a_time_in_this_machines_zone_follows_the_zone_as_it_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Times read in this machine's zone are remembered, but not across a change of the
+    zone (`time.tzset`): the same text is read again in the new one."""
+    text = "2026-01-05 08:45:00"
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        assert (
+            server_moment(text, None) == dt.datetime(2026, 1, 5, 8, 45, tzinfo=dt.UTC).timestamp()
+        )
+        monkeypatch.setenv("TZ", "Asia/Shanghai")
+        time.tzset()
+        assert (
+            server_moment(text, None) == dt.datetime(2026, 1, 5, 0, 45, tzinfo=dt.UTC).timestamp()
+        )
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_no_start_from_the_server_is_at_least_and_kept() -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 from bisect import insort
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -73,7 +74,18 @@ def server_moment(text: str, tz: dt.tzinfo | None) -> float | None:
     machine's) as unix seconds; None when empty or not such a time ("0000-00-00 ...").
 
     Read by hand rather than with `strptime` (a quarter of its cost): a floor's first poll
-    reads one for every agent."""
+    reads one for every agent. Remembered (`_moment`): the rows that change in a poll
+    mostly share a few seconds, and a row read again brings its old time, while turning a
+    time in a zone into unix seconds is most of the cost. For this machine's zone the
+    remembered times are keyed by the zone as the system knows it, which `time.tzset`
+    changes."""
+    host = (time.timezone, time.altzone, time.tzname) if tz is None else None
+    return _moment(text, tz, host)
+
+
+@functools.lru_cache(maxsize=4096)
+def _moment(text: str, tz: dt.tzinfo | None, host: object) -> float | None:
+    """`server_moment`, remembered; `host`: this machine's zone when `tz` is None."""
     text = text.strip()
     if len(text) != 19 or text[4] + text[7] + text[10] + text[13] + text[16] != "-- ::":
         return None
