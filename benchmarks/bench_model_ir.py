@@ -40,7 +40,8 @@ async def _poll(args: argparse.Namespace) -> None:
     """The inner run (under callgrind): warm up, then count `--cycles` cycles."""
     from wallboard.api.client import WallboardClient
     from wallboard.commands.dashboard import live_floor
-    from wallboard.live.campaigns import STATUS_BY_CODE, CampaignRegistry
+    from wallboard.commands.demo import track_demo_campaigns
+    from wallboard.live.campaigns import CampaignRegistry
     from wallboard.settings import Settings
     from wallboard.sim.server import Simulator, serve_in_thread
 
@@ -53,14 +54,7 @@ async def _poll(args: argparse.Namespace) -> None:
     )
     sim.advance(8.0)  # the dialer under way before the first poll, as in `bench_cpu`
     registry = CampaignRegistry.default(clock=sim.now)  # in WALLBOARD_DATA_DIR: the scratch
-    for task in sim.tasks():
-        registry.track(
-            task.taskid,
-            name=task.name,
-            assigned_to=task.assignagent,
-            numbers=list(task.numbers),
-            status=STATUS_BY_CODE.get(task.status),
-        )
+    track_demo_campaigns(sim, registry)
     with serve_in_thread(sim) as url:
         async with WallboardClient(url, sim.appid, sim.accesskey) as client:
             floor = live_floor(client, Settings(refresh=1.0), registry=registry, clock=sim.now)
