@@ -31,6 +31,10 @@ class AgentState(enum.Enum):
     PAUSED = "paused"  # shows busy (1217)
     MISSED = "missed"  # was offered a call and did not answer or rejected it (1212 / 1216 / 1205)
 
+    # Equal only to itself, so hashed by identity, in C: Enum's own hash is a call into
+    # Python, and the counts by state look states up thousands of times a poll.
+    __hash__ = object.__hash__
+
 
 class CampaignStatus(enum.Enum):
     """A predictive task's state as far as this dashboard knows (codes 1024-1028).
