@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import secrets
 import socket
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -63,12 +64,16 @@ class CollectorLock:
 
     async def renew(self) -> bool:
         """Keep the lock for another ttl; False when this owner no longer holds it."""
-        renewed = await self._redis.eval(_RENEW, 1, self.key, self.owner, str(self.ttl_ms))
+        # redis-py types a command for both of its clients (a value or an awaitable).
+        renewed = await cast(
+            "Awaitable[object]",
+            self._redis.eval(_RENEW, 1, self.key, self.owner, str(self.ttl_ms)),
+        )
         return bool(renewed)
 
     async def release(self) -> None:
         """Give the lock up at once (a clean stop), so that a standby need not wait the ttl."""
-        await self._redis.eval(_RELEASE, 1, self.key, self.owner)
+        await cast("Awaitable[object]", self._redis.eval(_RELEASE, 1, self.key, self.owner))
 
     async def holder(self) -> str | None:
         """Who holds the lock now, if anybody."""

@@ -204,7 +204,10 @@ class SharedFloorClient:
         except RedisError as exc:
             raise errors.ConnectError(f"the shared floor's Redis: {exc}", service=call) from None
         try:
-            popped = await self._redis.blpop([reply_key], timeout=self._reply_wait)
+            popped = await cast(
+                "Awaitable[list[bytes] | None]",
+                self._redis.blpop([reply_key], timeout=self._reply_wait),
+            )
         except RedisError as exc:
             raise errors.OutcomeUnknown(
                 f"the shared floor's Redis failed while waiting: {exc}", service=call
