@@ -89,8 +89,9 @@ def check_agreement(snap: FloorSnapshot, *, campaigns_from_today: bool) -> None:
     for view in snap.campaigns:
         assert 0 <= view.talking <= view.live <= totals.calls_in_progress
         assert 0 <= view.live_first <= view.live
-        assert view.dialled == view.finished_dialled + view.live_first
-        assert view.answered == view.finished_answered + view.talking
+        assert view.unbilled_first >= 0 and view.unbilled_answered >= 0
+        assert view.dialled == view.finished_dialled + view.live_first + view.unbilled_first
+        assert view.answered == view.finished_answered + view.talking + view.unbilled_answered
         assert view.dialled >= view.answered - view.talking >= 0
         assert view.finished_answered >= view.dropped >= 0
         assert view.remaining == max(0, view.total - view.dialled)
@@ -115,6 +116,19 @@ def check_agreement(snap: FloorSnapshot, *, campaigns_from_today: bool) -> None:
                 view.finished_answered,
                 view.dropped,
             )
+
+
+def check_never_back(snaps: list[FloorSnapshot]) -> None:
+    """A campaign's dialled and answered never go back from one poll to the next: a call
+    that ended counts on until the bills that count it are read."""
+    last: dict[str, tuple[int, int]] = {}
+    for snap in snaps:
+        for view in snap.campaigns:
+            before = last.get(view.taskid)
+            if before is not None:
+                assert view.dialled >= before[0], (view.taskid, before, view)
+                assert view.answered >= before[1], (view.taskid, before, view)
+            last[view.taskid] = (view.dialled, view.answered)
 
 
 async def _watch(
@@ -171,3 +185,4 @@ def test_figures_agree_at_every_poll(
         assert snap.totals.scoped is scoped
         if scope:
             assert [q.name for q in snap.queues] == scope
+    check_never_back(snaps)

@@ -24,6 +24,7 @@ from wallboard.live.bills import BillReader, campaign_figures, number_keys
 from wallboard.live.build import (
     CallReading,
     CallRow,
+    CampaignLive,
     ExtensionFacts,
     FloorBuilder,
     campaigns_live,
@@ -221,6 +222,20 @@ def test_a_scope_is_followed_the_same(seed: int) -> None:
         assert following.live_numbers == live_numbers(built)
 
 
+def in_progress(counted: Mapping[str, CampaignLive]) -> dict[str, CampaignLive]:
+    """The calls in progress of `_LiveCount`'s answer, as `campaigns_live` counts them (the
+    calls ended but not billed aside)."""
+    return {
+        taskid: CampaignLive(count.live, count.talking, count.first)
+        for taskid, count in counted.items()
+        if count.live
+    }
+
+
+def no_answers(_: str) -> int:
+    return 0
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_campaigns_live_calls_followed_are_those_counted_whole(seed: int) -> None:
     rng = random.Random(seed)
@@ -228,9 +243,9 @@ def test_campaigns_live_calls_followed_are_those_counted_whole(seed: int) -> Non
     campaigns = {f"t{n}": frozenset(rng.sample(keys, rng.randint(0, 12))) for n in range(5)}
     owners = number_owners(campaigns)
     dialled = set(rng.sample(keys, 10))
-    counted = _LiveCount(owners, 0)
+    counted = _LiveCount(owners, 0, hold=0.0)  # a call that ended counts one cycle on
     live: dict[str, bool] = {}
-    for _ in range(30):
+    for cycle in range(30):
         live = dict(live)
         for _ in range(rng.randint(0, 4)):
             key = rng.choice([*keys, "02100000001"])
@@ -238,9 +253,67 @@ def test_campaigns_live_calls_followed_are_those_counted_whole(seed: int) -> Non
                 live.pop(key, None)
             else:
                 live[key] = rng.random() < 0.5
-        assert counted.update(live, dialled.__contains__) == campaigns_live(
-            owners, live, dialled.__contains__
-        )
+        got = counted.update(live, dialled.__contains__, no_answers, float(cycle))
+        assert in_progress(got) == campaigns_live(owners, live, dialled.__contains__)
+
+
+class TestCallsEndedUnbilled:
+    """A call that ended counts on in its campaign's dialled and answered until the bills
+    show it, so that neither figure goes back between two bill reads."""
+
+    OWNERS = number_owners({"A": frozenset({"1", "2"}), "B": frozenset({"2"})})
+
+    def test_an_answered_call_counts_on_until_its_bill(self) -> None:
+        counted = _LiveCount(self.OWNERS, 0, hold=60.0)
+        dialled: set[str] = set()
+        assert counted.update({"1": True}, dialled.__contains__, no_answers, 0.0) == {
+            "A": CampaignLive(live=1, talking=1, first=1)
+        }
+        assert counted.update({}, dialled.__contains__, no_answers, 1.0) == {
+            "A": CampaignLive(unbilled_first=1, unbilled_answered=1)
+        }
+        dialled.add("1")  # the bills show the call, not yet answered
+        counted.recheck(dialled.__contains__, no_answers, 1)
+        assert counted.update({}, dialled.__contains__, no_answers, 2.0) == {
+            "A": CampaignLive(unbilled_answered=1)
+        }
+        counted.recheck(dialled.__contains__, lambda key: int(key == "1"), 2)
+        assert counted.update({}, dialled.__contains__, no_answers, 3.0) == {}
+
+    def test_a_number_shared_by_two_campaigns_counts_in_both(self) -> None:
+        counted = _LiveCount(self.OWNERS, 0, hold=60.0)
+        counted.update({"2": False}, set().__contains__, no_answers, 0.0)
+        held = CampaignLive(unbilled_first=1)
+        assert counted.update({}, set().__contains__, no_answers, 1.0) == {"A": held, "B": held}
+
+    def test_a_call_whose_bill_never_comes_is_let_go_after_the_hold(self) -> None:
+        counted = _LiveCount(self.OWNERS, 0, hold=60.0)
+        counted.update({"1": False}, set().__contains__, no_answers, 0.0)
+        live: dict[str, bool] = {}
+        assert counted.update(live, set().__contains__, no_answers, 10.0) == {
+            "A": CampaignLive(unbilled_first=1)
+        }
+        assert counted.update(live, set().__contains__, no_answers, 69.0) != {}
+        assert counted.update(live, set().__contains__, no_answers, 70.0) == {}
+
+    def test_a_number_called_again_before_its_bill_counts_once(self) -> None:
+        counted = _LiveCount(self.OWNERS, 0, hold=60.0)
+        dialled: set[str] = set()
+        counted.update({"1": False}, dialled.__contains__, no_answers, 0.0)
+        counted.update({}, dialled.__contains__, no_answers, 1.0)
+        again = counted.update({"1": False}, dialled.__contains__, no_answers, 2.0)
+        assert again == {"A": CampaignLive(live=1, first=0, unbilled_first=1)}
+        # No bill at all: once let go, the call on the line is the number's first again.
+        assert counted.update({"1": False}, dialled.__contains__, no_answers, 61.0) == {
+            "A": CampaignLive(live=1, first=1)
+        }
+
+    def test_talking_then_ringing_is_a_new_call_after_an_answered_one(self) -> None:
+        counted = _LiveCount(self.OWNERS, 0, hold=60.0)
+        counted.update({"1": True}, set().__contains__, no_answers, 0.0)
+        assert counted.update({"1": False}, set().__contains__, no_answers, 1.0) == {
+            "A": CampaignLive(live=1, talking=0, first=1, unbilled_answered=1)
+        }
 
 
 def test_new_equal_facts_do_not_make_every_agent_be_looked_at_again(

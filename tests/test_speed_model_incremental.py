@@ -10,6 +10,7 @@ import asyncio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_live_bills import NINE, UTC
+from test_live_incremental import in_progress, no_answers
 
 from wallboard.api.models import Bill, BillPage
 from wallboard.live.alerts import Alerts, _FloorRead
@@ -174,22 +175,23 @@ def test_calls_in_progress_checked_again_when_the_bills_move(
     steps: list[tuple[dict[str, bool], set[str], bool]],
 ) -> None:
     """Kept from cycle to cycle and checked again when the bills change: what counting the
-    calls in progress afresh gives."""
+    calls in progress afresh gives (a call that ended counts one cycle on, aside)."""
     owners = number_owners({"A": frozenset({"1", "2", "3"}), "B": frozenset({"3", "4"})})
     version = 0
-    counted = _LiveCount(owners, version)
-    for live, dialled_numbers, bills_moved in steps:
+    counted = _LiveCount(owners, version, hold=0.0)
+    for cycle, (live, dialled_numbers, bills_moved) in enumerate(steps):
 
         def dialled(key: str, numbers: set[str] = dialled_numbers) -> bool:
             return key in numbers
 
         if bills_moved:
             version += 1
-            counted.recheck(dialled, version)
+            counted.recheck(dialled, no_answers, version)
             # As counted afresh: every call in progress against the bills as they are now.
-            assert counted.update(dict(live), dialled) == campaigns_live(owners, live, dialled)
+            got = counted.update(dict(live), dialled, no_answers, float(cycle))
+            assert in_progress(got) == campaigns_live(owners, live, dialled)
         else:
-            counted.update(dict(live), dialled)
+            counted.update(dict(live), dialled, no_answers, float(cycle))
 
 
 STATES = (AgentState.IDLE, AgentState.PAUSED, AgentState.TALKING, AgentState.WRAPUP)

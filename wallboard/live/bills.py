@@ -579,6 +579,10 @@ class BillReader:
         """A followed number (`phone_key`) has a finished call in the window."""
         return bool(self._tallies.get(number, 0) & _FIELD)
 
+    def answered(self, number: str) -> int:
+        """A followed number's (`phone_key`) finished calls in the window that were answered."""
+        return self._tallies.get(number, 0) >> _SHIFT & _FIELD
+
     def _forget_figures(self) -> None:
         """The tallies changed beyond single numbers' calls: every campaign's figures are
         summed again."""

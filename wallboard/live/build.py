@@ -1362,11 +1362,14 @@ def live_numbers(queues: Iterable[QueueView]) -> dict[str, bool]:
 @dataclass(frozen=True, slots=True)
 class CampaignLive:
     """A campaign's calls in progress: all, answered (talking), and those to numbers that
-    have no finished call yet (they add to the numbers dialled)."""
+    have no finished call yet (they add to the numbers dialled); and its calls that ended
+    but are not in the bills yet: to such numbers, and answered (`unbilled_*`)."""
 
     live: int = 0
     talking: int = 0
     first: int = 0
+    unbilled_first: int = 0
+    unbilled_answered: int = 0
 
 
 def campaign_live(
@@ -1438,18 +1441,19 @@ def campaign_view(
 ) -> CampaignView:
     """A tracked task with its figures: finished ones from the bills of its numbers, and its
     calls in progress (`live`): dialled = finished + new numbers in progress, answered =
-    finished answered + talking now; the abandon rate and the drop budget over finished
-    calls only; `trend` its calls of the day per 15 minutes."""
+    finished answered + talking now, each with the calls ended but not billed yet; the
+    abandon rate and the drop budget over the bills' finished calls only; `trend` its
+    calls of the day per 15 minutes."""
     live = live or CampaignLive()
     total = len(task.numbers)
-    dialled = figures.dialled + live.first
+    dialled = figures.dialled + live.first + live.unbilled_first
     return CampaignView(
         taskid=task.taskid,
         name=task.label,
         status=task.status,
         total=total,
         dialled=dialled,
-        answered=figures.answered + live.talking,
+        answered=figures.answered + live.talking + live.unbilled_answered,
         dropped=figures.dropped,
         remaining=max(0, total - dialled),
         abandon_rate=figures.abandon_rate,
@@ -1458,6 +1462,8 @@ def campaign_view(
         live=live.live,
         talking=live.talking,
         live_first=live.first,
+        unbilled_first=live.unbilled_first,
+        unbilled_answered=live.unbilled_answered,
         trend=trend or Trend(),
     )
 

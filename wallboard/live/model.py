@@ -48,9 +48,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import compress
 from operator import is_not
 from typing import TYPE_CHECKING, Any, Protocol
@@ -133,6 +134,9 @@ BILL_PAGES_PER_CYCLE = 3
 NOT_YET_DIALLING = (CampaignStatus.UNKNOWN, CampaignStatus.NOT_STARTED)
 #: Drops counted in the header: in the last 15 and 60 minutes.
 RECENT_DROPS = (15, 60)
+#: Bill reads (`bills_interval` apart) for which a campaign's call that ended is counted on
+#: while the bills do not show it; a call whose bill never comes counts no more after.
+UNBILLED_READS = 6
 
 
 class FloorSource(BillSource, Protocol):
@@ -743,11 +747,13 @@ class LiveFloor:
             self._owners = (made_of, number_owners(dict(made_of)))
         owners = self._owners[1]
         counted = self._live_counted
+        bills = self._bills
         if counted is None or counted.owners is not owners:
-            counted = self._live_counted = _LiveCount(owners, self._bills.version)
-        elif counted.version != self._bills.version:
-            counted.recheck(self._bills.dialled, self._bills.version)
-        return counted.update(live, self._bills.dialled)
+            hold = UNBILLED_READS * self.bills_interval
+            counted = self._live_counted = _LiveCount(owners, bills.version, hold)
+        elif counted.version != bills.version:
+            counted.recheck(bills.dialled, bills.answered, bills.version)
+        return counted.update(live, bills.dialled, bills.answered, self._clock())
 
     def _numbers_of(self, tasks: Sequence[TrackedTask]) -> frozenset[str]:
         """Every tracked campaign's numbers (`phone_key`s): those whose bills are tallied."""
@@ -814,38 +820,96 @@ class LiveFloor:
         )
 
 
+@dataclass(slots=True)
+class _Unbilled:
+    """A number's calls that ended and that the bills do not show yet."""
+
+    first: bool  # a call to it, while the bills have none (it counts as dialled)
+    answered: int  # answered calls
+    billed: int  # the bills' answered calls to it when the first of these was held
+    until: float  # let go then, if no bill has come
+
+
 class _LiveCount:
     """`campaigns_live` kept from cycle to cycle: each campaign's counts changed only by the
     numbers whose calls began, ended or were answered since the last cycle. Made again
     when the campaigns' numbers change; when the bills change (a number's first call is the
-    bills'), the numbers on the line are checked again (`recheck`), not counted again."""
+    bills'), the numbers on the line are checked again (`recheck`), not counted again.
 
-    __slots__ = ("_counts", "_live", "_parts", "_result", "_seen", "owners", "version")
+    A call that ends is counted on (`unbilled_*`) until the bills show it: as a number
+    dialled while the bills have no call to it, as an answered call until its number's
+    answered calls in the bills grow. Without it a campaign's dialled and answered went
+    back for a few seconds whenever a call ended, until the next bill read. A call whose
+    bill never comes is let go after `hold` seconds (the clock passed to `update`)."""
 
-    def __init__(self, owners: Mapping[str, tuple[str, ...]], version: int) -> None:
+    __slots__ = (
+        "_counts",
+        "_due",
+        "_ended",
+        "_live",
+        "_parts",
+        "_result",
+        "_seen",
+        "hold",
+        "owners",
+        "version",
+    )
+
+    def __init__(self, owners: Mapping[str, tuple[str, ...]], version: int, hold: float) -> None:
         self.owners = owners
         self.version = version
+        self.hold = hold
         self._seen: LiveNumbers | None = None  # the calls last counted, as handed
         self._live: dict[str, bool] = {}
         self._parts: dict[str, tuple[bool, bool]] = {}  # each number counted: talking, first
+        # Each number whose calls ended unbilled, and the earliest let-go of them.
+        self._ended: dict[str, _Unbilled] = {}
+        self._due = math.inf
+        # By campaign: live, talking, first, unbilled first, unbilled answered.
         self._counts: dict[str, list[int]] = {}
         self._result: dict[str, CampaignLive] = {}
 
-    def recheck(self, dialled: Callable[[str], bool], version: int) -> None:
-        """The bills changed (`version`): each number counted whose first call they now say
-        was (or was not) made is counted again, as if counted from the start. The numbers on
-        the line, a thousand or so, are looked up once; only those that changed are
-        counted again."""
-        counts, parts, owners = self._counts, self._parts, self.owners
+    def _add(self, key: str, change: tuple[int, int, int, int, int], touched: set[str]) -> None:
+        """Add `change` to the counts of every campaign that holds the number `key`."""
+        counts = self._counts
+        for taskid in self.owners[key]:
+            count = counts.get(taskid)
+            if count is None:
+                count = counts[taskid] = [0, 0, 0, 0, 0]
+            for field, by in enumerate(change):
+                count[field] += by
+            touched.add(taskid)
+
+    def _unbilled_first(self, key: str) -> bool:
+        ended = self._ended.get(key)
+        return ended is not None and ended.first
+
+    def recheck(
+        self, dialled: Callable[[str], bool], answered: Callable[[str], int], version: int
+    ) -> None:
+        """The bills changed (`version`): the calls held unbilled that they now show are let
+        go, and each number on the line whose first call they now say was (or was not) made
+        is counted again, as if counted from the start. The numbers on the line, a thousand
+        or so, are looked up once; only those that changed are counted again."""
         touched: set[str] = set()
-        for key, (answered, first) in parts.items():
-            now = not dialled(key)
-            if now == first:
+        ended = self._ended
+        for key, held in list(ended.items()):
+            first = held.first and dialled(key)
+            billed = min(held.answered, max(0, answered(key) - held.billed))
+            if not first and not billed:
                 continue
-            parts[key] = (answered, now)
-            for taskid in owners[key]:
-                counts[taskid][2] += now - first
-                touched.add(taskid)
+            held.first = held.first and not first
+            held.answered -= billed
+            held.billed += billed
+            if not held.first and not held.answered:
+                del ended[key]
+            self._add(key, (0, 0, 0, -first, -billed), touched)
+        parts = self._parts
+        for key, (talking, first) in parts.items():
+            now = not dialled(key) and not self._unbilled_first(key)
+            if now != first:
+                parts[key] = (talking, now)
+                self._add(key, (0, 0, now - first, 0, 0), touched)
         self.version = version
         self._result_again(touched)
 
@@ -857,47 +921,97 @@ class _LiveCount:
         result = dict(self._result)
         for taskid in touched:
             count = counts[taskid]
-            if count[0]:
+            if any(count):
                 result[taskid] = CampaignLive(*count)
             else:
                 del counts[taskid]
                 result.pop(taskid, None)
         self._result = result
 
-    def update(self, live: LiveNumbers, dialled: Callable[[str], bool]) -> dict[str, CampaignLive]:
-        """The campaigns' calls in progress for `live`: the same dict while they are the
-        same."""
-        if live is self._seen:
+    def _held(
+        self, key: str, part: tuple[bool, bool], answered: Callable[[str], int], now: float
+    ) -> tuple[int, int, int, int, int]:
+        """A call that ended (`part`: it was answered, its number's first): counted on
+        until the bills show it; the change to the counts."""
+        talking, first = part
+        if not talking and not first:
+            return (0, 0, 0, 0, 0)
+        held = self._ended.get(key)
+        if held is None:
+            held = self._ended[key] = _Unbilled(False, 0, answered(key), 0.0)
+        newly = first and not held.first
+        held.first = held.first or first
+        held.answered += talking
+        held.until = now + self.hold
+        self._due = min(self._due, held.until)
+        return (0, 0, 0, newly, talking)
+
+    def _let_go(self, now: float, dialled: Callable[[str], bool], touched: set[str]) -> None:
+        """The calls held longer than `hold` (no bill came): counted no more. A number of
+        them that is on the line again counts as new there if the bills have no call to it."""
+        ended, parts = self._ended, self._parts
+        for key in [key for key, held in ended.items() if held.until <= now]:
+            gone = ended.pop(key)
+            self._add(key, (0, 0, 0, -gone.first, -gone.answered), touched)
+            part = parts.get(key)
+            if gone.first and part is not None and not part[1] and not dialled(key):
+                parts[key] = (part[0], True)
+                self._add(key, (0, 0, 1, 0, 0), touched)
+        self._due = min((held.until for held in ended.values()), default=math.inf)
+
+    def update(
+        self,
+        live: LiveNumbers,
+        dialled: Callable[[str], bool],
+        answered: Callable[[str], int],
+        now: float,
+    ) -> dict[str, CampaignLive]:
+        """The campaigns' calls in progress for `live` (and those ended, unbilled): the same
+        dict while they are the same."""
+        if live is self._seen and now < self._due:
             return self._result
-        counts, parts, owners = self._counts, self._parts, self.owners
         touched: set[str] = set()
-        for key, _ in live.items() ^ self._live.items():
-            held = owners.get(key)
-            if held is None:
-                continue
-            before = parts.pop(key, None)
-            answered = live.get(key)
-            part = None
-            if answered is not None:
-                part = before if before is not None and before[0] == answered else None
-                if part is None:
-                    first = before[1] if before is not None else not dialled(key)
-                    part = (answered, first)
-                parts[key] = part
-            for taskid in held:
-                count = counts.get(taskid)
-                if count is None:
-                    count = counts[taskid] = [0, 0, 0]
+        if now >= self._due:
+            self._let_go(now, dialled, touched)
+        parts, owners = self._parts, self.owners
+        if live is not self._seen:
+            for key, _ in live.items() ^ self._live.items():
+                if owners.get(key) is None:
+                    continue
+                before = parts.pop(key, None)
+                talking = live.get(key)
+                part = None
+                change = (0, 0, 0, 0, 0)
+                if talking is not None:
+                    if before is not None and before[0] == talking:
+                        part = before
+                    elif before is not None:
+                        if before[0]:  # answered, now ringing: that call ended, another began
+                            change = self._held(key, (True, False), answered, now)
+                        part = (talking, before[1])
+                    else:
+                        part = (talking, not dialled(key) and not self._unbilled_first(key))
+                    parts[key] = part
+                elif before is not None:  # the call ended: counted on until its bill
+                    change = self._held(key, before, answered, now)
                 if before is not None:
-                    count[0] -= 1
-                    count[1] -= before[0]
-                    count[2] -= before[1]
+                    change = (
+                        change[0] - 1,
+                        change[1] - before[0],
+                        change[2] - before[1],
+                        change[3],
+                        change[4],
+                    )
                 if part is not None:
-                    count[0] += 1
-                    count[1] += part[0]
-                    count[2] += part[1]
-                touched.add(taskid)
-        self._seen, self._live = live, dict(live)
+                    change = (
+                        change[0] + 1,
+                        change[1] + part[0],
+                        change[2] + part[1],
+                        change[3],
+                        change[4],
+                    )
+                self._add(key, change, touched)
+            self._seen, self._live = live, dict(live)
         self._result_again(touched)
         return self._result
 

@@ -129,9 +129,11 @@ class CampaignView:
 
     Each figure is defined once:
     - `dialled`: its numbers called, finished or in progress, each number once
-      (`finished_dialled` + `live_first`);
+      (`finished_dialled` + `live_first` + `unbilled_first`);
     - `answered`: calls the customer answered, finished or talking now
-      (`finished_answered` + `talking`);
+      (`finished_answered` + `talking` + `unbilled_answered`);
+    - a call that ended is counted on until the bills show it (`unbilled_*`), so that
+      neither figure goes back between two bill reads;
     - `dropped`: finished calls the customer answered and no agent took (abandoned): a drop
       is only known once its call ended, so it has no live part;
     - `abandon_rate` and `drop_budget`: over FINISHED calls only (`dropped` /
@@ -152,6 +154,10 @@ class CampaignView:
     live: int = 0  # its calls in progress now: customers ringing or talking to an agent
     talking: int = 0  # of those, answered: an agent is talking to the customer
     live_first: int = 0  # of those, to numbers with no finished call yet (new in `dialled`)
+    # Calls that ended since the bills were read, not in them yet: to numbers with no
+    # finished call in the bills (in `dialled`), and answered ones (in `answered`).
+    unbilled_first: int = 0
+    unbilled_answered: int = 0
     # Its finished calls of the server's day (today only, not the whole campaign) per 15
     # minutes: answered, dropped and the abandon rate of each quarter of an hour.
     trend: Trend = field(default_factory=Trend)
@@ -178,12 +184,12 @@ class CampaignView:
     @property
     def finished_dialled(self) -> int:
         """Numbers with a finished call (the bills)."""
-        return self.dialled - self.live_first
+        return self.dialled - self.live_first - self.unbilled_first
 
     @property
     def finished_answered(self) -> int:
         """Finished calls the customer answered (the bills): what the abandon rate is over."""
-        return self.answered - self.talking
+        return self.answered - self.talking - self.unbilled_answered
 
     @property
     def progress(self) -> float:

@@ -324,7 +324,17 @@ _settled_figures = attrgetter(
     *(
         name
         for name in CampaignView.__dataclass_fields__
-        if name not in ("dialled", "answered", "remaining", "live", "talking", "live_first")
+        if name
+        not in (
+            "dialled",
+            "answered",
+            "remaining",
+            "live",
+            "talking",
+            "live_first",
+            "unbilled_first",
+            "unbilled_answered",
+        )
     ),
     "finished_dialled",
     "finished_answered",
