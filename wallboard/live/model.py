@@ -53,7 +53,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import compress
-from operator import is_not
+from operator import add, is_not
 from typing import TYPE_CHECKING, Any, Protocol
 
 from wallboard.api.call_states import CallStates
@@ -869,20 +869,15 @@ class _LiveCount:
         self._counts: dict[str, list[int]] = {}
         self._result: dict[str, CampaignLive] = {}
 
-    def _add(self, key: str, change: tuple[int, int, int, int, int], touched: set[str]) -> None:
-        """Add `change` to the counts of every campaign that holds the number `key`."""
+    def _add(
+        self, held_by: tuple[str, ...], change: tuple[int, int, int, int, int], touched: set[str]
+    ) -> None:
+        """Add `change` to the counts of the campaigns that hold a number (`held_by`)."""
         counts = self._counts
-        for taskid in self.owners[key]:
+        for taskid in held_by:
             count = counts.get(taskid)
-            if count is None:
-                count = counts[taskid] = [0, 0, 0, 0, 0]
-            for field, by in enumerate(change):
-                count[field] += by
+            counts[taskid] = list(map(add, count, change)) if count is not None else [*change]
             touched.add(taskid)
-
-    def _unbilled_first(self, key: str) -> bool:
-        ended = self._ended.get(key)
-        return ended is not None and ended.first
 
     def recheck(
         self, dialled: Callable[[str], bool], answered: Callable[[str], int], version: int
@@ -903,13 +898,15 @@ class _LiveCount:
             held.billed += billed
             if not held.first and not held.answered:
                 del ended[key]
-            self._add(key, (0, 0, 0, -first, -billed), touched)
+            self._add(self.owners[key], (0, 0, 0, -first, -billed), touched)
         parts = self._parts
         for key, (talking, first) in parts.items():
-            now = not dialled(key) and not self._unbilled_first(key)
+            now = not dialled(key)
+            if now and key in ended:  # a call that ended unbilled counts the number already
+                now = not ended[key].first
             if now != first:
                 parts[key] = (talking, now)
-                self._add(key, (0, 0, now - first, 0, 0), touched)
+                self._add(self.owners[key], (0, 0, now - first, 0, 0), touched)
         self.version = version
         self._result_again(touched)
 
@@ -930,12 +927,12 @@ class _LiveCount:
 
     def _held(
         self, key: str, part: tuple[bool, bool], answered: Callable[[str], int], now: float
-    ) -> tuple[int, int, int, int, int]:
+    ) -> tuple[int, int]:
         """A call that ended (`part`: it was answered, its number's first): counted on
-        until the bills show it; the change to the counts."""
+        until the bills show it; what it adds to the counts unbilled (first, answered)."""
         talking, first = part
         if not talking and not first:
-            return (0, 0, 0, 0, 0)
+            return 0, 0
         held = self._ended.get(key)
         if held is None:
             held = self._ended[key] = _Unbilled(False, 0, answered(key), 0.0)
@@ -944,7 +941,7 @@ class _LiveCount:
         held.answered += talking
         held.until = now + self.hold
         self._due = min(self._due, held.until)
-        return (0, 0, 0, newly, talking)
+        return int(newly), int(talking)
 
     def _let_go(self, now: float, dialled: Callable[[str], bool], touched: set[str]) -> None:
         """The calls held longer than `hold` (no bill came): counted no more. A number of
@@ -952,11 +949,11 @@ class _LiveCount:
         ended, parts = self._ended, self._parts
         for key in [key for key, held in ended.items() if held.until <= now]:
             gone = ended.pop(key)
-            self._add(key, (0, 0, 0, -gone.first, -gone.answered), touched)
+            self._add(self.owners[key], (0, 0, 0, -gone.first, -gone.answered), touched)
             part = parts.get(key)
             if gone.first and part is not None and not part[1] and not dialled(key):
                 parts[key] = (part[0], True)
-                self._add(key, (0, 0, 1, 0, 0), touched)
+                self._add(self.owners[key], (0, 0, 1, 0, 0), touched)
         self._due = min((held.until for held in ended.values()), default=math.inf)
 
     def update(
@@ -973,44 +970,41 @@ class _LiveCount:
         touched: set[str] = set()
         if now >= self._due:
             self._let_go(now, dialled, touched)
-        parts, owners = self._parts, self.owners
+        parts, owners, ended = self._parts, self.owners, self._ended
         if live is not self._seen:
             for key, _ in live.items() ^ self._live.items():
-                if owners.get(key) is None:
+                held_by = owners.get(key)
+                if held_by is None:
                     continue
                 before = parts.pop(key, None)
                 talking = live.get(key)
-                part = None
-                change = (0, 0, 0, 0, 0)
+                calls = answers = first = unbilled_first = unbilled_answered = 0
+                if before is not None:
+                    calls, answers, first = -1, -before[0], -before[1]
                 if talking is not None:
                     if before is not None and before[0] == talking:
                         part = before
                     elif before is not None:
                         if before[0]:  # answered, now ringing: that call ended, another began
-                            change = self._held(key, (True, False), answered, now)
+                            unbilled_first, unbilled_answered = self._held(
+                                key, (True, False), answered, now
+                            )
                         part = (talking, before[1])
                     else:
-                        part = (talking, not dialled(key) and not self._unbilled_first(key))
+                        new = not dialled(key)
+                        if new and key in ended:  # it ended unbilled: counted already
+                            new = not ended[key].first
+                        part = (talking, new)
                     parts[key] = part
+                    calls, answers, first = calls + 1, answers + part[0], first + part[1]
                 elif before is not None:  # the call ended: counted on until its bill
-                    change = self._held(key, before, answered, now)
-                if before is not None:
-                    change = (
-                        change[0] - 1,
-                        change[1] - before[0],
-                        change[2] - before[1],
-                        change[3],
-                        change[4],
+                    unbilled_first, unbilled_answered = self._held(key, before, answered, now)
+                if calls or answers or first or unbilled_first or unbilled_answered:
+                    self._add(
+                        held_by,
+                        (calls, answers, first, unbilled_first, unbilled_answered),
+                        touched,
                     )
-                if part is not None:
-                    change = (
-                        change[0] + 1,
-                        change[1] + part[0],
-                        change[2] + part[1],
-                        change[3],
-                        change[4],
-                    )
-                self._add(key, change, touched)
             self._seen, self._live = live, dict(live)
         self._result_again(touched)
         return self._result
