@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import random
 from collections.abc import Mapping, Sequence
+from dataclasses import astuple
 
 import pytest
 from hypothesis import given, settings
@@ -269,9 +270,9 @@ class TestCallsEndedUnbilled:
         assert counted.update({"1": True}, dialled.__contains__, no_answers, 0.0) == {
             "A": CampaignLive(live=1, talking=1, first=1)
         }
-        assert counted.update({}, dialled.__contains__, no_answers, 1.0) == {
-            "A": CampaignLive(unbilled_first=1, unbilled_answered=1)
-        }
+        ended = counted.update({}, dialled.__contains__, no_answers, 1.0)
+        assert ended == {"A": CampaignLive(unbilled_first=1, unbilled_answered=1)}
+        assert all(type(count) is int for count in astuple(ended["A"]))  # counts, never flags
         dialled.add("1")  # the bills show the call, not yet answered
         counted.recheck(dialled.__contains__, no_answers, 1)
         assert counted.update({}, dialled.__contains__, no_answers, 2.0) == {
