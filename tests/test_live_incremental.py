@@ -281,6 +281,18 @@ class TestCallsEndedUnbilled:
         counted.recheck(dialled.__contains__, lambda key: int(key == "1"), 2)
         assert counted.update({}, dialled.__contains__, no_answers, 3.0) == {}
 
+    def test_a_bill_read_while_the_call_is_on_the_line_is_its_own(self) -> None:
+        """The agent still shows the call when its bill is read: when it ends, nothing is
+        held (else it would count twice, in the bills and held, until let go)."""
+        counted = _LiveCount(self.OWNERS, 0, hold=60.0)
+        counted.update({"1": True}, set().__contains__, no_answers, 0.0)
+        dialled, billed = {"1"}.__contains__, lambda key: int(key == "1")
+        counted.recheck(dialled, billed, 1)
+        assert counted.update({"1": True}, dialled, billed, 1.0) == {
+            "A": CampaignLive(live=1, talking=1, first=0)
+        }
+        assert counted.update({}, dialled, billed, 2.0) == {}
+
     def test_a_number_shared_by_two_campaigns_counts_in_both(self) -> None:
         counted = _LiveCount(self.OWNERS, 0, hold=60.0)
         counted.update({"2": False}, set().__contains__, no_answers, 0.0)

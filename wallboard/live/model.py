@@ -861,7 +861,9 @@ class _LiveCount:
         self.hold = hold
         self._seen: LiveNumbers | None = None  # the calls last counted, as handed
         self._live: dict[str, bool] = {}
-        self._parts: dict[str, tuple[bool, bool]] = {}  # each number counted: talking, first
+        # Each number counted: talking, first, and its answered calls in the bills when it
+        # came on the line (a bill that comes while it is still on the line is its own).
+        self._parts: dict[str, tuple[bool, bool, int]] = {}
         # Each number whose calls ended unbilled, and the earliest let-go of them.
         self._ended: dict[str, _Unbilled] = {}
         self._due = math.inf
@@ -900,12 +902,12 @@ class _LiveCount:
                 del ended[key]
             self._add(self.owners[key], (0, 0, 0, -first, -billed), touched)
         parts = self._parts
-        for key, (talking, first) in parts.items():
+        for key, (talking, first, billed) in parts.items():
             now = not dialled(key)
             if now and key in ended:  # a call that ended unbilled counts the number already
                 now = not ended[key].first
             if now != first:
-                parts[key] = (talking, now)
+                parts[key] = (talking, now, billed)
                 self._add(self.owners[key], (0, 0, now - first, 0, 0), touched)
         self.version = version
         self._result_again(touched)
@@ -926,16 +928,18 @@ class _LiveCount:
         self._result = result
 
     def _held(
-        self, key: str, part: tuple[bool, bool], answered: Callable[[str], int], now: float
+        self, key: str, part: tuple[bool, bool, int], answered: Callable[[str], int], now: float
     ) -> tuple[int, int]:
-        """A call that ended (`part`: it was answered, its number's first): counted on
-        until the bills show it; what it adds to the counts unbilled (first, answered)."""
-        talking, first = part
+        """A call that ended (`part`: it was answered, its number's first, the number's
+        answered calls in the bills when it began): counted on until the bills show it;
+        what it adds to the counts unbilled (first, answered)."""
+        talking, first, billed = part
+        talking = talking and answered(key) <= billed  # else its bill came while on the line
         if not talking and not first:
             return 0, 0
         held = self._ended.get(key)
         if held is None:
-            held = self._ended[key] = _Unbilled(False, 0, answered(key), 0.0)
+            held = self._ended[key] = _Unbilled(False, 0, billed, 0.0)
         newly = first and not held.first
         held.first = held.first or first
         held.answered += talking
@@ -952,7 +956,7 @@ class _LiveCount:
             self._add(self.owners[key], (0, 0, 0, -gone.first, -gone.answered), touched)
             part = parts.get(key)
             if gone.first and part is not None and not part[1] and not dialled(key):
-                parts[key] = (part[0], True)
+                parts[key] = (part[0], True, part[2])
                 self._add(self.owners[key], (0, 0, 1, 0, 0), touched)
         self._due = min((held.until for held in ended.values()), default=math.inf)
 
@@ -987,14 +991,16 @@ class _LiveCount:
                     elif before is not None:
                         if before[0]:  # answered, now ringing: that call ended, another began
                             unbilled_first, unbilled_answered = self._held(
-                                key, (True, False), answered, now
+                                key, (True, False, before[2]), answered, now
                             )
-                        part = (talking, before[1])
+                            part = (talking, before[1], answered(key))
+                        else:
+                            part = (talking, before[1], before[2])
                     else:
                         new = not dialled(key)
                         if new and key in ended:  # it ended unbilled: counted already
                             new = not ended[key].first
-                        part = (talking, new)
+                        part = (talking, new, answered(key))
                     parts[key] = part
                     calls, answers, first = calls + 1, answers + part[0], first + part[1]
                 elif before is not None:  # the call ended: counted on until its bill
