@@ -142,3 +142,38 @@ def test_missing_server_binaries_name_the_debian_package(monkeypatch: pytest.Mon
     monkeypatch.setattr(helpers.glob, "glob", lambda pattern: [])
     with pytest.raises(pytest.fail.Exception, match="install the Debian package postgresql-15"):
         helpers.find_pg_bin()
+
+
+def test_collectors_starting_together_on_a_new_database_make_its_schema_once(
+    postgres_url: str,
+) -> None:
+    """Two or more collectors first started at once on an empty database: each opens the
+    store, and the schema is made once (one version row), not raced."""
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("CREATE DATABASE started_together")
+    url = postgres_url.rsplit("/", 1)[0] + "/started_together"
+    start = threading.Barrier(6)
+    opened: list[HistoryStore] = []
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        start.wait(timeout=30)
+        try:
+            opened.append(store_at(url))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert not errors, errors
+        assert len(opened) == 6
+        assert opened[0].db.execute("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+    finally:
+        for store in opened:
+            store.close()

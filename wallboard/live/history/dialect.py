@@ -55,6 +55,10 @@ class Dialect(Protocol):
 
     def write(self) -> AbstractContextManager[None]: ...
 
+    def hold_schema(self) -> None:
+        """Within `write`: until it ends, no other process changes the schema (two
+        collectors first started at once on a new store make it once)."""
+
     def close(self) -> None: ...
 
 
@@ -103,12 +107,17 @@ class SQLiteDialect:
                 raise
             self._db.execute("COMMIT")
 
+    def hold_schema(self) -> None:
+        """`write` holds the file's write lock already (BEGIN IMMEDIATE)."""
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
 
 _PLACEHOLDER = re.compile(r"\?")
+#: The advisory lock that makes changes of the schema one at a time (a bigint: "wallboar").
+_SCHEMA_LOCK = int.from_bytes(b"wallboar", "big")
 
 
 class PostgresDialect:
@@ -162,6 +171,11 @@ class PostgresDialect:
     def write(self) -> Iterator[None]:
         with self._lock, self._db.transaction():
             yield
+
+    def hold_schema(self) -> None:
+        """A lock of the transaction's own (Postgres's DDL would otherwise race: two
+        `CREATE TABLE IF NOT EXISTS` at once fail on the catalogue's unique index)."""
+        self.execute("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_LOCK,))
 
     def close(self) -> None:
         with self._lock:

@@ -84,8 +84,9 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def migrate(db: Dialect) -> int:
     """Bring the store's schema up to this version; the version it is at."""
-    db.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
     with db.write():
+        db.hold_schema()
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
         rows = db.execute("SELECT version FROM schema_version")
         version = int(rows[0][0] or 0) if rows else 0
         if version > SCHEMA_VERSION:
