@@ -293,6 +293,16 @@ class TestCallsEndedUnbilled:
         }
         assert counted.update({}, dialled, billed, 2.0) == {}
 
+    def test_tracking_one_more_campaign_keeps_the_calls_held(self) -> None:
+        counted = _LiveCount(self.OWNERS, 0, hold=60.0)
+        counted.update({"1": True}, set().__contains__, no_answers, 0.0)
+        counted.update({}, set().__contains__, no_answers, 1.0)
+        more = number_owners({"A": frozenset({"1", "2"}), "C": frozenset({"1"})})
+        again = _LiveCount(more, 0, hold=60.0, held=counted.held)
+        held = CampaignLive(unbilled_first=1, unbilled_answered=1)
+        assert again.update({}, set().__contains__, no_answers, 2.0) == {"A": held, "C": held}
+        assert again.update({}, set().__contains__, no_answers, 61.0) == {}  # the same hold
+
     def test_a_number_shared_by_two_campaigns_counts_in_both(self) -> None:
         counted = _LiveCount(self.OWNERS, 0, hold=60.0)
         counted.update({"2": False}, set().__contains__, no_answers, 0.0)

@@ -750,7 +750,8 @@ class LiveFloor:
         bills = self._bills
         if counted is None or counted.owners is not owners:
             hold = UNBILLED_READS * self.bills_interval
-            counted = self._live_counted = _LiveCount(owners, bills.version, hold)
+            held = counted.held if counted is not None else None
+            counted = self._live_counted = _LiveCount(owners, bills.version, hold, held)
         elif counted.version != bills.version:
             counted.recheck(bills.dialled, bills.answered, bills.version)
         return counted.update(live, bills.dialled, bills.answered, self._clock())
@@ -855,7 +856,15 @@ class _LiveCount:
         "version",
     )
 
-    def __init__(self, owners: Mapping[str, tuple[str, ...]], version: int, hold: float) -> None:
+    def __init__(
+        self,
+        owners: Mapping[str, tuple[str, ...]],
+        version: int,
+        hold: float,
+        held: Mapping[str, _Unbilled] | None = None,
+    ) -> None:
+        """`held`: the calls the count made for the last campaigns held unbilled, kept for
+        the numbers these campaigns hold (tracking one more campaign loses none of them)."""
         self.owners = owners
         self.version = version
         self.hold = hold
@@ -870,6 +879,20 @@ class _LiveCount:
         # By campaign: live, talking, first, unbilled first, unbilled answered.
         self._counts: dict[str, list[int]] = {}
         self._result: dict[str, CampaignLive] = {}
+        if held:
+            touched: set[str] = set()
+            for key, calls in held.items():
+                held_by = owners.get(key)
+                if held_by is not None:
+                    self._ended[key] = replace(calls)
+                    self._add(held_by, (0, 0, 0, int(calls.first), calls.answered), touched)
+            self._due = min((calls.until for calls in self._ended.values()), default=math.inf)
+            self._result_again(touched)
+
+    @property
+    def held(self) -> Mapping[str, _Unbilled]:
+        """The calls that ended and are counted on until their bills, by number."""
+        return self._ended
 
     def _add(
         self, held_by: tuple[str, ...], change: tuple[int, int, int, int, int], touched: set[str]
