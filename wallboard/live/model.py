@@ -748,11 +748,14 @@ class LiveFloor:
         owners = self._owners[1]
         counted = self._live_counted
         bills = self._bills
-        if counted is None or counted.owners is not owners:
+        if counted is None:
             hold = UNBILLED_READS * self.bills_interval
-            held = counted.held if counted is not None else None
-            counted = self._live_counted = _LiveCount(owners, bills.version, hold, held)
-        elif counted.version != bills.version:
+            counted = self._live_counted = _LiveCount(owners, bills.version, hold)
+        elif counted.owners is not owners:  # its held calls, as of the bills it last saw
+            counted = self._live_counted = _LiveCount(
+                owners, counted.version, counted.hold, counted.held
+            )
+        if counted.version != bills.version:
             counted.recheck(bills.dialled, bills.answered, bills.version)
         return counted.update(live, bills.dialled, bills.answered, self._clock())
 
