@@ -17,14 +17,12 @@ from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from textual._compositor import ChopsUpdate, LayoutUpdate
-from textual.drivers.linux_driver import LinuxDriver
 from textual.geometry import Region
 from textual.strip import Strip
 
 from wallboard.ui.terminal_mirror import (
     DEFAULT,
     TerminalMirror,
-    mirrored_linux_driver,
     parse_sgr,
     sgr_change,
 )
@@ -317,8 +315,3 @@ def test_textual_updates(color_system: str) -> None:
     pair.mirror.forget()
     pair.write(layout.render_segments(console) + cup(0, 0))
 
-
-def test_the_driver_writes_through_the_mirror() -> None:
-    driver_class = mirrored_linux_driver(TerminalMirror())
-    assert issubclass(driver_class, LinuxDriver)
-    assert "write" in vars(driver_class)

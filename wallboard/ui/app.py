@@ -84,6 +84,7 @@ from wallboard.ui.dialogs import (
     StateFilterDialog,
     agent_choices,
 )
+from wallboard.ui.driver import terminal_driver
 from wallboard.ui.faces import clean, known_name, people_counts, state_counts
 from wallboard.ui.fading import fade
 from wallboard.ui.floor_header import NO_DATA, FloorHeader, StaleBanner
@@ -93,7 +94,7 @@ from wallboard.ui.messages import ActionFinished, Edge, SnapshotArrived
 from wallboard.ui.narrow_compositor import NarrowScreen
 from wallboard.ui.records_screen import RecordsScreen
 from wallboard.ui.report_screen import ReportScreen
-from wallboard.ui.terminal_mirror import TerminalMirror, mirrored_linux_driver
+from wallboard.ui.terminal_mirror import TerminalMirror
 from wallboard.ui.themes import DEFAULT_THEME, load_themes, variable_defaults
 from wallboard.ui.thresholds import Thresholds
 from wallboard.ui.toasts import hold_toast_racks
@@ -376,11 +377,11 @@ class WallboardApp(App[int]):
         return NarrowScreen(id="_default")
 
     def get_driver_class(self) -> type[Driver]:
-        """Textual's terminal driver, writing through the terminal mirror (a browser's
-        driver, or any other, as Textual has it)."""
+        """Textual's terminal driver, writing through the terminal mirror, its input thread
+        asleep until a key comes (a browser's driver, or any other, as Textual has it)."""
         driver = super().get_driver_class()
         if driver is LinuxDriver:
-            return mirrored_linux_driver(self.terminal_mirror)
+            return terminal_driver(self.terminal_mirror)
         return driver
 
     def on_resize(self, _event: events.Resize) -> None:

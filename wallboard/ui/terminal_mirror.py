@@ -27,7 +27,6 @@ import re
 import threading
 
 from rich.cells import cell_len, get_character_cell_size
-from textual.drivers.linux_driver import LinuxDriver
 
 # A style as the terminal holds it: attribute bits (bit n set for SGR code n), the foreground
 # and the background as their SGR parameters ("" for the terminal's default).
@@ -626,15 +625,3 @@ class TerminalMirror:
         self._row_styles = []
         self._cursor = None
         self._last_written = None
-
-
-def mirrored_linux_driver(mirror: TerminalMirror) -> type[LinuxDriver]:
-    """A Linux driver whose writes go through `mirror` first (and are skipped if empty)."""
-
-    class MirroredLinuxDriver(LinuxDriver):
-        def write(self, data: str) -> None:
-            filtered = mirror.filter(data)
-            if filtered:
-                super().write(filtered)
-
-    return MirroredLinuxDriver
