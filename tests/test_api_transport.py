@@ -404,6 +404,46 @@ async def test_an_answer_with_more_after_it_leaves_the_connection_unused(serve: 
         await transport.aclose()
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        _plain(ANSWER, b"Connection: close\r\n"),
+        _plain(ANSWER).replace(b"HTTP/1.1", b"HTTP/1.0", 1),
+    ],
+    ids=["connection-close", "http-1.0"],
+)
+async def test_an_answer_of_stated_length_that_ends_the_connection_is_read_whole(
+    serve: Start, answer: bytes
+) -> None:
+    """A body of stated length is counted by the transport, not h11: the answer's head still
+    says whether the connection goes on (HTTP/1.1 without `Connection: close`)."""
+    server = Server(_login_or(lambda: answer))
+    url = await serve(server)
+    transport = FloorTransport()
+    try:
+        for _ in range(2):
+            response = await transport.handle_async_request(_timed(url))
+            assert await response.aread() == ANSWER
+        assert server.connections == 2
+    finally:
+        await transport.aclose()
+
+
+async def test_an_answer_of_stated_length_in_many_pieces_is_one_body(serve: Start) -> None:
+    """The body counted across reads however it is cut, and the connection kept after it."""
+    big = ANSWER * 2000  # some hundreds of KB: many reads of the socket
+    server = Server(_login_or(lambda: _plain(big)))
+    url = await serve(server)
+    transport = FloorTransport()
+    try:
+        for _ in range(3):
+            response = await transport.handle_async_request(_timed(url))
+            assert await response.aread() == big
+        assert server.connections == 1
+    finally:
+        await transport.aclose()
+
+
 async def test_bytes_that_come_while_the_connection_waits_are_no_answer() -> None:
     """A server that writes on an idle connection (a "408 Request Timeout" before it
     closes) has not answered the next request: that one goes on a new connection and gets
