@@ -5,6 +5,7 @@ and staleness judged by age on the server's clock (`FloorSnapshot.looks_stale`).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +15,13 @@ from test_ui_support import T0, agent, campaign, scripted_app, snapshot
 
 from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
 from wallboard.ui.agent_grid import TileColumn
-from wallboard.ui.app import DIMMED, HEADER_DIMMED, WallboardApp
+from wallboard.ui.app import (
+    DIMMED,
+    HEADER_DIMMED,
+    TICK_AFTER_SNAPSHOT,
+    TICK_SECONDS,
+    WallboardApp,
+)
 from wallboard.ui.faces import at_least_duration, duration, tile_clock
 from wallboard.ui.floor_header import COUNTING, call_figures
 from wallboard.ui.thresholds import Thresholds
@@ -183,6 +190,41 @@ async def test_data_with_no_new_poll_for_two_refresh_periods_reads_stale(tmp_pat
         assert all(widget.styles.tint.a == 0 for widget in faded)
         assert app.header.figure("updated") == "updated just now"
         assert app.grid.region.y == grid_y
+
+
+async def test_a_snapshot_puts_the_screen_tick_off_and_without_one_it_ticks(
+    tmp_path: Path,
+) -> None:
+    """The screen's clock ticks every second while no snapshot comes (the age counts up,
+    staleness shows); a snapshot shown moves the next tick past the next poll's snapshot,
+    so that a floor polled every second wakes the screen once a cycle, not twice."""
+    clock = Clock(T0 + 1)
+    fresh = floor(stale_after=4.0)
+    app, scripted, _client = scripted_app(tmp_path, [fresh], clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        loop = asyncio.get_running_loop()
+
+        def next_tick_in() -> float:
+            due = app._tick_due
+            assert due is not None, "the screen's clock has stopped"
+            return due.when() - loop.time()
+
+        assert TICK_SECONDS < next_tick_in() <= TICK_SECONDS + TICK_AFTER_SNAPSHOT
+        # No snapshot since: when the tick comes, the age moves, and the next is a second on.
+        clock.now = T0 + 3.5
+        app._tick_is_due()
+        await pilot.pause()
+        assert app.header.figure("updated") == "updated 3 s ago"
+        assert TICK_SECONDS - 0.5 < next_tick_in() <= TICK_SECONDS
+        # A snapshot puts it off again.
+        scripted.push(replace(fresh, taken_at=T0 + 3.5))
+        app.poll_now()
+        await app.wait_for_snapshot(2)
+        await pilot.pause()
+        assert app.header.figure("updated") == "updated just now"
+        assert next_tick_in() > TICK_SECONDS
 
 
 async def test_a_new_age_repaints_its_cells_and_asks_for_no_layout(tmp_path: Path) -> None:

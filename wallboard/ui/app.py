@@ -132,6 +132,10 @@ VIEWS = ("grid", "list")
 ALERT_TOAST_SECONDS = 15.0
 #: The screen's clock: the data's age, staleness and times in state move on this often.
 TICK_SECONDS = 1.0
+#: After a snapshot is shown, the next tick waits this much longer than TICK_SECONDS: the
+#: next snapshot (polls a second apart take a few dozen ms more than a second) moves what the
+#: tick would, so a floor polled every second wakes the screen once a cycle, not twice.
+TICK_AFTER_SNAPSHOT = 0.5
 #: What fades while the data is stale (`_dim`): in the body, and in the header.
 DIMMED = "TileColumn, AgentList, CampaignsPane, CampaignColumn"
 HEADER_DIMMED = "#states, #today"
@@ -232,6 +236,7 @@ class WallboardApp(App[int]):
         self._polling = False
         self._poll_again = False
         self._poll_timer: Timer | None = None
+        self._tick_due: asyncio.TimerHandle | None = None  # the screen's next tick
         # Targets an action changed, with the snapshot count from which the screen shows
         # the change: until then their state on screen is out of date, and not trusted to
         # refuse an action (pressing i right after b must not read "already idle").
@@ -311,8 +316,25 @@ class WallboardApp(App[int]):
             self.push_screen(self.wall_screen)
         else:
             self.agents.focus()
-        self.set_interval(TICK_SECONDS, self._tick)
+        self._arm_tick(TICK_SECONDS)
         self._start_poll()
+
+    def _arm_tick(self, delay: float) -> None:
+        """The screen's next tick in `delay` seconds (one pending at a time). A plain timer
+        of the event loop, cheap to move: each snapshot shown moves it (`_arrived`)."""
+        if self._tick_due is not None:
+            self._tick_due.cancel()
+        self._tick_due = asyncio.get_running_loop().call_later(delay, self._tick_is_due)
+
+    def _tick_is_due(self) -> None:
+        # Through the app's own queue, so that an error in the tick is the app's to handle.
+        self._tick_due = None
+        if self.is_running:
+            self.call_next(self._ticked)
+
+    def _ticked(self) -> None:
+        self._arm_tick(TICK_SECONDS)
+        self._tick()
 
     def _tick(self) -> None:
         self.header.show_age(self.snapshot, self.clock())
@@ -430,6 +452,8 @@ class WallboardApp(App[int]):
     def _arrived(self, snapshot: FloorSnapshot) -> None:
         self._show(snapshot)
         self._shown_at = self.clock()
+        if self._tick_due is not None:  # what the tick would move, the snapshot has
+            self._arm_tick(TICK_SECONDS + TICK_AFTER_SNAPSHOT)
         self.snapshot_count += 1
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
