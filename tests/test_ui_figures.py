@@ -192,6 +192,36 @@ async def test_data_with_no_new_poll_for_two_refresh_periods_reads_stale(tmp_pat
         assert app.grid.region.y == grid_y
 
 
+async def test_the_banner_speaking_asks_for_no_layout(tmp_path: Path) -> None:
+    """The banner is one row as wide as its row: its words come and go as a repaint of it,
+    never a new layout of the whole screen."""
+    clock = Clock(T0 + 1)
+    fresh = floor(stale_after=4.0)
+    app, scripted, _client = scripted_app(tmp_path, [fresh], clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_for_snapshot()
+        await pilot.pause()
+        banner = app.banner
+        layouts: list[bool] = []
+        refresh = banner.refresh
+
+        def spy(*regions: object, **kwargs: bool) -> object:
+            layouts.append(kwargs.get("layout", False))
+            return refresh(*regions, **kwargs)  # type: ignore[arg-type]
+
+        banner.refresh = spy  # type: ignore[method-assign]
+        clock.now = T0 + 9
+        app._tick()
+        await pilot.pause()
+        assert banner.text.startswith("⚠ showing the last good data")
+        scripted.push(replace(fresh, taken_at=T0 + 9))
+        app.poll_now()
+        await app.wait_for_snapshot(2)
+        await pilot.pause()
+        assert banner.text == ""
+        assert layouts and not any(layouts)
+
+
 async def test_a_snapshot_puts_the_screen_tick_off_and_without_one_it_ticks(
     tmp_path: Path,
 ) -> None:

@@ -443,7 +443,9 @@ class StaleBanner(Static):
         self.set_class(waiting, "-waiting")
         if text != self._text:
             self._text = text
-            self.update(text)
+            # One row, as wide as its row, whatever it says: a new text is a repaint of it,
+            # not a new layout of the screen (which the first words of a slow read cost).
+            self.update(text, layout=False)
 
     @property
     def text(self) -> str:
