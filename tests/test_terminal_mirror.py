@@ -314,4 +314,3 @@ def test_textual_updates(color_system: str) -> None:
     # A full redraw after forget() rebuilds the mirror.
     pair.mirror.forget()
     pair.write(layout.render_segments(console) + cup(0, 0))
-

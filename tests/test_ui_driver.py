@@ -4,6 +4,7 @@ types (Textual's own wakes ten times a second)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import select
@@ -70,10 +71,7 @@ class Child:
             assert left > 0, f"no report from the app ({self._buffer!r})"
             ready, _, _ = select.select([self.report, self.terminal], [], [], left)
             if self.terminal in ready:
-                try:
-                    os.read(self.terminal, 65536)  # the screen: drained, not looked at
-                except OSError:
-                    pass
+                self._drain()
             if self.report in ready:
                 chunk = os.read(self.report, 4096)
                 assert chunk, "the app closed its report"
@@ -90,11 +88,13 @@ class Child:
                 return os.waitstatus_to_exitcode(status)
             ready, _, _ = select.select([self.terminal], [], [], 0.05)
             if ready:
-                try:
-                    os.read(self.terminal, 65536)
-                except OSError:
-                    pass
+                self._drain()
         return None
+
+    def _drain(self) -> None:
+        """Read what the app wrote to its screen (drained, not looked at)."""
+        with contextlib.suppress(OSError):
+            os.read(self.terminal, 65536)
 
 
 @pytest.fixture
