@@ -98,7 +98,9 @@ class Child:
 
 
 @pytest.fixture
-def child() -> Iterator[Child]:
+def child(request: pytest.FixtureRequest) -> Iterator[Child]:
+    """The app on a new pty; with `indirect` parameter True, its stdin at its end instead."""
+    stdin_closed = bool(getattr(request, "param", False))
     report_read, report_write = os.pipe()
     os.set_inheritable(report_write, True)
     env = {
@@ -111,6 +113,8 @@ def child() -> Iterator[Child]:
     pid, terminal = pty.fork()
     if pid == 0:  # the child: the app
         try:
+            if stdin_closed:
+                os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
             os.execvpe(sys.executable, [sys.executable, "-c", CHILD], env)
         finally:
             os._exit(127)
@@ -166,3 +170,15 @@ def test_keys_arrive_escape_times_out_and_the_input_thread_sleeps(child: Child) 
     assert child.line() == "key q"
     # The app's end wakes the input thread at once: the process leaves, and cleanly.
     assert child.exited(timeout=10) == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+@pytest.mark.parametrize("child", [True], indirect=True)
+def test_an_input_at_its_end_leaves_the_input_thread_asleep(child: Child) -> None:
+    """Stdin at its end (piped, or closed) reads as ready for ever: the thread stops
+    watching it and waits for the app's end alone (Textual's would spin on it)."""
+    kind, thread = child.line().split()
+    assert kind == "input"
+    before = wakeups(child.pid, int(thread))
+    time.sleep(QUIET_SPELL)
+    assert wakeups(child.pid, int(thread)) - before <= 1

@@ -10,8 +10,8 @@ reads straight to h11 (the HTTP/1.1 parser httpcore itself uses), which frames a
 the answer as it arrives; the caller wakes once, when the answer is whole. h11 reads the
 head; a body of a stated length (what the server sends) is then counted here, its pieces
 joined once: h11 copies every body it hands out two or three times over (for a 2,000-agent
-floor's 750 KB answer, the transport's CPU fell from 0.9-1.0 ms to 0.7-0.8 ms an answer). Everything
-above it stays httpx's: the request, the headers, cookies, content decoding, and the
+floor's 750 KB answer, the transport's CPU fell from 0.9-1.0 ms to 0.7-0.8 ms an answer).
+Everything above it stays httpx's: the request, the headers, cookies, content decoding, and the
 errors, which are httpx's own classes, so that the client maps them as before.
 
 It does only what the client needs: HTTP/1.1 over TCP or TLS to the server, connections

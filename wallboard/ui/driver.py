@@ -90,9 +90,13 @@ class QuietInputDriver(LinuxDriver):
             for key, _mask in ready:
                 if key.fd != fileno:
                     continue
-                text = decode(os.read(fileno, 1024 * 4), final=final)
+                data = os.read(fileno, 1024 * 4)
+                if not data:  # the terminal's end is closed (stdin piped and at its end):
+                    selector.unregister(fileno)  # wait for the app's end alone, not spin
+                    break
+                text = decode(data, final=final)
                 if not text:
-                    break  # stdin piped and at its end
+                    break  # the first bytes of a character: the rest comes in the next read
                 came = True
                 for event in parser.feed(text):
                     self.process_message(event)
