@@ -389,19 +389,25 @@ async def test_a_request_bigger_than_the_socket_buffer_waits_to_be_sent() -> Non
         server.close()
 
 
-async def test_an_answer_with_more_after_it_leaves_the_connection_unused(serve: Start) -> None:
-    """Bytes after the end of an answer, or bytes that come unasked while the connection
-    waits, are no answer to the next request: that request goes on a new connection."""
-    server = Server(_login_or(lambda: _plain(ANSWER) + b"HTTP/1.1 200 OK\r\n"))
+async def _connections_for(serve: Start, answer: bytes, body: bytes, reads: int = 2) -> int:
+    """How many connections the transport opened for `reads` reads of a server that answers
+    `answer` each time, every read checked to be `body`."""
+    server = Server(_login_or(lambda: answer))
     url = await serve(server)
     transport = FloorTransport()
     try:
-        for _ in range(2):
+        for _ in range(reads):
             response = await transport.handle_async_request(_timed(url))
-            assert await response.aread() == ANSWER
-        assert server.connections == 2
+            assert await response.aread() == body
     finally:
         await transport.aclose()
+    return server.connections
+
+
+async def test_an_answer_with_more_after_it_leaves_the_connection_unused(serve: Start) -> None:
+    """Bytes after the end of an answer, or bytes that come unasked while the connection
+    waits, are no answer to the next request: that request goes on a new connection."""
+    assert await _connections_for(serve, _plain(ANSWER) + b"HTTP/1.1 200 OK\r\n", ANSWER) == 2
 
 
 @pytest.mark.parametrize(
@@ -417,31 +423,13 @@ async def test_an_answer_of_stated_length_that_ends_the_connection_is_read_whole
 ) -> None:
     """A body of stated length is counted by the transport, not h11: the answer's head still
     says whether the connection goes on (HTTP/1.1 without `Connection: close`)."""
-    server = Server(_login_or(lambda: answer))
-    url = await serve(server)
-    transport = FloorTransport()
-    try:
-        for _ in range(2):
-            response = await transport.handle_async_request(_timed(url))
-            assert await response.aread() == ANSWER
-        assert server.connections == 2
-    finally:
-        await transport.aclose()
+    assert await _connections_for(serve, answer, ANSWER) == 2
 
 
 async def test_an_answer_of_stated_length_in_many_pieces_is_one_body(serve: Start) -> None:
     """The body counted across reads however it is cut, and the connection kept after it."""
     big = ANSWER * 2000  # some hundreds of KB: many reads of the socket
-    server = Server(_login_or(lambda: _plain(big)))
-    url = await serve(server)
-    transport = FloorTransport()
-    try:
-        for _ in range(3):
-            response = await transport.handle_async_request(_timed(url))
-            assert await response.aread() == big
-        assert server.connections == 1
-    finally:
-        await transport.aclose()
+    assert await _connections_for(serve, _plain(big), big, reads=3) == 1
 
 
 async def test_bytes_that_come_while_the_connection_waits_are_no_answer() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rich.cells import cell_len
 from test_ui_support import T0, agent, campaign, scripted_app, snapshot
+from textual.widget import Widget
 
 from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
 from wallboard.ui.agent_grid import TileColumn
@@ -150,6 +151,19 @@ async def test_at_least_is_marked_on_tiles_rows_and_the_wall(tmp_path: Path) -> 
 # ---------------------------------------------------------------------- staleness by age
 
 
+def layouts_asked(widget: Widget) -> list[bool]:
+    """Whether each refresh of `widget` from now on asks for a new layout (a spy)."""
+    layouts: list[bool] = []
+    refresh = widget.refresh
+
+    def spy(*regions: object, **kwargs: bool) -> object:
+        layouts.append(kwargs.get("layout", False))
+        return refresh(*regions, **kwargs)  # type: ignore[arg-type]
+
+    widget.refresh = spy  # type: ignore[method-assign, assignment]
+    return layouts
+
+
 async def test_data_with_no_new_poll_for_two_refresh_periods_reads_stale(tmp_path: Path) -> None:
     """A poll that hangs fails no cycle, but the data grows old: past `stale_after` the
     banner speaks, the age reads STALE and the floor dims; a fresh poll clears it all, and
@@ -202,14 +216,7 @@ async def test_the_banner_speaking_asks_for_no_layout(tmp_path: Path) -> None:
         await app.wait_for_snapshot()
         await pilot.pause()
         banner = app.banner
-        layouts: list[bool] = []
-        refresh = banner.refresh
-
-        def spy(*regions: object, **kwargs: bool) -> object:
-            layouts.append(kwargs.get("layout", False))
-            return refresh(*regions, **kwargs)  # type: ignore[arg-type]
-
-        banner.refresh = spy  # type: ignore[method-assign]
+        layouts = layouts_asked(banner)
         clock.now = T0 + 9
         app._tick()
         await pilot.pause()
@@ -268,14 +275,7 @@ async def test_a_new_age_repaints_its_cells_and_asks_for_no_layout(tmp_path: Pat
         await pilot.pause()
         age = app.header.parts[2]
         width = age.region.width
-        layouts: list[bool] = []
-        refresh = age.refresh
-
-        def spy(*regions: object, **kwargs: bool) -> object:
-            layouts.append(kwargs.get("layout", False))
-            return refresh(*regions, **kwargs)  # type: ignore[arg-type]
-
-        age.refresh = spy  # type: ignore[method-assign]
+        layouts = layouts_asked(age)
         for now, says in ((T0 + 3.5, "updated 3 s ago"), (T0 + 9, "STALE 9 s ago")):
             clock.now = now
             app._tick()
