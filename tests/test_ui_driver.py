@@ -8,13 +8,13 @@ import contextlib
 import os
 import pty
 import select
-import signal
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_ui_support import kill_child
 from textual.drivers.linux_driver import LinuxDriver
 
 from wallboard.ui.driver import PENDING_FOR, QuietInputDriver, terminal_driver
@@ -123,11 +123,7 @@ def child(request: pytest.FixtureRequest) -> Iterator[Child]:
     try:
         yield running
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        kill_child(pid)
         os.close(terminal)
         os.close(report_read)
 

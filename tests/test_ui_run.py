@@ -8,7 +8,6 @@ import fcntl
 import os
 import pty
 import select
-import signal
 import stat
 import struct
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from test_ui_support import kill_child
 
 from wallboard.api.client import WallboardClient
 from wallboard.commands import main
@@ -313,11 +313,7 @@ def test_wallboard_demo_in_a_real_terminal(private_dirs: Path) -> None:
         assert b"Traceback" not in rest
         assert populated < 6.0  # start-up of Python and Textual included (< 3 s once running)
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        kill_child(pid)
         os.close(fd)
     audit = private_dirs / "data"
     assert not any(audit.glob("campaigns.json"))  # the demo's tasks stay out of the registry

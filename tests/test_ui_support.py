@@ -4,6 +4,9 @@ that records the supervisor's calls. (No tests here.)"""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -189,3 +192,10 @@ def scripted_app(
     options.setdefault("clock", lambda: T0 + 2)
     app = WallboardApp(floor, supervisor, **options)
     return app, floor, client
+
+
+def kill_child(pid: int) -> None:
+    """Kill a child process a test started, and reap it (it may have left already)."""
+    with contextlib.suppress(ProcessLookupError, ChildProcessError):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
