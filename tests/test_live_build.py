@@ -146,6 +146,15 @@ def test_server_durations_do_not_make_the_time_jitter() -> None:
     assert next_call.agents[0].since == NOW + 28
 
 
+def test_equal_facts_are_one_object() -> None:
+    """The builder tells an extension whose facts did not change by identity: a slow read
+    that says the same again hands it the same objects."""
+    rows = [Extension(extnumber=ext, status=1016, register="reg") for ext in ("1001", "1002")]
+    first, again = extension_facts(rows, []), extension_facts(list(rows), [])
+    assert first["1001"] is first["1002"] is again["1001"]
+    assert first["1001"] == ExtensionFacts(registered=True, enabled=True)
+
+
 def test_slow_facts_make_agents_offline_or_disabled() -> None:
     facts = extension_facts(
         [

@@ -25,7 +25,7 @@ from fixtures.fake_api import (
 )
 
 from wallboard.api.client import WallboardClient
-from wallboard.live import campaigns
+from wallboard.live import campaigns, model
 from wallboard.live.campaigns import CampaignRegistry
 from wallboard.live.model import CALL_SWEEP, ON_CALL_SWEEP_ROUNDS, LiveFloor
 from wallboard.live.snapshot import AgentState, CampaignStatus, FloorSnapshot
@@ -230,6 +230,40 @@ async def test_slow_reads_come_every_30_seconds(server: Server, clock: Clock) ->
             server.since(mark)
         )
     assert all(fields["syncflag"] == "3" for fields in server.fake.sent(BILLS))
+
+
+async def test_a_slow_read_that_brings_nothing_new_makes_no_facts(
+    server: Server, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every 30 s the slow reads bring each extension again (2,000 on a big floor): when
+    their rows are the ones of the last read, the facts are the last ones, made again only
+    when a row changed (here an extension unplugged)."""
+    made: list[int] = []
+    real = model.extension_facts
+
+    def counted(*rows: Any) -> Any:
+        made.append(1)
+        return real(*rows)
+
+    monkeypatch.setattr(model, "extension_facts", counted)
+    async with server.client() as client:
+        floor = LiveFloor(client, clock=clock, tz=dt.UTC)
+        await floor.refresh()
+        assert len(made) == 1
+        clock.now += 30
+        mark = server.count()
+        await floor.refresh()
+        assert "GetSipnumberInfo" in server.since(mark)
+        assert len(made) == 1
+        server.fake.handlers[REGISTER] = lambda fields: ok(
+            [
+                {"extnumber": ext, "code": 1014 if ext == "1001" else 1017}
+                for ext in fields["extnumber"].split(",")
+            ]
+        )
+        clock.now += 30
+        await floor.refresh()
+        assert len(made) == 2
 
 
 async def test_a_dead_server_leaves_the_last_good_data_stale(server: Server, clock: Clock) -> None:

@@ -195,6 +195,20 @@ class ExtensionFacts:
     enabled: bool | None = None
 
 
+#: Enabled, by GetSipnumberInfo's status; registered, by GetSipRegisterStatus's code.
+_ENABLED: dict[int, bool] = {X_ENABLED: True, X_DISABLED: False}
+_REGISTERED: dict[int, bool] = {X_REGISTERED: True, X_NOT_REGISTERED: False}
+_FLAGGED: dict[str, bool] = {"reg": True, "nreg": False}
+#: Every fact there can be (registered and enabled each yes, no or not known), made once:
+#: a slow read hands the builder the very object it built from for an extension that did
+#: not change, which it tells by identity, and reading 2,000 extensions makes no objects.
+_FACTS: dict[tuple[bool | None, bool | None], ExtensionFacts] = {
+    (registered, enabled): ExtensionFacts(registered, enabled)
+    for registered in (True, False, None)
+    for enabled in (True, False, None)
+}
+
+
 def extension_facts(
     extensions: Iterable[Extension], registrations: Iterable[ExtensionRegistration]
 ) -> dict[str, ExtensionFacts]:
@@ -206,17 +220,16 @@ def extension_facts(
         number = ext.extnumber.strip()
         if not number:
             continue
-        enabled[number] = {X_ENABLED: True, X_DISABLED: False}.get(ext.status or 0)
-        flag = ext.register.strip().lower()
-        registered[number] = True if flag == "reg" else False if flag == "nreg" else None
+        enabled[number] = _ENABLED.get(ext.status or 0)
+        registered[number] = _FLAGGED.get(ext.register.strip().lower())
     for row in registrations:
         number = row.extnumber.strip()
-        code = {X_REGISTERED: True, X_NOT_REGISTERED: False}.get(row.code or 0)
+        code = _REGISTERED.get(row.code or 0)
         if number and code is not None:
             registered[number] = code
     return {
-        number: ExtensionFacts(registered.get(number), enabled.get(number))
-        for number in set(enabled) | set(registered)
+        number: _FACTS[registered.get(number), enabled.get(number)]
+        for number in enabled.keys() | registered.keys()
     }
 
 
@@ -308,7 +321,7 @@ def agent_view(
     extnumber = row.extnumber.strip()
     queue_code = row.state if row.state is not None else row.status
     call_code = call.status if call is not None else None
-    facts = facts or ExtensionFacts()
+    facts = facts or _FACTS[None, None]
     state = agent_state(
         queue_code,
         call_code,

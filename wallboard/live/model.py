@@ -53,7 +53,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import compress
-from operator import add, is_not
+from operator import add, is_, is_not
 from typing import TYPE_CHECKING, Any, Protocol
 
 from wallboard.api.call_states import CallStates
@@ -219,6 +219,10 @@ class LiveFloor:
 
         self._queue_list: list[Queue] = []
         self._facts: dict[str, ExtensionFacts] = {}
+        # The slow read's rows the facts were made from: the client hands back the same
+        # object for an unchanged row, so the same rows make the same facts (the same dict,
+        # which the builder then passes by).
+        self._facts_of: tuple[Sequence[Extension], Sequence[ExtensionRegistration]] = ((), ())
         self._extensions: list[str] = []  # the extensions of the agents shown
         # The call readings by extension (the last one of each), the queue rows they were
         # asked with (by identity), and which turn of the sweep reads which extension.
@@ -552,7 +556,12 @@ class LiveFloor:
             if self.names is not None:
                 self.names.reload_if_changed()  # the agents file, once a slow cycle
         self._queue_list = list(queue_list)
-        self._facts = extension_facts(extensions, registrations)
+        if not (
+            _same_rows(extensions, self._facts_of[0])
+            and _same_rows(registrations, self._facts_of[1])
+        ):
+            self._facts = extension_facts(extensions, registrations)
+            self._facts_of = (extensions, registrations)
         if self._slow_logged:
             log.warning("slow reads answered again after %d failures", self._slow_failures)
             self._slow_logged = False
@@ -1096,6 +1105,11 @@ def _rows_changed(
     news = [now[row_id] for row_id in now.keys() - known.keys()]
     gone = [known[row_id] for row_id in known.keys() - now.keys()]
     return news, gone, now, False
+
+
+def _same_rows(rows: Sequence[object], last: Sequence[object]) -> bool:
+    """The same row objects in the same places (side by side, in C)."""
+    return len(rows) == len(last) and all(map(is_, rows, last))
 
 
 def _same_spell(before: CallReading, idle: int | None, talk: int | None, now: float) -> bool:
