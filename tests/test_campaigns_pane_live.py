@@ -14,10 +14,13 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 
 from wallboard.live.snapshot import CampaignStatus, CampaignView
+from wallboard.ui import campaigns_pane
 from wallboard.ui.campaigns_pane import (
     LIVE_EVERY,
     CampaignsPane,
+    campaign_lines,
     changed_cells,
+    line_count,
     progress_column,
 )
 
@@ -170,3 +173,51 @@ async def test_lines_that_change_out_of_view_show_new_when_scrolled_to() -> None
         window = Region(0, top, pane.columns[0].size.width, pane.scrollable_content_region.height)
         drawn = pane.columns[0].render_lines(window)
         assert any("dropped 77" in strip.text for strip in drawn)
+
+
+async def test_only_the_campaigns_in_the_window_are_laid_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fifty campaigns in a pane that shows two: the others cost only the count of their
+    lines, and one is laid out when a scroll brings it in; new figures of a campaign out of
+    view lay out nothing."""
+    laid: list[str] = []
+
+    def counted(view: CampaignView, *args: object, **kwargs: bool) -> object:
+        laid.append(view.taskid)
+        return campaign_lines(view, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(campaigns_pane, "campaign_lines", counted)
+    views = [campaign(f"T{n}", f"Campaign {n}", dropped=n) for n in range(50)]
+    app = PaneHost()
+    async with app.run_test(size=(160, 8)) as pilot:
+        pane = app.query_one(CampaignsPane)
+        pane.show(snapshot({}, views, taken_at=T0))
+        await pilot.pause()
+        assert pane.line_count == 2 * len(views)
+        assert 0 < len(set(laid)) <= 4 and "T49" not in laid
+        laid.clear()
+        moved = [*views[:-1], replace(views[-1], dropped=77, drop_budget=0)]
+        pane.show(snapshot({}, moved, taken_at=T0 + 1))
+        await pilot.pause()
+        assert laid == []
+        pane.select("T49")
+        await pilot.pause()
+        assert "T49" in laid
+        top = round(pane.scroll_offset.y)
+        window = Region(0, top, pane.columns[0].size.width, pane.scrollable_content_region.height)
+        assert any("dropped 77" in strip.text for strip in pane.columns[0].render_lines(window))
+
+
+@pytest.mark.parametrize("width", [20, 50, 69, 70, 90, 110, 160])
+def test_a_campaign_s_line_count_is_that_of_its_lines(width: int) -> None:
+    """The pane counts a campaign's lines without laying it out: the count is the lines'."""
+    views = [
+        campaign("T1", "Spring", dialled=4, answered=1, dropped=0, abandon_rate=0.0),
+        campaign("T2", "Autumn", dialled=1234567, answered=765432, live=4321, talking=1234),
+        campaign("T3", "Unknown", total=0),
+    ]
+    for view in views:
+        for split in (False, True):
+            lines = campaign_lines(view, width, False, split=split)
+            assert line_count(view, width, split=split) == len(lines)

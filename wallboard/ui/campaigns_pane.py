@@ -4,9 +4,10 @@ Its calls in progress stand beside its finished ones, labelled so that nobody re
 one figure: "dialled 27 (19 live) · answered 5 (2 talking) · dropped 1 · abandon 4.0% of
 finished". Where a line does not fit, its words get shorter, never cut off.
 
-A floor runs a handful of campaigns, so the pane lays every campaign out as a few lines of
-(text, component class) pieces, compares them with what is on screen, and refreshes only
-the cells that differ. The pane lies under the agents, the width of the screen: two lines
+The pane lays each campaign out as a few lines of (text, component class) pieces, compares
+them with what is on screen, and refreshes only the cells that differ. A campaign is laid
+out when one of its lines is first drawn or compared: of fifty campaigns a few show, and
+the others cost only the count of their lines (all split their figures when one must). The pane lies under the agents, the width of the screen: two lines
 per campaign (three when its figures need two), up to five below `WIDE` cells. Each
 campaign's abandon rate per 15 minutes today (`wallboard.ui.trends`, on the fixed scale
 where half a bar is the 3% cap) ends its figures' line: is the rate rising?
@@ -24,6 +25,9 @@ rewrites a few cells; the figures at the left of the next line cost what they di
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from dataclasses import dataclass
+from itertools import accumulate
 from operator import attrgetter
 from typing import ClassVar
 
@@ -236,15 +240,11 @@ def campaign_lines(
         )
         if view.total <= 0:
             return [first, unknown_numbers_row(view, width)]
-        if not split:
-            # Figures on one line, in the longest words that leave the strip two hours:
-            # a line saved is a row of tiles. The strip takes what the figures leave.
-            for level in range(LAST):
-                figures, abandon = one_line_pieces(view, level)
-                bars = min(strip_bars(width), width - _cells_of([figures, *abandon, TODAY_PIECE]))
-                if bars >= FEWEST_BARS:
-                    strip = trend_strip(view, bars)
-                    return [first, _row([figures], [*abandon, *strip], width, "campaigns--text")]
+        one_line = None if split else _one_line(view, width)
+        if one_line is not None:
+            figures, abandon, bars = one_line
+            strip = trend_strip(view, bars)
+            return [first, _row([figures], [*abandon, *strip], width, "campaigns--text")]
         # The strip gives way to the calls' words: full ones while it keeps four hours,
         # never the shortest ("ans", "dial": for narrow columns).
         for level in (0, 1):
@@ -278,6 +278,72 @@ def campaign_lines(
             else []
         ),
     ]
+
+
+def _one_line(view: CampaignView, width: int) -> tuple[Piece, list[Piece], int] | None:
+    """A wide campaign's figures on one line, in the longest words that leave the strip two
+    hours (a line saved is a row of tiles), and the bars the strip takes of what they leave;
+    None when no words leave it that."""
+    for level in range(LAST):
+        figures, abandon = one_line_pieces(view, level)
+        bars = min(strip_bars(width), width - _cells_of([figures, *abandon, TODAY_PIECE]))
+        if bars >= FEWEST_BARS:
+            return figures, abandon, bars
+    return None
+
+
+def line_count(view: CampaignView, width: int, *, split: bool = False) -> int:
+    """How many lines `campaign_lines` gives a campaign at `width`, without laying them out
+    (on a wide pane: below WIDE, lay them out and count)."""
+    if width < WIDE:
+        return len(campaign_lines(view, width, False, split=split))
+    if view.total <= 0:
+        return 2
+    return 3 if split or _one_line(view, width) is None else 2
+
+
+@dataclass(slots=True)
+class _Laid:
+    """One campaign as the pane lays it out: its lines, made when first asked for."""
+
+    view: CampaignView
+    selected: bool
+    split: bool
+    count: int  # how many lines
+    lines: list[list[Piece]] | None = None
+
+
+class _Lines:
+    """The pane's lines, campaign after campaign, each campaign's laid out when one of its
+    lines is first asked for: a floor of fifty campaigns shows a few at a time, and the
+    calls in progress change every campaign's figures every LIVE_EVERY seconds."""
+
+    __slots__ = ("_starts", "laid", "width")
+
+    def __init__(self, laid: list[_Laid], width: int) -> None:
+        self.laid = laid
+        self.width = width
+        self._starts = list(accumulate((entry.count for entry in laid), initial=0))
+
+    def __len__(self) -> int:
+        return self._starts[-1]
+
+    def place(self, y: int) -> tuple[_Laid, int]:
+        """The campaign line `y` belongs to, and where its lines begin."""
+        index = bisect_right(self._starts, y) - 1
+        return self.laid[index], self._starts[index]
+
+    def __getitem__(self, y: int) -> list[Piece]:
+        entry, start = self.place(y)
+        lines = entry.lines
+        if lines is None:
+            lines = entry.lines = campaign_lines(
+                entry.view, self.width, entry.selected, split=entry.split
+            )
+        return lines[y - start]
+
+
+_NO_LINES = _Lines([], 0)
 
 
 def _name(view: CampaignView) -> str:
@@ -339,6 +405,14 @@ _settled_figures = attrgetter(
     "finished_dialled",
     "finished_answered",
 )
+
+
+def _same_line(was: _Lines | list[list[Piece]], now: _Lines | list[list[Piece]], y: int) -> bool:
+    """Line `y` is the same campaign's same line in both, its lines not laid out again."""
+    if not isinstance(was, _Lines) or not isinstance(now, _Lines):
+        return was[y] == now[y]
+    (entry, start), (other, other_start) = was.place(y), now.place(y)
+    return entry is other and start == other_start
 
 
 def changed_cells(old: list[Piece], new: list[Piece]) -> tuple[int, int]:
@@ -487,13 +561,11 @@ class CampaignsPane(ScrollableContainer, can_focus=True):
         self._seen_settled: tuple[tuple[object, ...], ...] = ()
         self._live_at = float("-inf")  # when (taken_at) the calls in progress were shown
         self._cursor: str | None = None  # taskid
-        self._lines: list[list[Piece]] = []
+        # The lines for the width laid out, or one line that says there is nothing to show.
+        self._lines: _Lines | list[list[Piece]] = _NO_LINES
         self._strips: list[Strip | None] = []  # each line drawn whole, made when first asked
         self._width = 0  # the width `_lines` were laid out for
         self._cut = 0  # where the right column begins (`_width`: there is none)
-        # (view, selected, split, its lines) by position: a view the model kept (the same
-        # object) is laid out again only when the cursor or the width moved.
-        self._laid: list[tuple[CampaignView, bool, bool, list[list[Piece]]]] = []
         self.columns = (CampaignColumn(self), CampaignColumn(self, classes="-progress"))
         self.style_cache = ComponentStyles(self, COMPONENTS)
         self.border_title = "Campaigns"
@@ -561,32 +633,45 @@ class CampaignsPane(ScrollableContainer, can_focus=True):
         self._scroll_to_cursor()
         return True
 
-    def _campaign_lines(self, width: int, split: bool) -> list[list[list[Piece]]]:
-        laid = self._laid if len(self._laid) == len(self.campaigns) else []
-        rows: list[tuple[CampaignView, bool, bool, list[list[Piece]]]] = []
-        for index, view in enumerate(self.campaigns):
-            selected = view.taskid == self._cursor
-            if laid and laid[index][0] is view and laid[index][1:3] == (selected, split):
-                rows.append(laid[index])
-            else:
-                lines = campaign_lines(view, width, selected, split=split)
-                rows.append((view, selected, split, lines))
-        self._laid = rows
-        return [lines for *_, lines in rows]
-
-    def _layout(self, width: int) -> list[list[Piece]]:
+    def _layout(self, width: int) -> _Lines | list[list[Piece]]:
+        """The lines for `width`: every campaign takes as many (a click and the cursor count
+        on it), so all of them split their figures when one must. A campaign the model kept
+        (the same view object) keeps its lines unless the cursor, the split or the width
+        moved."""
         width = max(20, width)
-        if width != self._width:
-            self._laid = []
         if not self.campaigns:
             empty = EMPTY if self.has_data else NO_DATA
             return [_row([(" " + empty, "campaigns--dim")], [], width, "campaigns--dim")]
-        per_view = self._campaign_lines(width, split=False)
-        if len({len(lines) for lines in per_view}) > 1:
-            # Every campaign takes as many lines (a click and the cursor count on it): all
-            # of them split their figures when one must.
-            per_view = self._campaign_lines(width, split=True)
-        return [line for lines in per_view for line in lines]
+        was = self._lines
+        kept = (
+            was.laid
+            if isinstance(was, _Lines)
+            and was.width == width
+            and len(was.laid) == len(self.campaigns)
+            else []
+        )
+        counts = [
+            kept[index].count
+            if kept and kept[index].view is view and not kept[index].split
+            else line_count(view, width)
+            for index, view in enumerate(self.campaigns)
+        ]
+        split = len(set(counts)) > 1
+        if split:
+            counts = [line_count(view, width, split=True) for view in self.campaigns]
+        laid = []
+        for index, view in enumerate(self.campaigns):
+            selected = view.taskid == self._cursor
+            entry = kept[index] if kept else None
+            if (
+                entry is None
+                or entry.view is not view
+                or entry.selected != selected
+                or entry.split != split
+            ):
+                entry = _Laid(view, selected, split, counts[index])
+            laid.append(entry)
+        return _Lines(laid, width)
 
     def _relayout(self) -> None:
         width = self.scrollable_content_region.width
@@ -608,11 +693,14 @@ class CampaignsPane(ScrollableContainer, can_focus=True):
         top = round(self.scroll_offset.y)
         bottom = top + self.scrollable_content_region.height
         hidden: list[int] = []  # changed lines out of the window
-        for y, (old, new) in enumerate(zip(previous, lines, strict=True)):
-            if old is new or old == new:
+        for y in range(len(lines)):
+            if _same_line(previous, lines, y):
                 continue
             if not top <= y < bottom:
-                hidden.append(y)
+                hidden.append(y)  # (not laid out: nothing is drawn there)
+                continue
+            old, new = previous[y], lines[y]
+            if old is new or old == new:
                 continue
             first, end = changed_cells(old, new)
             # Textual rewrites from a column's left edge up to the region's end.
@@ -711,7 +799,7 @@ class CampaignsPane(ScrollableContainer, can_focus=True):
     def fit(self) -> None:
         """The lines anew for the width there is (a scrollbar that came or went moves it)."""
         if max(20, self.scrollable_content_region.width) != self._width or not self._lines:
-            self._lines = []
+            self._lines = _NO_LINES
             self._relayout()
 
 
