@@ -344,11 +344,18 @@ class AgentGrid(AgentPane, ScrollableContainer, can_focus=True):
                 self._headings[index] = None  # off screen: made when it is drawn
                 continue
             heading = self._heading_strip(section, width)
-            if heading.text != old.text:
+            text, was = heading.text, old.text
+            if text != was:
                 self._headings[index] = heading
+                # One cell a character (most names): each column's cells are a slice.
+                narrow = len(text) == heading.cell_length and len(was) == old.cell_length
                 for tile_column in columns:
                     start, end = self._column_span(tile_column.index)
-                    if heading.crop(start, end).text != old.crop(start, end).text:
+                    if (
+                        text[start:end] != was[start:end]
+                        if narrow
+                        else heading.crop(start, end).text != old.crop(start, end).text
+                    ):
                         tile_column.refresh(Region(0, section.top, end - start, 1))
         dirty: dict[int, list[Region]] = {}
         redrawn: set[AgentKey] = set()
