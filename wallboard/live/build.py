@@ -420,9 +420,10 @@ def build_queues(
     )
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Built:
-    """One agent's last view and what it was built from (`row` None: not known)."""
+    """One agent's last view and what it was built from (`row` None: not known). An entry
+    is itself only (identity), so that the lists of entries are searched in C."""
 
     queue: str
     extnumber: str
@@ -915,17 +916,21 @@ class FloorBuilder:
                 queues[name] = old
                 continue
             info = known.get(name)
-            panel = QueueView(
-                name=name,
-                remark=info.remark if info else "",
-                strategy=info.strategy if info else None,
-                autocall=info.autocall if info else "",
-                wrapuptime=self._wrapup.get(name, 0),
-                agents=tuple(map(_view_of, members.get(name, ()))),
-            )
-            if old is not None and old == panel:
-                panel = old  # nothing in the queue changed: the same object
-            queues[name] = panel
+            remark, autocall = (info.remark, info.autocall) if info else ("", "")
+            strategy = info.strategy if info else None
+            wrapuptime = self._wrapup.get(name, 0)
+            agents = tuple(map(_view_of, members.get(name, ())))
+            if (
+                old is not None
+                and old.agents == agents  # (the same views, mostly: at once, in C)
+                and old.wrapuptime == wrapuptime
+                and old.remark == remark
+                and old.autocall == autocall
+                and old.strategy == strategy
+            ):
+                queues[name] = old  # nothing in the queue changed: the same object
+                continue
+            queues[name] = QueueView(name, remark, strategy, autocall, wrapuptime, agents)
         views = tuple(queues.values())
         self._queues = queues
         if len(views) != len(self._views) or any(
@@ -990,21 +995,14 @@ def _lose_wrapup(regrouped: set[str], wrapups: dict[str, int], entry: _Built) ->
 def _drop(index: dict[str, list[_Built]], name: str, entry: _Built) -> None:
     """Take the entry out of its queue's (or extension's) list; the list goes when empty."""
     entries = index[name]
-    for at, held in enumerate(entries):
-        if held is entry:
-            del entries[at]
-            break
+    entries.remove(entry)  # (by identity: an entry equals itself only)
     if not entries:
         del index[name]
 
 
 def _swap(entries: list[_Built], before: _Built, entry: _Built) -> None:
     """Put the agent's new entry in the place of its last (the same order)."""
-    for at, held in enumerate(entries):
-        if held is before:
-            entries[at] = entry
-            return
-    entries.append(entry)  # pragma: no cover - every entry is in its lists
+    entries[entries.index(before)] = entry  # (by identity, in C)
 
 
 def _tick(ticking: dict[int, _Built], entry: _Built) -> None:
