@@ -29,7 +29,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer
 from textual.geometry import Region, Size
 from textual.strip import Strip
-from textual.widget import Widget
 
 from wallboard.live.actions import AgentKey, agent_key
 from wallboard.live.snapshot import AgentView, FloorSnapshot, QueueView
@@ -48,6 +47,7 @@ from wallboard.ui.faces import (
     tile_face,
 )
 from wallboard.ui.messages import Edge
+from wallboard.ui.plain_lines import PlainLines
 from wallboard.ui.styles import BASE, ComponentStyles
 from wallboard.ui.thresholds import Thresholds
 
@@ -84,7 +84,7 @@ class _Section:
     note: str = ""  # shown instead of tiles when there are none
 
 
-class TileColumn(Widget):
+class TileColumn(PlainLines):
     """One column of tiles (and its slice of each queue heading); the grid says what."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = set(COMPONENTS)

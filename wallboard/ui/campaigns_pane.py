@@ -7,10 +7,11 @@ finished". Where a line does not fit, its words get shorter, never cut off.
 The pane lays each campaign out as a few lines of (text, component class) pieces, compares
 them with what is on screen, and refreshes only the cells that differ. A campaign is laid
 out when one of its lines is first drawn or compared: of fifty campaigns a few show, and
-the others cost only the count of their lines (all split their figures when one must). The pane lies under the agents, the width of the screen: two lines
-per campaign (three when its figures need two), up to five below `WIDE` cells. Each
-campaign's abandon rate per 15 minutes today (`wallboard.ui.trends`, on the fixed scale
-where half a bar is the 3% cap) ends its figures' line: is the rate rising?
+the others cost only the count of their lines (all split their figures when one must).
+The pane lies under the agents, the width of the screen: two lines per campaign (three when
+its figures need two), up to five below `WIDE` cells. Each campaign's abandon rate per 15
+minutes today (`wallboard.ui.trends`, on the fixed scale where half a bar is the 3% cap)
+ends its figures' line: is the rate rising?
 
 Calls in progress move every second on a floor of many campaigns; they are shown every
 `LIVE_EVERY` seconds, while anything else (a finished call, a status) shows at once.
@@ -40,13 +41,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer
 from textual.geometry import Region, Size
 from textual.strip import Strip
-from textual.widget import Widget
 
 from wallboard.live.history.words import window_level, windows_text
 from wallboard.live.snapshot import CampaignStatus, CampaignView, FloorSnapshot, Trend
 from wallboard.ui.faces import clean, fit, progress_bar, rate_text
 from wallboard.ui.floor_header import abandon_level
 from wallboard.ui.messages import Direction, Edge
+from wallboard.ui.plain_lines import PlainLines
 from wallboard.ui.styles import BASE, ComponentStyles
 from wallboard.ui.trends import abandon_pieces as trend_pieces
 
@@ -499,7 +500,7 @@ EMPTY = "no campaigns tracked: `wallboard track TASKID` adds one"
 NO_DATA = "no data yet"
 
 
-class CampaignColumn(Widget):
+class CampaignColumn(PlainLines):
     """Some columns of the campaigns pane's lines, drawn with the Line API: the cells from
     `start` on, as many as the column is wide. Two of them, side by side, draw the pane (see
     the module's notes: a change rewrites cells from its own column's left edge only). It

@@ -26,11 +26,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Region, Size
 from textual.strip import Strip
-from textual.widget import Widget
 from textual.widgets import Static
 
 from wallboard.live.snapshot import AgentState, FloorSnapshot, FloorTotals
 from wallboard.ui.faces import LOOKS, clean, people_in, rate_text
+from wallboard.ui.plain_lines import PlainLines
 from wallboard.ui.styles import BASE, ComponentStyles
 
 #: Data younger than this (seconds) is "updated just now".
@@ -176,7 +176,7 @@ _COMPONENTS = frozenset(
 )
 
 
-class HeaderLines(Widget):
+class HeaderLines(PlainLines):
     """Some of the header's figures, one line each, drawn with the Line API. The figures on
     the left and the age on the right are two of these, so that the age, which changes every
     second, is rewritten alone and not with the whole line to its left."""
