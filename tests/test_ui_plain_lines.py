@@ -7,14 +7,14 @@ from __future__ import annotations
 import pytest
 from rich.segment import Segment
 from rich.style import Style
+from textual._styles_cache import StylesCache
 from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.filter import Monochrome
 from textual.geometry import Region
 from textual.strip import Strip
-from textual.widget import Widget
 
-from wallboard.ui.plain_lines import PlainLines
+from wallboard.ui.plain_lines import PlainLines, PlainStylesCache, is_plain
 
 LINES = 6
 
@@ -40,9 +40,9 @@ class Host(App[None]):
 
 
 def _pipeline(widget: Lines, crop: Region) -> list[Strip]:
-    """What Textual's own styles pipeline draws for the same lines."""
-    widget._styles_cache.clear()
-    return Widget.render_lines(widget, crop)
+    """What Textual's own styles pipeline draws for the same lines (a styles cache of its
+    own, empty)."""
+    return StylesCache().render_widget(widget, crop)
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,8 @@ async def test_the_lines_are_the_pipeline_s(crop: Region) -> None:
     app = Host()
     async with app.run_test(size=(40, 10)):
         widget = app.query_one(Lines)
-        assert widget._plain()
+        assert is_plain(widget)
+        assert isinstance(widget._styles_cache, PlainStylesCache)
         assert widget.render_lines(crop) == _pipeline(widget, crop)
         widget.styles.tint = Color(40, 40, 40, 0.5)  # stale data fades
         assert widget.render_lines(crop) == _pipeline(widget, crop)
@@ -93,6 +94,6 @@ async def test_styles_the_pipeline_draws_are_left_to_it(rule: str) -> None:
         else:
             widget.styles.opacity = 0.5
         await pilot.pause()
-        assert not widget._plain()
+        assert not is_plain(widget)
         crop = Region(0, 0, 30, LINES)
         assert widget.render_lines(crop) == _pipeline(widget, crop)
