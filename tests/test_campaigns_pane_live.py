@@ -149,38 +149,13 @@ async def test_a_move_of_the_progress_rewrites_its_own_column_alone() -> None:
         assert [region.y for _, region, _ in painted] == [0]
 
 
-async def test_lines_that_change_out_of_view_show_new_when_scrolled_to() -> None:
-    """Only the lines in the window are compared cell by cell; the rest are drawn anew
-    when a scroll brings them in."""
-    views = [campaign(f"T{n}", f"Campaign {n}", dropped=n) for n in range(12)]
-    app = PaneHost()
-    async with app.run_test(size=(160, 8)) as pilot:
-        pane = app.query_one(CampaignsPane)
-        pane.show(snapshot({}, views, taken_at=T0))
-        await pilot.pause()
-        pane.select("T11")  # its lines drawn once, then out of view
-        await pilot.pause()
-        pane.select("T0")
-        await pilot.pause()
-        assert round(pane.scroll_offset.y) == 0
-        last = replace(views[-1], dropped=77, drop_budget=0)
-        pane.show(snapshot({}, [*views[:-1], last], taken_at=T0 + 1))
-        await pilot.pause()
-        pane.select("T11")
-        await pilot.pause()
-        top = round(pane.scroll_offset.y)
-        assert top > 0
-        window = Region(0, top, pane.columns[0].size.width, pane.scrollable_content_region.height)
-        drawn = pane.columns[0].render_lines(window)
-        assert any("dropped 77" in strip.text for strip in drawn)
-
-
-async def test_only_the_campaigns_in_the_window_are_laid_out(
+async def test_lines_out_of_view_are_laid_out_and_drawn_when_scrolled_to(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Fifty campaigns in a pane that shows two: the others cost only the count of their
-    lines, and one is laid out when a scroll brings it in; new figures of a campaign out of
-    view lay out nothing."""
+    """Of fifty campaigns in a pane that shows two, only those in the window are laid out
+    (the others cost the count of their lines) and compared cell by cell; new figures of a
+    campaign out of view lay out nothing, and its lines are laid out and drawn anew when a
+    scroll brings them in."""
     laid: list[str] = []
 
     def counted(view: CampaignView, *args: object, **kwargs: bool) -> object:
@@ -196,17 +171,24 @@ async def test_only_the_campaigns_in_the_window_are_laid_out(
         await pilot.pause()
         assert pane.line_count == 2 * len(views)
         assert 0 < len(set(laid)) <= 4 and "T49" not in laid
+        pane.select("T49")  # its lines drawn once, then out of view
+        await pilot.pause()
+        pane.select("T0")
+        await pilot.pause()
+        assert round(pane.scroll_offset.y) == 0
         laid.clear()
-        moved = [*views[:-1], replace(views[-1], dropped=77, drop_budget=0)]
-        pane.show(snapshot({}, moved, taken_at=T0 + 1))
+        last = replace(views[-1], dropped=77, drop_budget=0)
+        pane.show(snapshot({}, [*views[:-1], last], taken_at=T0 + 1))
         await pilot.pause()
         assert laid == []
         pane.select("T49")
         await pilot.pause()
         assert "T49" in laid
         top = round(pane.scroll_offset.y)
+        assert top > 0
         window = Region(0, top, pane.columns[0].size.width, pane.scrollable_content_region.height)
-        assert any("dropped 77" in strip.text for strip in pane.columns[0].render_lines(window))
+        drawn = pane.columns[0].render_lines(window)
+        assert any("dropped 77" in strip.text for strip in drawn)
 
 
 @pytest.mark.parametrize("width", [20, 50, 69, 70, 90, 110, 160])
