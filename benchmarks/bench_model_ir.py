@@ -1,7 +1,7 @@
 """Instructions the live model executes per poll cycle: a figure the machine does not move.
 
     python -m benchmarks.bench_model_ir [--agents 2000] [--queues 50] [--campaigns 50]
-                                        [--cycles 20] [--warmup 10] [--seed 7]
+                                        [--cycles 20] [--warmup 10] [--seed 7] [--screen]
 
 Why: the CPU benchmark (`bench_cpu`) measures the dashboard's share of a core, which is the
 goal, but on a shared virtual machine the same code measures up to 30% apart from one run
@@ -19,6 +19,13 @@ counted: the instructions of the model's thread alone (the event loop, the clien
 decoding, the builder, the campaign figures), per cycle. Not counted: the screen (widgets,
 Textual, the terminal) and the simulator. valgrind must be installed (Debian: `valgrind`);
 a run takes about a minute.
+
+`--screen`: the dashboard's app as the composition root builds it, headless at 200x50 (no
+terminal: what Textual writes is not counted), polls instead of the model alone, and each
+cycle counts the model and the screen until the snapshot is drawn: the alerts, the panes,
+Textual's compositor. The app's one-second tick (the clocks between two polls, which each
+poll draws anyway) is put off: on this machine's clock, which valgrind slows, it would
+fall in some cycles and not in others.
 """
 
 from __future__ import annotations
@@ -32,6 +39,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wallboard.api.client import WallboardClient
+    from wallboard.live.campaigns import CampaignRegistry
+    from wallboard.sim.server import Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,6 +70,10 @@ async def _poll(args: argparse.Namespace) -> None:
     track_demo_campaigns(sim, registry)
     with serve_in_thread(sim) as url:
         async with WallboardClient(url, sim.appid, sim.accesskey) as client:
+            if args.screen:
+                await _draw(args, sim, client, registry)
+                sim.close()
+                return
             floor = live_floor(client, Settings(refresh=1.0), registry=registry, clock=sim.now)
             for cycle in range(args.warmup + args.cycles):
                 if cycle == args.warmup:
@@ -67,6 +84,36 @@ async def _poll(args: argparse.Namespace) -> None:
                     raise SystemExit(f"the model's cycle failed: {snapshot.error}")
             _instrument(False)
     sim.close()
+
+
+async def _draw(
+    args: argparse.Namespace, sim: Simulator, client: WallboardClient, registry: CampaignRegistry
+) -> None:
+    """`--screen`: each cycle a poll asked of the app, counted until its snapshot is drawn."""
+    from wallboard.commands.dashboard import build_app
+    from wallboard.settings import Settings
+    from wallboard.ui import app as screen_app
+
+    # The tick moves the tiles' clocks between two polls; here each cycle's poll draws them.
+    # On this machine's clock, which valgrind slows, the tick would fall in some cycles and
+    # not others (in real time a snapshot puts it off): the count would wander by some 3%.
+    screen_app.TICK_SECONDS = 3600.0
+    # An hour between polls: the cycle asks for each one (`poll_now`), after the floor moved.
+    app = build_app(client, Settings(refresh=3600.0), registry=registry, clock=sim.now)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await app.wait_for_snapshot(1, timeout=120)
+        await pilot.pause()
+        for cycle in range(args.warmup + args.cycles):
+            if cycle == args.warmup:
+                _instrument(True)
+            await asyncio.to_thread(sim.advance, 1.0)
+            drawn = asyncio.ensure_future(app.next_snapshot(timeout=120))
+            app.poll_now()
+            snapshot = await drawn
+            await pilot.pause()  # the frame that shows it
+            if snapshot.stale:
+                raise SystemExit(f"the model's cycle failed: {snapshot.error}")
+        _instrument(False)
 
 
 def _instrument(on: bool) -> None:
@@ -88,6 +135,7 @@ def measure(args: argparse.Namespace) -> int:
             "--inner", "--agents", str(args.agents), "--queues", str(args.queues),
             "--campaigns", str(args.campaigns), "--cycles", str(args.cycles),
             "--warmup", str(args.warmup), "--seed", str(args.seed),
+            *(["--screen"] if args.screen else []),
         ]  # fmt: skip
         environment = {
             **os.environ,
@@ -106,8 +154,9 @@ def measure(args: argparse.Namespace) -> int:
             print("callgrind left no count for the model's thread", file=sys.stderr)
             return 1
     per_cycle = int(found.group(1)) / args.cycles
+    what = "live model and screen" if args.screen else "live model"
     print(
-        f"live model, instructions per poll cycle: {per_cycle / 1e6:.2f} million "
+        f"{what}, instructions per poll cycle: {per_cycle / 1e6:.2f} million "
         f"({args.agents:,} agents in {args.queues} queues, {args.campaigns} campaigns tracked; "
         f"{args.cycles} cycles after {args.warmup}, one simulated second apart)"
     )
@@ -122,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cycles", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--screen", action="store_true", help="count the screen's drawing too")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.inner:
