@@ -25,7 +25,8 @@ terminal: what Textual writes is not counted), polls instead of the model alone,
 cycle counts the model and the screen until the snapshot is drawn: the alerts, the panes,
 Textual's compositor. The app's one-second tick (the clocks between two polls, which each
 poll draws anyway) is put off: on this machine's clock, which valgrind slows, it would
-fall in some cycles and not in others.
+fall in some cycles and not in others. Alert toasts still come and go on this machine's
+clock: three runs of the same code count within 2.5%.
 """
 
 from __future__ import annotations
