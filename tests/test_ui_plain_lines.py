@@ -14,7 +14,7 @@ from textual.filter import Monochrome
 from textual.geometry import Region
 from textual.strip import Strip
 
-from wallboard.ui.plain_lines import PlainLines, PlainStylesCache, is_plain
+from wallboard.ui.plain_lines import FITS, PlainLines, PlainStylesCache, is_plain
 
 LINES = 6
 
@@ -43,6 +43,12 @@ def _pipeline(widget: Lines, crop: Region) -> list[Strip]:
     """What Textual's own styles pipeline draws for the same lines (a styles cache of its
     own, empty)."""
     return StylesCache().render_widget(widget, crop)
+
+
+def test_the_installed_textual_is_the_one_written_against() -> None:
+    """Another Textual's styles cache draws these widgets its own way (slower): a new
+    Textual whose signatures moved shows here first."""
+    assert FITS
 
 
 @pytest.mark.parametrize(

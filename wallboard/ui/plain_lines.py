@@ -13,11 +13,13 @@ padding or the like is drawn by Textual's pipeline as before.
 
 Textual's `StylesCache` is a private class (`textual._styles_cache`): this subclasses it and
 overrides the two methods a widget's drawing goes through, `render_widget` and
-`render_line`, with the signatures of the Textual this project pins.
+`render_line`, with the signatures of Textual 8.2. They are checked when this is imported
+(`FITS`): under a Textual whose differ, the widgets are drawn Textual's own way.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 from rich.terminal_theme import TerminalTheme
@@ -32,6 +34,16 @@ from textual.style import Style
 from textual.widget import Widget
 
 _NO_SPACING = (0, 0, 0, 0)
+#: `StylesCache.render_line`'s parameters as overridden here.
+_LINE_PARAMETERS = (
+    "self", "styles", "y", "size", "content_size", "padding", "base_background", "background",
+    "render_content_line", "border_title", "border_subtitle", "opacity", "ansi_theme",
+    "native_ansi",
+)  # fmt: skip
+#: Whether this Textual's styles cache is the one `PlainStylesCache` was written against.
+FITS = tuple(inspect.signature(StylesCache.render_line).parameters) == _LINE_PARAMETERS and tuple(
+    inspect.signature(StylesCache.render_widget).parameters
+) == ("self", "widget", "crop")
 
 _Label = tuple[Content, Color, Color, Style] | None
 
@@ -112,7 +124,7 @@ class PlainStylesCache(StylesCache):
 
 
 class PlainLines(Widget):
-    """A Line API widget (`render_line`) drawn through `PlainStylesCache`."""
+    """A Line API widget (`render_line`) drawn through `PlainStylesCache` (where `FITS`)."""
 
     def __init__(
         self,
@@ -123,7 +135,8 @@ class PlainLines(Widget):
         disabled: bool = False,
     ) -> None:
         super().__init__(*children, name=name, id=id, classes=classes, disabled=disabled)
-        self._styles_cache = PlainStylesCache()
+        if FITS:
+            self._styles_cache = PlainStylesCache()
 
 
-__all__ = ["PlainLines", "PlainStylesCache", "is_plain"]
+__all__ = ["FITS", "PlainLines", "PlainStylesCache", "is_plain"]
