@@ -40,10 +40,18 @@ _LINE_PARAMETERS = (
     "render_content_line", "border_title", "border_subtitle", "opacity", "ansi_theme",
     "native_ansi",
 )  # fmt: skip
+
+
+def _parameters(method: Callable[..., object]) -> tuple[str, ...]:
+    return tuple(inspect.signature(method).parameters)
+
+
 #: Whether this Textual's styles cache is the one `PlainStylesCache` was written against.
-FITS = tuple(inspect.signature(StylesCache.render_line).parameters) == _LINE_PARAMETERS and tuple(
-    inspect.signature(StylesCache.render_widget).parameters
-) == ("self", "widget", "crop")
+_WIDGET_PARAMETERS = ("self", "widget", "crop")
+FITS = (_parameters(StylesCache.render_line), _parameters(StylesCache.render_widget)) == (
+    _LINE_PARAMETERS,
+    _WIDGET_PARAMETERS,
+)
 
 _Label = tuple[Content, Color, Color, Style] | None
 
