@@ -46,8 +46,8 @@ def _parameters(method: Callable[..., object]) -> tuple[str, ...]:
     return tuple(inspect.signature(method).parameters)
 
 
+_WIDGET_PARAMETERS = ("self", "widget", "crop")  # and `render_widget`'s
 #: Whether this Textual's styles cache is the one `PlainStylesCache` was written against.
-_WIDGET_PARAMETERS = ("self", "widget", "crop")
 FITS = (_parameters(StylesCache.render_line), _parameters(StylesCache.render_widget)) == (
     _LINE_PARAMETERS,
     _WIDGET_PARAMETERS,
