@@ -81,6 +81,12 @@ def serve(args: argparse.Namespace) -> int:
         speed=args.speed,
         drift=args.drift,
     )
+    if args.settle:
+        # The floor's first minutes run at once: a floor just started has every agent idle
+        # and its dialer ramping up, changing several times more rows a second than it does
+        # once its calls are up. The clock then stands `settle` seconds ahead of this
+        # machine's, as a server's may.
+        sim.advance(args.settle)
     sock = bind("127.0.0.1", 0)
     tasks = [
         {"taskid": t.taskid, "name": t.name, "assigned_to": t.assignagent,
@@ -125,15 +131,18 @@ def served_floor(
     seed: int = 7,
     core: int | None = None,
     drift: float = 0.0,
+    settle: float = 0.0,
 ) -> Iterator[ServedFloor]:
     """A floor served by a child process (pinned to `core` where the OS allows it); `drift`
-    is the share of answer fields the simulator sends with a drifted type."""
+    is the share of answer fields the simulator sends with a drifted type; `settle` the
+    simulated seconds the floor runs through before it serves (its start-up left behind)."""
     with tempfile.TemporaryDirectory(prefix="wallboard-rig-") as scratch:
         info_path = Path(scratch) / "floor.json"
         argv = [
             sys.executable, "-m", "benchmarks.rig", "serve", "--info", str(info_path),
             "--agents", str(agents), "--speed", str(speed), "--queues", str(queues),
             "--campaigns", str(campaigns), "--seed", str(seed), "--drift", str(drift),
+            "--settle", str(settle),
         ]  # fmt: skip
 
         def pin() -> None:
@@ -721,6 +730,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     floor.add_argument("--speed", type=float, default=1.0)
     floor.add_argument("--seed", type=int, default=7)
     floor.add_argument("--drift", type=float, default=0.0)
+    floor.add_argument("--settle", type=float, default=0.0)
     shown = sub.add_parser("screen")
     shown.add_argument("--info", type=Path, required=True)
     shown.add_argument("--kind", choices=("dashboard", "baseline"), required=True)
