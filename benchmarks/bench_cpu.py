@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.rig import (
+    FLOOR_SETTLE,
     FloorInfo,
     check_screen,
     cores,
@@ -63,7 +64,6 @@ from benchmarks.rig import (
 GOAL_CPU = 0.02
 GOAL_BYTES = 2048
 FLOOR_WARMUP = 8.0  # the floor runs this long before the dashboard starts (calls get up)
-FLOOR_SETTLE = 120.0  # simulated seconds run through before the floor serves (see above)
 CHURN_EVERY = 4.0  # seconds between two churn samples (each a pair of reads 1 s apart)
 
 
