@@ -45,12 +45,12 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from benchmarks.rig import FLOOR_SETTLE
+
 if TYPE_CHECKING:
     from wallboard.api.client import WallboardClient
     from wallboard.live.campaigns import CampaignRegistry
     from wallboard.sim.server import Simulator
-
-from benchmarks.rig import FLOOR_SETTLE
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -38,11 +38,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_LIMIT = 60.0
-#: Simulated seconds a benchmark's floor runs through before it is measured: a floor just
-#: started has every agent idle and its dialers ramping up (on the default 2,000-agent
-#: floor, some 300 queue rows change in a second at first, 60 twenty seconds later, and 30-40
-#: from about the first minute on, for as long as it runs); a dashboard watches a floor in
-#: service.
+#: Simulated seconds a benchmark's floor runs through before it is measured, so that the
+#: dashboard meets a floor in service, not one ramping up (`bench_cpu` says why).
 FLOOR_SETTLE = 120.0
 
 
